@@ -1,0 +1,732 @@
+"""Vectorised need scoring: indicators -> normalised need -> theme scores -> fragility.
+
+The pipeline works on plain arrays so that it is independent of pandas and of
+the solver:
+
+1. an *indicator matrix* ``(n communes x p indicators)``, float64, NaN = missing;
+2. per-indicator *normalisation* to ``[0, 1]`` where 1 means most need, fitted
+   on a *reference population* (by default every commune passed in) so that a
+   town's score does not depend on which other towns happen to be eligible;
+3. *theme need scores* ``(n x K)``: non-negative weighted means of normalised
+   indicators, with an explicit policy for missing values;
+4. a *fragility* composite ``(n,)``: one more weighted mean, over its own
+   indicator weights (:data:`DEFAULT_FRAGILITY`).
+
+Everything is column-wise numpy: the only Python loops run over indicators or
+themes (a few dozen at most), never over communes.
+
+Typical use::
+
+    scores = score_towns(matrix, indicator_names)        # fit on all 34,969 communes
+    need_of_eligible = scores.need[eligible_mask]
+
+or, to score new rows against a frozen reference::
+
+    normaliser = Normaliser.fit(reference_matrix, indicator_names)
+    scores = score_towns(other_matrix, indicator_names, normaliser=normaliser)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from pvd_optim.errors import InputError
+
+__all__ = [
+    "DEFAULT_DIRECTIONS",
+    "DEFAULT_FRAGILITY",
+    "DEFAULT_THEMES",
+    "DIRECTIONS",
+    "NAN_POLICIES",
+    "NEUTRAL",
+    "NORMALISATION_METHODS",
+    "THEME_RATIONALE",
+    "Normaliser",
+    "Scores",
+    "normalise",
+    "score_towns",
+    "validate_weights",
+]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+Direction = Literal["higher", "lower"]
+
+NORMALISATION_METHODS: Final = ("minmax", "percentile", "robust_z")
+NAN_POLICIES: Final = ("renormalise", "neutral", "raise")
+DIRECTIONS: Final = ("higher", "lower")
+
+#: Score given to a missing normalised value under ``nan_policy="neutral"``, and
+#: to a theme whose indicators are *all* missing under ``"renormalise"`` (such
+#: towns have ``coverage == 0`` so that reports can flag them).
+NEUTRAL: Final = 0.5
+
+# Normal-consistent scale factors: IQR / 1.349 and MAD * 1.4826 estimate the
+# standard deviation of a normal sample, so ``clip=3`` means "3 sigma".
+_IQR_TO_SIGMA: Final = 1.349
+_MAD_TO_SIGMA: Final = 1.4826
+
+
+def _frozen(mapping: Mapping[str, Mapping[str, float]]) -> Mapping[str, Mapping[str, float]]:
+    return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in mapping.items()})
+
+
+#: Direction of need per indicator: ``"higher"`` means a larger raw value
+#: signals more need, ``"lower"`` a smaller one. Column names follow the
+#: commune table (``pvd_optim.data.towns.load_communes``) plus one derived
+#: column, ``epci_mean_commune_population`` (intercommunality population divided
+#: by its number of member communes: low = a dispersed, rural intercommunality).
+DEFAULT_DIRECTIONS: Final[Mapping[str, Direction]] = MappingProxyType(
+    {
+        # housing
+        "housing_vacancy_pct": "higher",
+        "fiscal_vacancy_pct": "higher",
+        "long_term_vacancy_pct": "higher",
+        # A thin social rental stock means fewer affordable options for a town
+        # that must attract residents back to its centre.
+        "social_housing_pct": "lower",
+        # Few permits = a stalled housing market.
+        "housing_permits_per_1000_5y": "lower",
+        # income, jobs, services
+        "median_income_eur": "lower",
+        "minimum_benefits_pct": "higher",
+        "unemployment_pct": "higher",
+        "unemployment_change_pts": "higher",
+        "services_per_1000": "lower",
+        "post_offices": "lower",
+        "general_practitioners": "lower",
+        "pharmacies": "lower",
+        "primary_schools": "lower",
+        "bakeries": "lower",
+        "groceries": "lower",
+        "supermarkets": "lower",
+        "railway_stations": "lower",
+        "secondary_schools": "lower",
+        # revitalisation
+        "brownfield_count": "higher",
+        "brownfield_surface_ha": "higher",
+        "population_change_pct": "lower",
+        "population": "lower",
+        "epci_mean_commune_population": "lower",
+        # heritage: more protected heritage means more need for the specialised
+        # engineering (architects of the Bâtiments de France, studies) it demands.
+        "monuments": "higher",
+        "protected_areas": "higher",
+        "museums": "higher",
+        # digital
+        "fibre_pct": "lower",
+    }
+)
+
+#: Default theme definitions: theme -> {indicator: weight}. Weights are
+#: relative (each theme score is a weighted *mean*), so they need not sum to 1.
+DEFAULT_THEMES: Final[Mapping[str, Mapping[str, float]]] = _frozen(
+    {
+        "habitat": {
+            "housing_vacancy_pct": 0.25,
+            "fiscal_vacancy_pct": 0.20,
+            "long_term_vacancy_pct": 0.25,
+            "social_housing_pct": 0.10,
+            "housing_permits_per_1000_5y": 0.20,
+        },
+        "services": {
+            "services_per_1000": 0.35,
+            "unemployment_pct": 0.25,
+            "unemployment_change_pts": 0.15,
+            "median_income_eur": 0.25,
+        },
+        "heritage": {
+            "monuments": 0.50,
+            "protected_areas": 0.30,
+            "museums": 0.20,
+        },
+        "revitalisation": {
+            "long_term_vacancy_pct": 0.30,
+            "brownfield_count": 0.15,
+            "brownfield_surface_ha": 0.15,
+            "population_change_pct": 0.40,
+        },
+        "mobility": {
+            "railway_stations": 0.30,
+            "services_per_1000": 0.20,
+            "epci_mean_commune_population": 0.20,
+            "population_change_pct": 0.20,
+            "population": 0.10,
+        },
+        "digital": {
+            "fibre_pct": 1.0,
+        },
+    }
+)
+
+#: One-line rationale per default theme, for reports and documentation.
+THEME_RATIONALE: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "habitat": (
+            "Habitat and living environment: high (fiscal, long-term) housing vacancy, "
+            "a thin social rental stock and few recent permits signal a housing market to repair."
+        ),
+        "services": (
+            "Services and local activity: few facilities per 1,000 inhabitants, high and rising "
+            "unemployment and low median income signal a weakening local economy."
+        ),
+        "heritage": (
+            "Architectural and heritage quality: more protected monuments, protected areas and "
+            "museums mean more need for specialised heritage engineering (unknown in Corsica)."
+        ),
+        "revitalisation": (
+            "Centre revitalisation: long-term vacancy, brownfield sites and population decline "
+            "mark town centres that are emptying."
+        ),
+        "mobility": (
+            "Low-density mobility, by proxy only (the data has no area, density or travel time): "
+            "no railway station, few services per 1,000, a small commune in an intercommunality "
+            "of small communes, and population decline."
+        ),
+        "digital": "Digital: a low share of premises connectable to fibre (ARCEP).",
+    }
+)
+
+#: Default weights of the fragility composite (indicator -> weight): the
+#: "several fragility signs" of the programme's eligibility instruction.
+DEFAULT_FRAGILITY: Final[Mapping[str, float]] = MappingProxyType(
+    {
+        "population_change_pct": 0.20,
+        "median_income_eur": 0.20,
+        "unemployment_pct": 0.15,
+        "housing_vacancy_pct": 0.15,
+        "long_term_vacancy_pct": 0.10,
+        # Known for only ~5,300 communes: renormalisation drops it elsewhere.
+        "minimum_benefits_pct": 0.10,
+        "services_per_1000": 0.10,
+    }
+)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _choice_error(param: str, func: str, allowed: Sequence[str], got: object) -> InputError:
+    options = "{" + ", ".join(repr(a) for a in allowed) + "}"
+    return InputError(
+        f"The '{param}' parameter of {func} must be one of {options}. Got {got!r} instead."
+    )
+
+
+def _check_choice(param: str, func: str, allowed: Sequence[str], got: object) -> None:
+    if not isinstance(got, str) or got not in allowed:
+        raise _choice_error(param, func, allowed, got)
+
+
+def _check_clip(clip: object, func: str) -> float:
+    if (
+        isinstance(clip, bool)
+        or not isinstance(clip, int | float | np.floating | np.integer)
+        or not np.isfinite(clip)
+        or clip <= 0
+    ):
+        raise InputError(
+            f"The 'clip' parameter of {func} must be a finite number > 0. Got {clip!r} instead."
+        )
+    return float(clip)
+
+
+def validate_weights(
+    name: str,
+    weights: Mapping[str, float],
+    known: Sequence[str] | Mapping[str, object],
+) -> dict[str, float]:
+    """Check one weight mapping (a theme or the fragility composite) and return it as floats.
+
+    Weights must be finite and non-negative, not all zero, and name indicators
+    in ``known``. Error messages name the theme (``name``) and the indicator.
+
+    Raises
+    ------
+    InputError
+        On any violation; ``field`` is ``"<name>.<indicator>"`` when one indicator is at fault.
+    """
+    if not isinstance(weights, Mapping) or not weights:
+        raise InputError(
+            f"Theme {name!r} must map at least one indicator to a weight. Got {weights!r} instead.",
+            field=name,
+        )
+    out: dict[str, float] = {}
+    for indicator, weight in weights.items():
+        if indicator not in known:
+            raise InputError(
+                f"Theme {name!r} uses unknown indicator {indicator!r}; known indicators: "
+                f"{', '.join(sorted(known))}.",
+                field=f"{name}.{indicator}",
+            )
+        if isinstance(weight, bool) or not isinstance(weight, int | float | np.number):
+            raise InputError(
+                f"Theme {name!r}: the weight of {indicator!r} must be a number. "
+                f"Got {weight!r} instead.",
+                field=f"{name}.{indicator}",
+            )
+        w = float(weight)
+        if not np.isfinite(w) or w < 0:
+            raise InputError(
+                f"Theme {name!r}: the weight of {indicator!r} must be finite and >= 0. "
+                f"Got {weight!r} instead.",
+                field=f"{name}.{indicator}",
+            )
+        out[indicator] = w
+    if sum(out.values()) <= 0:
+        raise InputError(
+            f"Theme {name!r}: at least one weight must be > 0 (all are zero).", field=name
+        )
+    return out
+
+
+def _as_matrix(matrix: npt.ArrayLike, n_indicators: int, func: str) -> FloatArray:
+    arr = np.asarray(matrix, dtype=np.float64)
+    if arr.ndim == 1 and n_indicators == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[1] != n_indicators:
+        raise InputError(
+            f"The 'matrix' parameter of {func} must have shape (n_communes, {n_indicators}) "
+            f"to match the indicator names. Got shape {arr.shape} instead."
+        )
+    if np.isinf(arr).any():
+        col = int(np.flatnonzero(np.isinf(arr).any(axis=0))[0])
+        raise InputError(
+            f"The 'matrix' parameter of {func} contains infinite values in column {col}; "
+            "use NaN for missing values."
+        )
+    return arr
+
+
+# --------------------------------------------------------------------------- normalisation
+
+
+def _fit_column(column: FloatArray, method: str) -> tuple[FloatArray, float, float]:
+    """Sorted finite reference values, plus (centre, scale) used by minmax/robust_z."""
+    # A contiguous 1-D copy sorts much faster than sorting an (n x p) array down its columns.
+    ref = np.sort(column[~np.isnan(column)])
+    m = ref.size
+    if m == 0:
+        return ref, np.nan, np.nan
+    if method == "minmax":
+        return ref, float(ref[0]), float(ref[-1] - ref[0])
+    if method == "robust_z":
+        q1, med, q3 = np.quantile(ref, [0.25, 0.5, 0.75])
+        scale = (q3 - q1) / _IQR_TO_SIGMA
+        if scale <= 0:
+            # Count-like indicators (brownfields, museums) are mostly 0: the IQR
+            # collapses, so fall back to the MAD, then to the standard deviation.
+            scale = float(np.median(np.abs(ref - med))) * _MAD_TO_SIGMA
+        if scale <= 0:
+            scale = float(np.std(ref))
+        return ref, float(med), float(scale)
+    return ref, np.nan, np.nan
+
+
+def _distinct(ref: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+    """Distinct sorted values of ``ref`` and, for each, how many reference values lie below it.
+
+    ``below`` has one extra trailing entry (``ref.size``) so that ``below[i + 1]``
+    counts the values ``<=`` the ``i``-th distinct value.
+    """
+    starts = np.flatnonzero(np.concatenate(([True], ref[1:] != ref[:-1])))
+    return ref[starts], np.append(starts, ref.size)
+
+
+def _transform_column(
+    x: FloatArray,
+    ref: FloatArray,
+    centre: float,
+    scale: float,
+    method: str,
+    lower: bool,
+    clip: float,
+) -> FloatArray:
+    m = ref.size
+    missing = np.isnan(x)
+    if m == 0:
+        return np.full(x.shape, np.nan)
+    if method == "percentile":
+        # Search the (usually much shorter) table of distinct values once, instead
+        # of the full reference twice (side="left" and "right"): halves the
+        # cost on continuous indicators and is far cheaper on count-like ones.
+        values, below = _distinct(ref)
+        u = values.size
+        idx = np.searchsorted(values, x, side="left")
+        inside = np.minimum(idx, u - 1)
+        left = np.where(idx < u, below[inside], m)
+        right = np.where(values[inside] == x, below[inside + 1], left)
+        # For a reference member, (left + right - 1) / 2 is its 0-based average rank
+        # among ties, so dividing by (m - 1) gives the familiar (rank - 1) / (m - 1)
+        # in [0, 1]; a constant column gives 0.5. Values outside the reference fall
+        # between neighbours and are clipped at the ends. With a single reference
+        # value: below -> 0, equal -> 0.5, above -> 1.
+        out = (left + right) / 2.0 if m == 1 else (left + right - 1) / (2.0 * (m - 1))
+    elif scale > 0:  # minmax (scale = range) or robust_z
+        z = (x - centre) / scale
+        out = z if method == "minmax" else (z + clip) / (2.0 * clip)
+    else:
+        # Constant reference: no information, so neutral at the constant and
+        # saturated on either side (consistent with the percentile method).
+        out = 0.5 + 0.5 * np.sign(x - centre)
+    out = np.clip(out, 0.0, 1.0)
+    if lower:
+        out = 1.0 - out
+    out[missing] = np.nan
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Normaliser:
+    """Per-indicator normalisation fitted on a reference population.
+
+    Build with :meth:`fit`; apply with :meth:`transform` to any rows (the
+    reference itself or a subset), so that a commune's normalised value depends
+    only on its own raw value and the reference, never on which other rows are
+    being scored.
+
+    Attributes
+    ----------
+    indicators:
+        Indicator names, in matrix column order.
+    directions:
+        ``"higher"`` or ``"lower"`` per indicator (which end means more need).
+    method:
+        One of :data:`NORMALISATION_METHODS`.
+    clip:
+        ``k`` of ``robust_z``: z-scores are clipped at ``±k`` then mapped
+        linearly to ``[0, 1]``.
+    references:
+        Per indicator, the sorted non-missing reference values (own contiguous arrays).
+    centres, scales:
+        Per indicator: ``minmax`` minimum and range; ``robust_z`` median and
+        robust scale (IQR/1.349, else MAD*1.4826, else standard deviation);
+        NaN for ``percentile``.
+    """
+
+    indicators: tuple[str, ...]
+    directions: tuple[Direction, ...]
+    method: str
+    clip: float
+    references: tuple[FloatArray, ...]
+    centres: FloatArray
+    scales: FloatArray
+
+    @classmethod
+    def fit(
+        cls,
+        matrix: npt.ArrayLike,
+        indicators: Sequence[str],
+        *,
+        directions: Mapping[str, str] | None = None,
+        method: str = "percentile",
+        clip: float = 3.0,
+    ) -> Normaliser:
+        """Fit on ``matrix`` (reference rows x indicators; NaN = missing, ignored).
+
+        ``directions`` maps each indicator to ``"higher"``/``"lower"``; it
+        defaults to :data:`DEFAULT_DIRECTIONS` and must cover every indicator.
+        """
+        _check_choice("method", "Normaliser.fit", NORMALISATION_METHODS, method)
+        clip = _check_clip(clip, "Normaliser.fit")
+        names = tuple(indicators)
+        if len(set(names)) != len(names):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            raise InputError(f"Duplicate indicator names: {', '.join(dupes)}.", field="indicators")
+        dirs_map = DEFAULT_DIRECTIONS if directions is None else directions
+        dirs: list[Direction] = []
+        for name in names:
+            d = dirs_map.get(name)
+            if d is None:
+                raise InputError(
+                    f"Indicator {name!r} has no direction; pass directions={{{name!r}: "
+                    "'higher' or 'lower'}} ('higher' = a larger value means more need).",
+                    field=name,
+                )
+            if d not in DIRECTIONS:
+                raise _choice_error(f"directions[{name!r}]", "Normaliser.fit", DIRECTIONS, d)
+            dirs.append("higher" if d == "higher" else "lower")
+        arr = np.asfortranarray(_as_matrix(matrix, len(names), "Normaliser.fit"))
+        refs: list[FloatArray] = []
+        centres = np.full(len(names), np.nan)
+        scales = np.full(len(names), np.nan)
+        for j in range(len(names)):
+            ref, centres[j], scales[j] = _fit_column(arr[:, j], method)
+            ref.setflags(write=False)
+            refs.append(ref)
+        centres.setflags(write=False)
+        scales.setflags(write=False)
+        return cls(names, tuple(dirs), method, clip, tuple(refs), centres, scales)
+
+    def select(self, indicators: Sequence[str]) -> Normaliser:
+        """The same fitted normalisation restricted to (and reordered as) ``indicators``."""
+        idx = []
+        for name in indicators:
+            if name not in self.indicators:
+                raise InputError(
+                    f"The normaliser was not fitted on indicator {name!r}; refit it on every "
+                    "indicator the themes and fragility weights use.",
+                    field=name,
+                )
+            idx.append(self.indicators.index(name))
+        return Normaliser(
+            tuple(self.indicators[i] for i in idx),
+            tuple(self.directions[i] for i in idx),
+            self.method,
+            self.clip,
+            tuple(self.references[i] for i in idx),
+            self.centres[idx],
+            self.scales[idx],
+        )
+
+    @property
+    def reference_sizes(self) -> dict[str, int]:
+        """Number of reference communes with data, per indicator."""
+        return {n: int(r.size) for n, r in zip(self.indicators, self.references, strict=True)}
+
+    def transform(self, matrix: npt.ArrayLike) -> FloatArray:
+        """Normalised need in ``[0, 1]`` (1 = most need), shaped like ``matrix``; NaN stays NaN."""
+        arr = np.asfortranarray(_as_matrix(matrix, len(self.indicators), "Normaliser.transform"))
+        out = np.empty(arr.shape, dtype=np.float64, order="F")
+        for j in range(len(self.indicators)):
+            out[:, j] = _transform_column(
+                arr[:, j],
+                self.references[j],
+                float(self.centres[j]),
+                float(self.scales[j]),
+                self.method,
+                self.directions[j] == "lower",
+                self.clip,
+            )
+        return out
+
+
+def normalise(
+    values: npt.ArrayLike,
+    *,
+    method: str = "percentile",
+    direction: str = "higher",
+    reference: npt.ArrayLike | None = None,
+    clip: float = 3.0,
+) -> FloatArray:
+    """Normalise one indicator to ``[0, 1]`` need (1 = most need); NaN stays NaN.
+
+    Parameters
+    ----------
+    values:
+        1-D raw values to score.
+    method:
+        ``"minmax"``: ``(x - min) / (max - min)``. ``"percentile"``:
+        ``(rank - 1) / (m - 1)`` with the average rank for ties (a constant
+        column scores 0.5). ``"robust_z"``: ``(x - median) / scale`` clipped at
+        ``±clip`` and mapped linearly to ``[0, 1]``. A constant reference gives
+        0.5 at its value (below 0, above 1) for every method.
+    direction:
+        ``"higher"`` if a larger value means more need, else ``"lower"``.
+    reference:
+        Values to fit on (NaN ignored); defaults to ``values`` themselves.
+        Values outside the reference range are clipped to 0 or 1.
+    clip:
+        ``k`` of ``robust_z``.
+    """
+    _check_choice("method", "normalise", NORMALISATION_METHODS, method)
+    _check_choice("direction", "normalise", DIRECTIONS, direction)
+    clip = _check_clip(clip, "normalise")
+    x = _as_matrix(np.ravel(np.asarray(values, dtype=np.float64)), 1, "normalise")[:, 0]
+    ref_in = x if reference is None else np.ravel(np.asarray(reference, dtype=np.float64))
+    norm = Normaliser.fit(
+        ref_in[:, None], ("x",), directions={"x": direction}, method=method, clip=clip
+    )
+    return norm.transform(x[:, None])[:, 0]
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+@dataclass(frozen=True, eq=False)
+class Scores:
+    """Result of :func:`score_towns`; row ``i`` of every array is the ``i``-th scored commune.
+
+    Attributes
+    ----------
+    need:
+        ``(n, K)`` theme need scores in ``[0, 1]``, columns in ``themes`` order.
+    fragility:
+        ``(n,)`` fragility composite in ``[0, 1]``.
+    themes:
+        Theme names, the column order of ``need`` and ``coverage``.
+    coverage:
+        ``(n, K)`` share in ``[0, 1]`` of each theme's weight whose indicator is
+        known for the commune (1 = complete data). Under ``"renormalise"``, a
+        theme with coverage 0 got the :data:`NEUTRAL` fallback: flag it.
+    fragility_coverage:
+        ``(n,)`` the same for the fragility composite.
+    normalised:
+        ``(n, p)`` per-indicator normalised need (NaN where missing), for
+        explaining scores; columns in ``indicators`` order.
+    indicators:
+        Names of the normalised indicators (those with a weight somewhere).
+    method, nan_policy:
+        The settings used.
+    """
+
+    need: FloatArray
+    fragility: FloatArray
+    themes: tuple[str, ...]
+    coverage: FloatArray
+    fragility_coverage: FloatArray
+    normalised: FloatArray
+    indicators: tuple[str, ...]
+    method: str
+    nan_policy: str
+
+    def theme(self, name: str) -> FloatArray:
+        """The need column of theme ``name``."""
+        if name not in self.themes:
+            raise _choice_error("name", "Scores.theme", self.themes, name)
+        return self.need[:, self.themes.index(name)]
+
+    @property
+    def fallback(self) -> BoolArray:
+        """``(n, K)`` True where a theme had no data at all (score is the neutral fallback)."""
+        return self.coverage <= 0.0
+
+
+def score_towns(
+    matrix: npt.ArrayLike,
+    indicators: Sequence[str],
+    *,
+    themes: Mapping[str, Mapping[str, float]] = DEFAULT_THEMES,
+    fragility: Mapping[str, float] = DEFAULT_FRAGILITY,
+    directions: Mapping[str, str] | None = None,
+    method: str = "percentile",
+    nan_policy: str = "renormalise",
+    clip: float = 3.0,
+    normaliser: Normaliser | None = None,
+    rows: npt.ArrayLike | None = None,
+) -> Scores:
+    """Score communes: per-theme need and a fragility composite, all in ``[0, 1]``.
+
+    Parameters
+    ----------
+    matrix:
+        ``(n, p)`` raw indicator values (float, NaN = missing); extra columns
+        that no theme uses are ignored.
+    indicators:
+        The ``p`` column names of ``matrix``.
+    themes:
+        Theme name -> {indicator: non-negative weight}; each theme score is the
+        weighted mean of its normalised indicators.
+    fragility:
+        {indicator: non-negative weight} of the fragility composite.
+    directions:
+        Indicator -> ``"higher"``/``"lower"``; defaults to :data:`DEFAULT_DIRECTIONS`.
+        Ignored when ``normaliser`` is given (it carries its own).
+    method:
+        Normalisation, one of :data:`NORMALISATION_METHODS`; ignored when ``normaliser`` is given.
+    nan_policy:
+        ``"renormalise"``: a missing indicator is dropped from that commune's
+        weighted mean and the others re-weighted; a theme with no data at all
+        scores :data:`NEUTRAL` (coverage 0). ``"neutral"``: a missing
+        normalised value counts as :data:`NEUTRAL`. ``"raise"``: any missing
+        value of a weighted indicator among the scored rows raises
+        :class:`~pvd_optim.errors.InputError` naming it.
+    clip:
+        ``k`` of the ``robust_z`` method.
+    normaliser:
+        A fitted :class:`Normaliser` (reference population) to score against.
+        By default one is fitted on *all* rows of ``matrix``, so scores do not
+        depend on ``rows``.
+    rows:
+        Optional boolean mask or integer indices of the rows to score (after fitting).
+
+    Returns
+    -------
+    Scores
+    """
+    _check_choice("nan_policy", "score_towns", NAN_POLICIES, nan_policy)
+    names = tuple(indicators)
+    arr = _as_matrix(matrix, len(names), "score_towns")
+    known = {n: None for n in names}
+    if not isinstance(themes, Mapping) or not themes:
+        raise InputError(
+            "The 'themes' parameter of score_towns must map at least one theme name to "
+            f"{{indicator: weight}}. Got {themes!r} instead.",
+            field="themes",
+        )
+    groups = [(str(t), validate_weights(str(t), w, known)) for t, w in themes.items()]
+    frag = validate_weights("fragility", fragility, known)
+
+    used = tuple(n for n in names if any(n in w for _, w in groups) or n in frag)
+    used_cols = [names.index(n) for n in used]
+
+    if normaliser is None:
+        fitted = Normaliser.fit(
+            arr[:, used_cols], used, directions=directions, method=method, clip=clip
+        )
+    else:
+        fitted = normaliser
+
+    fitted = fitted.select(used)
+    sub = arr[:, used_cols] if rows is None else arr[np.asarray(rows)][:, used_cols]
+    norm = fitted.transform(sub)
+    present = ~np.isnan(norm)
+
+    all_groups = [*groups, ("fragility", frag)]
+
+    if nan_policy == "raise":
+        needed = np.array([any(w.get(n, 0.0) > 0 for _, w in all_groups) for n in used])
+        lacking = (~present).sum(axis=0)
+        for j in np.flatnonzero(needed & (lacking > 0)):
+            where = [g for g, w in all_groups if w.get(used[j], 0.0) > 0]
+            raise InputError(
+                f"Indicator {used[j]!r} (used by {', '.join(where)}) is missing for "
+                f"{int(lacking[j])} of {norm.shape[0]} communes; choose nan_policy="
+                "'renormalise' or 'neutral', or supply the data.",
+                field=used[j],
+            )
+
+    # Per-(group, indicator) column updates rather than a BLAS matrix product:
+    # each town's result then depends only on its own row (bit-for-bit identical
+    # whichever subset is scored), and with ~30 non-zero weights it is as fast.
+    filled = np.where(present, norm, NEUTRAL if nan_policy == "neutral" else 0.0)
+    n = norm.shape[0]
+    combined = np.empty((n, len(all_groups)))
+    coverage = np.empty((n, len(all_groups)))
+    for k, (_, group_weights) in enumerate(all_groups):
+        num = np.zeros(n)
+        known_weight = np.zeros(n)
+        for indicator, weight in group_weights.items():
+            if weight > 0:
+                col = used.index(indicator)
+                num += weight * filled[:, col]
+                known_weight += weight * present[:, col]
+        total = sum(group_weights.values())
+        coverage[:, k] = known_weight / total
+        if nan_policy == "neutral":
+            combined[:, k] = num / total
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                combined[:, k] = np.where(known_weight > 0, num / known_weight, NEUTRAL)
+    # Rounding in the weighted sums can overshoot [0, 1] by an ulp.
+    np.clip(combined, 0.0, 1.0, out=combined)
+    np.clip(coverage, 0.0, 1.0, out=coverage)
+
+    k = len(groups)
+    return Scores(
+        need=np.ascontiguousarray(combined[:, :k]),
+        fragility=np.ascontiguousarray(combined[:, k]),
+        themes=tuple(t for t, _ in groups),
+        coverage=np.ascontiguousarray(coverage[:, :k]),
+        fragility_coverage=np.ascontiguousarray(coverage[:, k]),
+        normalised=np.ascontiguousarray(norm),
+        indicators=used,
+        method=fitted.method,
+        nan_policy=nan_policy,
+    )

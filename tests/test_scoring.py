@@ -1,0 +1,469 @@
+"""Tests of the vectorised scoring core against a slow, obvious pure-Python reference."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from pvd_optim.errors import InputError
+from pvd_optim.scoring import (
+    DEFAULT_DIRECTIONS,
+    DEFAULT_FRAGILITY,
+    DEFAULT_THEMES,
+    NEUTRAL,
+    NORMALISATION_METHODS,
+    THEME_RATIONALE,
+    Normaliser,
+    normalise,
+    score_towns,
+)
+
+# A small generic setting for property tests: three indicators, two themes.
+NAMES = ("a", "b", "c")
+DIRS = {"a": "higher", "b": "lower", "c": "higher"}
+THEMES = {"t1": {"a": 2.0, "b": 1.0}, "t2": {"b": 0.5, "c": 1.5, "a": 0.0}}
+FRAG = {"a": 1.0, "c": 1.0}
+
+
+# --------------------------------------------------------------------------- slow reference
+
+
+def slow_normalise_one(x: float, ref: list[float], method: str, direction: str, k: float) -> float:
+    """One value against one reference, written the obvious way (no numpy)."""
+    if math.isnan(x) or not ref:
+        return math.nan
+    m = len(ref)
+    lo, hi = min(ref), max(ref)
+    if method == "percentile":
+        less = sum(1 for r in ref if r < x)
+        equal = sum(1 for r in ref if r == x)
+        if m == 1:
+            out = 0.0 if x < ref[0] else 1.0 if x > ref[0] else 0.5
+        elif equal:
+            average_rank = less + (equal + 1) / 2  # 1-based, ties share the average
+            out = (average_rank - 1) / (m - 1)
+        else:
+            out = (less - 0.5) / (m - 1)  # halfway between the neighbouring ranks
+    elif method == "minmax":
+        out = (0.5 if x == lo else 0.0 if x < lo else 1.0) if hi == lo else (x - lo) / (hi - lo)
+    else:
+        med = statistics.median(ref)
+        if m > 1:
+            q1, _, q3 = statistics.quantiles(ref, n=4, method="inclusive")
+        else:
+            q1 = q3 = ref[0]
+        scale = (q3 - q1) / 1.349
+        if scale <= 0:
+            scale = statistics.median([abs(r - med) for r in ref]) * 1.4826
+        if scale <= 0:
+            scale = statistics.pstdev(ref)
+        if scale <= 0:
+            out = 0.5 if x == med else 0.0 if x < med else 1.0
+        else:
+            z = (x - med) / scale
+            out = (min(max(z, -k), k) + k) / (2 * k)
+    out = min(max(out, 0.0), 1.0)
+    return 1.0 - out if direction == "lower" else out
+
+
+def slow_scores(
+    rows: list[list[float]],
+    names: tuple[str, ...],
+    themes: Mapping[str, Mapping[str, float]],
+    frag: Mapping[str, float],
+    dirs: Mapping[str, str],
+    method: str,
+    policy: str,
+    k: float = 3.0,
+) -> tuple[list[list[float]], list[float], list[list[float]]]:
+    """Town by town, theme by theme: need, fragility and coverage."""
+    refs = {name: [r[j] for r in rows if not math.isnan(r[j])] for j, name in enumerate(names)}
+    groups = [*themes.items(), ("__fragility__", frag)]
+    need, fragility, coverage = [], [], []
+    for row in rows:
+        norm = {
+            name: slow_normalise_one(row[j], refs[name], method, dirs[name], k)
+            for j, name in enumerate(names)
+        }
+        town_scores, town_cov = [], []
+        for _, weights in groups:
+            total = sum(weights.values())
+            known = sum(w for ind, w in weights.items() if not math.isnan(norm[ind]))
+            if policy == "neutral":
+                value = (
+                    sum(
+                        w * (NEUTRAL if math.isnan(norm[ind]) else norm[ind])
+                        for ind, w in weights.items()
+                    )
+                    / total
+                )
+            elif known > 0:
+                value = (
+                    sum(w * norm[ind] for ind, w in weights.items() if not math.isnan(norm[ind]))
+                    / known
+                )
+            else:
+                value = NEUTRAL
+            town_scores.append(value)
+            town_cov.append(known / total)
+        need.append(town_scores[:-1])
+        fragility.append(town_scores[-1])
+        coverage.append(town_cov[:-1])
+    return need, fragility, coverage
+
+
+# --------------------------------------------------------------------------- strategies
+
+# A few distinct values so that ties are frequent, plus NaN.
+values = st.sampled_from([0.0, 1.0, 1.0, 2.5, 3.0, 7.0, -4.0, math.nan]) | st.floats(
+    -1e3, 1e3, allow_nan=False
+)
+
+
+@st.composite
+def matrices(draw: st.DrawFn, min_rows: int = 1, max_rows: int = 25) -> np.ndarray:
+    n = draw(st.integers(min_rows, max_rows))
+    flat = draw(st.lists(values, min_size=n * len(NAMES), max_size=n * len(NAMES)))
+    return np.array(flat, dtype=np.float64).reshape(n, len(NAMES))
+
+
+methods = st.sampled_from(NORMALISATION_METHODS)
+soft_policies = st.sampled_from(("renormalise", "neutral"))
+
+
+def run(matrix: np.ndarray, method: str = "percentile", policy: str = "renormalise", **kw):
+    return score_towns(
+        matrix,
+        NAMES,
+        themes=THEMES,
+        fragility=FRAG,
+        directions=DIRS,
+        method=method,
+        nan_policy=policy,
+        **kw,
+    )
+
+
+# --------------------------------------------------------------------------- equivalence
+
+
+@settings(max_examples=200, deadline=None)
+@given(matrices(), methods, soft_policies)
+def test_vectorised_equals_slow_reference(matrix, method, policy):
+    got = run(matrix, method, policy)
+    need, fragility, coverage = slow_scores(
+        matrix.tolist(), NAMES, THEMES, FRAG, DIRS, method, policy
+    )
+    np.testing.assert_allclose(got.need, np.array(need).reshape(got.need.shape), atol=1e-12)
+    np.testing.assert_allclose(got.fragility, fragility, atol=1e-12)
+    np.testing.assert_allclose(got.coverage, np.array(coverage).reshape(got.need.shape), atol=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(values, min_size=1, max_size=30),
+    st.lists(values, min_size=1, max_size=30),
+    methods,
+    st.sampled_from(("higher", "lower")),
+)
+def test_normalise_against_other_reference_equals_slow(x, ref, method, direction):
+    got = normalise(x, method=method, direction=direction, reference=ref)
+    finite_ref = [r for r in ref if not math.isnan(r)]
+    want = [slow_normalise_one(v, finite_ref, method, direction, 3.0) for v in x]
+    np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+def test_percentile_ties_get_average_rank():
+    np.testing.assert_allclose(normalise([10, 20, 20, 30]), [0.0, 0.5, 0.5, 1.0])
+    np.testing.assert_allclose(normalise([10, 20, 20, 30], direction="lower"), [1, 0.5, 0.5, 0])
+    np.testing.assert_allclose(normalise([1, 1, 1, 2]), [1 / 3, 1 / 3, 1 / 3, 1.0])
+
+
+@pytest.mark.parametrize("method", NORMALISATION_METHODS)
+def test_constant_column_is_neutral(method):
+    np.testing.assert_allclose(normalise([4.0, 4.0, 4.0], method=method), [0.5, 0.5, 0.5])
+    np.testing.assert_allclose(
+        normalise([3.0, 4.0, 5.0], method=method, reference=[4.0, 4.0]), [0.0, 0.5, 1.0]
+    )
+
+
+def test_minmax_and_robust_z_values():
+    np.testing.assert_allclose(normalise([0, 5, 10], method="minmax"), [0, 0.5, 1])
+    # median 2, IQR 2 -> scale 2/1.349; 100 is clipped at +3 sigma.
+    got = normalise([0, 1, 2, 3, 100], method="robust_z", clip=3)
+    assert got[2] == pytest.approx(0.5)
+    assert got[4] == 1.0
+    assert got[0] == pytest.approx((-2 / (2 / 1.349) + 3) / 6)
+
+
+def test_robust_z_falls_back_to_mad_then_std_for_count_like_columns():
+    counts = [0, 0, 0, 0, 0, 0, 0, 0, 1, 12]  # IQR = 0 and MAD = 0
+    got = normalise(counts, method="robust_z")
+    assert got[0] < got[8] < got[9] <= 1.0
+    assert np.isfinite(got).all()
+
+
+def test_all_missing_indicator_stays_missing():
+    assert np.isnan(normalise([math.nan, math.nan])).all()
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@settings(max_examples=150, deadline=None)
+@given(matrices(), methods, soft_policies)
+def test_scores_stay_in_unit_interval(matrix, method, policy):
+    s = run(matrix, method, policy)
+    for arr in (s.need, s.fragility, s.coverage, s.fragility_coverage):
+        assert np.all((arr >= 0) & (arr <= 1))
+    finite = s.normalised[~np.isnan(s.normalised)]
+    assert np.all((finite >= 0) & (finite <= 1))
+
+
+@settings(max_examples=150, deadline=None)
+@given(matrices(), methods, st.data())
+def test_permuting_towns_permutes_scores(matrix, method, data):
+    perm = np.array(data.draw(st.permutations(range(matrix.shape[0]))), dtype=np.intp)
+    base, shuffled = run(matrix, method), run(matrix[perm], method)
+    np.testing.assert_allclose(shuffled.need, base.need[perm], atol=1e-12)
+    np.testing.assert_allclose(shuffled.fragility, base.fragility[perm], atol=1e-12)
+    np.testing.assert_array_equal(shuffled.coverage, base.coverage[perm])
+
+
+def _bumped(matrix: np.ndarray, town: int, col: int, delta: float) -> np.ndarray:
+    """Move one raw value in its need-increasing direction by ``delta`` > 0."""
+    out = matrix.copy()
+    sign = 1.0 if DIRS[NAMES[col]] == "higher" else -1.0
+    out[town, col] += sign * delta
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(matrices(), methods, soft_policies, st.data())
+def test_monotone_against_a_fixed_reference(matrix, method, policy, data):
+    """Property (fixed reference): with the normaliser fitted once on ``matrix``,
+    moving one town's value in its need direction (up for ``higher``, down for
+    ``lower``) never lowers any of that town's theme scores or its fragility."""
+    town = data.draw(st.integers(0, matrix.shape[0] - 1))
+    col = data.draw(st.integers(0, len(NAMES) - 1))
+    assume(not math.isnan(matrix[town, col]))
+    delta = data.draw(st.floats(1e-3, 1e3))
+    fitted = Normaliser.fit(matrix, NAMES, directions=DIRS, method=method)
+    before = run(matrix, policy=policy, normaliser=fitted)
+    after = run(_bumped(matrix, town, col, delta), policy=policy, normaliser=fitted)
+    assert np.all(after.need[town] >= before.need[town] - 1e-12)
+    assert after.fragility[town] >= before.fragility[town] - 1e-12
+
+
+@settings(max_examples=200, deadline=None)
+@given(matrices(min_rows=2), st.sampled_from(("percentile", "minmax")), soft_policies, st.data())
+def test_monotone_after_full_refit(matrix, method, policy, data):
+    """Property (full re-fit): the reference includes the changed town and is refitted.
+    Percentile and min-max scores of that town are still monotone: its rank (or
+    position between the extremes) can only rise. ``robust_z`` is not covered:
+    moving one value shifts the median and IQR, which can lower its z-score."""
+    town = data.draw(st.integers(0, matrix.shape[0] - 1))
+    col = data.draw(st.integers(0, len(NAMES) - 1))
+    assume(not math.isnan(matrix[town, col]))
+    delta = data.draw(st.floats(1e-3, 1e3))
+    before = run(matrix, method, policy)
+    after = run(_bumped(matrix, town, col, delta), method, policy)
+    assert np.all(after.need[town] >= before.need[town] - 1e-12)
+    assert after.fragility[town] >= before.fragility[town] - 1e-12
+
+
+@settings(max_examples=100, deadline=None)
+@given(matrices(min_rows=2), methods, st.data())
+def test_scoring_a_subset_does_not_depend_on_the_subset(matrix, method, data):
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=len(matrix), max_size=len(matrix))))
+    full = run(matrix, method)
+    part = run(matrix, method, rows=mask)
+    np.testing.assert_array_equal(part.need, full.need[mask])
+    np.testing.assert_array_equal(part.fragility, full.fragility[mask])
+
+
+# --------------------------------------------------------------------------- NaN policies
+
+
+def test_renormalise_reweights_and_falls_back_when_all_missing():
+    nan = math.nan
+    m = np.array([[10.0, nan, nan], [0.0, 1.0, 5.0], [nan, nan, nan], [5.0, 2.0, 1.0]])
+    s = run(m)
+    # Town 0 has only 'a' in t1: its t1 score is a's normalised value alone.
+    assert s.need[0, 0] == pytest.approx(s.normalised[0, 0])
+    assert s.coverage[0, 0] == pytest.approx(2 / 3)
+    # Town 2 has nothing: neutral fallback, flagged by zero coverage.
+    np.testing.assert_array_equal(s.need[2], [NEUTRAL, NEUTRAL])
+    assert s.fragility[2] == NEUTRAL and s.fragility_coverage[2] == 0
+    np.testing.assert_array_equal(s.fallback[2], [True, True])
+    assert not s.fallback[1].any()
+
+
+def test_neutral_policy_counts_missing_as_half():
+    m = np.array([[1.0, math.nan, 1.0], [2.0, 2.0, 2.0], [3.0, 3.0, 3.0]])
+    s = run(m, policy="neutral")
+    # t1 = (2 * a + 1 * b) / 3 with a = 0 (lowest) and b missing -> 0.5
+    assert s.need[0, 0] == pytest.approx((2 * 0.0 + 1 * 0.5) / 3)
+    assert s.coverage[0, 0] == pytest.approx(2 / 3)
+
+
+def test_raise_policy_names_indicator_and_count():
+    m = np.array([[1.0, math.nan, 1.0], [2.0, math.nan, 2.0], [3.0, 3.0, 3.0]])
+    with pytest.raises(InputError, match=r"Indicator 'b' \(used by t1, t2\) is missing for 2 of 3"):
+        run(m, policy="raise")
+    # Scoring only the complete row is fine.
+    s = run(m, policy="raise", rows=[2])
+    assert s.need.shape == (1, 2)
+
+
+def test_raise_policy_ignores_unweighted_columns():
+    m = np.array([[1.0, 1.0, 1.0, math.nan], [2.0, 2.0, 2.0, math.nan]])
+    s = score_towns(
+        m, (*NAMES, "extra"), themes=THEMES, fragility=FRAG, directions=DIRS, nan_policy="raise"
+    )
+    assert s.indicators == NAMES
+
+
+# --------------------------------------------------------------------------- API and errors
+
+
+def test_scores_object():
+    m = np.arange(12, dtype=float).reshape(4, 3)
+    s = run(m)
+    assert s.themes == ("t1", "t2")
+    assert s.need.shape == (4, 2) and s.fragility.shape == (4,)
+    np.testing.assert_array_equal(s.theme("t2"), s.need[:, 1])
+    assert s.method == "percentile" and s.nan_policy == "renormalise"
+    with pytest.raises(ValueError, match=r"The 'name' parameter of Scores\.theme must be one of"):
+        s.theme("nope")
+
+
+def test_default_structures_are_consistent_and_immutable():
+    assert set(DEFAULT_THEMES) == {
+        "habitat",
+        "services",
+        "heritage",
+        "revitalisation",
+        "mobility",
+        "digital",
+    }
+    assert set(THEME_RATIONALE) == set(DEFAULT_THEMES)
+    used = {i for w in DEFAULT_THEMES.values() for i in w} | set(DEFAULT_FRAGILITY)
+    assert used <= set(DEFAULT_DIRECTIONS)
+    assert set(DEFAULT_DIRECTIONS.values()) <= {"higher", "lower"}
+    with pytest.raises(TypeError):
+        DEFAULT_THEMES["habitat"]["fibre_pct"] = 1.0  # type: ignore[index]
+    with pytest.raises(TypeError):
+        DEFAULT_THEMES["new"] = {}  # type: ignore[index]
+
+
+def test_defaults_score_a_full_matrix():
+    names = tuple(sorted(DEFAULT_DIRECTIONS))
+    rng = np.random.default_rng(3)
+    m = rng.normal(size=(200, len(names)))
+    m[rng.random(m.shape) < 0.1] = np.nan
+    s = score_towns(m, names)
+    assert s.themes == tuple(DEFAULT_THEMES)
+    assert s.need.shape == (200, 6)
+
+
+def test_normaliser_reuse_and_reference_sizes():
+    ref = np.array([[1.0, 1.0, 1.0], [2.0, math.nan, 2.0], [3.0, 3.0, 3.0]])
+    fitted = Normaliser.fit(ref, NAMES, directions=DIRS, method="percentile")
+    assert fitted.reference_sizes == {"a": 3, "b": 2, "c": 3}
+    s = run(np.array([[2.0, 3.0, 10.0]]), normaliser=fitted)
+    np.testing.assert_allclose(s.normalised, [[0.5, 0.0, 1.0]])
+    # Column order of the matrix need not match the normaliser's.
+    s2 = score_towns(
+        np.array([[10.0, 3.0, 2.0]]),
+        ("c", "b", "a"),
+        themes=THEMES,
+        fragility=FRAG,
+        normaliser=fitted,
+    )
+    np.testing.assert_allclose(s2.need, s.need)
+    with pytest.raises(InputError, match="not fitted on indicator 'z'"):
+        fitted.select(["z"])
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: normalise([1.0], method="zscore"),
+            "The 'method' parameter of normalise must be one of "
+            "{'minmax', 'percentile', 'robust_z'}. Got 'zscore' instead.",
+        ),
+        (
+            lambda: normalise([1.0], direction="up"),
+            "The 'direction' parameter of normalise must be one of {'higher', 'lower'}. "
+            "Got 'up' instead.",
+        ),
+        (
+            lambda: normalise([1.0], method="robust_z", clip=0),
+            "The 'clip' parameter of normalise must be a finite number > 0. Got 0 instead.",
+        ),
+        (
+            lambda: run(np.ones((2, 3)), policy="drop"),
+            "The 'nan_policy' parameter of score_towns must be one of "
+            "{'renormalise', 'neutral', 'raise'}. Got 'drop' instead.",
+        ),
+        (
+            lambda: run(np.ones((2, 3)), method="rank"),
+            "The 'method' parameter of Normaliser.fit must be one of "
+            "{'minmax', 'percentile', 'robust_z'}. Got 'rank' instead.",
+        ),
+        (
+            lambda: run(np.ones((2, 4))),
+            "The 'matrix' parameter of score_towns must have shape (n_communes, 3)",
+        ),
+        (
+            lambda: run(np.array([[1.0, np.inf, 1.0]])),
+            "contains infinite values in column 1; use NaN for missing values.",
+        ),
+    ],
+)
+def test_parameter_errors(call, message):
+    with pytest.raises(ValueError) as info:
+        call()
+    assert isinstance(info.value, InputError)
+    assert message in str(info.value)
+    assert str(info.value).startswith("The '") or "infinite" in message
+
+
+@pytest.mark.parametrize(
+    ("themes", "fragility", "message"),
+    [
+        ({"t1": {"a": -1.0}}, FRAG, "Theme 't1': the weight of 'a' must be finite and >= 0"),
+        ({"t1": {"a": math.nan}}, FRAG, "Theme 't1': the weight of 'a' must be finite"),
+        ({"t1": {"a": 0.0, "b": 0}}, FRAG, "Theme 't1': at least one weight must be > 0"),
+        ({"t1": {"zz": 1.0}}, FRAG, "Theme 't1' uses unknown indicator 'zz'"),
+        ({"t1": {}}, FRAG, "Theme 't1' must map at least one indicator"),
+        ({"t1": {"a": "1"}}, FRAG, "Theme 't1': the weight of 'a' must be a number"),
+        ({}, FRAG, "The 'themes' parameter of score_towns must map at least one theme"),
+        (THEMES, {"a": -2.0}, "Theme 'fragility': the weight of 'a' must be finite and >= 0"),
+    ],
+)
+def test_weight_errors_name_theme_and_indicator(themes, fragility, message):
+    with pytest.raises(InputError) as info:
+        score_towns(np.ones((2, 3)), NAMES, themes=themes, fragility=fragility, directions=DIRS)
+    assert message in str(info.value)
+
+
+def test_missing_direction_is_reported():
+    with pytest.raises(InputError, match="Indicator 'a' has no direction"):
+        score_towns(np.ones((2, 3)), NAMES, themes=THEMES, fragility=FRAG, directions={})
+    with pytest.raises(InputError, match=r"The 'directions\['a'\]' parameter"):
+        score_towns(
+            np.ones((2, 3)),
+            NAMES,
+            themes=THEMES,
+            fragility=FRAG,
+            directions={**DIRS, "a": "up"},
+        )
