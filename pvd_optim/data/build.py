@@ -220,7 +220,7 @@ def sitadel_permits(
     overlapping commune-years the own row is smaller than the former
     communes' rows alone, which a retropolated row could not be). A ``-1``
     cell is a blank upstream: a commune with any blank in the window gets
-    NaN. Returns columns ``permits`` (float, NaN if blank), ``blank`` (bool)
+    NaN; a commune without any cell in the window gets 0. Returns columns ``permits`` (float, NaN if blank), ``blank`` (bool)
     and ``listed`` (bool: at least one source row maps to the commune).
     """
     long = sitadel_long(sitadel)
@@ -235,7 +235,8 @@ def sitadel_permits(
     out = pd.DataFrame(index=current)
     out["listed"] = out.index.isin(listed)
     out["blank"] = blank.reindex(current, fill_value=False).astype(bool)
-    out["permits"] = total.reindex(current).astype("float64")
+    # No cell in the window (not listed, or a series that ended earlier) = 0 dwellings.
+    out["permits"] = total.reindex(current, fill_value=0).astype("float64")
     out.loc[out["blank"], "permits"] = np.nan
     return out
 
@@ -274,9 +275,7 @@ def build(shared: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     ).set_index("insee")
     t = t.sort_index()
     current = t.index
-    summary["communes_without_population"] = int(
-        sum("population" not in r for r in cur_rows)
-    )
+    summary["communes_without_population"] = int(sum("population" not in r for r in cur_rows))
 
     regions = pd.DataFrame(_read_json(cog_dir / "regions.json"))
     departments = pd.DataFrame(_read_json(cog_dir / "departements.json"))
@@ -318,7 +317,12 @@ def build(shared: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
             for m in e["membres"]
         ],
         columns=[
-            "insee", "epci_siren", "epci_name", "epci_type", "epci_population", "epci_members"
+            "insee",
+            "epci_siren",
+            "epci_name",
+            "epci_type",
+            "epci_population",
+            "epci_members",
         ],
     )
     if members["insee"].duplicated().any():
@@ -418,7 +422,7 @@ def build(shared: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     summary["rpls_absent_current"] = int(rate.isna().sum())
 
     permits = sitadel_permits(sitadel, code_map, current)
-    count = permits["permits"].where(permits["listed"], 0.0).where(covered)
+    count = permits["permits"].where(covered)
     t["housing_permits_5y"] = count.astype("float64")
     t["housing_permits_per_1000_5y"] = count / t["population"].where(t["population"] > 0) * 1000.0
     sit_codes = pd.Index(list(sitadel))
@@ -550,12 +554,7 @@ def write(tables: Mapping[str, pd.DataFrame], summary: Mapping[str, Any], out: P
     }
     arrow = pa.Table.from_pandas(communes, preserve_index=False)
     arrow = arrow.cast(
-        pa.schema(
-            [
-                pa.field(f.name, schema_types.get(f.name, f.type))
-                for f in arrow.schema
-            ]
-        )
+        pa.schema([pa.field(f.name, schema_types.get(f.name, f.type)) for f in arrow.schema])
     ).replace_schema_metadata(None)
     pq.write_table(arrow, out / "communes.parquet", **_PARQUET_OPTIONS)
     for name in ("regions", "departments", "cerema_directorates"):

@@ -49,43 +49,68 @@ _BASILIC = "Ministry of Culture, Basilic (via naloui1/Dataforgood)"
 #: Every indicator column of the commune table, with its meaning.
 INDICATORS: dict[str, IndicatorInfo] = {
     "population_change_pct": IndicatorInfo(
-        "%", "INSEE populations légales (decoupage-administratif 0.8.0 and 6.0.0)", "2020-2026",
+        "%",
+        "INSEE populations légales (decoupage-administratif 0.8.0 and 6.0.0)",
+        "2020-2026",
         "Population change between the 2020 and 2026 editions; NaN if the territory changed.",
         False,
     ),
     "housing_vacancy_pct": IndicatorInfo(
-        "%", "INSEE census, base logement", "2021",
-        "Vacant dwellings / all dwellings (census demographic vacancy).", True,
+        "%",
+        "INSEE census, base logement",
+        "2021",
+        "Vacant dwellings / all dwellings (census demographic vacancy).",
+        True,
     ),
     "fiscal_vacancy_pct": IndicatorInfo(
-        "%", "LOVAC (DGFiP/CGDD, via bpineau/gazetteer)", "2025",
+        "%",
+        "LOVAC (DGFiP/CGDD, via bpineau/gazetteer)",
+        "2025",
         "Share of private dwellings fiscally vacant (LOVAC); secret-protected cells are NaN.",
         True,
     ),
     "long_term_vacancy_pct": IndicatorInfo(
-        "%", "LOVAC (DGFiP/CGDD, via bpineau/gazetteer)", "2025",
-        "Share of private dwellings vacant for 2+ years (LOVAC).", True,
+        "%",
+        "LOVAC (DGFiP/CGDD, via bpineau/gazetteer)",
+        "2025",
+        "Share of private dwellings vacant for 2+ years (LOVAC).",
+        True,
     ),
     "median_income_eur": IndicatorInfo(
-        "EUR per consumption unit", "INSEE Filosofi", "2021",
-        "Median disposable income per consumption unit.", False,
+        "EUR per consumption unit",
+        "INSEE Filosofi",
+        "2021",
+        "Median disposable income per consumption unit.",
+        False,
     ),
     "minimum_benefits_pct": IndicatorInfo(
-        "%", "INSEE Filosofi", "2021",
-        "Share of minimum social benefits in disposable income; ~5,300 communes only.", True,
+        "%",
+        "INSEE Filosofi",
+        "2021",
+        "Share of minimum social benefits in disposable income; ~5,300 communes only.",
+        True,
     ),
     "unemployment_pct": IndicatorInfo(
-        "%", "INSEE localised unemployment (zones d'emploi 2020)", "2025-T4",
-        "Unemployment rate of the commune's employment zone (seasonally adjusted).", True,
+        "%",
+        "INSEE localised unemployment (zones d'emploi 2020)",
+        "2025-T4",
+        "Unemployment rate of the commune's employment zone (seasonally adjusted).",
+        True,
     ),
     "unemployment_change_pts": IndicatorInfo(
-        "percentage points", "INSEE localised unemployment (zones d'emploi 2020)",
-        "2021-T4 to 2025-T4", "Change of the employment-zone unemployment rate.", True,
+        "percentage points",
+        "INSEE localised unemployment (zones d'emploi 2020)",
+        "2021-T4 to 2025-T4",
+        "Change of the employment-zone unemployment rate.",
+        True,
     ),
     "services_per_1000": IndicatorInfo(
-        "per 1,000 inhabitants", _BPE, "2024",
+        "per 1,000 inhabitants",
+        _BPE,
+        "2024",
         "Everyday services (post office, GP, pharmacy, primary school, bakery, superette, "
-        "supermarket) per 1,000 inhabitants (2026 population).", False,
+        "supermarket) per 1,000 inhabitants (2026 population).",
+        False,
     ),
     "post_offices": IndicatorInfo("count", _BPE, "2024", "Post offices and agencies.", None),
     "general_practitioners": IndicatorInfo("count", _BPE, "2024", "General practitioners.", None),
@@ -97,43 +122,76 @@ INDICATORS: dict[str, IndicatorInfo] = {
     "railway_stations": IndicatorInfo("count", _BPE, "2024", "Railway stations.", None),
     "secondary_schools": IndicatorInfo("count", _BPE, "2024", "Collèges plus lycées.", None),
     "brownfield_count": IndicatorInfo(
-        "count", "Cerema Cartofriches (via bpineau/gazetteer)", "2025",
-        "Referenced brownfield sites.", True,
+        "count",
+        "Cerema Cartofriches (via bpineau/gazetteer)",
+        "2025",
+        "Referenced brownfield sites.",
+        True,
     ),
     "brownfield_surface_ha": IndicatorInfo(
-        "ha", "Cerema Cartofriches (via bpineau/gazetteer)", "2025",
-        "Total land-unit surface of referenced brownfield sites.", True,
+        "ha",
+        "Cerema Cartofriches (via bpineau/gazetteer)",
+        "2025",
+        "Total land-unit surface of referenced brownfield sites.",
+        True,
     ),
     "social_housing_pct": IndicatorInfo(
-        "%", "RPLS / SRU rate, data.gouv.fr", "2024",
+        "%",
+        "RPLS / SRU rate, data.gouv.fr",
+        "2024",
         "Social rented dwellings / main residences (SRU); NaN when below the legal "
-        "threshold (see social_housing_below_threshold) or not published.", None,
+        "threshold (see social_housing_below_threshold) or not published.",
+        None,
     ),
     "housing_permits_5y": IndicatorInfo(
-        "dwellings", "SDES Sitadel (via bpineau/gazetteer)", "2021-2025",
-        "Dwellings authorised over 2021-2025, former communes included.", False,
+        "dwellings",
+        "SDES Sitadel (via bpineau/gazetteer)",
+        "2021-2025",
+        "Dwellings authorised over 2021-2025, former communes included.",
+        False,
     ),
     "housing_permits_per_1000_5y": IndicatorInfo(
-        "per 1,000 inhabitants", "SDES Sitadel (via bpineau/gazetteer)", "2021-2025",
-        "Dwellings authorised over 2021-2025 per 1,000 inhabitants (2026 population).", False,
+        "per 1,000 inhabitants",
+        "SDES Sitadel (via bpineau/gazetteer)",
+        "2021-2025",
+        "Dwellings authorised over 2021-2025 per 1,000 inhabitants (2026 population).",
+        False,
     ),
     "monuments": IndicatorInfo(
-        "count", _BASILIC, "2024", "Historic monuments (no classé/inscrit split); NaN in Corsica.",
+        "count",
+        _BASILIC,
+        "2024",
+        "Historic monuments (no classé/inscrit split); NaN in Corsica.",
         None,
     ),
     "protected_areas": IndicatorInfo(
-        "count", _BASILIC, "2024", "Remarkable heritage sites (SPR); NaN in Corsica.", None,
+        "count",
+        _BASILIC,
+        "2024",
+        "Remarkable heritage sites (SPR); NaN in Corsica.",
+        None,
     ),
     "museums": IndicatorInfo("count", _BASILIC, "2024", "Museums; NaN in Corsica.", None),
     "fibre_pct": IndicatorInfo(
-        "%", "ARCEP (via VoxNovalys/vivrea-project)", "2026-02",
-        "Premises connectable to fibre to the home.", False,
+        "%",
+        "ARCEP (via VoxNovalys/vivrea-project)",
+        "2026-02",
+        "Premises connectable to fibre to the home.",
+        False,
     ),
 }
 
 _STRING_COLUMNS = (
-    "name", "department", "region", "region_name", "zone", "epci_siren", "epci_name",
-    "epci_type", "pvd_signed_at", "pvd_group_2021",
+    "name",
+    "department",
+    "region",
+    "region_name",
+    "zone",
+    "epci_siren",
+    "epci_name",
+    "epci_type",
+    "pvd_signed_at",
+    "pvd_group_2021",
 )
 _INT_COLUMNS = ("population", "rank_chef_lieu")
 _NULLABLE_INT_COLUMNS = ("epci_population", "epci_members")
@@ -142,8 +200,14 @@ _FLOAT_IDENTITY = ("population_2020",)
 
 #: Columns describing who a commune is; a planner CSV may not override them.
 IDENTITY_COLUMNS: frozenset[str] = frozenset(
-    ("insee", *_STRING_COLUMNS, *_INT_COLUMNS, *_NULLABLE_INT_COLUMNS, *_BOOL_COLUMNS,
-     *_FLOAT_IDENTITY)
+    (
+        "insee",
+        *_STRING_COLUMNS,
+        *_INT_COLUMNS,
+        *_NULLABLE_INT_COLUMNS,
+        *_BOOL_COLUMNS,
+        *_FLOAT_IDENTITY,
+    )
 )
 
 _CODE_RE = r"(?:\d{5}|2[AB]\d{3})"
@@ -300,8 +364,10 @@ def apply_planner_indicators(
         raise DataError("planner indicator file not found", file=path)
     text = _decode(path.read_bytes(), path)
     if not text.strip():
-        raise DataError("file is empty; expected a header line with an "
-                        f"'{key}' column and indicator columns", file=path)
+        raise DataError(
+            f"file is empty; expected a header line with an '{key}' column and indicator columns",
+            file=path,
+        )
     first_line = text.lstrip("\r\n").splitlines()[0]
     sep = _sniff_separator(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
@@ -326,16 +392,20 @@ def apply_planner_indicators(
         raise DataError(
             f"no '{key}' key column in the header (found: {', '.join(header)}); "
             f"separator detected: '{sep}'",
-            file=path, line=header_line, field=key,
+            file=path,
+            line=header_line,
+            field=key,
         )
     seen: set[str] = set()
     for name in header:
         if name in seen:
-            raise DataError("column appears twice in the header", file=path,
-                            line=header_line, field=name)
+            raise DataError(
+                "column appears twice in the header", file=path, line=header_line, field=name
+            )
         if not name:
-            raise DataError("a header cell is empty; name every column", file=path,
-                            line=header_line)
+            raise DataError(
+                "a header cell is empty; name every column", file=path, line=header_line
+            )
         seen.add(name)
     columns = [c for c in header if c != key]
     if not columns:
@@ -344,7 +414,9 @@ def apply_planner_indicators(
         if name in IDENTITY_COLUMNS:
             raise DataError(
                 "would override an identity column of the commune table; rename it",
-                file=path, line=header_line, field=name,
+                file=path,
+                line=header_line,
+                field=name,
             )
     if not records:
         raise DataError("no data rows after the header", file=path, line=header_line)
@@ -352,7 +424,8 @@ def apply_planner_indicators(
         if len(row) != len(header):
             raise DataError(
                 f"{len(row)} cells where the header has {len(header)} (separator '{sep}')",
-                file=path, line=line,
+                file=path,
+                line=line,
             )
 
     raw = pd.DataFrame(records, columns=header, dtype=str).apply(lambda s: s.str.strip())
@@ -368,7 +441,9 @@ def apply_planner_indicators(
         raise DataError(
             f"malformed INSEE code {raw[key].iloc[i]!r}: expected 5 characters, digits or "
             f"2A/2B then 3 digits{hint}",
-            file=path, line=int(raw["_line"].iloc[i]), field=key,
+            file=path,
+            line=int(raw["_line"].iloc[i]),
+            field=key,
         )
     dup = codes.duplicated(keep=False)
     if dup.any():
@@ -376,7 +451,9 @@ def apply_planner_indicators(
         where = raw.loc[codes == first, "_line"].tolist()
         raise DataError(
             f"INSEE code {first} appears twice (lines {' and '.join(map(str, where))})",
-            file=path, line=int(where[1]), field=key,
+            file=path,
+            line=int(where[1]),
+            field=key,
         )
     unknown = ~codes.isin(table.index)
     if unknown.any():
@@ -384,7 +461,9 @@ def apply_planner_indicators(
         raise DataError(
             f"INSEE code {codes.iloc[i]} is not a current commune (COG 2026); a merged "
             "commune uses the code of the commune it joined",
-            file=path, line=int(raw["_line"].iloc[i]), field=key,
+            file=path,
+            line=int(raw["_line"].iloc[i]),
+            field=key,
         )
 
     values = {}
@@ -400,7 +479,9 @@ def apply_planner_indicators(
                 raise DataError(
                     f"{what} value {cells.iloc[i]!r} (code {codes.iloc[i]}) is not accepted; "
                     "leave the cell empty for a missing value",
-                    file=path, line=int(raw["_line"].iloc[i]), field=name,
+                    file=path,
+                    line=int(raw["_line"].iloc[i]),
+                    field=name,
                 )
         numbers = pd.to_numeric(cells.replace("", np.nan), errors="coerce").astype("float64")
         bad = numbers.isna() & (cells != "")
@@ -408,7 +489,9 @@ def apply_planner_indicators(
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise DataError(
                 f"value {cells.iloc[i]!r} (code {codes.iloc[i]}) is not a number",
-                file=path, line=int(raw["_line"].iloc[i]), field=name,
+                file=path,
+                line=int(raw["_line"].iloc[i]),
+                field=name,
             )
         values[name] = pd.Series(numbers.to_numpy(), index=pd.Index(codes, name="insee"))
 
@@ -418,7 +501,9 @@ def apply_planner_indicators(
             if not pd.api.types.is_float_dtype(out[name].dtype):
                 raise DataError(
                     f"column exists with non-numeric dtype {out[name].dtype}; rename it",
-                    file=path, line=header_line, field=name,
+                    file=path,
+                    line=header_line,
+                    field=name,
                 )
             given = series.dropna()
             out.loc[given.index, name] = given.to_numpy()
