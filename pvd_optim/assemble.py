@@ -1,0 +1,387 @@
+"""From a ``Scenario`` to the model's ``ModelInputs``: towns, scores, eligibility, resources.
+
+This is the data side of the pipeline: it reads the embedded town table once,
+applies the planner's CSVs, scores every commune (so a town's score never
+depends on which others are eligible), selects the eligible towns and converts
+every resource to model units. Problems are reported as ``ScenarioError`` or
+``DataError`` naming the field or the towns and how to fix them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from pvd_optim.errors import DataError, ScenarioError
+from pvd_optim.inputs import EUR_PER_UNIT, ModelInputs
+from pvd_optim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pvd_optim.scoring import Scores
+
+#: Identity columns carried into results next to each town.
+TOWN_INFO_COLUMNS = (
+    "name", "department", "region", "region_name", "population", "epci_siren", "epci_name",
+    "epci_type", "pvd", "pvd_group_2021",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """Everything computed before the model: the table, scores, eligible rows, inputs."""
+
+    table: pd.DataFrame  # every commune, indexed by INSEE code
+    scores: Scores  # for every commune, in table order
+    eligible: np.ndarray  # boolean mask over the table
+    inputs: ModelInputs
+    imputed: pd.DataFrame | None  # per-cell imputation flags, when imputation ran
+
+    def towns_frame(self) -> pd.DataFrame:
+        """Eligible towns with identity columns, need per theme and fragility."""
+        import pandas as pd
+
+        sub = self.table.loc[self.eligible, list(TOWN_INFO_COLUMNS)].copy()
+        need = pd.DataFrame(
+            self.inputs.need, index=sub.index, columns=[f"need_{t}" for t in self.inputs.themes]
+        )
+        sub["fragility"] = self.inputs.fragility
+        sub["directorate"] = [self.inputs.directorate_names[d]
+                              for d in self.inputs.directorate_of_town]
+        sub["group"] = [self.inputs.group_labels[g] for g in self.inputs.group_of_town]
+        return pd.concat([sub, need], axis=1)
+
+
+def load_table(scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The commune table with the planner's CSVs applied and, if asked, imputation."""
+    from pvd_optim.data import towns
+
+    table = towns.load_communes()
+    for csv in scenario.data.planner_indicators:
+        table = towns.apply_planner_indicators(table, csv)
+    if "epci_mean_commune_population" not in table.columns:
+        # A dispersed intercommunality of small communes is a low-density proxy.
+        table = table.assign(
+            epci_mean_commune_population=(
+                table["epci_population"].astype("float64")
+                / table["epci_members"].astype("float64")
+            )
+        )
+    imputed = None
+    if scenario.data.imputation != "none":
+        columns = [c for c in _indicators_used(scenario) if c in table.columns]
+        table, imputed = towns.impute(table, columns, method=scenario.data.imputation)
+    return table, imputed
+
+
+def _indicators_used(scenario: Scenario) -> list[str]:
+    names: dict[str, None] = {}
+    for weights in scenario.themes.definitions.values():
+        names.update(dict.fromkeys(weights))
+    names.update(dict.fromkeys(scenario.themes.fragility))
+    return list(names)
+
+
+def score_table(scenario: Scenario, table: pd.DataFrame) -> Scores:
+    """Need per theme and fragility for every commune of ``table``."""
+    from pvd_optim import scoring
+
+    indicators = _indicators_used(scenario)
+    missing = [name for name in indicators if name not in table.columns]
+    if missing:
+        where = [
+            f"themes.definitions.{theme}.{name}"
+            for theme, weights in scenario.themes.definitions.items()
+            for name in weights if name in missing
+        ] + [f"themes.fragility.{name}" for name in scenario.themes.fragility if name in missing]
+        raise ScenarioError(
+            f"unknown indicator(s) {missing}; known indicators: "
+            f"{sorted(c for c in table.columns if table[c].dtype.kind == 'f')} "
+            "(or add a column with data.planner_indicators)",
+            file=scenario.source, field=where[0],
+        )
+    non_numeric = [name for name in indicators if table[name].dtype.kind not in "fiub"]
+    if non_numeric:
+        raise ScenarioError(
+            f"column(s) {non_numeric} are not numeric indicators", file=scenario.source,
+            field="themes.definitions",
+        )
+    directions = {**scoring.DEFAULT_DIRECTIONS, **scenario.themes.directions}
+    unknown_direction = [name for name in indicators if name not in directions]
+    if unknown_direction:
+        raise ScenarioError(
+            f"indicator(s) {unknown_direction} have no direction; add "
+            f"themes.directions.{unknown_direction[0]}: higher (or lower)",
+            file=scenario.source, field=f"themes.directions.{unknown_direction[0]}",
+        )
+    matrix = table[indicators].to_numpy(dtype=np.float64, na_value=np.nan)
+    try:
+        return scoring.score_towns(
+            matrix,
+            indicators,
+            themes=scenario.themes.definitions,
+            fragility=scenario.themes.fragility,
+            directions=directions,
+            method=scenario.themes.normalisation,
+            nan_policy=scenario.themes.nan_policy,
+        )
+    except ScenarioError:
+        raise
+    except ValueError as exc:
+        raise ScenarioError(str(exc), file=scenario.source, field="themes") from None
+
+
+def select_eligible(scenario: Scenario, table: pd.DataFrame, scores: Scores) -> np.ndarray:
+    """Boolean mask of the eligible communes, per the scenario's eligibility section."""
+    section = scenario.eligibility
+    in_region = table["region"].notna().to_numpy()
+    if section.mode in ("official", "rules"):
+        from pvd_optim.data import eligibility
+    if section.mode == "official":
+        mask = np.asarray(eligibility.official(table), dtype=bool)
+    elif section.mode == "rules":
+        rules = section.rules
+        result = eligibility.by_rules(
+            table,
+            scores.fragility,
+            max_population=rules.max_population,
+            min_population=rules.min_population,
+            excluded_epci_types=rules.excluded_epci_types,
+            exclude_acv=rules.exclude_acv,
+            centrality_top_n=rules.centrality_top_n,
+            min_services_for_centrality=rules.min_services_for_centrality,
+            fragility_threshold=rules.fragility_threshold,
+        )
+        mask = np.asarray(result.mask, dtype=bool)
+    elif section.mode == "all":
+        mask = in_region.copy()
+    else:  # listed
+        mask = np.zeros(len(table), dtype=bool)
+    codes = table.index
+    for label, listed, value in (("include", section.include, True),
+                                 ("exclude", section.exclude, False)):
+        if not listed:
+            continue
+        unknown = [code for code in listed if code not in codes]
+        if unknown:
+            raise ScenarioError(
+                f"INSEE code(s) {unknown[:5]} are not current communes; use 5-character codes "
+                "from the 2026 register (e.g. '01033')",
+                file=scenario.source, field=f"eligibility.{label}",
+            )
+        mask[codes.get_indexer(list(listed))] = value
+    no_region = mask & ~in_region
+    if no_region.any():
+        names = table.index[no_region][:5].tolist()
+        raise ScenarioError(
+            f"{int(no_region.sum())} eligible commune(s) {names} belong to an overseas "
+            "collectivity with no region, directorate or intercommunality; exclude them",
+            file=scenario.source, field="eligibility",
+        )
+    if not mask.any():
+        raise ScenarioError(
+            "no town is eligible; widen the eligibility rules or list towns in "
+            "eligibility.include", file=scenario.source, field="eligibility",
+        )
+    return mask
+
+
+def _per_theme(value: float | dict[str, float], themes: tuple[str, ...], default: float
+               ) -> np.ndarray:
+    if isinstance(value, dict):
+        return np.array([float(value.get(t, default)) for t in themes])
+    return np.full(len(themes), float(value))
+
+
+def _directorates(scenario: Scenario, towns: pd.DataFrame) -> tuple[np.ndarray, tuple[str, ...]]:
+    from pvd_optim.data import towns as town_data
+
+    mapping = town_data.load_cerema_directorates()
+    by_department = dict(zip(mapping["department"], mapping["directorate"], strict=True))
+    overrides = scenario.resources.expertise.directorate_by_department
+    unknown = sorted(set(overrides) - set(by_department))
+    if unknown:
+        raise ScenarioError(
+            f"unknown department code(s) {unknown}; use codes such as '01', '2A', '974'",
+            file=scenario.source, field="resources.expertise.directorate_by_department",
+        )
+    by_department.update(overrides)
+    directorate = towns["department"].map(by_department)
+    lacking = directorate.isna()
+    if lacking.any():
+        departments = sorted(towns.loc[lacking, "department"].unique())
+        raise ScenarioError(
+            f"{int(lacking.sum())} eligible town(s) in department(s) {departments} have no "
+            "Cerema directorate; add them to resources.expertise.directorate_by_department",
+            file=scenario.source, field="resources.expertise.directorate_by_department",
+        )
+    names = tuple(sorted(directorate.unique()))
+    return np.searchsorted(np.array(names), directorate.to_numpy()).astype(np.int64), names
+
+
+def _groups(scenario: Scenario, towns: pd.DataFrame) -> tuple[np.ndarray, tuple[str, ...]]:
+    column = ("epci_siren" if scenario.resources.engineering.grouping == "intercommunality"
+              else "pvd_group_2021")
+    own = "town-" + towns.index.to_series()
+    labels = towns[column].astype("object").where(towns[column].notna(), own.to_numpy())
+    names, codes = np.unique(labels.astype(str).to_numpy(), return_inverse=True)
+    return codes.astype(np.int64), tuple(names.tolist())
+
+
+def _capacity(scenario: Scenario, directorate_of_town: np.ndarray,
+              names: tuple[str, ...]) -> np.ndarray:
+    expertise = scenario.resources.expertise
+    if expertise.capacity_days_by_directorate is not None:
+        given = expertise.capacity_days_by_directorate
+        unknown = sorted(set(given) - set(names))
+        missing = [d for d in names if d not in given]
+        if unknown or missing:
+            raise ScenarioError(
+                (f"unknown directorate(s) {unknown}; " if unknown else "")
+                + (f"no capacity for directorate(s) {missing} that have eligible towns; "
+                   if missing else "")
+                + f"directorates with eligible towns: {list(names)}",
+                file=scenario.source, field="resources.expertise.capacity_days_by_directorate",
+            )
+        return np.array([float(given[d]) for d in names])
+    towns_per = np.bincount(directorate_of_town, minlength=len(names)).astype(float)
+    return expertise.capacity_days * towns_per / towns_per.sum()
+
+
+def build_inputs(
+    scenario: Scenario, table: pd.DataFrame, scores: Scores, eligible: np.ndarray
+) -> ModelInputs:
+    """Convert the eligible towns and the scenario's resources into ``ModelInputs``."""
+    towns = table.loc[eligible]
+    need = scores.need[eligible]
+    fragility = scores.fragility[eligible]
+    region_codes, region_of_town = np.unique(towns["region"].astype(str).to_numpy(),
+                                             return_inverse=True)
+    region_name_of = dict(zip(towns["region"].astype(str), towns["region_name"].astype(str),
+                              strict=False))
+    directorate_of_town, directorate_names = _directorates(scenario, towns)
+    group_of_town, group_labels = _groups(scenario, towns)
+    population = towns["population"].astype("float64").fillna(0.0).to_numpy()
+
+    res = scenario.resources
+    funding, expertise, engineering = res.funding, res.expertise, res.engineering
+    cap_eur = np.minimum(funding.cap_per_town_eur, funding.cap_per_inhabitant_eur * population)
+    themes = scenario.theme_names
+
+    basis = scenario.balance.basis
+    weights = {"towns": np.ones(len(towns)), "population": population,
+               "need": need.mean(axis=1)}[basis]
+    per_region = np.bincount(region_of_town, weights=weights, minlength=len(region_codes))
+    if per_region.sum() <= 0:
+        raise ScenarioError(f"balance basis {basis!r} sums to 0 over the eligible towns; "
+                            "choose another basis", file=scenario.source, field="balance.basis")
+    benefit = scenario.benefit
+    return ModelInputs(
+        town_codes=tuple(towns.index.astype(str)),
+        town_names=tuple(towns["name"].astype(str)),
+        population=population,
+        themes=themes,
+        need=np.ascontiguousarray(need, dtype=np.float64),
+        fragility=np.ascontiguousarray(fragility, dtype=np.float64),
+        region_of_town=region_of_town.astype(np.int64),
+        region_codes=tuple(region_codes.tolist()),
+        region_names=tuple(region_name_of[c] for c in region_codes),
+        directorate_of_town=directorate_of_town,
+        directorate_names=directorate_names,
+        group_of_town=group_of_town,
+        group_labels=group_labels,
+        envelope_keur=funding.envelope_eur / EUR_PER_UNIT,
+        cap_keur=cap_eur / EUR_PER_UNIT,
+        saturation_keur=_per_theme(funding.saturation_per_theme_eur, themes, 0.0) / EUR_PER_UNIT,
+        min_per_town_keur=funding.min_per_covered_town_eur / EUR_PER_UNIT,
+        spend_min_share=funding.spend_min_share,
+        capacity_days=_capacity(scenario, directorate_of_town, directorate_names),
+        saturation_days=_per_theme(expertise.saturation_per_theme_days, themes, 0.0),
+        max_days_per_town=expertise.max_days_per_town,
+        post_cost_keur=engineering.subsidy_per_post_eur / EUR_PER_UNIT,
+        engineering_budget_keur=engineering.budget_eur / EUR_PER_UNIT,
+        towns_per_post=engineering.towns_per_post,
+        cover_min_share=engineering.cover_min_share,
+        segment_widths=np.asarray(benefit.segment_widths_share, dtype=np.float64),
+        slopes=np.asarray(benefit.slopes, dtype=np.float64),
+        value_per_day_keur=benefit.value_per_day_eur / EUR_PER_UNIT,
+        value_per_cover_keur=benefit.value_per_covered_town_eur / EUR_PER_UNIT,
+        balance_mode=scenario.balance.mode,
+        balance_tolerance=scenario.balance.tolerance_share,
+        fair_share=per_region / per_region.sum(),
+        penalty_funding=scenario.balance.penalties.funding_per_keur,
+        penalty_days=scenario.balance.penalties.days * benefit.value_per_day_eur / EUR_PER_UNIT,
+        penalty_towns=(scenario.balance.penalties.towns
+                       * benefit.value_per_covered_town_eur / EUR_PER_UNIT),
+        theme_floor=np.array([scenario.floor_by_theme()[t] for t in themes]),
+        relax_integers=scenario.solver.relax_integers,
+    )
+
+
+def apply_score_file(scenario: Scenario, table: pd.DataFrame, scores: Scores,
+                     path: Path) -> Scores:
+    """Replace computed scores by a planner's own (``themes.scores_csv``).
+
+    The CSV has a column ``insee``, a column ``fragility`` and one column
+    ``need_<theme>`` per theme, all in [0, 1]. Communes it lists get these scores;
+    the others keep the computed ones, so the file may cover only eligible towns.
+    """
+    import dataclasses
+
+    import pandas as pd
+
+    field = "themes.scores_csv"
+    try:
+        frame = pd.read_csv(path, dtype={"insee": str}, encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError("score file not found; check the path (relative to the scenario file)",
+                        file=path, field=field) from None
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"cannot read the score file: {exc}; save it as UTF-8 CSV",
+                        file=path, field=field) from None
+    columns = ["insee", "fragility", *(f"need_{t}" for t in scenario.theme_names)]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"missing column(s) {missing}; expected {columns}", file=path,
+                        field=field)
+    duplicated = frame["insee"][frame["insee"].duplicated()].tolist()
+    if duplicated:
+        raise DataError(f"INSEE code(s) {duplicated[:5]} appear more than once", file=path,
+                        field="insee")
+    rows = table.index.get_indexer(frame["insee"])
+    if (rows < 0).any():
+        unknown = frame["insee"][rows < 0].tolist()[:5]
+        line = int(np.flatnonzero(rows < 0)[0]) + 2
+        raise DataError(f"INSEE code(s) {unknown} are not current communes", file=path,
+                        line=line, field="insee")
+    values = frame[columns[1:]].apply(pd.to_numeric, errors="coerce").to_numpy(np.float64)
+    bad = ~np.isfinite(values) | (values < 0) | (values > 1)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise DataError(
+            f"{columns[1 + c]} must be a number in [0, 1], got {frame.iloc[r][columns[1 + c]]!r}",
+            file=path, line=int(r) + 2, field=columns[1 + c])
+    need = scores.need.copy()
+    fragility = scores.fragility.copy()
+    fragility[rows] = values[:, 0]
+    need[rows] = values[:, 1:]
+    return dataclasses.replace(scores, need=need, fragility=fragility)
+
+
+def prepare(scenario: Scenario) -> Prepared:
+    """Load, score and select: everything the model needs for ``scenario``."""
+    table, imputed = load_table(scenario)
+    scores = score_table(scenario, table)
+    if scenario.themes.scores_csv is not None:
+        scores = apply_score_file(scenario, table, scores, scenario.themes.scores_csv)
+    eligible = select_eligible(scenario, table, scores)
+    inputs = build_inputs(scenario, table, scores, eligible)
+    return Prepared(table, scores, eligible, inputs, imputed)
+
+
+__all__ = ["DataError", "Prepared", "build_inputs", "load_table", "prepare", "score_table",
+           "select_eligible"]

@@ -1,0 +1,216 @@
+"""The ``pvd-optim`` command: a thin shell over the Python API.
+
+Exit codes: 0 optimal, 2 bad input, 3 infeasible, 4 stopped at a limit without a
+proven optimum, 1 internal error. User mistakes print one line (no traceback,
+unless ``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_LIMIT = 0, 1, 2, 3, 4
+
+EPILOG = """exit codes: 0 optimal, 2 bad input, 3 infeasible, 4 stopped at a limit without a
+proven optimum (results written, marked non-optimal), 1 internal error."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pvd-optim",
+        description="Allocate Petites villes de demain resources by linear programming.",
+        epilog=EPILOG,
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    common.add_argument("--debug", action="store_true", help="show tracebacks and solver logs")
+    scenario_args = argparse.ArgumentParser(add_help=False)
+    scenario_args.add_argument("scenario", type=Path, help="scenario YAML file")
+    scenario_args.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        help="override a scenario field, e.g. --set resources.funding.envelope_eur=30e6",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", parents=[common, scenario_args], help="solve a scenario",
+                         epilog=EPILOG)
+    run.add_argument("--out", type=Path, default=None,
+                     help="results folder (default: results/<scenario name>)")
+    run.add_argument("--solver", choices=("highs", "cbc"), default=None,
+                     help="override the scenario's solver")
+    run.add_argument("--force", action="store_true", help="replace an existing results folder")
+
+    sub.add_parser("validate", parents=[common, scenario_args],
+                   help="check a scenario and its data without solving")
+
+    towns = sub.add_parser("towns", parents=[common, scenario_args],
+                           help="write the eligible towns with their scores")
+    towns.add_argument("--out", type=Path, default=None, help="CSV file (default: stdout)")
+
+    sub.add_parser("schema", parents=[common], help="print the scenario JSON Schema")
+    return parser
+
+
+class _Progress:
+    """Step messages on stderr, with the time each step took."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.started = time.perf_counter()
+        self.step_started = self.started
+        self.current: str | None = None
+
+    def __call__(self, message: str) -> None:
+        self.finish()
+        self.current = message
+        self.step_started = time.perf_counter()
+        if not self.quiet:
+            print(f"[{self.step_started - self.started:6.1f}s] {message} ...", file=sys.stderr,
+                  flush=True)
+
+    def finish(self) -> None:
+        if self.current is not None and not self.quiet:
+            took = time.perf_counter() - self.step_started
+            if took >= 1.0:
+                print(f"         ({self.current}: {took:.1f} s)", file=sys.stderr, flush=True)
+        self.current = None
+
+
+def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from pvd_optim.scenario import load_scenario, parse_overrides
+
+    overrides = parse_overrides(args.overrides)
+    if getattr(args, "solver", None):
+        overrides["solver.name"] = args.solver
+    return load_scenario(args.scenario, overrides or None)
+
+
+def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
+    from pvd_optim.errors import InfeasibleError
+    from pvd_optim.output import check_target, dumps, write_allocation, write_folder
+    from pvd_optim.pipeline import run
+
+    scenario = _load(args)
+    out = args.out or Path("results") / scenario.name
+    check_target(out, force=args.force)
+    try:
+        result = run(scenario, progress)
+    except InfeasibleError as exc:
+        progress.finish()
+        diagnosis = exc.diagnosis
+        files = {
+            "diagnosis.json": dumps(diagnosis.to_dict()).encode(),  # type: ignore[union-attr]
+            "explain.md": diagnosis.markdown().encode(),  # type: ignore[union-attr]
+            "scenario.json": dumps(scenario.model_dump(mode="json")).encode(),
+        }
+        write_folder(out, files, force=args.force)
+        print(f"infeasible: {exc} (diagnosis in {out})", file=sys.stderr)
+        return EXIT_INFEASIBLE
+    progress("writing results")
+    write_allocation(result.allocation, scenario, out, force=args.force,
+                     command=["pvd-optim", *sys.argv[1:]])
+    progress.finish()
+    allocation = result.allocation
+    totals = allocation.totals()
+    if not args.quiet:
+        print(
+            f"{allocation.status}: objective {allocation.objective:,.1f} k EUR-eq; "
+            f"{totals['funding_eur'] / 1e6:,.2f} M EUR, {totals['expert_days']:,.0f} days, "
+            f"{totals['posts']:,.0f} posts covering {totals['covered_towns']:,.0f}/"
+            f"{totals['eligible_towns']:,.0f} towns -> {out}"
+        )
+    if allocation.status == "feasible":
+        print(f"warning: not proven optimal (MIP gap {allocation.mip_gap:.2e}); results are "
+              "marked so", file=sys.stderr)
+        return EXIT_LIMIT
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace, progress: _Progress) -> int:
+    from pvd_optim.assemble import prepare
+
+    scenario = _load(args)
+    progress("checking data and eligibility")
+    prepared = prepare(scenario)
+    progress.finish()
+    inputs = prepared.inputs
+    if not args.quiet:
+        print(f"valid: {scenario.name}: {inputs.n_towns} eligible towns in {inputs.n_regions} "
+              f"regions, {inputs.n_directorates} directorates, {inputs.n_groups} groups, "
+              f"{inputs.n_themes} themes")
+    return EXIT_OK
+
+
+def _cmd_towns(args: argparse.Namespace, progress: _Progress) -> int:
+    from pvd_optim.assemble import prepare
+    from pvd_optim.output import neutralise_formulas
+
+    scenario = _load(args)
+    progress("scoring towns")
+    frame = neutralise_formulas(prepare(scenario).towns_frame().reset_index())
+    progress.finish()
+    if args.out is None:
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = args.out.with_name(f".{args.out.name}.tmp")
+        frame.to_csv(tmp, index=False, lineterminator="\n")
+        tmp.replace(args.out)
+        if not args.quiet:
+            print(f"{len(frame)} towns -> {args.out}")
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace, progress: _Progress) -> int:
+    import json
+
+    from pvd_optim.scenario.schema import Scenario
+
+    print(json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "towns": _cmd_towns,
+            "schema": _cmd_schema}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``pvd-optim`` console script; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from pvd_optim import __version__
+
+        print(f"pvd-optim {__version__}")
+        return EXIT_OK
+    if args.command is None:
+        parser.print_help()
+        return EXIT_INPUT
+    progress = _Progress(quiet=args.quiet)
+    try:
+        return COMMANDS[args.command](args, progress)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from pvd_optim.errors import PvdError
+
+        if args.debug:
+            import traceback
+
+            traceback.print_exc()
+        if isinstance(exc, PvdError):
+            print(f"error: {exc}", file=sys.stderr)
+            return exc.exit_code
+        print(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the "
+              "traceback and report it)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

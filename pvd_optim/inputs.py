@@ -1,0 +1,132 @@
+"""Everything the allocation model needs, as plain numpy arrays in solver units.
+
+This is the hand-over point between the data side (town table, scores,
+scenario) and the model layer: money is converted to k EUR here, once, so the
+solver never sees raw euros (1e9 right-hand sides mislead HiGHS's scaling).
+Index arrays (region, directorate, group of each town) are dense integer codes
+so that every model block can be built with vectorised numpy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: Money inside the model is expressed in thousands of euros.
+EUR_PER_UNIT = 1_000.0
+
+RESOURCES = ("funding", "days", "towns")
+
+
+@dataclass(frozen=True, eq=False)
+class ModelInputs:
+    """A fully specified allocation problem for one programme year.
+
+    All money fields are in k EUR; ``days`` fields in expert-days. Arrays with a
+    leading ``n`` dimension are per eligible town in ``town_codes`` order.
+    """
+
+    town_codes: tuple[str, ...]
+    town_names: tuple[str, ...]
+    population: FloatArray  # (n,)
+    themes: tuple[str, ...]
+    need: FloatArray  # (n, K) in [0, 1]
+    fragility: FloatArray  # (n,) in [0, 1]
+
+    region_of_town: IntArray  # (n,) index into region_codes
+    region_codes: tuple[str, ...]
+    region_names: tuple[str, ...]
+    directorate_of_town: IntArray  # (n,) index into directorate_names
+    directorate_names: tuple[str, ...]
+    group_of_town: IntArray  # (n,) index into group_labels
+    group_labels: tuple[str, ...]
+
+    # Funding
+    envelope_keur: float
+    cap_keur: FloatArray  # (n,)
+    saturation_keur: FloatArray  # (K,)
+    min_per_town_keur: float
+    spend_min_share: float
+    # Expertise
+    capacity_days: FloatArray  # (D,)
+    saturation_days: FloatArray  # (K,)
+    max_days_per_town: float
+    # Engineering
+    post_cost_keur: float
+    engineering_budget_keur: float
+    towns_per_post: int
+    cover_min_share: float
+    # Benefit
+    segment_widths: FloatArray  # (S,)
+    slopes: FloatArray  # (S,)
+    value_per_day_keur: float
+    value_per_cover_keur: float
+    # Balance
+    balance_mode: Literal["hard", "soft", "off"]
+    balance_tolerance: float
+    fair_share: FloatArray  # (R,) sums to 1
+    penalty_funding: float  # objective units per k EUR outside the band, before / fair share
+    penalty_days: float
+    penalty_towns: float
+    theme_floor: FloatArray  # (K,)
+    relax_integers: bool = False
+
+    @property
+    def n_towns(self) -> int:
+        """Number of eligible towns."""
+        return len(self.town_codes)
+
+    @property
+    def n_themes(self) -> int:
+        """Number of themes."""
+        return len(self.themes)
+
+    @property
+    def n_segments(self) -> int:
+        """Number of benefit-curve segments."""
+        return len(self.slopes)
+
+    @property
+    def n_regions(self) -> int:
+        """Number of regions with at least one eligible town."""
+        return len(self.region_codes)
+
+    @property
+    def n_directorates(self) -> int:
+        """Number of Cerema directorates."""
+        return len(self.directorate_names)
+
+    @property
+    def n_groups(self) -> int:
+        """Number of project-lead groups."""
+        return len(self.group_labels)
+
+    @property
+    def group_size(self) -> IntArray:
+        """Eligible towns per group."""
+        return np.bincount(self.group_of_town, minlength=self.n_groups).astype(np.int64)
+
+    @property
+    def max_posts(self) -> IntArray:
+        """Upper bound on posts per group: ceil(|g| / m)."""
+        return -(-self.group_size // self.towns_per_post)
+
+    @property
+    def town_floor_keur(self) -> FloatArray:
+        """Minimum funding of a covered town: min(f_min, cap[t])."""
+        return np.minimum(self.min_per_town_keur, self.cap_keur)
+
+    @property
+    def balance_band_extra(self) -> FloatArray:
+        """Absolute widening of each resource's band (funding, days, towns).
+
+        A +-15 % band around a fair share of 2.3 covered towns holds no integer,
+        so the covered-towns band is widened by one town on each side.
+        """
+        return np.array([0.0, 0.0, 1.0])

@@ -1,0 +1,21 @@
+"""The model layer: the only place that imports solver libraries (lazily).
+
+``formulation`` defines the model once as vectorised sparse blocks; ``highs`` and
+``pulp_backend`` hand it to a solver; ``status`` normalises their outcomes.
+"""
+
+from pvd_optim.model.formulation import Block, LinearProgram, build_program
+from pvd_optim.model.solve import SolverOptions, fix_integers, relax_integers, solve
+from pvd_optim.model.status import SolveResult, SolveStatus
+
+__all__ = [
+    "Block",
+    "LinearProgram",
+    "SolveResult",
+    "SolveStatus",
+    "SolverOptions",
+    "build_program",
+    "fix_integers",
+    "relax_integers",
+    "solve",
+]

@@ -1,0 +1,157 @@
+"""HiGHS back end: hands the ``LinearProgram`` to highspy in memory, in one call."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from pvd_optim.model.formulation import LinearProgram
+from pvd_optim.model.status import SolveResult, SolveStatus
+
+_STATUS = {
+    highspy.HighsModelStatus.kOptimal: SolveStatus.OPTIMAL,
+    highspy.HighsModelStatus.kInfeasible: SolveStatus.INFEASIBLE,
+    highspy.HighsModelStatus.kUnbounded: SolveStatus.UNBOUNDED,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: SolveStatus.INFEASIBLE,
+    highspy.HighsModelStatus.kTimeLimit: SolveStatus.NO_SOLUTION,
+    highspy.HighsModelStatus.kIterationLimit: SolveStatus.NO_SOLUTION,
+    highspy.HighsModelStatus.kSolutionLimit: SolveStatus.NO_SOLUTION,
+    highspy.HighsModelStatus.kInterrupt: SolveStatus.NO_SOLUTION,
+}
+_LIMITS = {
+    highspy.HighsModelStatus.kTimeLimit,
+    highspy.HighsModelStatus.kIterationLimit,
+    highspy.HighsModelStatus.kSolutionLimit,
+    highspy.HighsModelStatus.kInterrupt,
+}
+
+
+@dataclass(frozen=True)
+class HighsSettings:
+    """Options handed to HiGHS; defaults chosen by measurement (``benchmarks/README.md``)."""
+
+    time_limit_s: float = 600.0
+    mip_gap: float = 1e-4
+    threads: int = 1
+    # Root reduced-cost heuristics spent most of the MIP time on this model while
+    # the root LP was already near-optimal (solver-notes: 40 s -> 9.5 s).
+    mip_heuristic_run_root_reduced_cost: bool = False
+    extra_options: tuple[tuple[str, object], ...] = ()
+
+
+def version() -> str:
+    """The HiGHS version string."""
+    h = highspy.Highs()
+    return f"{h.version()}"
+
+
+def to_highs_lp(program: LinearProgram) -> highspy.HighsLp:
+    """The program as a ``highspy.HighsLp`` (row-wise matrix, no copies of names)."""
+    lp = highspy.HighsLp()
+    lp.num_col_ = program.n_cols
+    lp.num_row_ = program.n_rows
+    lp.sense_ = highspy.ObjSense.kMaximize if program.maximise else highspy.ObjSense.kMinimize
+    lp.col_cost_ = program.cost
+    lp.col_lower_ = program.col_lower
+    lp.col_upper_ = program.col_upper
+    lp.row_lower_ = program.row_lower
+    lp.row_upper_ = program.row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = program.n_cols
+    lp.a_matrix_.num_row_ = program.n_rows
+    lp.a_matrix_.start_ = program.row_start
+    lp.a_matrix_.index_ = program.row_index
+    lp.a_matrix_.value_ = program.row_value
+    if program.integer.any():
+        lp.integrality_ = np.where(
+            program.integer, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+        ).tolist()
+    return lp
+
+
+def make_highs(program: LinearProgram, settings: HighsSettings) -> highspy.Highs:
+    """A ``Highs`` instance holding the program with the settings applied."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(settings.time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(settings.mip_gap))
+    h.setOptionValue("threads", int(settings.threads))
+    h.setOptionValue(
+        "mip_heuristic_run_root_reduced_cost", settings.mip_heuristic_run_root_reduced_cost
+    )
+    for name, value in settings.extra_options:
+        h.setOptionValue(name, value)
+    h.passModel(to_highs_lp(program))
+    return h
+
+
+def solve(program: LinearProgram, settings: HighsSettings | None = None) -> SolveResult:
+    """Solve with HiGHS and normalise the outcome."""
+    settings = settings or HighsSettings()
+    h = make_highs(program, settings)
+    started = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - started
+    return read_result(h, program, seconds)
+
+
+def read_result(h: highspy.Highs, program: LinearProgram, seconds: float) -> SolveResult:
+    """Read status, values and duals from a solved ``Highs`` instance."""
+    model_status = h.getModelStatus()
+    info = h.getInfo()
+    is_mip = bool(program.integer.any())
+    status = _STATUS.get(model_status, SolveStatus.ERROR)
+    has_primal = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    if model_status in _LIMITS and has_primal:
+        status = SolveStatus.FEASIBLE
+    values = duals = None
+    objective = gap = bound = None
+    if status.has_solution:
+        solution = h.getSolution()
+        values = np.asarray(solution.col_value, dtype=np.float64)
+        objective = float(info.objective_function_value)
+        if not is_mip and solution.dual_valid:
+            duals = np.asarray(solution.row_dual, dtype=np.float64)
+        if is_mip:
+            gap = float(info.mip_gap)
+            bound = float(info.mip_dual_bound)
+        else:
+            gap, bound = 0.0, objective
+    return SolveResult(
+        status=status,
+        solver="highs",
+        solver_version=version(),
+        raw_status=h.modelStatusToString(model_status),
+        objective=objective,
+        values=values,
+        row_duals=duals,
+        mip_gap=gap,
+        best_bound=bound,
+        solve_seconds=seconds,
+        is_mip=is_mip,
+    )
+
+
+def irreducible_infeasible_subset(
+    program: LinearProgram, time_limit_s: float = 60.0
+) -> tuple[list[int], list[int]] | None:
+    """Rows and columns of an irreducible infeasible subset of the LP relaxation.
+
+    ``None`` when HiGHS cannot give one (the relaxation is feasible, or the
+    computation failed). The row-priority strategy was the one that returned a
+    subset on this model; the default gave empty ones.
+    """
+    relaxed = program.with_column_bounds(program.col_lower, program.col_upper, integer=False)
+    h = make_highs(relaxed, HighsSettings(time_limit_s=time_limit_s))
+    h.setOptionValue("iis_strategy", 2)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
+        return None
+    status, iis = h.getIis()
+    if status == highspy.HighsStatus.kError or not iis.valid_:
+        return None
+    rows, cols = list(iis.row_index_), list(iis.col_index_)
+    return (rows, cols) if rows else None

@@ -1,0 +1,187 @@
+"""PuLP back end: the same ``LinearProgram`` as a PuLP problem, for CBC and file export.
+
+Rows are built from the CSR arrays as lists of (variable, coefficient) pairs,
+the fastest way PuLP offers (measured 2-3x faster than ``lpSum`` over
+generators). The loops here are over rows and columns because PuLP has no
+vector interface; the model itself is still defined once, in
+``formulation.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pulp
+
+from pvd_optim.model.formulation import LinearProgram
+from pvd_optim.model.status import SolveResult, SolveStatus
+
+
+@dataclass(frozen=True)
+class CbcSettings:
+    """Options handed to CBC."""
+
+    time_limit_s: float = 600.0
+    mip_gap: float = 1e-4
+    threads: int = 1
+
+
+def _bound(value: float) -> float | None:
+    return None if not np.isfinite(value) else float(value)
+
+
+def to_pulp(program: LinearProgram, name: str = "pvd_optim") -> tuple[pulp.LpProblem, list]:
+    """The program as a ``pulp.LpProblem`` and its variables in column order."""
+    problem = pulp.LpProblem(name, pulp.LpMaximize if program.maximise else pulp.LpMinimize)
+    col_names = program.col_names()
+    variables = [
+        problem.add_variable(
+            col_name,
+            _bound(lo),
+            _bound(up),
+            pulp.LpInteger if is_int else pulp.LpContinuous,
+        )
+        for col_name, lo, up, is_int in zip(
+            col_names,
+            program.col_lower.tolist(),
+            program.col_upper.tolist(),
+            program.integer.tolist(),
+            strict=True,
+        )
+    ]
+    nonzero = np.flatnonzero(program.cost)
+    problem.setObjective(
+        pulp.LpAffineExpression([(variables[j], float(program.cost[j])) for j in nonzero])
+    )
+    starts = program.row_start.tolist()
+    index = program.row_index.tolist()
+    value = program.row_value.tolist()
+    for i, (row_name, lo, up) in enumerate(
+        zip(program.row_names(), program.row_lower.tolist(), program.row_upper.tolist(),
+            strict=True)
+    ):
+        expr = pulp.LpAffineExpression(
+            [(variables[j], v) for j, v in zip(index[starts[i]:starts[i + 1]],
+                                               value[starts[i]:starts[i + 1]], strict=True)]
+        )
+        if lo == up:
+            sense, rhs = pulp.LpConstraintEQ, lo
+        elif np.isfinite(up):
+            sense, rhs = pulp.LpConstraintLE, up
+        else:
+            sense, rhs = pulp.LpConstraintGE, lo
+        problem.addConstraint(pulp.LpConstraint(expr, sense, row_name, rhs))
+    return problem, variables
+
+
+def cbc_solver(settings: CbcSettings, *, mip: bool) -> pulp.LpSolver:
+    """CBC through PuLP, using the binary PuLP ships (no PATH lookup)."""
+    return pulp.COIN_CMD(
+        path=pulp.apis.coin_api.pulp_cbc_path,
+        mip=mip,
+        msg=False,
+        timeLimit=settings.time_limit_s,
+        gapRel=settings.mip_gap,
+        threads=settings.threads,
+    )
+
+
+def cbc_version() -> str:
+    """The version of PuLP's CBC binary, as it reports itself."""
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            [pulp.apis.coin_api.pulp_cbc_path, "-quit"], capture_output=True, text=True,
+            timeout=10, check=False,
+        ).stdout
+    except OSError:
+        return "unavailable"
+    for line in out.splitlines():
+        if line.startswith("Version:"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def solve(
+    program: LinearProgram,
+    settings: CbcSettings | None = None,
+    solver: pulp.LpSolver | None = None,
+) -> SolveResult:
+    """Solve through PuLP (CBC by default) and normalise the outcome."""
+    settings = settings or CbcSettings()
+    is_mip = bool(program.integer.any())
+    problem, variables = to_pulp(program)
+    solver = solver or cbc_solver(settings, mip=is_mip)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="pvd-optim-cbc-") as tmp:
+        cwd = os.getcwd()
+        os.chdir(tmp)  # PuLP's command-line solvers write their files to the cwd
+        try:
+            problem.solve(solver)
+        except pulp.PulpSolverError as exc:
+            return _failed(str(exc), time.perf_counter() - started, is_mip, solver)
+        finally:
+            os.chdir(cwd)
+    seconds = time.perf_counter() - started
+    status = _normalise(problem.status, problem.sol_status)
+    values = duals = None
+    objective = gap = bound = None
+    if status.has_solution:
+        values = np.array([v.varValue if v.varValue is not None else 0.0 for v in variables])
+        objective = float(program.cost @ values)
+        if not is_mip:
+            constraints = problem.constraints()
+            duals = np.array([con.pi if con.pi is not None else np.nan for con in constraints])
+            if np.isnan(duals).any():
+                duals = None
+            gap, bound = 0.0, objective
+    return SolveResult(
+        status=status,
+        solver=getattr(solver, "name", "pulp").lower().replace("coin_cmd", "cbc"),
+        solver_version=cbc_version() if isinstance(solver, pulp.COIN_CMD) else pulp.__version__,
+        raw_status=f"{pulp.LpStatus[problem.status]} / "
+        f"{pulp.constants.LpSolution.get(problem.sol_status, problem.sol_status)}",
+        objective=objective,
+        values=values,
+        row_duals=duals,
+        mip_gap=gap,
+        best_bound=bound,
+        solve_seconds=seconds,
+        is_mip=is_mip,
+    )
+
+
+def _normalise(status: int, sol_status: int) -> SolveStatus:
+    if sol_status == pulp.LpSolutionOptimal:
+        return SolveStatus.OPTIMAL
+    if sol_status == pulp.LpSolutionIntegerFeasible:
+        return SolveStatus.FEASIBLE
+    if sol_status == pulp.LpSolutionInfeasible or status == pulp.LpStatusInfeasible:
+        return SolveStatus.INFEASIBLE
+    if sol_status == pulp.LpSolutionUnbounded or status == pulp.LpStatusUnbounded:
+        return SolveStatus.UNBOUNDED
+    if status == pulp.LpStatusNotSolved:
+        return SolveStatus.NO_SOLUTION
+    return SolveStatus.ERROR
+
+
+def _failed(message: str, seconds: float, is_mip: bool, solver: pulp.LpSolver) -> SolveResult:
+    return SolveResult(SolveStatus.ERROR, "cbc", "", message, None, None, None, None, None,
+                       seconds, is_mip)
+
+
+def write_model(program: LinearProgram, path: str | Path) -> Path:
+    """Export the program as an LP (``.lp``) or MPS (``.mps``) file through PuLP."""
+    path = Path(path)
+    problem, _ = to_pulp(program)
+    if path.suffix.lower() == ".mps":
+        problem.writeMPS(str(path))
+    else:
+        problem.writeLP(str(path))
+    return path

@@ -1,0 +1,363 @@
+"""The scenario schema: every knob a planner can turn, validated once, then frozen.
+
+Money is in euros in scenario files (fields end in ``_eur``); the model layer
+converts to k EUR internally. Shares are fractions in [0, 1] (``_share``),
+expert time is in days (``_days``). Defaults are the programme's published
+figures where one exists and documented assumptions elsewhere (see
+``docs`` in the README and ``../shared/design/model.md``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from pvd_optim.scoring import DEFAULT_FRAGILITY, DEFAULT_THEMES
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class DataSection(_Frozen):
+    """Where town indicators come from."""
+
+    planner_indicators: tuple[Path, ...] = Field(
+        default=(),
+        description=(
+            "CSV files keyed by INSEE code (column `insee`) that add or override indicator "
+            "columns of the embedded table. Relative paths are resolved against the scenario file."
+        ),
+    )
+    imputation: Literal["none", "department_median"] = Field(
+        default="none",
+        description=(
+            "How missing indicator values are filled before scoring: `none` leaves them to the "
+            "scoring NaN policy; `department_median` fills them with the department (then region, "
+            "then national) median and flags each filled cell."
+        ),
+    )
+
+
+class RulesSection(_Frozen):
+    """Parameters of the rule-based eligibility (the programme's 2019 criteria)."""
+
+    max_population: int = Field(20_000, gt=0, description="Towns must have fewer inhabitants.")
+    min_population: int = Field(0, ge=0, description="Towns must have at least this many.")
+    excluded_epci_types: tuple[Literal["CC", "CA", "CU", "METRO", "MET69"], ...] = Field(
+        ("METRO", "CU", "MET69"),
+        description="Intercommunality types that mark large urban poles, excluded.",
+    )
+    exclude_acv: bool = Field(True, description="Exclude Action Cœur de Ville towns.")
+    centrality_top_n: int = Field(
+        2,
+        ge=1,
+        description="A town is central if it is among the N most populous of its intercommunality.",
+    )
+    min_services_for_centrality: int = Field(
+        4,
+        ge=0,
+        description="... or has at least this many everyday-service facilities.",
+    )
+    fragility_threshold: Share = Field(
+        0.5, description="Towns must have a fragility index at or above this value."
+    )
+
+
+class EligibilitySection(_Frozen):
+    """Which towns compete for the resources."""
+
+    mode: Literal["official", "rules", "all", "listed"] = Field(
+        "official",
+        description=(
+            "`official`: the 1,646 programme towns; `rules`: the programme's criteria computed "
+            "from the data; `all`: every commune of the 18 regions (a what-if); `listed`: "
+            "exactly the towns in `include`."
+        ),
+    )
+    rules: RulesSection = Field(default_factory=RulesSection)  # type: ignore[arg-type]
+    include: tuple[str, ...] = Field((), description="INSEE codes added to the eligible set.")
+    exclude: tuple[str, ...] = Field((), description="INSEE codes removed from the eligible set.")
+
+
+def _default_themes() -> dict[str, dict[str, float]]:
+    return {theme: dict(weights) for theme, weights in DEFAULT_THEMES.items()}
+
+
+class ThemesSection(_Frozen):
+    """How indicators become need scores per theme, and the fragility index."""
+
+    normalisation: Literal["percentile", "minmax", "robust_z"] = Field(
+        "percentile", description="Per-indicator normalisation to [0, 1] over all communes."
+    )
+    nan_policy: Literal["renormalise", "neutral", "raise"] = Field(
+        "renormalise",
+        description=(
+            "Missing indicator values: `renormalise` re-weights the indicators a town has; "
+            "`neutral` counts them as 0.5; `raise` stops with an error."
+        ),
+    )
+    directions: dict[str, Literal["higher", "lower"]] = Field(
+        default_factory=dict,
+        description="Per-indicator override of whether higher values mean more need.",
+    )
+    definitions: dict[str, dict[str, NonNegative]] = Field(
+        default_factory=_default_themes,
+        description="Theme name -> {indicator: weight}. Weights are relative within a theme.",
+    )
+    fragility: dict[str, NonNegative] = Field(
+        default_factory=lambda: dict(DEFAULT_FRAGILITY),
+        description="Indicator weights of the composite fragility index.",
+    )
+    scores_csv: Path | None = Field(
+        None,
+        description=(
+            "A planner's own scores replacing the computed ones for the communes it lists: "
+            "columns `insee`, `fragility` and `need_<theme>` per theme, in [0, 1]. Relative "
+            "paths are resolved against the scenario file."
+        ),
+    )
+
+    @field_validator("definitions")
+    @classmethod
+    def _at_least_one_theme(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        if not value:
+            raise ValueError("at least one theme is needed")
+        for theme, weights in value.items():
+            if not weights or sum(weights.values()) <= 0:
+                raise ValueError(f"theme {theme!r} needs at least one indicator with weight > 0")
+        return value
+
+
+class FundingSection(_Frozen):
+    """Banque des Territoires funding for engineering and studies (one programme year)."""
+
+    envelope_eur: NonNegative = Field(
+        25_800_000,
+        description=(
+            "Funding envelope F for the year. Default: 85 M EUR studies + 70 M EUR technical "
+            "assistance over 6 years."
+        ),
+    )
+    cap_per_town_eur: NonNegative = Field(300_000, description="Absolute cap per town (cap_abs).")
+    cap_per_inhabitant_eur: NonNegative = Field(
+        60, description="Cap per inhabitant; a town's cap is the smaller of the two."
+    )
+    saturation_per_theme_eur: NonNegative | dict[str, NonNegative] = Field(
+        40_000,
+        description=(
+            "Amount per town and theme beyond which funding brings no more benefit (uf); one "
+            "value for all themes or a mapping theme -> value."
+        ),
+    )
+    min_per_covered_town_eur: NonNegative = Field(
+        0,
+        description="Minimum funding of each town with a project lead (f_min), capped by its cap.",
+    )
+    spend_min_share: Share = Field(
+        0.95, description="Minimum share of the envelope that must be committed."
+    )
+
+
+class ExpertiseSection(_Frozen):
+    """Cerema expert-days, limited per territorial directorate."""
+
+    capacity_days: NonNegative = Field(
+        20_000,
+        description=(
+            "Total expert-days for individual missions, split over directorates pro rata "
+            "eligible towns unless `capacity_days_by_directorate` is given."
+        ),
+    )
+    capacity_days_by_directorate: dict[str, NonNegative] | None = Field(
+        None, description="Explicit capacity per directorate name (overrides the split)."
+    )
+    directorate_by_department: dict[str, str] = Field(
+        default_factory=dict,
+        description="Overrides of the embedded department -> directorate map (code -> name).",
+    )
+    saturation_per_theme_days: NonNegative | dict[str, NonNegative] = Field(
+        10, description="Days per town and theme beyond which expertise brings no benefit (ux)."
+    )
+    max_days_per_town: NonNegative = Field(40, description="At most this many days per town.")
+
+
+class EngineeringSection(_Frozen):
+    """Co-funded project-lead posts."""
+
+    budget_eur: NonNegative = Field(
+        40_500_000, description="Engineering budget E: about 900 posts x 45,000 EUR."
+    )
+    subsidy_per_post_eur: Positive = Field(
+        45_000, description="Yearly subsidy per post: 75 % of cost, capped at 45,000 EUR."
+    )
+    towns_per_post: int = Field(3, ge=1, description="At most this many towns share one post (m).")
+    grouping: Literal["intercommunality", "candidacy"] = Field(
+        "intercommunality",
+        description=(
+            "Towns that may share a post: the same intercommunality, or the same official 2021 "
+            "grouped candidacy (a town without one forms its own group)."
+        ),
+    )
+    cover_min_share: Share = Field(
+        0.9, description="Minimum share of eligible towns covered by a project lead."
+    )
+
+
+class ResourcesSection(_Frozen):
+    """The three scarce resources."""
+
+    funding: FundingSection = Field(default_factory=FundingSection)  # type: ignore[arg-type]
+    expertise: ExpertiseSection = Field(default_factory=ExpertiseSection)  # type: ignore[arg-type]
+    engineering: EngineeringSection = Field(
+        default_factory=EngineeringSection  # type: ignore[arg-type]
+    )
+
+
+class PenaltiesSection(_Frozen):
+    """Soft-balance penalties, in objective units per unit of deviation over the fair share."""
+
+    funding_per_keur: Positive = Field(1.0, description="lambda_f: per k EUR outside the band.")
+    days: Positive = Field(
+        1.0, description="lambda_x, as a multiple of an expert-day's value, per day outside."
+    )
+    towns: Positive = Field(
+        1.0, description="lambda_c, as a multiple of a covered town's value, per town outside."
+    )
+
+
+class BalanceSection(_Frozen):
+    """Regional balance: each region's use of each resource stays near its fair share."""
+
+    basis: Literal["towns", "population", "need"] = Field(
+        "towns", description="Fair share proportional to eligible towns, population or total need."
+    )
+    tolerance_share: Share = Field(0.15, description="Relative band delta around the fair share.")
+    mode: Literal["hard", "soft", "off"] = Field(
+        "hard", description="`hard` constraints, `soft` penalised slacks, or `off`."
+    )
+    penalties: PenaltiesSection = Field(default_factory=PenaltiesSection)  # type: ignore[arg-type]
+
+
+class BenefitSection(_Frozen):
+    """The concave benefit curve and the euro-equivalent values of non-money resources."""
+
+    segment_widths_share: tuple[Positive, ...] = Field(
+        (0.25, 0.25, 0.5), description="Widths of the curve's segments, fractions summing to 1."
+    )
+    slopes: tuple[Positive, ...] = Field(
+        (1.0, 0.6, 0.3), description="Marginal benefit of each segment, strictly decreasing."
+    )
+    value_per_day_eur: NonNegative = Field(1_000, description="v_day: EUR per expert-day.")
+    value_per_covered_town_eur: NonNegative = Field(
+        60_000, description="v_cover: EUR per town-year covered by a project lead."
+    )
+
+    @model_validator(mode="after")
+    def _curve_is_concave(self) -> BenefitSection:
+        widths, slopes = self.segment_widths_share, self.slopes
+        if len(widths) != len(slopes):
+            raise ValueError(
+                f"segment_widths_share has {len(widths)} values but slopes has {len(slopes)}: "
+                "give one slope per segment"
+            )
+        if not math.isclose(sum(widths), 1.0, abs_tol=1e-9):
+            raise ValueError(f"segment_widths_share must sum to 1, got {sum(widths):g}")
+        if any(b >= a for a, b in itertools.pairwise(slopes)):
+            raise ValueError(f"slopes must be strictly decreasing, got {list(slopes)}")
+        return self
+
+
+class SolverSection(_Frozen):
+    """Which solver and how hard it tries."""
+
+    name: Literal["highs", "cbc"] = Field("highs", description="HiGHS in memory, or CBC via PuLP.")
+    time_limit_s: Positive = Field(600, description="Wall-clock limit per solve, seconds.")
+    mip_gap: Share = Field(1e-4, description="Relative MIP gap at which a solve counts as optimal.")
+    threads: int = Field(1, ge=1, description="Solver threads.")
+    relax_integers: bool = Field(
+        False, description="Solve the LP relaxation (posts and coverage fractional), labelled so."
+    )
+
+
+class AnalysisSection(_Frozen):
+    """Explanations computed after the main solve (each costs extra solves)."""
+
+    shadow_prices: bool = Field(True, description="Duals of the envelope and capacities.")
+    price_of_balance: bool = Field(
+        True, description="Objective gained if the balance tolerance widened by 0.05 (re-solve)."
+    )
+    value_of_one_more_post: bool = Field(
+        True, description="Objective gained with one more post's budget (re-solve)."
+    )
+
+
+class Scenario(_Frozen):
+    """A complete, validated allocation scenario (one programme year)."""
+
+    name: str = Field("scenario", description="Short name used in reports.")
+    description: str = Field("", description="What this scenario is about.")
+    data: DataSection = Field(default_factory=DataSection)  # type: ignore[arg-type]
+    eligibility: EligibilitySection = Field(
+        default_factory=EligibilitySection  # type: ignore[arg-type]
+    )
+    themes: ThemesSection = Field(default_factory=ThemesSection)  # type: ignore[arg-type]
+    resources: ResourcesSection = Field(default_factory=ResourcesSection)  # type: ignore[arg-type]
+    balance: BalanceSection = Field(default_factory=BalanceSection)  # type: ignore[arg-type]
+    theme_floors_share: dict[str, Share] | Share = Field(
+        0.08,
+        description="Minimum share of allocated funding per theme; one value or theme -> share.",
+    )
+    benefit: BenefitSection = Field(default_factory=BenefitSection)  # type: ignore[arg-type]
+    solver: SolverSection = Field(default_factory=SolverSection)  # type: ignore[arg-type]
+    analysis: AnalysisSection = Field(default_factory=AnalysisSection)  # type: ignore[arg-type]
+    source: Path | None = Field(
+        None, description="The file this scenario was read from (set by the loader).", exclude=True
+    )
+
+    @model_validator(mode="after")
+    def _themes_are_consistent(self) -> Scenario:
+        themes = set(self.themes.definitions)
+        problems: list[str] = []
+        for label, value in (
+            ("theme_floors_share", self.theme_floors_share),
+            ("resources.funding.saturation_per_theme_eur",
+             self.resources.funding.saturation_per_theme_eur),
+            ("resources.expertise.saturation_per_theme_days",
+             self.resources.expertise.saturation_per_theme_days),
+        ):
+            if isinstance(value, dict):
+                unknown = sorted(set(value) - themes)
+                if unknown:
+                    problems.append(
+                        f"{label} names unknown theme(s) {unknown}; known: {sorted(themes)}"
+                    )
+        floors = self.floor_by_theme()
+        if sum(floors.values()) > 1 + 1e-9:
+            problems.append(
+                f"theme_floors_share sum to {sum(floors.values()):g} > 1: no allocation can meet "
+                "them; lower some floors"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def theme_names(self) -> tuple[str, ...]:
+        """Theme names in their declared order."""
+        return tuple(self.themes.definitions)
+
+    def floor_by_theme(self) -> dict[str, float]:
+        """Minimum funding share per theme, one entry per theme."""
+        value = self.theme_floors_share
+        if isinstance(value, dict):
+            return {k: float(value.get(k, 0.0)) for k in self.theme_names}
+        return dict.fromkeys(self.theme_names, float(value))
