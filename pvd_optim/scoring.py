@@ -28,10 +28,12 @@ or, to score new rows against a frozen reference::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +58,8 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+IndexArray = npt.NDArray[np.intp]
+_T = TypeVar("_T")
 Direction = Literal["higher", "lower"]
 
 NORMALISATION_METHODS: Final = ("minmax", "percentile", "robust_z")
@@ -306,6 +310,23 @@ def _as_matrix(matrix: npt.ArrayLike, n_indicators: int, func: str) -> FloatArra
 
 # --------------------------------------------------------------------------- normalisation
 
+# Below this many rows, thread start-up costs more than it saves.
+_PARALLEL_MIN_ROWS: Final = 5_000
+_MAX_WORKERS: Final = 4
+
+
+def _map_columns(func: Callable[[int], _T], count: int, n_rows: int) -> list[_T]:
+    """``[func(j) for j in range(count)]``, on a few threads for large inputs.
+
+    Sorting and ``searchsorted`` release the GIL and dominate the cost at
+    national scale (35,000 communes), so indicators run in parallel.
+    """
+    workers = min(count, os.cpu_count() or 1, _MAX_WORKERS)
+    if workers < 2 or n_rows < _PARALLEL_MIN_ROWS:
+        return [func(j) for j in range(count)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(func, range(count)))
+
 
 def _fit_column(column: FloatArray, method: str) -> tuple[FloatArray, float, float]:
     """Sorted finite reference values, plus (centre, scale) used by minmax/robust_z."""
@@ -329,12 +350,14 @@ def _fit_column(column: FloatArray, method: str) -> tuple[FloatArray, float, flo
     return ref, np.nan, np.nan
 
 
-def _distinct(ref: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+def _distinct(ref: FloatArray) -> tuple[FloatArray, IndexArray]:
     """Distinct sorted values of ``ref`` and, for each, how many reference values lie below it.
 
     ``below`` has one extra trailing entry (``ref.size``) so that ``below[i + 1]``
     counts the values ``<=`` the ``i``-th distinct value.
     """
+    if ref.size == 0:
+        return ref, np.zeros(1, dtype=np.intp)
     starts = np.flatnonzero(np.concatenate(([True], ref[1:] != ref[:-1])))
     return ref[starts], np.append(starts, ref.size)
 
@@ -342,6 +365,7 @@ def _distinct(ref: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:
 def _transform_column(
     x: FloatArray,
     ref: FloatArray,
+    distinct: tuple[FloatArray, IndexArray],
     centre: float,
     scale: float,
     method: str,
@@ -356,7 +380,7 @@ def _transform_column(
         # Search the (usually much shorter) table of distinct values once, instead
         # of the full reference twice (side="left" and "right"): halves the
         # cost on continuous indicators and is far cheaper on count-like ones.
-        values, below = _distinct(ref)
+        values, below = distinct
         u = values.size
         idx = np.searchsorted(values, x, side="left")
         inside = np.minimum(idx, u - 1)
@@ -417,6 +441,13 @@ class Normaliser:
     references: tuple[FloatArray, ...]
     centres: FloatArray
     scales: FloatArray
+    # Distinct sorted values and counts below each, derived from ``references``
+    # once at fit time for the percentile lookup.
+    _distinct: tuple[tuple[FloatArray, IndexArray], ...] = field(repr=False, default=())
+
+    def __post_init__(self) -> None:
+        if not self._distinct:
+            object.__setattr__(self, "_distinct", tuple(_distinct(r) for r in self.references))
 
     @classmethod
     def fit(
@@ -453,16 +484,20 @@ class Normaliser:
                 raise _choice_error(f"directions[{name!r}]", "Normaliser.fit", DIRECTIONS, d)
             dirs.append("higher" if d == "higher" else "lower")
         arr = np.asfortranarray(_as_matrix(matrix, len(names), "Normaliser.fit"))
-        refs: list[FloatArray] = []
-        centres = np.full(len(names), np.nan)
-        scales = np.full(len(names), np.nan)
-        for j in range(len(names)):
-            ref, centres[j], scales[j] = _fit_column(arr[:, j], method)
+
+        def fit_one(j: int) -> tuple[FloatArray, float, float, tuple[FloatArray, IndexArray]]:
+            ref, centre, scale = _fit_column(arr[:, j], method)
             ref.setflags(write=False)
-            refs.append(ref)
+            return ref, centre, scale, _distinct(ref)
+
+        fitted = _map_columns(fit_one, len(names), arr.shape[0])
+        refs = tuple(f[0] for f in fitted)
+        centres = np.array([f[1] for f in fitted], dtype=np.float64)
+        scales = np.array([f[2] for f in fitted], dtype=np.float64)
         centres.setflags(write=False)
         scales.setflags(write=False)
-        return cls(names, tuple(dirs), method, clip, tuple(refs), centres, scales)
+        distinct = tuple(f[3] for f in fitted)
+        return cls(names, tuple(dirs), method, clip, refs, centres, scales, distinct)
 
     def select(self, indicators: Sequence[str]) -> Normaliser:
         """The same fitted normalisation restricted to (and reordered as) ``indicators``."""
@@ -483,6 +518,7 @@ class Normaliser:
             tuple(self.references[i] for i in idx),
             self.centres[idx],
             self.scales[idx],
+            tuple(self._distinct[i] for i in idx),
         )
 
     @property
@@ -494,16 +530,20 @@ class Normaliser:
         """Normalised need in ``[0, 1]`` (1 = most need), shaped like ``matrix``; NaN stays NaN."""
         arr = np.asfortranarray(_as_matrix(matrix, len(self.indicators), "Normaliser.transform"))
         out = np.empty(arr.shape, dtype=np.float64, order="F")
-        for j in range(len(self.indicators)):
+
+        def transform_one(j: int) -> None:
             out[:, j] = _transform_column(
                 arr[:, j],
                 self.references[j],
+                self._distinct[j],
                 float(self.centres[j]),
                 float(self.scales[j]),
                 self.method,
                 self.directions[j] == "lower",
                 self.clip,
             )
+
+        _map_columns(transform_one, len(self.indicators), arr.shape[0])
         return out
 
 
@@ -666,16 +706,13 @@ def score_towns(
     used = tuple(n for n in names if any(n in w for _, w in groups) or n in frag)
     used_cols = [names.index(n) for n in used]
 
+    # One contiguous column per indicator (Fortran order) for sorting and searching.
+    used_arr = np.asfortranarray(arr[:, used_cols])
     if normaliser is None:
-        fitted = Normaliser.fit(
-            arr[:, used_cols], used, directions=directions, method=method, clip=clip
-        )
+        fitted = Normaliser.fit(used_arr, used, directions=directions, method=method, clip=clip)
     else:
-        fitted = normaliser
-
-    fitted = fitted.select(used)
-    sub = arr[:, used_cols] if rows is None else arr[np.asarray(rows)][:, used_cols]
-    norm = fitted.transform(sub)
+        fitted = normaliser.select(used)
+    norm = fitted.transform(used_arr if rows is None else used_arr[np.asarray(rows)])
     present = ~np.isnan(norm)
 
     all_groups = [*groups, ("fragility", frag)]
@@ -695,22 +732,27 @@ def score_towns(
     # Per-(group, indicator) column updates rather than a BLAS matrix product:
     # each town's result then depends only on its own row (bit-for-bit identical
     # whichever subset is scored), and with ~30 non-zero weights it is as fast.
+    # Fortran order keeps every column contiguous.
     filled = np.where(present, norm, NEUTRAL if nan_policy == "neutral" else 0.0)
+    present_f = np.asfortranarray(present, dtype=np.float64)
     n = norm.shape[0]
-    combined = np.empty((n, len(all_groups)))
-    coverage = np.empty((n, len(all_groups)))
+    combined = np.empty((n, len(all_groups)), order="F")
+    coverage = np.empty((n, len(all_groups)), order="F")
+    term = np.empty(n)
     for k, (_, group_weights) in enumerate(all_groups):
         num = np.zeros(n)
         known_weight = np.zeros(n)
         for indicator, weight in group_weights.items():
             if weight > 0:
                 col = used.index(indicator)
-                num += weight * filled[:, col]
-                known_weight += weight * present[:, col]
+                np.add(num, np.multiply(filled[:, col], weight, out=term), out=num)
+                np.add(
+                    known_weight, np.multiply(present_f[:, col], weight, out=term), out=known_weight
+                )
         total = sum(group_weights.values())
-        coverage[:, k] = known_weight / total
+        np.divide(known_weight, total, out=coverage[:, k])
         if nan_policy == "neutral":
-            combined[:, k] = num / total
+            np.divide(num, total, out=combined[:, k])
         else:
             with np.errstate(invalid="ignore", divide="ignore"):
                 combined[:, k] = np.where(known_weight > 0, num / known_weight, NEUTRAL)
@@ -720,12 +762,12 @@ def score_towns(
 
     k = len(groups)
     return Scores(
-        need=np.ascontiguousarray(combined[:, :k]),
-        fragility=np.ascontiguousarray(combined[:, k]),
+        need=combined[:, :k],
+        fragility=combined[:, k],
         themes=tuple(t for t, _ in groups),
-        coverage=np.ascontiguousarray(coverage[:, :k]),
-        fragility_coverage=np.ascontiguousarray(coverage[:, k]),
-        normalised=np.ascontiguousarray(norm),
+        coverage=coverage[:, :k],
+        fragility_coverage=coverage[:, k],
+        normalised=norm,
         indicators=used,
         method=fitted.method,
         nan_policy=nan_policy,

@@ -467,3 +467,17 @@ def test_missing_direction_is_reported():
             fragility=FRAG,
             directions={**DIRS, "a": "up"},
         )
+
+
+def test_threaded_path_matches_sequential(monkeypatch):
+    """Large inputs normalise indicators on threads; results must not change."""
+    import pvd_optim.scoring as scoring
+
+    rng = np.random.default_rng(7)
+    m = rng.normal(size=(scoring._PARALLEL_MIN_ROWS + 1, 3)).round(1)
+    m[rng.random(m.shape) < 0.1] = np.nan
+    threaded = run(m)
+    monkeypatch.setattr(scoring, "_PARALLEL_MIN_ROWS", 10**12)
+    sequential = run(m)
+    np.testing.assert_array_equal(threaded.need, sequential.need)
+    np.testing.assert_array_equal(threaded.normalised, sequential.normalised)
