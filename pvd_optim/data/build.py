@@ -220,8 +220,9 @@ def sitadel_permits(
     overlapping commune-years the own row is smaller than the former
     communes' rows alone, which a retropolated row could not be). A ``-1``
     cell is a blank upstream: a commune with any blank in the window gets
-    NaN; a commune without any cell in the window gets 0. Returns columns ``permits`` (float, NaN if blank), ``blank`` (bool)
-    and ``listed`` (bool: at least one source row maps to the commune).
+    NaN; a commune without any cell in the window gets 0. Returns columns
+    ``permits`` (float, NaN if blank), ``blank`` (bool) and ``listed``
+    (bool: at least one source row maps to the commune).
     """
     long = sitadel_long(sitadel)
     long["target"] = to_current(long["code"], code_map, current)
