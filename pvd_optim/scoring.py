@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final, Literal, TypeVar
+from typing import Final, Literal, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -350,58 +350,105 @@ def _fit_column(column: FloatArray, method: str) -> tuple[FloatArray, float, flo
     return ref, np.nan, np.nan
 
 
-def _distinct(ref: FloatArray) -> tuple[FloatArray, IndexArray]:
-    """Distinct sorted values of ``ref`` and, for each, how many reference values lie below it.
+class _PercentileTable(NamedTuple):
+    """Precomputed percentile lookup for one indicator (see :func:`_percentile_table`)."""
 
-    ``below`` has one extra trailing entry (``ref.size``) so that ``below[i + 1]``
-    counts the values ``<=`` the ``i``-th distinct value.
+    padded: FloatArray  # distinct sorted values, padded with +inf to 2**k - 1 entries
+    size: int  # number of distinct values
+    member: FloatArray  # need score of a value equal to the i-th distinct value
+    between: FloatArray  # need score of a value with i distinct values below it
+
+
+def _percentile_table(ref: FloatArray, lower: bool) -> _PercentileTable:
+    """Scores of every distinct reference value, and of every gap between them.
+
+    With ``left``/``right`` the number of reference values ``<`` / ``<=`` x,
+    the score is ``(left + right - 1) / (2 (m - 1))``: for a reference member
+    that is ``(rank - 1) / (m - 1)`` with the average rank among ties (a constant
+    column gives 0.5); a value between two reference values falls halfway
+    between their ranks; outside the reference it clips to 0 or 1. With a
+    single reference value: below 0, equal 0.5, above 1.
     """
-    if ref.size == 0:
-        return ref, np.zeros(1, dtype=np.intp)
+    m = ref.size
     starts = np.flatnonzero(np.concatenate(([True], ref[1:] != ref[:-1])))
-    return ref[starts], np.append(starts, ref.size)
+    values = ref[starts]
+    below = np.append(starts, m).astype(np.float64)  # values < the i-th distinct one
+    denom = 2.0 * (m - 1) if m > 1 else 2.0
+    shift = 1.0 if m > 1 else 0.0
+    member = np.clip((below[:-1] + below[1:] - shift) / denom, 0.0, 1.0)
+    between = np.clip((2.0 * below - shift) / denom, 0.0, 1.0)
+    if m == 1:
+        between = np.array([0.0, 1.0])
+    if lower:
+        member, between = 1.0 - member, 1.0 - between
+    u = values.size
+    padded = np.full((1 << u.bit_length()) - 1, np.inf)
+    padded[:u] = values
+    return _PercentileTable(padded, u, member, between)
+
+
+# Up to this many distinct values (count-like indicators), np.searchsorted is
+# faster than the branch-free search: short searches with few distinct answers.
+_SMALL_TABLE: Final = 256
+
+
+def _count_below(padded: FloatArray, x: FloatArray) -> IndexArray:
+    """How many entries of ``padded`` are ``< x``, for each ``x`` (NaN gives 0).
+
+    A branch-free binary search run on all queries at once, ``log2(len)``
+    vectorised steps: 1.5-3x faster than ``np.searchsorted`` on unsorted queries,
+    whose per-query branches mispredict. ``len(padded)`` must be ``2**k - 1``.
+    """
+    idx = np.zeros(x.shape, dtype=np.intp)
+    probe = np.empty(x.shape, dtype=np.intp)
+    values = np.empty(x.shape, dtype=np.float64)
+    hit = np.empty(x.shape, dtype=bool)
+    step = (len(padded) + 1) >> 1
+    while step:
+        np.add(idx, step - 1, out=probe)
+        np.take(padded, probe, out=values)
+        np.less(values, x, out=hit)
+        np.multiply(hit, step, out=probe)
+        idx += probe
+        step >>= 1
+    return idx
+
+
+def _table_for(ref: FloatArray, lower: bool, method: str) -> _PercentileTable | None:
+    return _percentile_table(ref, lower) if method == "percentile" and ref.size else None
 
 
 def _transform_column(
     x: FloatArray,
     ref: FloatArray,
-    distinct: tuple[FloatArray, IndexArray],
+    table: _PercentileTable | None,
     centre: float,
     scale: float,
     method: str,
     lower: bool,
     clip: float,
 ) -> FloatArray:
-    m = ref.size
     missing = np.isnan(x)
-    if m == 0:
+    if ref.size == 0:
         return np.full(x.shape, np.nan)
-    if method == "percentile":
-        # Search the (usually much shorter) table of distinct values once, instead
-        # of the full reference twice (side="left" and "right"): halves the
-        # cost on continuous indicators and is far cheaper on count-like ones.
-        values, below = distinct
-        u = values.size
-        idx = np.searchsorted(values, x, side="left")
-        inside = np.minimum(idx, u - 1)
-        left = np.where(idx < u, below[inside], m)
-        right = np.where(values[inside] == x, below[inside + 1], left)
-        # For a reference member, (left + right - 1) / 2 is its 0-based average rank
-        # among ties, so dividing by (m - 1) gives the familiar (rank - 1) / (m - 1)
-        # in [0, 1]; a constant column gives 0.5. Values outside the reference fall
-        # between neighbours and are clipped at the ends. With a single reference
-        # value: below -> 0, equal -> 0.5, above -> 1.
-        out = (left + right) / 2.0 if m == 1 else (left + right - 1) / (2.0 * (m - 1))
-    elif scale > 0:  # minmax (scale = range) or robust_z
-        z = (x - centre) / scale
-        out = z if method == "minmax" else (z + clip) / (2.0 * clip)
+    if table is not None:
+        if table.size <= _SMALL_TABLE:
+            idx = np.searchsorted(table.padded[: table.size], x, side="left")
+        else:
+            idx = _count_below(table.padded, x)
+        inside = np.minimum(idx, table.size - 1)
+        out = np.where(table.padded[inside] == x, table.member[inside], table.between[idx])
     else:
-        # Constant reference: no information, so neutral at the constant and
-        # saturated on either side (consistent with the percentile method).
-        out = 0.5 + 0.5 * np.sign(x - centre)
-    out = np.clip(out, 0.0, 1.0)
-    if lower:
-        out = 1.0 - out
+        if scale > 0:  # minmax (scale = range) or robust_z
+            z = (x - centre) / scale
+            out = z if method == "minmax" else (z + clip) / (2.0 * clip)
+        else:
+            # Constant reference: no information, so neutral at the constant and
+            # saturated on either side (consistent with the percentile method).
+            out = 0.5 + 0.5 * np.sign(x - centre)
+        out = np.clip(out, 0.0, 1.0)
+        if lower:
+            out = 1.0 - out
     out[missing] = np.nan
     return out
 
@@ -441,13 +488,17 @@ class Normaliser:
     references: tuple[FloatArray, ...]
     centres: FloatArray
     scales: FloatArray
-    # Distinct sorted values and counts below each, derived from ``references``
-    # once at fit time for the percentile lookup.
-    _distinct: tuple[tuple[FloatArray, IndexArray], ...] = field(repr=False, default=())
+    # Percentile lookup tables derived from ``references`` and ``directions``
+    # (None for other methods or indicators without data).
+    _tables: tuple[_PercentileTable | None, ...] = field(repr=False, default=())
 
     def __post_init__(self) -> None:
-        if not self._distinct:
-            object.__setattr__(self, "_distinct", tuple(_distinct(r) for r in self.references))
+        if not self._tables:
+            tables = tuple(
+                _table_for(r, d == "lower", self.method)
+                for r, d in zip(self.references, self.directions, strict=True)
+            )
+            object.__setattr__(self, "_tables", tables)
 
     @classmethod
     def fit(
@@ -485,10 +536,10 @@ class Normaliser:
             dirs.append("higher" if d == "higher" else "lower")
         arr = np.asfortranarray(_as_matrix(matrix, len(names), "Normaliser.fit"))
 
-        def fit_one(j: int) -> tuple[FloatArray, float, float, tuple[FloatArray, IndexArray]]:
+        def fit_one(j: int) -> tuple[FloatArray, float, float, _PercentileTable | None]:
             ref, centre, scale = _fit_column(arr[:, j], method)
             ref.setflags(write=False)
-            return ref, centre, scale, _distinct(ref)
+            return ref, centre, scale, _table_for(ref, dirs[j] == "lower", method)
 
         fitted = _map_columns(fit_one, len(names), arr.shape[0])
         refs = tuple(f[0] for f in fitted)
@@ -496,8 +547,8 @@ class Normaliser:
         scales = np.array([f[2] for f in fitted], dtype=np.float64)
         centres.setflags(write=False)
         scales.setflags(write=False)
-        distinct = tuple(f[3] for f in fitted)
-        return cls(names, tuple(dirs), method, clip, refs, centres, scales, distinct)
+        tables = tuple(f[3] for f in fitted)
+        return cls(names, tuple(dirs), method, clip, refs, centres, scales, tables)
 
     def select(self, indicators: Sequence[str]) -> Normaliser:
         """The same fitted normalisation restricted to (and reordered as) ``indicators``."""
@@ -518,7 +569,7 @@ class Normaliser:
             tuple(self.references[i] for i in idx),
             self.centres[idx],
             self.scales[idx],
-            tuple(self._distinct[i] for i in idx),
+            tuple(self._tables[i] for i in idx),
         )
 
     @property
@@ -535,7 +586,7 @@ class Normaliser:
             out[:, j] = _transform_column(
                 arr[:, j],
                 self.references[j],
-                self._distinct[j],
+                self._tables[j],
                 float(self.centres[j]),
                 float(self.scales[j]),
                 self.method,
@@ -760,6 +811,8 @@ def score_towns(
     np.clip(combined, 0.0, 1.0, out=combined)
     np.clip(coverage, 0.0, 1.0, out=coverage)
 
+    for arr_out in (combined, coverage, norm):
+        arr_out.setflags(write=False)
     k = len(groups)
     return Scores(
         need=combined[:, :k],

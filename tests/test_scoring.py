@@ -481,3 +481,9 @@ def test_threaded_path_matches_sequential(monkeypatch):
     sequential = run(m)
     np.testing.assert_array_equal(threaded.need, sequential.need)
     np.testing.assert_array_equal(threaded.normalised, sequential.normalised)
+
+
+def test_score_arrays_are_read_only():
+    s = run(np.arange(12, dtype=float).reshape(4, 3))
+    with pytest.raises(ValueError, match="read-only"):
+        s.need[0, 0] = 1.0
