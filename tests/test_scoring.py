@@ -487,3 +487,55 @@ def test_score_arrays_are_read_only():
     s = run(np.arange(12, dtype=float).reshape(4, 3))
     with pytest.raises(ValueError, match="read-only"):
         s.need[0, 0] = 1.0
+
+
+# --------------------------------------------------------------------------- bucketed search
+
+
+def _searchsorted_percentile(x: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """The percentile formula with two plain ``np.searchsorted`` calls (independent check)."""
+    ref = np.sort(ref[~np.isnan(ref)])
+    m = ref.size
+    left, right = np.searchsorted(ref, x, "left"), np.searchsorted(ref, x, "right")
+    out = np.clip((left + right - 1) / (2.0 * (m - 1)), 0.0, 1.0)
+    out[np.isnan(x)] = np.nan
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(values, min_size=2, max_size=40),
+    st.lists(values | st.floats(-1e6, 1e6), min_size=1, max_size=40),
+)
+def test_bucketed_search_equals_searchsorted(ref, x):
+    """Force the bucketed path (normally for > 256 distinct values) on small inputs."""
+    import unittest.mock
+
+    import pvd_optim.scoring as scoring
+
+    ref_arr, x_arr = np.array(ref), np.array(x)
+    assume((~np.isnan(ref_arr)).sum() >= 2)
+    with unittest.mock.patch.object(scoring, "_SMALL_TABLE", 0):
+        got = normalise(x_arr, reference=ref_arr)
+    np.testing.assert_allclose(got, _searchsorted_percentile(x_arr, ref_arr), atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bucketed_search_on_large_skewed_columns(seed):
+    rng = np.random.default_rng(seed)
+    n = 20_000
+    ref = np.concatenate(
+        [
+            rng.lognormal(0, 3, n),  # heavy skew: crowded first buckets
+            np.zeros(n // 2),  # a dominant value, like brownfield surfaces
+            np.round(rng.normal(0, 5, n), 2),  # many ties
+            [np.nan] * 100,
+        ]
+    )
+    queries = np.concatenate(
+        [ref, rng.lognormal(0, 3, 1000), [-1e9, 1e9, 0.0, -0.0, np.nan], np.nextafter(ref, 1e300)]
+    )
+    got = normalise(queries, reference=ref)
+    np.testing.assert_allclose(got, _searchsorted_percentile(queries, ref), atol=1e-12)
+    got_lower = normalise(queries, reference=ref, direction="lower")
+    np.testing.assert_allclose(got_lower, 1.0 - _searchsorted_percentile(queries, ref), atol=1e-12)
