@@ -270,8 +270,12 @@ class _Builder:
         )
 
 
-def build_program(inputs: ModelInputs) -> LinearProgram:
-    """Build the reference allocation model (``shared/design/model.md``) from ``inputs``."""
+def build_program(inputs: ModelInputs, *, tight: bool = True) -> LinearProgram:
+    """Build the reference allocation model (``shared/design/model.md``) from ``inputs``.
+
+    ``tight`` adds redundant rows that make the LP relaxation much closer to the
+    integer optimum (see the comments at 4b and 5b); the optimum is the same.
+    """
     n, K, S = inputs.n_towns, inputs.n_themes, inputs.n_segments
     R, D, G = inputs.n_regions, inputs.n_directorates, inputs.n_groups
     b = _Builder()
@@ -371,6 +375,20 @@ def build_program(inputs: ModelInputs) -> LinearProgram:
                [(inputs.group_of_town, c.start + towns, 1.0),
                 (np.arange(G), p.start + np.arange(G), -float(inputs.towns_per_post))],
                sense="<=", rhs=0.0, description="covered towns in group <= m x posts")
+    # 4b. Rounding cut of the sharing rows (always valid, tightens the relaxation): with
+    # |g| = q m + r towns, covering all of them takes q + 1 posts, not |g| / m. The
+    # integer hull of {covered <= m p, covered <= |g|} adds covered <= r p + (m - r) q.
+    q, r = np.divmod(inputs.group_size, inputs.towns_per_post)
+    cut = np.flatnonzero((q >= 1) & (r > 0))
+    if cut.size:
+        local = np.full(G, -1)
+        local[cut] = np.arange(cut.size)
+        member = np.isin(inputs.group_of_town, cut)
+        b.add_rows("sharing_rounded", (cut.size,), ("group",),
+                   [(local[inputs.group_of_town[member]], c.start + towns[member], 1.0),
+                    (np.arange(cut.size), p.start + cut, -r[cut].astype(np.float64))],
+                   sense="<=", rhs=((inputs.towns_per_post - r[cut]) * q[cut]).astype(np.float64),
+                   description="covered towns in group <= r x posts + (m - r) x q")
     # 5. Support needs a project lead.
     b.add_rows("lead_days", (n,), ("town",),
                [(seg_town, x_cols, 1.0), (towns, c.start + towns, -inputs.max_days_per_town)],
@@ -381,6 +399,21 @@ def build_program(inputs: ModelInputs) -> LinearProgram:
     b.add_rows("lead_post", (n,), ("town",),
                [(towns, c.start + towns, 1.0), (towns, p.start + inputs.group_of_town, -1.0)],
                sense="<=", rhs=0.0, description="covered only where its group has a post")
+    if tight:
+        # 5b. Perspective rows, segment by segment: f[t,k,s] <= w[s] uf[k] c[t] (and the
+        # same for days). Redundant for integer c, but without them a fractional c lets a
+        # town take the steep first segments of every theme, and the relaxation sat 0.9 %
+        # above the optimum (144 s to close at the national scale; 2.3 s with them).
+        seg_upper_f = (widths * inputs.saturation_keur[None, :, None]) * np.ones((n, 1, 1))
+        seg_upper_x = (widths * inputs.saturation_days[None, :, None]) * np.ones((n, 1, 1))
+        b.add_rows("lead_funding_segment", (n, K, S), ("town", "theme", "segment"),
+                   [(np.arange(f.size), f_cols, 1.0), (np.arange(f.size), c.start + seg_town,
+                                                      -seg_upper_f.ravel())],
+                   sense="<=", rhs=0.0)
+        b.add_rows("lead_days_segment", (n, K, S), ("town", "theme", "segment"),
+                   [(np.arange(x.size), x_cols, 1.0), (np.arange(x.size), c.start + seg_town,
+                                                      -seg_upper_x.ravel())],
+                   sense="<=", rhs=0.0)
     # 6. Town floor (only when a minimum is set: otherwise the rows are 0 >= 0).
     if inputs.min_per_town_keur > 0:
         b.add_rows("town_floor", (n,), ("town",),
