@@ -794,7 +794,7 @@ def score_towns(
     used_cols = [names.index(n) for n in used]
 
     # One contiguous column per indicator (Fortran order) for sorting and searching.
-    used_arr = np.asfortranarray(arr[:, used_cols])
+    used_arr = np.asfortranarray(arr if used_cols == list(range(len(names))) else arr[:, used_cols])
     if normaliser is None:
         fitted = Normaliser.fit(used_arr, used, directions=directions, method=method, clip=clip)
     else:
@@ -839,12 +839,14 @@ def score_towns(
                     known_weight[:, k], np.multiply(mask, weight, out=term), out=known_weight[:, k]
                 )
     totals = np.array([sum(w.values()) for _, w in all_groups])
-    coverage = known_weight / totals
     if nan_policy == "neutral":
-        combined = num / totals
+        combined = np.divide(num, totals, out=num)
     else:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            combined = np.where(known_weight > 0, num / known_weight, NEUTRAL)
+        # (np.where on these Fortran-ordered arrays was 3x slower than this.)
+        combined = np.divide(
+            num, known_weight, out=np.full_like(num, NEUTRAL), where=known_weight > 0
+        )
+    coverage = np.divide(known_weight, totals, out=known_weight)
     # Rounding in the weighted sums can overshoot [0, 1] by an ulp.
     np.clip(combined, 0.0, 1.0, out=combined)
     np.clip(coverage, 0.0, 1.0, out=coverage)
