@@ -152,8 +152,12 @@ def select_eligible(scenario: Scenario, table: pd.DataFrame, scores: Scores) -> 
             min_population=rules.min_population,
             excluded_epci_types=rules.excluded_epci_types,
             exclude_acv=rules.exclude_acv,
-            centrality_top_n=rules.centrality_top_n,
-            min_services_for_centrality=rules.min_services_for_centrality,
+            centrality=eligibility.Centrality(
+                top_n_in_epci=rules.top_n_in_epci,
+                min_facility_types=rules.min_facility_types,
+                require_secondary_school=rules.require_secondary_school,
+                min_services_per_1000=rules.min_services_per_1000,
+            ),
             fragility_threshold=rules.fragility_threshold,
         )
         mask = np.asarray(result.mask, dtype=bool)

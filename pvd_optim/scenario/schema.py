@@ -57,18 +57,25 @@ class RulesSection(_Frozen):
         description="Intercommunality types that mark large urban poles, excluded.",
     )
     exclude_acv: bool = Field(True, description="Exclude Action Cœur de Ville towns.")
-    centrality_top_n: int = Field(
-        2,
+    top_n_in_epci: int | None = Field(
+        5,
         ge=1,
-        description="A town is central if it is among the N most populous of its intercommunality.",
+        description=(
+            "Centrality: a town must be among the N most populous communes of its "
+            "intercommunality (null disables)."
+        ),
     )
-    min_services_for_centrality: int = Field(
-        4,
-        ge=0,
-        description="... or has at least this many everyday-service facilities.",
+    min_facility_types: int = Field(
+        4, ge=0, description="Centrality: at least this many kinds of everyday facility."
+    )
+    require_secondary_school: bool = Field(
+        True, description="Centrality: at least one collège or lycée."
+    )
+    min_services_per_1000: NonNegative = Field(
+        2.5, description="Centrality: at least this many facilities per 1,000 inhabitants."
     )
     fragility_threshold: Share = Field(
-        0.5, description="Towns must have a fragility index at or above this value."
+        0.35, description="Towns must have a fragility index at or above this value."
     )
 
 
