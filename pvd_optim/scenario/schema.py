@@ -11,16 +11,76 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from pvd_optim.scoring import DEFAULT_FRAGILITY, DEFAULT_THEMES
+
+#: Above these, an amount is a typo (extra zeros), not a plan: the whole programme is
+#: about 1 bn EUR and 100,000 expert-days over six years.
+MAX_PLAUSIBLE_EUR = 1e11
+MAX_PLAUSIBLE_DAYS = 1e7
+
+_INSEE_RE = re.compile(r"(?:\d{5}|2[AB]\d{3})")
+
+
+def _plausible_eur(value: float) -> float:
+    if value > MAX_PLAUSIBLE_EUR:
+        raise ValueError(
+            f"{value:,.0f} EUR is more than {MAX_PLAUSIBLE_EUR:,.0f} EUR: probably a typo "
+            "(extra zeros?); amounts are in euros"
+        )
+    return value
+
+
+def _plausible_days(value: float) -> float:
+    if value > MAX_PLAUSIBLE_DAYS:
+        raise ValueError(
+            f"{value:,.0f} days is more than {MAX_PLAUSIBLE_DAYS:,.0f} expert-days: probably a "
+            "typo (extra zeros?)"
+        )
+    return value
+
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+Euros = Annotated[float, Field(ge=0.0, allow_inf_nan=False), AfterValidator(_plausible_eur)]
+PositiveEuros = Annotated[float, Field(gt=0.0, allow_inf_nan=False),
+                          AfterValidator(_plausible_eur)]
+Days = Annotated[float, Field(ge=0.0, allow_inf_nan=False), AfterValidator(_plausible_days)]
+
+
+def _check_insee_codes(label: str, value: Any) -> Any:
+    """Reject unquoted (numeric), malformed and repeated INSEE codes with a precise hint."""
+    if not isinstance(value, list | tuple):
+        return value  # the type check reports it
+    seen: set[str] = set()
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, str):
+            raise ValueError(
+                f"INSEE code {item!r} must be quoted text, e.g. ['01033', '2A004']: unquoted, "
+                "YAML reads a code as a number and loses its leading zero"
+            )
+        if not _INSEE_RE.fullmatch(item):
+            raise ValueError(
+                f"malformed INSEE code {item!r}: expected 5 characters, digits or 2A/2B then "
+                "3 digits (e.g. '01033', '2A004')"
+            )
+        if item in seen:
+            raise ValueError(f"INSEE code {item!r} is listed twice in {label}; keep one")
+        seen.add(item)
+    return value
 
 
 class _Frozen(BaseModel):
@@ -78,6 +138,15 @@ class RulesSection(_Frozen):
         0.35, description="Towns must have a fragility index at or above this value."
     )
 
+    @model_validator(mode="after")
+    def _population_range(self) -> RulesSection:
+        if self.min_population >= self.max_population:
+            raise ValueError(
+                f"min_population ({self.min_population:,}) must be below max_population "
+                f"({self.max_population:,}): no town can satisfy both"
+            )
+        return self
+
 
 class EligibilitySection(_Frozen):
     """Which towns compete for the resources."""
@@ -93,6 +162,26 @@ class EligibilitySection(_Frozen):
     rules: RulesSection = Field(default_factory=RulesSection)  # type: ignore[arg-type]
     include: tuple[str, ...] = Field((), description="INSEE codes added to the eligible set.")
     exclude: tuple[str, ...] = Field((), description="INSEE codes removed from the eligible set.")
+
+    @field_validator("include", "exclude", mode="before")
+    @classmethod
+    def _codes_are_text(cls, value: Any, info: Any) -> Any:
+        return _check_insee_codes(f"eligibility.{info.field_name}", value)
+
+    @model_validator(mode="after")
+    def _lists_agree(self) -> EligibilitySection:
+        both = sorted(set(self.include) & set(self.exclude))
+        if both:
+            raise ValueError(
+                f"INSEE code(s) {both[:5]} are both in include and in exclude; keep each code "
+                "in one list only"
+            )
+        if self.mode == "listed" and not self.include:
+            raise ValueError(
+                "mode `listed` makes exactly the towns of `include` eligible, but include is "
+                "empty; list INSEE codes in eligibility.include or choose another mode"
+            )
+        return self
 
 
 def _default_themes() -> dict[str, dict[str, float]]:
@@ -143,29 +232,42 @@ class ThemesSection(_Frozen):
                 raise ValueError(f"theme {theme!r} needs at least one indicator with weight > 0")
         return value
 
+    @model_validator(mode="after")
+    def _directions_are_used(self) -> ThemesSection:
+        used = {name for weights in self.definitions.values() for name in weights}
+        used |= set(self.fragility)
+        unused = sorted(set(self.directions) - used)
+        if unused:
+            raise ValueError(
+                f"directions names indicator(s) {unused} that no theme nor the fragility index "
+                "uses (a misspelling?); indicators in use: "
+                f"{sorted(used)}"
+            )
+        return self
+
 
 class FundingSection(_Frozen):
     """Banque des Territoires funding for engineering and studies (one programme year)."""
 
-    envelope_eur: NonNegative = Field(
+    envelope_eur: Euros = Field(
         25_800_000,
         description=(
             "Funding envelope F for the year. Default: 85 M EUR studies + 70 M EUR technical "
             "assistance over 6 years."
         ),
     )
-    cap_per_town_eur: NonNegative = Field(300_000, description="Absolute cap per town (cap_abs).")
-    cap_per_inhabitant_eur: NonNegative = Field(
+    cap_per_town_eur: Euros = Field(300_000, description="Absolute cap per town (cap_abs).")
+    cap_per_inhabitant_eur: Euros = Field(
         60, description="Cap per inhabitant; a town's cap is the smaller of the two."
     )
-    saturation_per_theme_eur: NonNegative | dict[str, NonNegative] = Field(
+    saturation_per_theme_eur: Euros | dict[str, Euros] = Field(
         40_000,
         description=(
             "Amount per town and theme beyond which funding brings no more benefit (uf); one "
             "value for all themes or a mapping theme -> value."
         ),
     )
-    min_per_covered_town_eur: NonNegative = Field(
+    min_per_covered_town_eur: Euros = Field(
         0,
         description="Minimum funding of each town with a project lead (f_min), capped by its cap.",
     )
@@ -177,33 +279,33 @@ class FundingSection(_Frozen):
 class ExpertiseSection(_Frozen):
     """Cerema expert-days, limited per territorial directorate."""
 
-    capacity_days: NonNegative = Field(
+    capacity_days: Days = Field(
         20_000,
         description=(
             "Total expert-days for individual missions, split over directorates pro rata "
             "eligible towns unless `capacity_days_by_directorate` is given."
         ),
     )
-    capacity_days_by_directorate: dict[str, NonNegative] | None = Field(
+    capacity_days_by_directorate: dict[str, Days] | None = Field(
         None, description="Explicit capacity per directorate name (overrides the split)."
     )
     directorate_by_department: dict[str, str] = Field(
         default_factory=dict,
         description="Overrides of the embedded department -> directorate map (code -> name).",
     )
-    saturation_per_theme_days: NonNegative | dict[str, NonNegative] = Field(
+    saturation_per_theme_days: Days | dict[str, Days] = Field(
         10, description="Days per town and theme beyond which expertise brings no benefit (ux)."
     )
-    max_days_per_town: NonNegative = Field(40, description="At most this many days per town.")
+    max_days_per_town: Days = Field(40, description="At most this many days per town.")
 
 
 class EngineeringSection(_Frozen):
     """Co-funded project-lead posts."""
 
-    budget_eur: NonNegative = Field(
+    budget_eur: Euros = Field(
         40_500_000, description="Engineering budget E: about 900 posts x 45,000 EUR."
     )
-    subsidy_per_post_eur: Positive = Field(
+    subsidy_per_post_eur: PositiveEuros = Field(
         45_000, description="Yearly subsidy per post: 75 % of cost, capped at 45,000 EUR."
     )
     towns_per_post: int = Field(3, ge=1, description="At most this many towns share one post (m).")
@@ -263,8 +365,8 @@ class BenefitSection(_Frozen):
     slopes: tuple[Positive, ...] = Field(
         (1.0, 0.6, 0.3), description="Marginal benefit of each segment, strictly decreasing."
     )
-    value_per_day_eur: NonNegative = Field(1_000, description="v_day: EUR per expert-day.")
-    value_per_covered_town_eur: NonNegative = Field(
+    value_per_day_eur: Euros = Field(1_000, description="v_day: EUR per expert-day.")
+    value_per_covered_town_eur: Euros = Field(
         60_000, description="v_cover: EUR per town-year covered by a project lead."
     )
 
