@@ -8,14 +8,17 @@ build Python objects.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from pvd_optim.errors import ScenarioError
 from pvd_optim.scenario.schema import Scenario
@@ -60,6 +63,9 @@ def _node_lines(
             key_path = (*path, str(key_node.value))
             _node_lines(value_node, file, key_path, out)
             out[key_path] = (file, key_node.start_mark.line + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _node_lines(item, file, (*path, str(index)), out)
 
 
 def _read_yaml(path: Path) -> _Located:
@@ -76,28 +82,36 @@ def _read_yaml(path: Path) -> _Located:
         raise ScenarioError("is a directory, not a scenario file", file=file) from None
     except OSError as exc:
         raise ScenarioError(f"cannot read the file: {exc.strerror}", file=file) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ScenarioError(
-            "is not valid UTF-8 text; save it as UTF-8", file=file, line=line
-        ) from None
+    text = _decode_yaml(raw, file)
     try:
         node = yaml.compose(text, Loader=_LineLoader)
         data = yaml.load(text, Loader=_LineLoader)
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        tag = re.search(r"tag '([^']*)'", str(exc.problem))
+        shown = (tag.group(1).replace("tag:yaml.org,2002:", "!!") if tag else "this tag")
         raise ScenarioError(
-            f"YAML tag not allowed ({exc.problem}); scenario files hold plain values only",
+            f"YAML tag {shown} is not allowed: scenario files hold plain values only (text, "
+            "numbers, lists, mappings); remove the tag",
+            file=file,
+            line=line,
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise ScenarioError(
+            f"contains the control character {exc.character!r}, which YAML does not accept; "
+            "save the file as plain UTF-8 text",
             file=file,
             line=line,
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        hint = "check indentation, colons and quotes"
+        if "'\\t'" in problem or "\t" in problem:
+            hint = "indent with spaces, not tabs"
         raise ScenarioError(
-            f"YAML syntax error: {problem}; check indentation, colons and quotes",
+            f"YAML syntax error: {problem}; {hint}",
             file=file,
             line=mark.line + 1 if mark else None,
         ) from None
@@ -113,6 +127,23 @@ def _read_yaml(path: Path) -> _Located:
     if node is not None:
         _node_lines(node, file, (), lines)
     return _Located(data, lines)
+
+
+def _decode_yaml(raw: bytes, file: str) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(raw) > 1 and b"\x00" in raw[:2]):
+        raise ScenarioError(
+            "is UTF-16 text (Notepad/Excel 'Unicode'); save it as UTF-8", file=file, line=1
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError(
+            f"is not valid UTF-8 text (byte 0x{raw[exc.start]:02x}, probably Windows-1252/"
+            "Latin-1); save it as UTF-8",
+            file=file,
+            line=line,
+        ) from None
 
 
 def _deep_merge(base: _Located, child: _Located) -> _Located:
@@ -136,16 +167,29 @@ def _resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> _Located:
             f"`extends` forms a cycle ({cycle}); remove one of the links", file=path
         )
     located = _read_yaml(path)
+    if "source" in located.data:
+        file, line = located.lines.get(("source",), (str(path), 0))
+        raise ScenarioError(
+            "`source` is set by pvd-optim to the file a scenario was read from; remove it",
+            file=file, line=line or None, field="source",
+        )
     parent = located.data.pop("extends", None)
     if parent is None:
         return located
+    file, line = located.lines.get(("extends",), (str(path), 0))
     if not isinstance(parent, str) or not parent.strip():
-        file, line = located.lines.get(("extends",), (str(path), 0))
         raise ScenarioError(
-            f"`extends` must be a file path, got {parent!r}", file=file, line=line or None,
-            field="extends",
+            f"`extends` must be one file path, e.g. extends: national.yaml; got {parent!r}",
+            file=file, line=line or None, field="extends",
         )
-    base = _resolve_extends(path.parent / parent, (*chain, resolved))
+    parent_path = path.parent / parent
+    if not parent_path.exists():
+        raise ScenarioError(
+            f"parent scenario {parent!r} not found (looked for {parent_path}); `extends` "
+            "paths are relative to the file that extends",
+            file=file, line=line or None, field="extends",
+        )
+    base = _resolve_extends(parent_path, (*chain, resolved))
     return _deep_merge(base, located)
 
 
@@ -194,28 +238,185 @@ def _apply_overrides(
     return out
 
 
+_TAG_RE = re.compile(
+    r"^(?:\[key\]|(?:dict|list|tuple|set|function-\w+|nullable|union)\[.*\]|constrained-\w+"
+    r"|float|int|str|bool|none)$"
+)
+_TYPE_ERRORS = frozenset({
+    "dict_type", "model_type", "model_attributes_type", "float_type", "float_parsing",
+    "int_type", "int_parsing", "tuple_type", "list_type", "string_type", "bool_type",
+    "bool_parsing", "none_required",
+})
+_SHARE_FIELDS = frozenset({"mip_gap", "fragility_threshold", "theme_floors_share"})
+
+
+def _clean(loc: tuple[Any, ...]) -> tuple[tuple[str, ...], str | None, bool]:
+    """Split a pydantic location into (field path, union branch tag, is a mapping key)."""
+    parts: list[str] = []
+    branch = None
+    is_key = False
+    for part in loc:
+        text = str(part)
+        if _TAG_RE.match(text):
+            if text == "[key]":
+                is_key = True
+            elif branch is None:
+                branch = text
+            continue
+        parts.append(text)
+    return tuple(parts), branch, is_key
+
+
+def _pick(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the errors of the union branch the planner meant (mapping or single value)."""
+    tagged = [e for e in errors if _clean(e["loc"])[1] is not None]
+    if not tagged:
+        return errors
+    # A dict_type error on the mapping branch means the value given was not a mapping:
+    # the single-value branch explains it; otherwise the mapping branch does.
+    not_mapping = {_clean(e["loc"])[0] for e in tagged
+                   if e["type"] == "dict_type" and str(_clean(e["loc"])[1]).startswith("dict[")}
+    kept = []
+    for e in errors:
+        path, branch, _ = _clean(e["loc"])
+        if branch is None:
+            kept.append(e)
+            continue
+        union_field = path[: len(path) - (0 if not branch.startswith("dict[") else 1)]
+        on_mapping = branch.startswith("dict[")
+        if on_mapping == (union_field in not_mapping or path in not_mapping):
+            continue
+        kept.append(e)
+    return kept or errors
+
+
+def _field_model(path: tuple[str, ...]) -> type[BaseModel] | None:
+    """The section model holding the last part of ``path``, if any."""
+    model: type[BaseModel] = Scenario
+    for part in path[:-1]:
+        info = model.model_fields.get(part)
+        annotation = getattr(info, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return model
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return f"{value:g}" if abs(value) < 1e16 else repr(value)
+    return repr(value)
+
+
+def _explain(error: dict[str, Any], path: tuple[str, ...], is_key: bool, union: bool) -> str:
+    """A planner-facing sentence for one pydantic error: what is wrong and how to fix it."""
+    kind = error["type"]
+    given = error.get("input")
+    ctx = error.get("ctx") or {}
+    name = path[-1] if path else ""
+    if kind == "extra_forbidden":
+        model = _field_model(path)
+        known = list(model.model_fields) if model is not None else []
+        close = difflib.get_close_matches(name, [k for k in known if k != "source"], n=1,
+                                          cutoff=0.6)
+        hint = f"did you mean `{close[0]}`? " if close else ""
+        where = ", ".join(k for k in known if k != "source")
+        return (f"unknown field; {hint}check the spelling (fields here: {where}; "
+                "`pvd-optim schema` lists them all)")
+    if kind == "missing":
+        return "required field is missing"
+    if is_key and kind == "string_type":
+        return (f"key {given!r} must be quoted text, e.g. '01' (unquoted, YAML reads it as a "
+                "number and loses its leading zero)")
+    share = name.endswith("_share") or name in _SHARE_FIELDS or (
+        len(path) > 1 and path[-2] == "theme_floors_share")
+    got = f". Got {_show(given)} instead"
+    if given is None and kind in {"dict_type", "model_type", "model_attributes_type"}:
+        return ("section is empty; give its fields on indented lines below it, or delete the "
+                "line to use the defaults")
+    if given is None and kind in _TYPE_ERRORS | {"literal_error"}:
+        return ("has no value; give one, or delete the line to use the default "
+                "(`pvd-optim schema` shows it)")
+    if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+        op, bound = {"greater_than_equal": (">=", ctx.get("ge")),
+                     "greater_than": (">", ctx.get("gt")),
+                     "less_than_equal": ("<=", ctx.get("le")),
+                     "less_than": ("<", ctx.get("lt"))}[kind]
+        message = f"must be {op} {_show(bound)}{got}"
+        if share:
+            message += "; shares are fractions in [0, 1]"
+            if isinstance(given, int | float) and 5 <= given <= 100:
+                message += f": write {given / 100:g} for {_show(given)} %"
+        return message
+    if kind == "finite_number":
+        return (f"must be a finite number, not {_show(given)}; give a number, or delete the "
+                "line to use the default")
+    if kind in {"float_parsing", "float_type", "int_parsing", "int_type"}:
+        whole = kind.startswith("int")
+        message = f"must be {'a whole number' if whole else 'a number'}{got}"
+        if union:
+            message += (" (or a mapping theme -> value, one line per theme)"
+                        if not share else " (or a mapping theme -> share)")
+        if isinstance(given, str):
+            text = given.strip()
+            if text.endswith("%"):
+                message += "; write a fraction, e.g. 0.15 for 15 %"
+            elif re.fullmatch(r"[+-]?\d{1,3}([, \u00a0\u202f]\d{3})+([.,]\d+)?", text):
+                digits = re.sub(r"[, \u00a0\u202f]", "", text.split(".")[0])
+                message += f"; write {digits} or {int(digits):_} (no thousands separators)"
+            elif share:
+                message += "; write a fraction such as 0.08"
+            else:
+                message += "; write a plain number such as 25800000 or 2.58e7"
+        return message
+    if kind == "int_from_float":
+        return f"must be a whole number{got}"
+    if kind in {"bool_parsing", "bool_type"}:
+        return f"must be true or false{got}"
+    if kind == "literal_error":
+        message = f"must be one of {ctx.get('expected', '')}{got}"
+        if isinstance(given, bool):
+            message += ("; YAML reads unquoted yes/no/on/off as true/false: put the value in "
+                        'quotes, e.g. "off"')
+        return message
+    if kind in {"dict_type", "model_type", "model_attributes_type"}:
+        what = "a list" if isinstance(given, list) else _show(given)
+        return (f"must be a section of `field: value` lines (a mapping), got {what}; see "
+                "`pvd-optim schema`")
+    if kind in {"tuple_type", "list_type"}:
+        if isinstance(given, str | int | float):
+            return f"must be a list, e.g. [{given}]{got}"
+        return f"must be a list, e.g. [a, b]{got}"
+    if kind == "string_type":
+        return f"must be text{got}" if not isinstance(given, list | dict) else (
+            f"must be text, got a {'list' if isinstance(given, list) else 'mapping'}")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind != "value_error" and given is not None and not isinstance(given, dict | list):
+        message += got
+    return message
+
+
 def _describe_validation_error(
-    error: ValidationError, lines: dict[FieldPath, tuple[str, int]], default_file: str | None
+    error: ValidationError,
+    lines: dict[FieldPath, tuple[str, int]],
+    default_file: str | None,
+    overridden: frozenset[FieldPath] = frozenset(),
 ) -> ScenarioError:
-    first = error.errors()[0]
-    loc = tuple(str(part) for part in first["loc"])
+    errors = _pick(list(error.errors()))
+    first = errors[0]
+    loc, branch, is_key = _clean(first["loc"])
     dotted = ".".join(loc) or None
     file, line = default_file, None
-    for cut in range(len(loc), -1, -1):
-        if loc[:cut] in lines:
-            file, line = lines[loc[:cut]]
-            break
-    kind = first["type"]
-    given = first.get("input")
-    if kind == "extra_forbidden":
-        message = "unknown field; check the spelling (`pvd-optim schema` lists every field)"
-    elif kind == "missing":
-        message = "required field is missing"
+    if any(loc[: len(o)] == o for o in overridden):
+        dotted = f"--set {dotted}"
     else:
-        message = str(first["msg"]).removeprefix("Value error, ")
-        if given is not None and not isinstance(given, dict | list):
-            message += f". Got {given!r} instead"
-    more = len(error.errors()) - 1
+        for cut in range(len(loc), -1, -1):
+            if loc[:cut] in lines:
+                file, line = lines[loc[:cut]]
+                break
+    message = _explain(first, loc, is_key, union=branch is not None)
+    distinct = {(_clean(e["loc"])[0], e["type"]) for e in errors}
+    more = len(distinct) - 1
     if more:
         message += f" (and {more} more problem{'s' if more > 1 else ''})"
     return ScenarioError(message, file=file, line=line, field=dotted)
@@ -235,11 +436,12 @@ def scenario_from_dict(
     plain = _apply_overrides(dict(data), overrides)
     if source is not None:
         plain["source"] = str(source)
+    overridden = frozenset(tuple(k.split(".")) for k in (overrides or {}))
     try:
         return Scenario.model_validate(plain)
     except ValidationError as exc:
         raise _describe_validation_error(
-            exc, _lines or {}, str(source) if source is not None else None
+            exc, _lines or {}, str(source) if source is not None else None, overridden
         ) from None
 
 
