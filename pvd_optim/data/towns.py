@@ -322,6 +322,26 @@ def load_reference_tables() -> dict[str, pd.DataFrame]:
 
 
 def _decode(raw: bytes, path: Path) -> str:
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise DataError(
+            "is an Excel workbook, not a CSV file; in Excel use 'Save as' > "
+            "'CSV UTF-8 (comma delimited)'",
+            file=path,
+        )
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4]:
+        raise DataError(
+            "file is UTF-16 ('Unicode text'), not UTF-8; save it as UTF-8 "
+            "(in Excel: 'CSV UTF-8 (comma delimited)')",
+            file=path,
+            line=1,
+        )
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise DataError(
+            "file contains NUL bytes: it is not a text CSV; export it again as 'CSV UTF-8'",
+            file=path,
+            line=line,
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -332,6 +352,15 @@ def _decode(raw: bytes, path: Path) -> str:
             file=path,
             line=line,
         ) from None
+
+
+def _split_decimal(row: list[str], key_index: int) -> bool:
+    """Whether two neighbouring non-key cells look like the halves of a decimal comma."""
+    return any(
+        row[j].strip().lstrip("+-").isdigit() and row[j + 1].strip().isdigit()
+        for j in range(len(row) - 1)
+        if key_index not in (j, j + 1)
+    )
 
 
 def _sniff_separator(header: str) -> str:
@@ -422,8 +451,13 @@ def apply_planner_indicators(
         raise DataError("no data rows after the header", file=path, line=header_line)
     for row, line in zip(records, lines, strict=True):
         if len(row) != len(header):
+            hint = ""
+            if any("\n" in cell for cell in row):
+                hint = "; a quoted cell runs over several lines: a quote \" is probably not closed"
+            elif sep == "," and len(row) > len(header) and _split_decimal(row, header.index(key)):
+                hint = "; a decimal comma (12,5) needs ';' as separator, or write 12.5"
             raise DataError(
-                f"{len(row)} cells where the header has {len(header)} (separator '{sep}')",
+                f"{len(row)} cells where the header has {len(header)} (separator '{sep}'){hint}",
                 file=path,
                 line=line,
             )
@@ -488,7 +522,19 @@ def apply_planner_indicators(
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise DataError(
-                f"value {cells.iloc[i]!r} (code {codes.iloc[i]}) is not a number",
+                f"value {cells.iloc[i]!r} (code {codes.iloc[i]}) is not a number; write a plain "
+                "number (12.5, or 12,5 with ';' as separator) without units, % signs or "
+                "thousands separators, or leave the cell empty for a missing value",
+                file=path,
+                line=int(raw["_line"].iloc[i]),
+                field=name,
+            )
+        overflow = np.isinf(numbers.to_numpy())
+        if overflow.any():
+            i = int(np.flatnonzero(overflow)[0])
+            raise DataError(
+                f"value {cells.iloc[i]!r} (code {codes.iloc[i]}) is too large to be a number "
+                "(it overflows to infinity); check the cell",
                 file=path,
                 line=int(raw["_line"].iloc[i]),
                 field=name,
