@@ -99,7 +99,8 @@ def _read_yaml(path: Path) -> _Located:
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
         raise ScenarioError(
-            f"contains the control character {exc.character!r}, which YAML does not accept; "
+            f"contains the control character {_char(exc.character)}, which YAML does not "
+            "accept; "
             "save the file as plain UTF-8 text",
             file=file,
             line=line,
@@ -127,6 +128,11 @@ def _read_yaml(path: Path) -> _Located:
     if node is not None:
         _node_lines(node, file, (), lines)
     return _Located(data, lines)
+
+
+def _char(character: object) -> str:
+    code = character if isinstance(character, int) else ord(str(character)[:1] or "\0")
+    return f"U+{code:04X}"
 
 
 def _decode_yaml(raw: bytes, file: str) -> str:
@@ -215,7 +221,7 @@ def _parse_override(text: str) -> tuple[str, Any]:
 
 
 def _apply_overrides(
-    data: dict[str, Any], overrides: Mapping[str, Any] | None
+    data: dict[str, Any], overrides: Mapping[str, Any] | None, source: str | None = None
 ) -> dict[str, Any]:
     if not overrides:
         return data
@@ -230,8 +236,9 @@ def _apply_overrides(
             if not isinstance(child, dict):
                 raise ScenarioError(
                     f"cannot set {dotted!r}: {'.'.join(parts[: depth + 1])!r} is a value, "
-                    "not a section",
-                    field=dotted,
+                    "not a section; check the dotted name (`pvd-optim schema` lists the fields)",
+                    file=source,
+                    field=f"--set {dotted}",
                 )
             node = child
         node[parts[-1]] = value
@@ -407,7 +414,7 @@ def _describe_validation_error(
     loc, branch, is_key = _clean(first["loc"])
     dotted = ".".join(loc) or None
     file, line = default_file, None
-    if any(loc[: len(o)] == o for o in overridden):
+    if any(loc[: len(o)] == o or (loc and o[: len(loc)] == loc) for o in overridden):
         dotted = f"--set {dotted}"
     else:
         for cut in range(len(loc), -1, -1):
@@ -433,7 +440,7 @@ def scenario_from_dict(
 
     ``overrides`` maps dotted field names to values, applied before validation.
     """
-    plain = _apply_overrides(dict(data), overrides)
+    plain = _apply_overrides(dict(data), overrides, str(source) if source is not None else None)
     if source is not None:
         plain["source"] = str(source)
     overridden = frozenset(tuple(k.split(".")) for k in (overrides or {}))
