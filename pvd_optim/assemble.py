@@ -63,14 +63,6 @@ def load_table(scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     table = towns.load_communes()
     for csv in scenario.data.planner_indicators:
         table = towns.apply_planner_indicators(table, csv)
-    if "epci_mean_commune_population" not in table.columns:
-        # A dispersed intercommunality of small communes is a low-density proxy.
-        table = table.assign(
-            epci_mean_commune_population=(
-                table["epci_population"].astype("float64")
-                / table["epci_members"].astype("float64")
-            )
-        )
     imputed = None
     if scenario.data.imputation != "none":
         columns = [c for c in _indicators_used(scenario) if c in table.columns]
@@ -89,9 +81,11 @@ def _indicators_used(scenario: Scenario) -> list[str]:
 def score_table(scenario: Scenario, table: pd.DataFrame) -> Scores:
     """Need per theme and fragility for every commune of ``table``."""
     from pvd_optim import scoring
+    from pvd_optim.scoring_frame import DERIVED_INDICATORS, indicator_matrix
 
     indicators = _indicators_used(scenario)
-    missing = [name for name in indicators if name not in table.columns]
+    missing = [name for name in indicators
+               if name not in table.columns and name not in DERIVED_INDICATORS]
     if missing:
         where = [
             f"themes.definitions.{theme}.{name}"
@@ -104,7 +98,8 @@ def score_table(scenario: Scenario, table: pd.DataFrame) -> Scores:
             "(or add a column with data.planner_indicators)",
             file=scenario.source, field=where[0],
         )
-    non_numeric = [name for name in indicators if table[name].dtype.kind not in "fiub"]
+    non_numeric = [name for name in indicators
+                   if name in table.columns and table[name].dtype.kind not in "fiub"]
     if non_numeric:
         raise ScenarioError(
             f"column(s) {non_numeric} are not numeric indicators", file=scenario.source,
@@ -118,7 +113,10 @@ def score_table(scenario: Scenario, table: pd.DataFrame) -> Scores:
             f"themes.directions.{unknown_direction[0]}: higher (or lower)",
             file=scenario.source, field=f"themes.directions.{unknown_direction[0]}",
         )
-    matrix = table[indicators].to_numpy(dtype=np.float64, na_value=np.nan)
+    # indicator_matrix applies the derived indicators and the social-housing rule
+    # (a rate below the legal threshold ranks at the bottom instead of being unknown).
+    matrix, indicators_tuple = indicator_matrix(table, indicators)
+    indicators = list(indicators_tuple)
     try:
         return scoring.score_towns(
             matrix,
@@ -211,6 +209,13 @@ def _directorates(scenario: Scenario, towns: pd.DataFrame) -> tuple[np.ndarray, 
     if unknown:
         raise ScenarioError(
             f"unknown department code(s) {unknown}; use codes such as '01', '2A', '974'",
+            file=scenario.source, field="resources.expertise.directorate_by_department",
+        )
+    known = set(by_department.values())
+    invented = sorted(set(overrides.values()) - known)
+    if invented:
+        raise ScenarioError(
+            f"unknown directorate name(s) {invented}; known directorates: {sorted(known)}",
             file=scenario.source, field="resources.expertise.directorate_by_department",
         )
     by_department.update(overrides)
@@ -344,9 +349,13 @@ def apply_score_file(scenario: Scenario, table: pd.DataFrame, scores: Scores,
     except FileNotFoundError:
         raise DataError("score file not found; check the path (relative to the scenario file)",
                         file=path, field=field) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot read the score file: {exc}; save it as UTF-8 CSV",
-                        file=path, field=field) from None
+    except UnicodeDecodeError:
+        raise DataError("is not UTF-8 text; save the score file as CSV UTF-8", file=path,
+                        field=field) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "empty file"
+        raise DataError(f"cannot read the score file as CSV ({first})", file=path,
+                        field=field) from None
     columns = ["insee", "fragility", *(f"need_{t}" for t in scenario.theme_names)]
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -367,7 +376,8 @@ def apply_score_file(scenario: Scenario, table: pd.DataFrame, scores: Scores,
     if bad.any():
         r, c = np.argwhere(bad)[0]
         raise DataError(
-            f"{columns[1 + c]} must be a number in [0, 1], got {frame.iloc[r][columns[1 + c]]!r}",
+            f"{columns[1 + c]} must be a number in [0, 1], got "
+            f"{str(frame.iloc[r][columns[1 + c]])!r}",
             file=path, line=int(r) + 2, field=columns[1 + c])
     need = scores.need.copy()
     fragility = scores.fragility.copy()

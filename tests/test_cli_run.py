@@ -1,0 +1,169 @@
+"""End to end through the command line: exit codes, files written, results read back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pvd_optim import load_scenario, optimise
+from pvd_optim.cli import main
+from pvd_optim.output import table_frames
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+TABLES = ("allocation_town_theme", "allocation_town", "allocation_group", "allocation_region",
+          "allocation_directorate", "allocation_theme")
+
+
+@pytest.fixture(scope="module")
+def national_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
+    out = tmp_path_factory.mktemp("national") / "results"
+    code = main(["run", str(SCENARIOS / "national.yaml"), "--out", str(out), "--quiet"])
+    return code, out
+
+
+def test_national_solves_to_proven_optimality(national_run: tuple[int, Path]) -> None:
+    code, out = national_run
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "optimal"
+    assert summary["mip_gap"] <= 1e-4
+    assert summary["violations"] == []
+    assert summary["totals"]["eligible_towns"] == 1646
+    # The envelope is spent within the programme's rules (at least 95 %).
+    assert summary["totals"]["funding_eur"] >= 0.95 * 25_800_000 - 1e-3
+    assert summary["totals"]["posts"] * 45_000 <= 40_500_000
+    prices = summary["shadow_prices"]
+    assert prices["envelope_per_keur"] > 0
+    assert prices["value_of_one_more_post"] >= 0
+    assert prices["price_of_balance"] >= 0
+
+
+def test_national_writes_every_output(national_run: tuple[int, Path]) -> None:
+    _, out = national_run
+    for name in TABLES:
+        assert (out / f"{name}.csv").stat().st_size > 0
+        assert (out / f"{name}.parquet").stat().st_size > 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["scenario_content_sha256"]) == 64
+    assert "communes.parquet" in manifest["embedded_data_sha256"]
+    assert manifest["versions"]["highspy"] == "1.15.1"
+    assert manifest["solver"] == "highs" and manifest["status"] == "optimal"
+    explain = (out / "explain.md").read_text()
+    assert "Status: optimal" in explain and "Shadow prices" in explain
+    town = pd.read_csv(out / "allocation_town.csv", dtype={"insee": str})
+    assert len(town) == 1646 and town["insee"].is_unique
+
+
+def test_results_read_back_equal_what_was_computed(tmp_path: Path) -> None:
+    scenario = load_scenario(SCENARIOS / "toy.yaml")
+    allocation = optimise(scenario)
+    from pvd_optim.output import write_allocation
+
+    out = write_allocation(allocation, scenario, tmp_path / "toy")
+    for name, frame in table_frames(allocation).items():
+        back = pd.read_parquet(out / f"{name}.parquet")
+        pd.testing.assert_frame_equal(back, frame.reset_index(drop=True), check_dtype=False)
+        from_csv = pd.read_csv(out / f"{name}.csv", dtype={"insee": str})
+        numeric = frame.select_dtypes("number").columns
+        pd.testing.assert_frame_equal(from_csv[numeric], frame[numeric].reset_index(drop=True),
+                                      check_dtype=False)
+
+
+def test_existing_results_are_not_overwritten_without_force(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "toy"
+    assert main(["run", str(SCENARIOS / "toy.yaml"), "--out", str(out), "-q"]) == 0
+    before = (out / "summary.json").read_bytes()
+    assert main(["run", str(SCENARIOS / "toy.yaml"), "--out", str(out), "-q"]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert (out / "summary.json").read_bytes() == before
+    assert main(["run", str(SCENARIOS / "toy.yaml"), "--out", str(out), "-q", "--force",
+                 "--set", "resources.funding.envelope_eur=50000"]) == 0
+    assert json.loads((out / "summary.json").read_text())["totals"]["funding_eur"] == 50_000
+
+
+def test_same_inputs_give_byte_identical_tables(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        assert main(["run", str(SCENARIOS / "toy.yaml"), "--out", str(tmp_path / name),
+                     "-q"]) == 0
+    for name in TABLES:
+        for ext in ("csv", "parquet"):
+            a = (tmp_path / "a" / f"{name}.{ext}").read_bytes()
+            assert a == (tmp_path / "b" / f"{name}.{ext}").read_bytes(), name
+
+
+def test_toy_infeasible_exits_3_with_diagnosis(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "infeasible"
+    code = main(["run", str(SCENARIOS / "toy.yaml"), "--out", str(out), "-q",
+                 "--set", "resources.engineering.cover_min_share=1",
+                 "--set", "resources.engineering.budget_eur=45000"])
+    assert code == 3
+    err = capsys.readouterr().err
+    assert "raise the engineering budget to at least 0.090 M EUR (1 more post)" in err
+    diagnosis = json.loads((out / "diagnosis.json").read_text())
+    families = {fix["family"]: fix for fix in diagnosis["fixes"]}
+    assert families["engineering_budget"]["needed"] == pytest.approx(90_000)
+    assert families["cover_min"]["needed"] == pytest.approx(2 / 3)
+    assert diagnosis["irreducible_infeasible_subset_rows"]
+    assert "infeasible" in (out / "explain.md").read_text()
+
+
+def test_national_infeasible_example_is_explained(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "infeasible"
+    code = main(["run", str(SCENARIOS / "infeasible-example.yaml"), "--out", str(out), "-q"])
+    assert code == 3
+    diagnosis = json.loads((out / "diagnosis.json").read_text())
+    fixes = {fix["family"]: fix for fix in diagnosis["fixes"]}
+    # 1,646 towns need 955 posts (groups of up to 3 in their intercommunality).
+    assert fixes["engineering_budget"]["needed"] == pytest.approx(955 * 45_000)
+    assert "cover_min" in fixes
+    assert "engineering budget" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "needle"),
+    [
+        (["validate", str(SCENARIOS / "national.yaml")], 0, "1646 eligible towns"),
+        (["validate", str(SCENARIOS / "rules-based.yaml")], 0, "1649 eligible towns"),
+        (["schema"], 0, '"envelope_eur"'),
+        (["--version"], 0, "pvd-optim"),
+    ],
+)
+def test_commands(argv: list[str], code: int, needle: str, capsys) -> None:
+    assert main(argv) == code
+    assert needle in capsys.readouterr().out
+
+
+def test_towns_command_writes_scores(tmp_path: Path) -> None:
+    out = tmp_path / "towns.csv"
+    assert main(["towns", str(SCENARIOS / "national.yaml"), "--out", str(out), "-q"]) == 0
+    towns = pd.read_csv(out, dtype={"insee": str})
+    assert len(towns) == 1646
+    needs = towns.filter(like="need_")
+    assert list(needs.columns) == ["need_habitat", "need_services", "need_heritage",
+                                   "need_revitalisation", "need_mobility", "need_digital"]
+    assert ((needs >= 0) & (needs <= 1)).all().all()
+
+
+def test_time_limit_with_a_solution_is_marked_not_optimal(tmp_path: Path) -> None:
+    from pvd_optim.pipeline import run
+
+    scenario = load_scenario(SCENARIOS / "national.yaml",
+                             {"solver.time_limit_s": 1.0, "analysis.price_of_balance": False,
+                              "analysis.value_of_one_more_post": False})
+    try:
+        allocation = run(scenario).allocation
+    except Exception as exc:  # stopping before any solution is a clear SolverError
+        from pvd_optim.errors import SolverError
+
+        assert isinstance(exc, SolverError)
+        assert "before finding any allocation" in str(exc)
+        return
+    from pvd_optim.explain import explain_markdown
+
+    # One second is less than presolve and the root LP take here: never proven optimal.
+    assert allocation.status == "feasible"
+    assert allocation.summary()["status"] == "feasible"
+    assert "NOT proven optimal" in explain_markdown(allocation)
