@@ -1,0 +1,107 @@
+"""Seeded benchmark cases for the allocation model, shared by pytest and ``measure_memory.py``.
+
+Every case is a real ``Scenario`` run through the whole product (load, score,
+select, build, solve, verify, write), so each approach benchmarks the same model:
+
+- ``national``: the 1,646 official towns, ``scenarios/national.yaml`` as shipped.
+- ``synthetic-5000``: 5,000 communes drawn without replacement, seed 20261125, from
+  the ``all`` eligible set (the 34,875 communes with a region), made eligible with
+  ``eligibility.mode: listed``; resources are those of ``all-communes.yaml`` scaled by
+  5,000 / 34,875 (same per-town endowment as the national and all-communes cases).
+  Real indicators, real intercommunalities, regions and directorates.
+- ``all-communes``: the 34,875 communes, ``scenarios/all-communes.yaml``.
+
+All cases switch off the two analysis re-solves (price of balance, value of one
+more post), so the pipeline does exactly the solves bare HiGHS does: the MIP,
+then the LP with posts and coverage fixed for shadow prices.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+#: The analysis re-solves are off everywhere, for a like-for-like ratio with bare HiGHS.
+LIKE_FOR_LIKE: dict[str, Any] = {
+    "analysis.price_of_balance": False,
+    "analysis.value_of_one_more_post": False,
+}
+
+SYNTHETIC_SEED = 20261125
+ALL_COMMUNES = 34_875
+
+
+@dataclass(frozen=True)
+class Case:
+    """A named benchmark case: a scenario file plus overrides."""
+
+    name: str
+    scenario_file: str
+    n_towns: int
+    rounds: int  # pytest-benchmark rounds for the in-process measurements
+    large: bool = False  # minutes per solve: only in full mode (PVD_BENCH_FULL=1)
+    extra: tuple[tuple[str, Any], ...] = ()
+
+    def overrides(self) -> dict[str, Any]:
+        """Overrides applied to the scenario file (analysis re-solves off, then extras)."""
+        return {**LIKE_FOR_LIKE, **dict(self.extra), **_dynamic(self.name)}
+
+    def scenario(self):  # type: ignore[no-untyped-def]
+        """The validated ``Scenario``."""
+        from pvd_optim.scenario import load_scenario
+
+        return load_scenario(SCENARIOS / self.scenario_file, overrides=self.overrides())
+
+
+@cache
+def synthetic_codes(n: int, seed: int = SYNTHETIC_SEED) -> tuple[str, ...]:
+    """``n`` INSEE codes drawn without replacement from the communes with a region."""
+    import numpy as np
+
+    from pvd_optim.data.towns import load_communes
+
+    table = load_communes()
+    pool = table.index[table["region"].notna().to_numpy()]
+    assert len(pool) == ALL_COMMUNES, len(pool)
+    rng = np.random.default_rng(seed)
+    return tuple(sorted(pool[rng.choice(len(pool), size=n, replace=False)].astype(str)))
+
+
+def _dynamic(name: str) -> dict[str, Any]:
+    if name != "synthetic-5000":
+        return {}
+    scale = 5_000 / ALL_COMMUNES
+    return {
+        "name": "synthetic-5000",
+        "eligibility.mode": "listed",
+        "eligibility.include": list(synthetic_codes(5_000)),
+        "resources.funding.envelope_eur": round(546_600_000 * scale),
+        "resources.expertise.capacity_days": round(423_700 * scale),
+        "resources.engineering.budget_eur": round(858_000_000 * scale),
+    }
+
+
+CASES: dict[str, Case] = {
+    case.name: case
+    for case in (
+        Case("national", "national.yaml", 1_646, rounds=3),
+        Case("synthetic-5000", "all-communes.yaml", 5_000, rounds=2),
+        Case("all-communes", "all-communes.yaml", ALL_COMMUNES, rounds=1, large=True),
+    )
+}
+
+
+def full_mode() -> bool:
+    """Whether the minutes-long 34,875 cases run (``PVD_BENCH_FULL=1``)."""
+    return os.environ.get("PVD_BENCH_FULL", "") not in ("", "0")
+
+
+def slow_mode() -> bool:
+    """Whether the naive PuLP + CBC baseline runs beyond 1,646 towns (``PVD_BENCH_SLOW=1``)."""
+    return os.environ.get("PVD_BENCH_SLOW", "") not in ("", "0")

@@ -1,0 +1,242 @@
+"""Run one benchmark case with one approach in a fresh child process; report time and peak RSS.
+
+Usage::
+
+    .venv/bin/python benchmarks/measure_memory.py CASE APPROACH [--json OUT]
+
+``CASE`` is a name from ``benchmarks/cases.py``; ``APPROACH`` is
+
+- ``pipeline``: the product's whole run in process: load the scenario, prepare (load,
+  score, select), build, solve, verify, analysis (fixed-integer LP), write to a temporary
+  folder; per-phase seconds from ``Run.timings`` plus the write.
+- ``highs``: bare HiGHS. The parent builds the model with the product once and saves its
+  arrays (``to_highs_lp``'s inputs) to an ``.npz``; the child only loads numpy, highspy and
+  that file, solves the MIP with the pipeline's HiGHS settings, fixes the integers and solves
+  the LP, as the pipeline does. Its peak RSS is what HiGHS needs for these matrices.
+- ``naive``: ``naive_pulp.py`` (PuLP dicts + ``lpSum`` + CBC) on the case's ``ModelInputs``.
+
+Peak memory is ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` read by this (parent)
+process after its only child exits, so it is the child's own peak (kB on Linux). The child
+prints one JSON line with its timings and objective; the parent adds ``peak_mb`` and
+``wall_seconds`` (child start to exit, interpreter start-up included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+APPROACHES = ("pipeline", "highs", "naive")
+
+
+# --- children ---------------------------------------------------------------------------
+
+def _child_pipeline(case_name: str) -> dict[str, Any]:
+    from cases import CASES
+
+    started = time.perf_counter()
+    from pvd_optim.output import write_allocation
+    from pvd_optim.pipeline import run
+
+    scenario = CASES[case_name].scenario()
+    loaded = time.perf_counter()
+    result = run(scenario)
+    ran = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        write_allocation(result.allocation, scenario, Path(tmp) / "out")
+    written = time.perf_counter()
+    phases = {"load_scenario": loaded - started, **result.timings, "write": written - ran}
+    return {
+        "objective": result.allocation.solver_objective,
+        "mip_gap": result.allocation.mip_gap,
+        "mip_run_seconds": result.allocation.solve_seconds,
+        "phases": phases,
+        "total_seconds": written - started,
+    }
+
+
+def save_arrays(program: Any, path: Path) -> None:
+    """The arrays ``to_highs_lp`` hands to HiGHS, as one ``.npz``."""
+    import numpy as np
+
+    np.savez(
+        path, cost=program.cost, col_lower=program.col_lower, col_upper=program.col_upper,
+        integer=program.integer, row_start=program.row_start, row_index=program.row_index,
+        row_value=program.row_value, row_lower=program.row_lower, row_upper=program.row_upper,
+        maximise=np.array(program.maximise),
+    )
+
+
+def bare_highs(arrays: Any, *, mip_gap: float = 1e-4, time_limit_s: float = 600.0,
+               threads: int = 1) -> dict[str, Any]:
+    """Bare highspy: MIP, then the LP with integer columns fixed; ``run()`` times only.
+
+    Options are those ``pvd_optim.model.highs.make_highs`` sets (incl.
+    ``mip_heuristic_run_root_reduced_cost = false``); ``arrays`` maps the
+    ``LinearProgram`` field names to numpy arrays (an ``.npz`` or a dict).
+    """
+    import highspy
+    import numpy as np
+
+    integer = np.asarray(arrays["integer"], dtype=bool)
+
+    def model(lower: Any, upper: Any, with_integers: bool) -> Any:
+        lp = highspy.HighsLp()
+        n, m = len(arrays["cost"]), len(arrays["row_lower"])
+        lp.num_col_, lp.num_row_ = n, m
+        lp.sense_ = (highspy.ObjSense.kMaximize if bool(arrays["maximise"])
+                     else highspy.ObjSense.kMinimize)
+        lp.col_cost_ = arrays["cost"]
+        lp.col_lower_, lp.col_upper_ = lower, upper
+        lp.row_lower_, lp.row_upper_ = arrays["row_lower"], arrays["row_upper"]
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, m
+        lp.a_matrix_.start_ = arrays["row_start"]
+        lp.a_matrix_.index_ = arrays["row_index"]
+        lp.a_matrix_.value_ = arrays["row_value"]
+        if with_integers:
+            lp.integrality_ = np.where(integer, highspy.HighsVarType.kInteger,
+                                       highspy.HighsVarType.kContinuous).tolist()
+        h = highspy.Highs()
+        for name, value in (("output_flag", False), ("time_limit", float(time_limit_s)),
+                            ("mip_rel_gap", float(mip_gap)), ("threads", int(threads)),
+                            ("mip_heuristic_run_root_reduced_cost", False)):
+            h.setOptionValue(name, value)
+        h.passModel(lp)
+        return h
+
+    t0 = time.perf_counter()
+    mip = model(arrays["col_lower"], arrays["col_upper"], True)
+    t1 = time.perf_counter()
+    mip.run()
+    t2 = time.perf_counter()
+    values = np.asarray(mip.getSolution().col_value)
+    objective = float(mip.getInfo().objective_function_value)
+    gap = float(mip.getInfo().mip_gap)
+    del mip
+    fixed_values = np.round(values)
+    lower = np.where(integer, fixed_values, arrays["col_lower"])
+    upper = np.where(integer, fixed_values, arrays["col_upper"])
+    t3 = time.perf_counter()
+    lp = model(lower, upper, False)
+    t4 = time.perf_counter()
+    lp.run()
+    t5 = time.perf_counter()
+    fixed_objective = float(lp.getInfo().objective_function_value)
+    return {
+        "objective": objective,
+        "mip_gap": gap,
+        "fixed_objective": fixed_objective,
+        "mip_status": "optimal" if values.size else "none",
+        "phases": {"pass_mip": t1 - t0, "run_mip": t2 - t1, "pass_fixed": t4 - t3,
+                   "run_fixed": t5 - t4},
+        "solver_seconds": (t2 - t1) + (t5 - t4),
+        "total_seconds": t5 - t0,
+    }
+
+
+def _child_highs(npz: str) -> dict[str, Any]:
+    import numpy as np
+
+    with np.load(npz) as data:
+        arrays = {key: data[key] for key in data.files}
+    return bare_highs(arrays)
+
+
+def _child_naive(case_name: str) -> dict[str, Any]:
+    import naive_pulp
+    from cases import CASES
+
+    from pvd_optim.assemble import prepare
+
+    inputs = prepare(CASES[case_name].scenario()).inputs
+    result = naive_pulp.solve(inputs)
+    return {
+        "objective": result.objective,
+        "fixed_objective": result.fixed_objective,
+        "phases": {"build": result.build_seconds, "cbc_mip": result.solve_seconds,
+                   "cbc_fixed": result.fixed_seconds},
+        "total_seconds": result.total_seconds,
+    }
+
+
+# --- parent -----------------------------------------------------------------------------
+
+def measure(case_name: str, approach: str, *, npz: Path | None = None) -> dict[str, Any]:
+    """Run ``approach`` on ``case_name`` in a child process of a fresh process.
+
+    This function itself starts a fresh interpreter running this file as the parent
+    (so that ``RUSAGE_CHILDREN`` there covers the one child only, whatever the caller
+    ran before), and returns the parent's JSON report.
+    """
+    command = [sys.executable, str(Path(__file__)), case_name, approach]
+    if npz is not None:
+        command += ["--npz", str(npz)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _parent(case_name: str, approach: str, npz: str | None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        target = case_name
+        if approach == "highs":
+            if npz is None:
+                from cases import CASES
+
+                from pvd_optim.assemble import prepare
+                from pvd_optim.model import build_program
+
+                program = build_program(prepare(CASES[case_name].scenario()).inputs)
+                npz = str(Path(tmp) / "model.npz")
+                save_arrays(program, Path(npz))
+                del program
+            target = npz
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        assert before == 0, "the parent must not have waited for another child"
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, str(Path(__file__)), "--child", approach, target],
+                              check=True, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    report.update(case=case_name, approach=approach, peak_mb=peak_kb / 1024.0,
+                  wall_seconds=wall)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("first", help="case name (or, with --child, the approach)")
+    parser.add_argument("second", help="approach (or, with --child, case name / .npz)")
+    parser.add_argument("--npz", help="for 'highs': a saved model instead of building one")
+    parser.add_argument("--json", help="also write the report to this file")
+    args = parser.parse_args(argv)
+    if args.child:
+        runner = {"pipeline": _child_pipeline, "highs": _child_highs,
+                  "naive": _child_naive}[args.first]
+        print(json.dumps(runner(args.second)))
+        return 0
+    if args.second not in APPROACHES:
+        parser.error(f"approach must be one of {APPROACHES}")
+    report = _parent(args.first, args.second, args.npz)
+    text = json.dumps(report)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
