@@ -99,7 +99,10 @@ def _binding(program, values: np.ndarray, inputs: ModelInputs) -> tuple[str, ...
         bound = np.where(np.isfinite(up), up, lo)
         tight = np.abs(act - bound) <= 1e-6 * np.maximum(1.0, np.abs(bound))
         if block_name == "theme_floor" or block_name.startswith("balance"):
-            tight &= np.abs(act) > 1e-9  # 0 >= 0 on an empty allocation says nothing
+            # Proportional rows hold trivially (0 >= 0) when nothing of the resource is used.
+            resource = "funding" if block_name == "theme_floor" else block_name.split("_")[1]
+            if program.column(f"{resource}_total", values)[0] <= 1e-9:
+                continue
         out.extend(label(int(i)) for i in np.flatnonzero(tight))
     return tuple(out)
 

@@ -350,6 +350,10 @@ def _fit_column(column: FloatArray, method: str) -> tuple[FloatArray, float, flo
             scale = float(np.median(np.abs(ref - med))) * _MAD_TO_SIGMA
         if scale <= 0:
             scale = float(np.std(ref))
+        # A spread below the smallest normal float is numerical dust, not information:
+        # dividing by it gives meaningless z-scores, so treat the column as constant.
+        if scale < np.finfo(np.float64).tiny:
+            scale = 0.0
         return ref, float(med), float(scale)
     return ref, np.nan, np.nan
 

@@ -264,7 +264,7 @@ SCENARIO_CASES = [
       where="unknown-code.csv", line=3),
     C("data-scores-csv-nan.yaml", "fragility must be a number in [0, 1]", where="nan.csv",
       line=3),
-    C("data-scores-csv-latin1.yaml", "cannot read the score file", "save it as UTF-8",
+    C("data-scores-csv-latin1.yaml", "is not UTF-8 text", "save the score file as CSV UTF-8",
       where="latin1.csv"),
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import sys
 from collections.abc import Mapping
 
 import numpy as np
@@ -63,6 +64,8 @@ def slow_normalise_one(x: float, ref: list[float], method: str, direction: str, 
             scale = statistics.median([abs(r - med) for r in ref]) * 1.4826
         if scale <= 0:
             scale = statistics.pstdev(ref)
+        if scale < sys.float_info.min:  # subnormal spread: treated as constant
+            scale = 0.0
         if scale <= 0:
             out = 0.5 if x == med else 0.0 if x < med else 1.0
         else:
@@ -120,9 +123,11 @@ def slow_scores(
 
 # --------------------------------------------------------------------------- strategies
 
-# A few distinct values so that ties are frequent, plus NaN.
+# A few distinct values so that ties are frequent, plus NaN. Subnormal floats are left
+# out: no indicator has them, and medians of subnormals round differently in numpy and
+# in the statistics module, which says nothing about either implementation.
 values = st.sampled_from([0.0, 1.0, 1.0, 2.5, 3.0, 7.0, -4.0, math.nan]) | st.floats(
-    -1e3, 1e3, allow_nan=False
+    -1e3, 1e3, allow_nan=False, allow_subnormal=False
 )
 
 
@@ -507,7 +512,7 @@ def _searchsorted_percentile(x: np.ndarray, ref: np.ndarray) -> np.ndarray:
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(values, min_size=2, max_size=40),
-    st.lists(values | st.floats(-1e6, 1e6), min_size=1, max_size=40),
+    st.lists(values | st.floats(-1e6, 1e6, allow_subnormal=False), min_size=1, max_size=40),
 )
 def test_bucketed_search_equals_searchsorted(ref, x):
     """Force the bucketed path (normally for > 256 distinct values) on small inputs."""
