@@ -212,5 +212,92 @@ def write_allocation(
     files["explain.md"] = explain_markdown(allocation).encode()
     files["manifest.json"] = dumps(manifest(scenario, allocation, command)).encode()
     files["scenario.json"] = dumps(scenario.model_dump(mode="json")).encode()
+    files[STATE_FILE] = allocation_state(allocation)
     files.update(extra_files or {})
     return write_folder(Path(out_dir), files, force=force)
+
+
+#: The exact numbers behind a results folder, for ``read_allocation``.
+STATE_FILE = "allocation_state.npz"
+
+
+def allocation_state(allocation: Allocation) -> bytes:
+    """The allocation's inputs and arrays as a compressed ``.npz`` (no pickles)."""
+    import dataclasses
+    import io
+
+    import numpy as np
+
+    arrays: dict[str, Any] = {}
+    for item in dataclasses.fields(allocation.inputs):
+        value = getattr(allocation.inputs, item.name)
+        arrays[f"inputs.{item.name}"] = np.asarray(value)
+    for name in ("funding_keur", "days", "covered", "posts"):
+        arrays[f"arrays.{name}"] = getattr(allocation.arrays, name)
+    meta = {
+        "label": allocation.label, "scenario_name": allocation.scenario_name,
+        "status": allocation.status, "solver": allocation.solver,
+        "solver_version": allocation.solver_version, "mip_gap": allocation.mip_gap,
+        "solve_seconds": allocation.solve_seconds, "checked": list(allocation.check.checked),
+        "solver_objective": allocation.solver_objective,
+        "binding": list(allocation.binding),
+        "shadow_prices": (dataclasses.asdict(allocation.shadow_prices)
+                          if allocation.shadow_prices is not None else None),
+    }
+    arrays["meta"] = np.asarray(json.dumps(meta))
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def read_allocation(folder: str | Path) -> Allocation:
+    """Rebuild the ``Allocation`` of a results folder, re-verified by the checker.
+
+    Raises ``InputError`` when the folder is not a pvd-optim results folder.
+    """
+    import dataclasses
+
+    import numpy as np
+
+    from pvd_optim.check import AllocationArrays, check_allocation, objective_parts
+    from pvd_optim.inputs import ModelInputs
+    from pvd_optim.results import Allocation, ShadowPrices
+
+    folder = Path(folder)
+    path = folder / STATE_FILE
+    if not path.is_file():
+        raise InputError(
+            f"is not a pvd-optim results folder (no {STATE_FILE}); give a folder written by "
+            "`pvd-optim run`, or a scenario file", file=folder)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            content = {key: data[key] for key in data.files}
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read {STATE_FILE}: {exc}", file=folder) from None
+    meta = json.loads(str(content.pop("meta")))
+    values: dict[str, Any] = {}
+    for item in dataclasses.fields(ModelInputs):
+        raw = content[f"inputs.{item.name}"]
+        if raw.dtype.kind in "US":
+            values[item.name] = (tuple(str(v) for v in raw.tolist()) if raw.ndim
+                                 else str(raw))
+        elif raw.ndim == 0:
+            scalar = raw.item()
+            values[item.name] = scalar
+        else:
+            values[item.name] = raw
+    inputs = ModelInputs(**values)
+    arrays = AllocationArrays(*(content[f"arrays.{n}"]
+                                for n in ("funding_keur", "days", "covered", "posts")))
+    report = check_allocation(inputs, arrays, meta["checked"])
+    return Allocation(
+        label=meta["label"], scenario_name=meta["scenario_name"], inputs=inputs,
+        arrays=arrays, status=meta["status"],
+        objective=objective_parts(inputs, arrays)["total"],
+        objective_parts=objective_parts(inputs, arrays), check=report, solver=meta["solver"],
+        solver_version=meta["solver_version"], mip_gap=meta["mip_gap"],
+        solve_seconds=meta["solve_seconds"], solver_objective=meta["solver_objective"],
+        binding=tuple(meta["binding"]),
+        shadow_prices=(ShadowPrices(**meta["shadow_prices"])
+                       if meta["shadow_prices"] is not None else None),
+    )

@@ -72,6 +72,28 @@ def test_results_read_back_equal_what_was_computed(tmp_path: Path) -> None:
                                       check_dtype=False)
 
 
+def test_results_folder_reads_back_as_the_same_allocation(tmp_path: Path) -> None:
+    from pvd_optim.output import read_allocation, write_allocation
+
+    scenario = load_scenario(SCENARIOS / "toy.yaml")
+    allocation = optimise(scenario)
+    again = read_allocation(write_allocation(allocation, scenario, tmp_path / "toy"))
+    assert again.objective == allocation.objective
+    assert again.shadow_prices == allocation.shadow_prices
+    assert again.binding == allocation.binding and again.check.ok
+    for name in ("by_town_theme", "by_town", "by_group", "by_region", "by_directorate",
+                 "by_theme"):
+        pd.testing.assert_frame_equal(getattr(again, name), getattr(allocation, name))
+
+
+def test_reading_a_folder_that_is_not_results_is_a_clear_error(tmp_path: Path) -> None:
+    from pvd_optim.errors import InputError
+    from pvd_optim.output import read_allocation
+
+    with pytest.raises(InputError, match="is not a pvd-optim results folder"):
+        read_allocation(tmp_path)
+
+
 def test_existing_results_are_not_overwritten_without_force(tmp_path: Path, capsys) -> None:
     out = tmp_path / "toy"
     assert main(["run", str(SCENARIOS / "toy.yaml"), "--out", str(out), "-q"]) == 0
