@@ -135,6 +135,8 @@ def score_table(scenario: Scenario, table: pd.DataFrame) -> Scores:
 
 def select_eligible(scenario: Scenario, table: pd.DataFrame, scores: Scores) -> np.ndarray:
     """Boolean mask of the eligible communes, per the scenario's eligibility section."""
+    import pandas as pd
+
     section = scenario.eligibility
     in_region = table["region"].notna().to_numpy()
     if section.mode in ("official", "rules"):
@@ -175,7 +177,7 @@ def select_eligible(scenario: Scenario, table: pd.DataFrame, scores: Scores) -> 
                 "from the 2026 register (e.g. '01033')",
                 file=scenario.source, field=f"eligibility.{label}",
             )
-        mask[codes.get_indexer(list(listed))] = value
+        mask[codes.get_indexer(pd.Index(list(listed)))] = value
     no_region = mask & ~in_region
     if no_region.any():
         names = table.index[no_region][:5].tolist()
@@ -274,7 +276,7 @@ def build_inputs(
                               strict=False))
     directorate_of_town, directorate_names = _directorates(scenario, towns)
     group_of_town, group_labels = _groups(scenario, towns)
-    population = towns["population"].astype("float64").fillna(0.0).to_numpy()
+    population = towns["population"].astype("float64").fillna(0.0).to_numpy(np.float64)
 
     res = scenario.resources
     funding, expertise, engineering = res.funding, res.expertise, res.engineering
@@ -292,7 +294,7 @@ def build_inputs(
     return ModelInputs(
         town_codes=tuple(towns.index.astype(str)),
         town_names=tuple(towns["name"].astype(str)),
-        population=population,
+        population=np.asarray(population, dtype=np.float64),
         themes=themes,
         need=np.ascontiguousarray(need, dtype=np.float64),
         fragility=np.ascontiguousarray(fragility, dtype=np.float64),
@@ -365,7 +367,7 @@ def apply_score_file(scenario: Scenario, table: pd.DataFrame, scores: Scores,
     if duplicated:
         raise DataError(f"INSEE code(s) {duplicated[:5]} appear more than once", file=path,
                         field="insee")
-    rows = table.index.get_indexer(frame["insee"])
+    rows = table.index.get_indexer(pd.Index(frame["insee"]))
     if (rows < 0).any():
         unknown = frame["insee"][rows < 0].tolist()[:5]
         line = int(np.flatnonzero(rows < 0)[0]) + 2

@@ -111,9 +111,9 @@ class _Collector:
         self,
         family: str,
         labels: Iterable[str] | str,
-        lhs: NDArray[np.float64] | float,
+        lhs: NDArray[np.floating | np.integer] | float,
         sense: str,
-        rhs: NDArray[np.float64] | float,
+        rhs: NDArray[np.floating | np.integer] | float,
     ) -> None:
         lhs_a = np.atleast_1d(np.asarray(lhs, dtype=np.float64))
         rhs_a = np.broadcast_to(np.asarray(rhs, dtype=np.float64), lhs_a.shape)
@@ -161,7 +161,7 @@ def check_allocation(
         out.check("bounds", towns, -c, "<=", 0.0)
         out.check("bounds", towns, c, "<=", 1.0)
         out.check("bounds", group_labels, -p, "<=", 0.0)
-        out.check("bounds", group_labels, p, "<=", inputs.max_posts.astype(float))
+        out.check("bounds", group_labels, p, "<=", inputs.max_posts.astype(np.float64))
     if "integrality" in families and not inputs.relax_integers:
         out.check("integrality", towns, np.abs(c - np.round(c)), "<=", 0.0)
         out.check("integrality", group_labels, np.abs(p - np.round(p)), "<=", 0.0)

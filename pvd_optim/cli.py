@@ -12,6 +12,10 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pvd_optim.scenario.schema import Scenario
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_LIMIT = 0, 1, 2, 3, 4
 
@@ -81,7 +85,7 @@ class _Progress:
         self.current = None
 
 
-def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _load(args: argparse.Namespace) -> Scenario:
     from pvd_optim.scenario import load_scenario, parse_overrides
 
     overrides = parse_overrides(args.overrides)
@@ -102,10 +106,13 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
         result = run(scenario, progress)
     except InfeasibleError as exc:
         progress.finish()
+        from pvd_optim.diagnose import Diagnosis
+
         diagnosis = exc.diagnosis
+        assert isinstance(diagnosis, Diagnosis)
         files = {
-            "diagnosis.json": dumps(diagnosis.to_dict()).encode(),  # type: ignore[union-attr]
-            "explain.md": diagnosis.markdown().encode(),  # type: ignore[union-attr]
+            "diagnosis.json": dumps(diagnosis.to_dict()).encode(),
+            "explain.md": diagnosis.markdown().encode(),
             "scenario.json": dumps(scenario.model_dump(mode="json")).encode(),
         }
         write_folder(out, files, force=args.force)

@@ -90,7 +90,7 @@ def explain_markdown(allocation: Allocation) -> str:
     lines.append("| region | funding | days | covered towns |")
     lines.append("|---|---:|---:|---:|")
     pivot = region.pivot(index="region", columns="resource", values="relative_deviation")
-    for name, row in pivot.iterrows():
+    for name, row in pivot.iterrows():  # type: ignore[assignment]
         lines.append(f"| {name} | {row['funding']:+.1%} | {row['days']:+.1%} | "
                      f"{row['towns']:+.1%} |")
     lines += ["", "## Verification", ""]

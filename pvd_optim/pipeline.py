@@ -8,6 +8,7 @@ result, ``extract`` the allocation arrays.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from pvd_optim.assemble import Prepared, prepare
 from pvd_optim.check import AllocationArrays, check_allocation, objective_parts
 from pvd_optim.errors import InfeasibleError, SolverError, VerificationError
 from pvd_optim.inputs import ModelInputs
+from pvd_optim.model.formulation import LinearProgram
+from pvd_optim.model.solve import SolverOptions
 from pvd_optim.results import Allocation, ShadowPrices
 from pvd_optim.scenario.schema import Scenario
 
@@ -40,9 +43,7 @@ class Run:
     timings: dict[str, float]
 
 
-def _options(scenario: Scenario, *, mip_gap: float | None = None):  # type: ignore[no-untyped-def]
-    from pvd_optim.model import SolverOptions
-
+def _options(scenario: Scenario, *, mip_gap: float | None = None) -> SolverOptions:
     solver = scenario.solver
     return SolverOptions(
         name=solver.name, time_limit_s=solver.time_limit_s,
@@ -50,7 +51,7 @@ def _options(scenario: Scenario, *, mip_gap: float | None = None):  # type: igno
     )
 
 
-def extract(program, values: np.ndarray) -> AllocationArrays:  # type: ignore[no-untyped-def]
+def extract(program: LinearProgram, values: np.ndarray) -> AllocationArrays:
     """Read the allocation arrays from a solution vector of ``program``."""
     return AllocationArrays(
         funding_keur=program.column("f", values).sum(axis=2),
@@ -72,11 +73,16 @@ def _clean(arrays: AllocationArrays, inputs: ModelInputs) -> AllocationArrays:
     )
 
 
-def _binding(program, values: np.ndarray, inputs: ModelInputs) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+def _balance_label(resource: str, side: str, regions: tuple[str, ...], i: int) -> str:
+    return f"{resource} balance ({side}) of {regions[i]}"
+
+
+def _binding(program: LinearProgram, values: np.ndarray, inputs: ModelInputs
+             ) -> tuple[str, ...]:
     """National and directorate-level constraints that hold with equality."""
     activity = program.activity(values)
     out: list[str] = []
-    names = {
+    names: dict[str, Callable[[int], str]] = {
         "envelope": lambda i: "funding envelope",
         "spend_min": lambda i: "minimum spend",
         "engineering_budget": lambda i: "engineering budget",
@@ -86,10 +92,9 @@ def _binding(program, values: np.ndarray, inputs: ModelInputs) -> tuple[str, ...
     }
     for resource in ("funding", "days", "towns"):
         for side in ("low", "high"):
-            names[f"balance_{resource}_{side}"] = (
-                lambda i, r=resource, s=side:
-                f"{r} balance ({'floor' if s == 'low' else 'ceiling'}) of {inputs.region_names[i]}"
-            )
+            names[f"balance_{resource}_{side}"] = functools.partial(
+                _balance_label, resource, "floor" if side == "low" else "ceiling",
+                inputs.region_names)
     for block_name, label in names.items():
         block = program.rows.get(block_name)
         if block is None:
@@ -107,7 +112,8 @@ def _binding(program, values: np.ndarray, inputs: ModelInputs) -> tuple[str, ...
     return tuple(out)
 
 
-def _shadow_prices(scenario: Scenario, program, values: np.ndarray, inputs: ModelInputs,  # type: ignore[no-untyped-def]
+def _shadow_prices(scenario: Scenario, program: LinearProgram, values: np.ndarray,
+                   inputs: ModelInputs,
                    objective: float, achieved_gap: float | None) -> ShadowPrices:
     from pvd_optim.model import build_program, fix_integers, solve
 
@@ -128,7 +134,7 @@ def _shadow_prices(scenario: Scenario, program, values: np.ndarray, inputs: Mode
     price_of_balance = value_of_post = None
     if analysis.price_of_balance or analysis.value_of_one_more_post:
         # Differences need both solves at gap 0: one post was worth less than a 1e-4 gap.
-        base = objective
+        base: float | None = objective
         if is_mip and (achieved_gap is None or achieved_gap > 1e-9):
             again = solve(program, _options(scenario, mip_gap=0.0))
             base = again.objective if again.status.name == "OPTIMAL" else None

@@ -39,7 +39,7 @@ class HighsSettings:
     # Root reduced-cost heuristics spent most of the MIP time on this model while
     # the root LP was already near-optimal (solver-notes: 40 s -> 9.5 s).
     mip_heuristic_run_root_reduced_cost: bool = False
-    extra_options: tuple[tuple[str, object], ...] = ()
+    extra_options: tuple[tuple[str, bool | int | float | str], ...] = ()
 
 
 def version() -> str:
@@ -66,9 +66,10 @@ def to_highs_lp(program: LinearProgram) -> highspy.HighsLp:
     lp.a_matrix_.index_ = program.row_index
     lp.a_matrix_.value_ = program.row_value
     if program.integer.any():
-        lp.integrality_ = np.where(
-            program.integer, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
-        ).tolist()
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if is_int else highspy.HighsVarType.kContinuous
+            for is_int in program.integer.tolist()
+        ]
     return lp
 
 

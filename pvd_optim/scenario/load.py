@@ -409,7 +409,7 @@ def _describe_validation_error(
     default_file: str | None,
     overridden: frozenset[FieldPath] = frozenset(),
 ) -> ScenarioError:
-    errors = _pick(list(error.errors()))
+    errors = _pick([dict(e) for e in error.errors()])
     first = errors[0]
     loc, branch, is_key = _clean(first["loc"])
     dotted = ".".join(loc) or None

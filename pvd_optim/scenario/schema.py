@@ -414,12 +414,12 @@ class Scenario(_Frozen):
 
     name: str = Field("scenario", description="Short name used in reports.")
     description: str = Field("", description="What this scenario is about.")
-    data: DataSection = Field(default_factory=DataSection)  # type: ignore[arg-type]
+    data: DataSection = Field(default_factory=DataSection)
     eligibility: EligibilitySection = Field(
         default_factory=EligibilitySection  # type: ignore[arg-type]
     )
     themes: ThemesSection = Field(default_factory=ThemesSection)  # type: ignore[arg-type]
-    resources: ResourcesSection = Field(default_factory=ResourcesSection)  # type: ignore[arg-type]
+    resources: ResourcesSection = Field(default_factory=ResourcesSection)
     balance: BalanceSection = Field(default_factory=BalanceSection)  # type: ignore[arg-type]
     theme_floors_share: dict[str, Share] | Share = Field(
         0.08,
