@@ -66,16 +66,25 @@ def _child_pipeline(case_name: str) -> dict[str, Any]:
     }
 
 
-def save_arrays(program: Any, path: Path) -> None:
-    """The arrays ``to_highs_lp`` hands to HiGHS, as one ``.npz``."""
+def program_arrays(program: Any, fixed_program: Any) -> dict[str, Any]:
+    """The arrays ``to_highs_lp`` hands to HiGHS: the MIP and, prefixed ``fixed_``, the
+    program the pipeline fixes for shadow prices (built with ``tight=False``)."""
     import numpy as np
 
-    np.savez(
-        path, cost=program.cost, col_lower=program.col_lower, col_upper=program.col_upper,
-        integer=program.integer, row_start=program.row_start, row_index=program.row_index,
-        row_value=program.row_value, row_lower=program.row_lower, row_upper=program.row_upper,
-        maximise=np.array(program.maximise),
-    )
+    out: dict[str, Any] = {}
+    for prefix, prog in (("", program), ("fixed_", fixed_program)):
+        for name in ("cost", "col_lower", "col_upper", "integer", "row_start", "row_index",
+                     "row_value", "row_lower", "row_upper"):
+            out[prefix + name] = getattr(prog, name)
+        out[prefix + "maximise"] = np.array(prog.maximise)
+    return out
+
+
+def save_arrays(program: Any, fixed_program: Any, path: Path) -> None:
+    """``program_arrays`` as one ``.npz``."""
+    import numpy as np
+
+    np.savez(path, **program_arrays(program, fixed_program))
 
 
 def bare_highs(arrays: Any, *, mip_gap: float = 1e-4, time_limit_s: float = 600.0,
@@ -90,8 +99,11 @@ def bare_highs(arrays: Any, *, mip_gap: float = 1e-4, time_limit_s: float = 600.
     import numpy as np
 
     integer = np.asarray(arrays["integer"], dtype=bool)
+    all_arrays = arrays
 
-    def model(lower: Any, upper: Any, with_integers: bool) -> Any:
+    def model(lower: Any, upper: Any, with_integers: bool, prefix: str = "") -> Any:
+        arrays = {key.removeprefix(prefix): value for key, value in all_arrays.items()
+                  if key.startswith(prefix)}
         lp = highspy.HighsLp()
         n, m = len(arrays["cost"]), len(arrays["row_lower"])
         lp.num_col_, lp.num_row_ = n, m
@@ -126,10 +138,12 @@ def bare_highs(arrays: Any, *, mip_gap: float = 1e-4, time_limit_s: float = 600.
     gap = float(mip.getInfo().mip_gap)
     del mip
     fixed_values = np.round(values)
-    lower = np.where(integer, fixed_values, arrays["col_lower"])
-    upper = np.where(integer, fixed_values, arrays["col_upper"])
+    # The same LP the pipeline solves for shadow prices: the program without the
+    # tightening rows (same columns), integer columns fixed at the MIP's values.
+    lower = np.where(integer, fixed_values, arrays["fixed_col_lower"])
+    upper = np.where(integer, fixed_values, arrays["fixed_col_upper"])
     t3 = time.perf_counter()
-    lp = model(lower, upper, False)
+    lp = model(lower, upper, False, prefix="fixed_")
     t4 = time.perf_counter()
     lp.run()
     t5 = time.perf_counter()
@@ -197,10 +211,11 @@ def _parent(case_name: str, approach: str, npz: str | None) -> dict[str, Any]:
                 from pvd_optim.assemble import prepare
                 from pvd_optim.model import build_program
 
-                program = build_program(prepare(CASES[case_name].scenario()).inputs)
+                inputs = prepare(CASES[case_name].scenario()).inputs
                 npz = str(Path(tmp) / "model.npz")
-                save_arrays(program, Path(npz))
-                del program
+                save_arrays(build_program(inputs), build_program(inputs, tight=False),
+                            Path(npz))
+                del inputs
             target = npz
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         assert before == 0, "the parent must not have waited for another child"

@@ -26,7 +26,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from cases import CASES, Case, full_mode
 from conftest import record
@@ -193,7 +192,8 @@ def test_phase(benchmark: Any, name: str, phase: str) -> None:
                 check_allocation(inputs, arrays).raise_if_violated("benchmark")
                 return objective_parts(inputs, arrays)
         elif phase == "fixed_lp":
-            fn = lambda: solve(fix_integers(program, mip.require_values()), options)  # noqa: E731
+            loose = build_program(_prepared(case).inputs, tight=False)
+            fn = lambda: solve(fix_integers(loose, mip.require_values()), options)  # noqa: E731
         else:  # write
             allocation = _cached(case, "run", lambda: run(scenario)).allocation
             tmp = Path(tempfile.mkdtemp(prefix="pvd-bench-"))
@@ -206,14 +206,13 @@ def test_phase(benchmark: Any, name: str, phase: str) -> None:
 
 # --- (b) bare HiGHS on the same matrices -------------------------------------------------
 
-def _arrays(program: Any) -> dict[str, Any]:
-    return {
-        "cost": program.cost, "col_lower": program.col_lower, "col_upper": program.col_upper,
-        "integer": program.integer, "row_start": program.row_start,
-        "row_index": program.row_index, "row_value": program.row_value,
-        "row_lower": program.row_lower, "row_upper": program.row_upper,
-        "maximise": np.array(program.maximise),
-    }
+def _arrays(case: Any) -> dict[str, Any]:
+    from measure_memory import program_arrays
+
+    from pvd_optim.model import build_program
+
+    loose = _cached(case, "loose", lambda: build_program(_prepared(case).inputs, tight=False))
+    return program_arrays(_program(case), loose)
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -226,7 +225,7 @@ def test_bare_highs(benchmark: Any, name: str) -> None:
         report, _ = _timed(benchmark, lambda: measure(name, "highs"), rounds=1)
         reference = _CACHE.get((name, "objective"))
     else:
-        arrays = _arrays(_program(case))
+        arrays = _arrays(case)
         runs: list[dict[str, Any]] = []
         _timed(benchmark, lambda: runs.append(bare_highs(arrays)), case.rounds)
         report = {
