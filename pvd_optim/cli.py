@@ -57,6 +57,25 @@ def _parser() -> argparse.ArgumentParser:
     towns.add_argument("--out", type=Path, default=None, help="CSV file (default: stdout)")
 
     sub.add_parser("schema", parents=[common], help="print the scenario JSON Schema")
+
+    compare = sub.add_parser(
+        "compare", parents=[common], epilog=EPILOG,
+        help="compare allocations (results folders, scenarios, strategies) in an HTML report")
+    compare.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
+                         help="results folder (from `pvd-optim run`) or scenario YAML file")
+    compare.add_argument("--strategies", default=None, metavar="NAMES",
+                         help="allocate each scenario by these strategies (comma-separated, "
+                              "or 'all') instead of only the optimum")
+    compare.add_argument("--report", type=Path, default=None, metavar="FILE.html",
+                         help="HTML report (default: OUT/report.html)")
+    compare.add_argument("--out", type=Path, default=None, metavar="DIR",
+                         help="folder of CSV, Excel and Markdown tables "
+                              "(default: results/compare-<first input>)")
+    compare.add_argument("--pair", default=None, metavar="FROM,TO",
+                         help="the two allocation labels to difference (default: the first "
+                              "against each other)")
+    compare.add_argument("--force", action="store_true",
+                         help="replace an existing tables folder or report")
     return parser
 
 
@@ -182,8 +201,27 @@ def _cmd_schema(args: argparse.Namespace, progress: _Progress) -> int:
     return EXIT_OK
 
 
+def _cmd_compare(args: argparse.Namespace, progress: _Progress) -> int:
+    from pvd_optim.compare import compare
+
+    result = compare(args.inputs, strategies=args.strategies, out=args.out, report=args.report,
+                     pair=args.pair, force=args.force, progress=progress)
+    progress.finish()
+    comparison = result.comparison
+    if not args.quiet:
+        for note in comparison.notes:
+            print(f"note: {note}", file=sys.stderr)
+        print(f"compared {len(comparison.allocations)} allocations "
+              f"({', '.join(comparison.labels)}) -> {result.report} and {result.out_dir}")
+    unproven = [a.label for a in comparison.allocations if a.status == "feasible"]
+    if unproven:
+        print(f"warning: not proven optimal: {', '.join(unproven)}", file=sys.stderr)
+        return EXIT_LIMIT
+    return EXIT_OK
+
+
 COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "towns": _cmd_towns,
-            "schema": _cmd_schema}
+            "schema": _cmd_schema, "compare": _cmd_compare}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
