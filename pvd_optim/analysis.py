@@ -308,7 +308,7 @@ def metrics(a: Allocation) -> dict[str, float]:
         "objective": need_weighted_benefit(a),
         **coverage(a),
         **equity(a),
-        **use,  # type: ignore[dict-item]
+        **use,
         **constraint_violations(a),
     }
     return {key: float(values[key]) for key in METRICS}

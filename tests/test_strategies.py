@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import apportionment.methods as reference
 import numpy as np
@@ -32,7 +33,7 @@ REFERENCE_NAMES = {"hamilton": "hamilton", "dhondt": "dhondt", "sainte_lague": "
 
 #: Random cases: default (hard balance, tolerance 0.5), tight hard balance, soft, off,
 #: and one with a town floor (which no heuristic promises).
-CASES = {
+CASES: dict[str, dict[str, Any]] = {
     "default-0": {"seed": 0},
     "default-1": {"seed": 1},
     "hard-tight-2": {"seed": 2, "balance_tolerance": 0.15},
