@@ -79,9 +79,16 @@ def _solve_scenario(path: Path, strategies: list[str] | None, progress: Progress
     scenario = load_scenario(path)
     content = scenario.model_dump(mode="json")
     if strategies is None:
+        from pvd_optim.errors import InfeasibleError
         from pvd_optim.pipeline import optimise
 
-        return Source(scenario.name, [optimise(scenario, progress)], content)
+        try:
+            return Source(scenario.name, [optimise(scenario, progress)], content)
+        except InfeasibleError as exc:
+            # Several inputs: say which one; `pvd-optim run` writes the diagnosis.
+            raise InfeasibleError(
+                f"infeasible: {path}: {exc} (`pvd-optim run {path}` writes the diagnosis)",
+                exc.diagnosis) from None
     from pvd_optim.assemble import prepare
     from pvd_optim.strategies import run_strategies
 
@@ -100,6 +107,9 @@ def load_sources(paths: Sequence[str | Path], strategies: list[str] | None = Non
                  progress: Progress | None = None) -> list[Source]:
     """Read or solve every input, in order."""
     say = progress or (lambda message: None)
+    if strategies is not None and not any(Path(p).is_file() for p in paths):
+        raise InputError("applies to scenario files; every input here is a results folder",
+                         field="--strategies")
     sources = []
     for raw in paths:
         path = Path(raw)
@@ -110,9 +120,6 @@ def load_sources(paths: Sequence[str | Path], strategies: list[str] | None = Non
             sources.append(_solve_scenario(path, strategies, say))
         else:
             raise InputError("no such results folder or scenario file", file=path)
-    if strategies is not None and not any(Path(p).is_file() for p in paths):
-        raise InputError("--strategies applies to scenario files; every input here is a "
-                         "results folder", field="--strategies")
     return sources
 
 
@@ -172,15 +179,15 @@ def compare(
     if report is not None and Path(report).exists() and not force:
         raise InputError("report file already exists; choose another --report or pass --force",
                          file=report)
-    sources = load_sources(paths, names, say)
-    allocations, scenarios = label_allocations(sources)
     pairs = []
     if pair is not None:
         chosen = [p.strip() for p in pair.split(",")]
-        if len(chosen) != 2:
+        if len(chosen) != 2 or not all(chosen):
             raise InputError(f"expected two labels separated by a comma, got {pair!r}",
                              field="--pair")
         pairs = [(chosen[0], chosen[1])]
+    sources = load_sources(paths, names, say)
+    allocations, scenarios = label_allocations(sources)
     comparison = Comparison(allocations, scenarios=scenarios, pairs=pairs)
     say(f"writing the report of {len(allocations)} allocation(s)")
     written, report_path = write_report(comparison, out_dir, report=report, force=force)
