@@ -61,7 +61,7 @@ def extract(program: LinearProgram, values: np.ndarray) -> AllocationArrays:
     )
 
 
-def _clean(arrays: AllocationArrays, inputs: ModelInputs) -> AllocationArrays:
+def clean(arrays: AllocationArrays, inputs: ModelInputs) -> AllocationArrays:
     """Solver noise removed: integers rounded (already checked within 1e-6), tiny values 0."""
     covered = arrays.covered if inputs.relax_integers else np.round(arrays.covered)
     posts = arrays.posts if inputs.relax_integers else np.round(arrays.posts)
@@ -215,7 +215,7 @@ def run(scenario: Scenario, progress: Progress | None = None) -> Run:
     say("verifying every constraint independently")
     report = check_allocation(inputs, raw)
     report.raise_if_violated("solver's allocation")
-    arrays = _clean(raw, inputs)
+    arrays = clean(raw, inputs)
     parts = objective_parts(inputs, arrays)
     assert result.objective is not None
     if result.status is SolveStatus.OPTIMAL and abs(parts["total"] - result.objective) > (

@@ -97,7 +97,7 @@ def optimum(
     """
     from pvd_optim.errors import InfeasibleError, SolverError
     from pvd_optim.model import SolverOptions, SolveStatus, build_program, solve
-    from pvd_optim.pipeline import extract
+    from pvd_optim.pipeline import clean, extract
 
     program = build_program(inputs)
     result = solve(program, SolverOptions(name=solver, mip_gap=mip_gap,
@@ -113,14 +113,7 @@ def optimum(
     raw = extract(program, result.require_values())
     report = check_allocation(inputs, raw, PROMISES["optimum"])
     report.raise_if_violated("solver's allocation")
-    # Solver noise removed after the check: integers rounded, values below 1e-9 set to 0.
-    integral = not inputs.relax_integers
-    arrays = AllocationArrays(
-        funding_keur=np.where(np.abs(raw.funding_keur) < 1e-9, 0.0, raw.funding_keur),
-        days=np.where(np.abs(raw.days) < 1e-9, 0.0, raw.days),
-        covered=np.round(raw.covered) if integral else raw.covered,
-        posts=np.round(raw.posts) if integral else raw.posts,
-    )
+    arrays = clean(raw, inputs)
     parts = objective_parts(inputs, arrays)
     return Allocation(
         label="optimum",
