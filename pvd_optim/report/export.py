@@ -78,6 +78,10 @@ def write_file_atomic(path: Path, content: bytes, *, force: bool = False) -> Pat
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp creates the file 0600; a report is meant to be shared like any other file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
