@@ -137,7 +137,7 @@ def simplify_feature(polygons: list[list[list[list[float]]]], tolerance: float
 def build_layer(source: dict[str, Any], code_key: str, name_key: str,
                 tolerance: float = TOLERANCE_DEG) -> dict[str, Any]:
     """One simplified FeatureCollection from an ANCT GeoJSON layer."""
-    features = []
+    features: list[dict[str, Any]] = []
     for feature in source["features"]:
         props = feature["properties"]
         geometry = feature["geometry"]

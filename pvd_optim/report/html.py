@@ -152,9 +152,10 @@ def _deviation_section(c: Comparison) -> str:
         head = ('<th class="text">region</th>'
                 + "".join(f"<th>{escape(str(x))}</th>" for x in wide.columns))
         rows = []
-        for (code, name), values in wide.iterrows():
+        for (code, name), values in zip(wide.index.tolist(), wide.itertuples(index=False),
+                                        strict=True):
             cells = [f'<td class="text">{escape(str(name))} ({escape(str(code))})</td>']
-            for value in values.tolist():
+            for value in values:
                 colour = scale.colour(value)
                 text = "–" if value is None or not math.isfinite(value) else f"{value:+.1%}"
                 cells.append(f'<td style="background:{colour}">{escape(text)}</td>')
