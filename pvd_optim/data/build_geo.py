@@ -4,9 +4,9 @@ Run from the repository root::
 
     python -m pvd_optim.data.build_geo [--shared PATH] [--out PATH]
 
-``--shared`` defaults to ``../shared/data`` next to the repository (as for
-:mod:`pvd_optim.data.build`); only its ``geo/`` folder is read, and only here,
-never at run time.
+``--shared`` defaults to the raw data folder of :mod:`pvd_optim.data.build`
+(``DEFAULT_SHARED``); only its ``geo/`` folder is read, and only here, never at
+run time.
 
 Source: ANCT cartography, ``anct_fr-drom-4326-pur-style1-{reg,dep}.geojson``
 (Licence Ouverte 2.0): the 18 regions and 101 departments in WGS84 longitude /
