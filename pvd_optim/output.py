@@ -171,6 +171,11 @@ def write_folder(out_dir: Path, files: Mapping[str, bytes | pd.DataFrame], *,
     check_target(out_dir, force=force)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    # mkdtemp makes the folder private (0700); results are shared documents, so give
+    # them the permissions an ordinary mkdir would.
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)
     try:
         for name, content in files.items():
             if isinstance(content, bytes | bytearray):
