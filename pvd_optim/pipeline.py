@@ -22,6 +22,7 @@ from pvd_optim.errors import InfeasibleError, SolverError, VerificationError
 from pvd_optim.inputs import ModelInputs
 from pvd_optim.model.formulation import LinearProgram
 from pvd_optim.model.solve import SolverOptions
+from pvd_optim.model.status import SolveResult
 from pvd_optim.results import Allocation, ShadowPrices
 from pvd_optim.scenario.schema import Scenario
 
@@ -156,6 +157,77 @@ def _shadow_prices(scenario: Scenario, program: LinearProgram, values: np.ndarra
     return ShadowPrices(basis, envelope, capacity, price_of_balance, value_of_post)
 
 
+@dataclass(frozen=True, eq=False)
+class Solved:
+    """A solve turned into a verified ``Allocation`` (before shadow prices)."""
+
+    program: LinearProgram
+    result: SolveResult
+    allocation: Allocation
+
+
+def solve_inputs(
+    inputs: ModelInputs,
+    options: SolverOptions,
+    *,
+    program: LinearProgram | None = None,
+    on_infeasible: Callable[[], InfeasibleError] | None = None,
+) -> Solved:
+    """Build (unless given), solve, extract and verify: the optimum of ``inputs``.
+
+    Raises ``InfeasibleError`` (from ``on_infeasible`` when given, so callers can
+    attach a diagnosis), ``SolverError`` when no allocation was found, and
+    ``VerificationError`` when the checker or the recomputed objective disagree.
+    """
+    from pvd_optim.model import SolveStatus, build_program, solve
+
+    program = program if program is not None else build_program(inputs)
+    result = solve(program, options)
+    if result.status is SolveStatus.INFEASIBLE:
+        if on_infeasible is not None:
+            raise on_infeasible()
+        raise InfeasibleError("no allocation meets every constraint; `pvd-optim run` on the "
+                              "scenario explains the smallest relaxation")
+    if result.status is SolveStatus.NO_SOLUTION:
+        raise SolverError(
+            f"{result.solver} stopped ({result.raw_status}) after {result.solve_seconds:.1f} s "
+            "before finding any allocation; raise solver.time_limit_s or simplify the scenario"
+        )
+    if not result.status.has_solution:
+        raise SolverError(f"{result.solver} failed: {result.raw_status} ({result.status.value})")
+    values = result.require_values()
+    raw = extract(program, values)
+    report = check_allocation(inputs, raw)
+    report.raise_if_violated("solver's allocation")
+    arrays = clean(raw, inputs)
+    parts = objective_parts(inputs, arrays)
+    assert result.objective is not None
+    if result.status is SolveStatus.OPTIMAL and abs(parts["total"] - result.objective) > (
+        OBJECTIVE_TOLERANCE * max(1.0, abs(result.objective))
+    ):
+        raise VerificationError(
+            f"the objective recomputed from the allocation ({parts['total']:.6f}) differs from "
+            f"the solver's ({result.objective:.6f}); this is a bug in pvd-optim, please report it"
+        )
+    allocation = Allocation(
+        label="optimum",
+        scenario_name="",
+        inputs=inputs,
+        arrays=arrays,
+        status="relaxed" if inputs.relax_integers else result.status.value,
+        objective=parts["total"],
+        objective_parts=parts,
+        check=report,
+        solver=result.solver,
+        solver_version=result.solver_version,
+        mip_gap=result.mip_gap,
+        solve_seconds=result.solve_seconds,
+        binding=_binding(program, values, inputs),
+        solver_objective=result.objective,
+    )
+    return Solved(program, result, allocation)
+
+
 def optimise(scenario: Scenario, progress: Progress | None = None) -> Allocation:
     """Solve ``scenario`` and return its verified, explained optimal allocation.
 
@@ -174,7 +246,7 @@ def optimise(scenario: Scenario, progress: Progress | None = None) -> Allocation
 
 def run(scenario: Scenario, progress: Progress | None = None) -> Run:
     """Like :func:`optimise`, also returning the prepared data and step timings."""
-    from pvd_optim.model import SolveStatus, build_program, solve
+    from pvd_optim.model import SolveStatus, build_program
 
     say = progress or (lambda message: None)
     timings: dict[str, float] = {}
@@ -195,60 +267,26 @@ def run(scenario: Scenario, progress: Progress | None = None) -> Run:
     lap("build")
     say(f"solving with {scenario.solver.name} ({program.n_cols} variables, "
         f"{program.n_rows} constraints)")
-    result = solve(program, _options(scenario))
-    lap("solve")
-    if result.status is SolveStatus.INFEASIBLE:
+
+    def explain_infeasibility() -> InfeasibleError:
         from pvd_optim.diagnose import diagnose
 
         say("infeasible: diagnosing the smallest relaxation")
         diagnosis = diagnose(inputs, scenario)
-        raise InfeasibleError(diagnosis.headline(), diagnosis)
-    if result.status is SolveStatus.NO_SOLUTION:
-        raise SolverError(
-            f"{result.solver} stopped ({result.raw_status}) after {result.solve_seconds:.1f} s "
-            "before finding any allocation; raise solver.time_limit_s or simplify the scenario"
-        )
-    if not result.status.has_solution:
-        raise SolverError(f"{result.solver} failed: {result.raw_status} ({result.status.value})")
-    values = result.require_values()
-    raw = extract(program, values)
-    say("verifying every constraint independently")
-    report = check_allocation(inputs, raw)
-    report.raise_if_violated("solver's allocation")
-    arrays = clean(raw, inputs)
-    parts = objective_parts(inputs, arrays)
-    assert result.objective is not None
-    if result.status is SolveStatus.OPTIMAL and abs(parts["total"] - result.objective) > (
-        OBJECTIVE_TOLERANCE * max(1.0, abs(result.objective))
-    ):
-        raise VerificationError(
-            f"the objective recomputed from the allocation ({parts['total']:.6f}) differs from "
-            f"the solver's ({result.objective:.6f}); this is a bug in pvd-optim, please report it"
-        )
-    lap("verify")
-    status = "relaxed" if inputs.relax_integers else result.status.value
+        return InfeasibleError(diagnosis.headline(), diagnosis)
+
+    solved = solve_inputs(inputs, _options(scenario), program=program,
+                          on_infeasible=explain_infeasibility)
+    lap("solve")
+    result = solved.result
     prices = None
     if result.status is SolveStatus.OPTIMAL:
         say("computing shadow prices and re-solves")
-        prices = _shadow_prices(scenario, program, values, inputs, result.objective,
-                                result.mip_gap)
+        assert result.objective is not None
+        prices = _shadow_prices(scenario, program, result.require_values(), inputs,
+                                result.objective, result.mip_gap)
     lap("analysis")
-    allocation = Allocation(
-        label="optimum",
-        scenario_name=scenario.name,
-        inputs=inputs,
-        arrays=arrays,
-        status=status,
-        objective=parts["total"],
-        objective_parts=parts,
-        check=report,
-        solver=result.solver,
-        solver_version=result.solver_version,
-        mip_gap=result.mip_gap,
-        solve_seconds=result.solve_seconds,
-        shadow_prices=prices,
-        binding=_binding(program, values, inputs),
-        solver_objective=result.objective,
-        town_info=prepared.towns_frame(),
-    )
+    allocation = dataclasses.replace(
+        solved.allocation, scenario_name=scenario.name, shadow_prices=prices,
+        town_info=prepared.towns_frame())
     return Run(scenario, prepared, allocation, timings)

@@ -95,41 +95,11 @@ def optimum(
     VerificationError
         The checker rejected the solver's allocation (a bug).
     """
-    from pvd_optim.errors import InfeasibleError, SolverError
-    from pvd_optim.model import SolverOptions, SolveStatus, build_program, solve
-    from pvd_optim.pipeline import clean, extract
+    from pvd_optim.model import SolverOptions
+    from pvd_optim.pipeline import solve_inputs
 
-    program = build_program(inputs)
-    result = solve(program, SolverOptions(name=solver, mip_gap=mip_gap,
-                                          time_limit_s=time_limit_s))
-    if result.status is SolveStatus.INFEASIBLE:
-        raise InfeasibleError(
-            "infeasible: no allocation meets every constraint; "
-            "`pvd-optim run` on the scenario explains the smallest relaxation"
-        )
-    if not result.status.has_solution:
-        raise SolverError(f"{result.solver} stopped without an allocation: {result.raw_status} "
-                          f"({result.status.value})")
-    raw = extract(program, result.require_values())
-    report = check_allocation(inputs, raw, PROMISES["optimum"])
-    report.raise_if_violated("solver's allocation")
-    arrays = clean(raw, inputs)
-    parts = objective_parts(inputs, arrays)
-    return Allocation(
-        label="optimum",
-        scenario_name="",
-        inputs=inputs,
-        arrays=arrays,
-        status="relaxed" if inputs.relax_integers else result.status.value,
-        objective=parts["total"],
-        objective_parts=parts,
-        check=report,
-        solver=result.solver,
-        solver_version=result.solver_version,
-        mip_gap=result.mip_gap,
-        solve_seconds=result.solve_seconds,
-        solver_objective=result.objective,
-    )
+    options = SolverOptions(name=solver, mip_gap=mip_gap, time_limit_s=time_limit_s)
+    return solve_inputs(inputs, options).allocation
 
 
 # ---- vectorised building blocks ------------------------------------------------------------
