@@ -49,6 +49,7 @@ def _options(scenario: Scenario, *, mip_gap: float | None = None) -> SolverOptio
     return SolverOptions(
         name=solver.name, time_limit_s=solver.time_limit_s,
         mip_gap=solver.mip_gap if mip_gap is None else mip_gap, threads=solver.threads,
+        highs_options=tuple(solver.highs_options.items()),
     )
 
 

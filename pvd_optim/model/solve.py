@@ -25,6 +25,9 @@ class SolverOptions:
     time_limit_s: float = 600.0
     mip_gap: float = 1e-4
     threads: int = 1
+    highs_options: tuple[tuple[str, bool | int | float | str], ...] = (
+        ("mip_heuristic_run_root_reduced_cost", False),
+    )
 
 
 def solve(program: LinearProgram, options: SolverOptions | None = None) -> SolveResult:
@@ -37,7 +40,7 @@ def solve(program: LinearProgram, options: SolverOptions | None = None) -> Solve
             program,
             highs.HighsSettings(
                 time_limit_s=options.time_limit_s, mip_gap=options.mip_gap,
-                threads=options.threads,
+                threads=options.threads, extra_options=options.highs_options,
             ),
         )
     if options.name == "cbc":

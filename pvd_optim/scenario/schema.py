@@ -385,6 +385,12 @@ class BenefitSection(_Frozen):
         return self
 
 
+#: HiGHS options chosen by measurement on this model (benchmarks/README.md).
+MEASURED_HIGHS_OPTIONS: dict[str, bool | int | float | str] = {
+    "mip_heuristic_run_root_reduced_cost": False,
+}
+
+
 class SolverSection(_Frozen):
     """Which solver and how hard it tries."""
 
@@ -394,6 +400,14 @@ class SolverSection(_Frozen):
     threads: int = Field(1, ge=1, description="Solver threads.")
     relax_integers: bool = Field(
         False, description="Solve the LP relaxation (posts and coverage fractional), labelled so."
+    )
+    highs_options: dict[str, bool | int | float | str] = Field(
+        default_factory=lambda: dict(MEASURED_HIGHS_OPTIONS),
+        description=(
+            "Extra HiGHS options (name -> value), applied after the ones above. The default "
+            "turns off root reduced-cost heuristics, measured to cost most of the MIP time on "
+            "this model (benchmarks/README.md)."
+        ),
     )
 
 
