@@ -333,13 +333,15 @@ def metrics_table(allocations: Sequence[Allocation]) -> pd.DataFrame:
                         columns=list(METRICS), dtype=np.float64)
 
 
-def best_labels(table: pd.DataFrame) -> dict[str, str]:
-    """For each ranked metric in ``table``, the label of the best allocation.
+def best_labels(table: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """For each ranked metric in ``table``, the labels of the best allocations.
 
-    Metrics without a direction (``better is None``), unknown columns and
-    all-NaN columns are skipped; NaN never wins; ties go to the first row.
+    Every allocation tied with the best value (within 1e-9, relative) is listed, in
+    row order: giving a tie to one of them would flatter it. Metrics without a
+    direction (``better is None``), unknown columns and all-NaN columns are
+    skipped; NaN never wins.
     """
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, ...]] = {}
     for key in table.columns:
         info = METRICS.get(key)
         if info is None or info.better is None:
@@ -347,8 +349,9 @@ def best_labels(table: pd.DataFrame) -> dict[str, str]:
         column = table[key].astype(np.float64)
         if column.isna().all():
             continue
-        best = column.idxmax() if info.better == "higher" else column.idxmin()
-        out[key] = str(best)
+        best = column.max() if info.better == "higher" else column.min()
+        tied = (column - best).abs() <= 1e-9 * max(1.0, abs(best))
+        out[key] = tuple(str(label) for label in column.index[tied.fillna(False).to_numpy()])
     return out
 
 

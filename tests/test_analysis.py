@@ -232,7 +232,7 @@ def test_best_labels_follow_each_metrics_direction() -> None:
         {
             "objective": [1.0, 3.0, 2.0],  # higher is better
             "gini_funding_per_inhabitant": [0.5, 0.1, 0.3],  # lower is better
-            "covered_share": [0.9, 0.9, 0.8],  # tie: first row
+            "covered_share": [0.9, 0.9, 0.8],  # tie: both marked
             "funding_eur": [1.0, 2.0, 3.0],  # no direction: not ranked
             "theil_funding_per_inhabitant": [np.nan, np.nan, np.nan],  # nothing to rank
             "max_regional_deviation_days": [np.nan, 0.2, 0.1],  # NaN never wins
@@ -240,8 +240,8 @@ def test_best_labels_follow_each_metrics_direction() -> None:
         index=pd.Index(["x", "y", "z"], name="allocation"),
     )
     assert best_labels(table) == {
-        "objective": "y",
-        "gini_funding_per_inhabitant": "y",
-        "covered_share": "x",
-        "max_regional_deviation_days": "z",
+        "objective": ("y",),
+        "gini_funding_per_inhabitant": ("y",),
+        "covered_share": ("x", "y"),
+        "max_regional_deviation_days": ("z",),
     }

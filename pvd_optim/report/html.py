@@ -85,7 +85,7 @@ def _metrics_section(c: Comparison) -> str:
                  f'<td class="text muted">{escape(unit)}</td>']
         for allocation_label, value in metrics[key].items():
             text, _ = _cell(value)
-            if best.get(key) == allocation_label:
+            if allocation_label in best.get(key, ()):
                 cells.append(f'<td class="best" title="best">{escape(text)} ★</td>')
             else:
                 cells.append(f"<td>{escape(text)}</td>")
@@ -97,9 +97,10 @@ def _metrics_section(c: Comparison) -> str:
         label, unit, better, description = c.metric_info(key)
         values = [float(v) if v is not None else math.nan for v in metrics[key].tolist()]
         charts.append(svg.bar_chart([str(x) for x in metrics.index], values, title=label,
-                                    unit=unit, best=best.get(key)))
-    return ('<section id="metrics"><h2>Metrics</h2><p>★ marks the best value of each metric '
-            "(↑ higher is better, ↓ lower is better; no mark when neither is better).</p>"
+                                    unit=unit, best=best.get(key, ())))
+    return ('<section id="metrics"><h2>Metrics</h2><p>★ marks the best value of each metric, '
+            "in every allocation that reaches it (↑ higher is better, ↓ lower is better; "
+            "no mark when neither is better).</p>"
             + table + "<h3>Each metric</h3>" + f'<div class="grid">{"".join(charts)}</div>'
             + "<h3>Totals</h3>" + table_html(c.summary) + "</section>")
 

@@ -205,8 +205,8 @@ def choropleth(layer: Layer, values: Mapping[str, float], scale: Scale, *, title
 
 # ---- bar charts ----------------------------------------------------------------------------
 def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, unit: str,
-              best: str | None = None, width: float = 360.0) -> str:
-    """Horizontal bars from 0, one per allocation; the best one stands out."""
+              best: Sequence[str] = (), width: float = 360.0) -> str:
+    """Horizontal bars from 0, one per allocation; the best ones (ties included) stand out."""
     bar, gap, label_width, value_width = 16.0, 6.0, 120.0, 70.0
     plot = width - label_width - value_width
     finite = [v for v in values if v is not None and math.isfinite(v)]
@@ -227,12 +227,12 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, uni
             continue
         x_end = label_width + (value - low) / span * plot
         x, w = min(zero, x_end), abs(x_end - zero)
-        cls = "bar best" if label == best else "bar"
+        cls = "bar best" if label in best else "bar"
         items.append(f'<rect class="{cls}" x="{x:.1f}" y="{y:.1f}" width="{max(w, 0.5):.1f}" '
                      f'height="{bar:.0f}"><title>{escape(label)}: {escape(number(value))} '
                      f"{escape(unit)}</title></rect>")
         items.append(f'<text x="{max(zero, x_end) + 4:.1f}" y="{y + bar - 4:.1f}">'
-                     f'{escape(number(value))}{" ★" if label == best else ""}</text>')
+                     f'{escape(number(value))}{" ★" if label in best else ""}</text>')
     return (f'<figure class="chart"><svg viewBox="0 0 {width:.0f} {height:.0f}" '
             f'width="{width:.0f}" height="{height:.0f}" role="img" aria-label="{escape(title)}">'
             + "".join(items) + f"</svg><figcaption>{escape(title)}"

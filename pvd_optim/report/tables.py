@@ -226,8 +226,8 @@ class Comparison:
         return analysis.metrics_table(self.allocations)
 
     @cached_property
-    def best(self) -> dict[str, str]:
-        """Metric -> label of the allocation with the best value (metrics with a direction)."""
+    def best(self) -> dict[str, tuple[str, ...]]:
+        """Metric -> labels of the allocations tied at the best value (metrics with a direction)."""
         from pvd_optim import analysis
 
         return dict(analysis.best_labels(self.metrics))
@@ -347,7 +347,7 @@ class Comparison:
         metrics = self.metrics.copy()
         metrics.index.name = "label"
         metrics = metrics.reset_index()
-        metrics["best_in"] = [", ".join(sorted(k for k, v in self.best.items() if v == label))
+        metrics["best_in"] = [", ".join(sorted(k for k, v in self.best.items() if label in v))
                               for label in metrics["label"]]
         town_changes = _long({f"{x} -> {y}": frame.reset_index(drop=frame.index.name is None)
                               for (x, y), frame in self.town_changes.items()}, "comparison")
