@@ -104,6 +104,14 @@ class _Progress:
         self.current = None
 
 
+def folder_name(name: str) -> str:
+    """A scenario name made safe as one folder name: no separators, no leading dots."""
+    import re
+
+    safe = re.sub(r"[^\w.-]+", "-", name).strip(".-")
+    return safe or "scenario"
+
+
 def _load(args: argparse.Namespace) -> Scenario:
     from pvd_optim.scenario import load_scenario, parse_overrides
 
@@ -119,7 +127,7 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     from pvd_optim.pipeline import run
 
     scenario = _load(args)
-    out = args.out or Path("results") / scenario.name
+    out = args.out or Path("results") / folder_name(scenario.name)
     check_target(out, force=args.force)
     try:
         result = run(scenario, progress)
@@ -166,9 +174,12 @@ def _cmd_validate(args: argparse.Namespace, progress: _Progress) -> int:
     progress.finish()
     inputs = prepared.inputs
     if not args.quiet:
-        print(f"valid: {scenario.name}: {inputs.n_towns} eligible towns in {inputs.n_regions} "
-              f"regions, {inputs.n_directorates} directorates, {inputs.n_groups} groups, "
-              f"{inputs.n_themes} themes")
+        counts = ", ".join(
+            f"{count} {word}{'' if count == 1 else 's'}"
+            for count, word in ((inputs.n_regions, "region"),
+                                (inputs.n_directorates, "directorate"),
+                                (inputs.n_groups, "group"), (inputs.n_themes, "theme")))
+        print(f"valid: {scenario.name}: {inputs.n_towns} eligible towns in {counts}")
     return EXIT_OK
 
 

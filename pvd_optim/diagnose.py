@@ -161,8 +161,18 @@ def _weights(program: LinearProgram, names: tuple[str, ...]) -> dict[str, np.nda
     return out
 
 
-def _pct(value: float) -> str:
-    return f"{value:.3g}"
+def _at_most(share: float) -> float:
+    """A share rounded *down* to 3 decimals, so that the suggested limit is enough."""
+    return float(np.floor(share * 1000 + 1e-9) / 1000)
+
+
+def _at_least_keur(amount_keur: float) -> float:
+    """An amount rounded *up* to the next k EUR, so that the suggested limit is enough."""
+    return float(np.ceil(amount_keur - 1e-9))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def _fix_for(family: str, inputs: ModelInputs, scenario: Scenario, program: LinearProgram,
@@ -171,7 +181,7 @@ def _fix_for(family: str, inputs: ModelInputs, scenario: Scenario, program: Line
     if sum(total.values()) <= 1e-7:
         return None
     if family == "envelope":
-        needed = (inputs.envelope_keur + total["envelope"]) * EUR_PER_UNIT
+        needed = _at_least_keur(inputs.envelope_keur + total["envelope"]) * EUR_PER_UNIT
         return Fix(family, "resources.funding.envelope_eur", inputs.envelope_keur * EUR_PER_UNIT,
                    needed, f"raise the funding envelope to at least {needed / 1e6:,.3f} M EUR "
                    f"(now {inputs.envelope_keur / 1e3:,.3f} M EUR)")
@@ -185,26 +195,32 @@ def _fix_for(family: str, inputs: ModelInputs, scenario: Scenario, program: Line
                    needed, f"raise Cerema capacity by {s.sum():,.0f} expert-days in all, to at "
                    f"least {needed:,.0f}", detail)
     if family == "engineering_budget":
-        needed = (inputs.engineering_budget_keur + total["engineering_budget"]) * EUR_PER_UNIT
         posts = int(np.ceil(total["engineering_budget"] / inputs.post_cost_keur - 1e-9))
+        needed = (inputs.engineering_budget_keur + posts * inputs.post_cost_keur) * EUR_PER_UNIT
         return Fix(family, "resources.engineering.budget_eur",
                    inputs.engineering_budget_keur * EUR_PER_UNIT, needed,
                    f"raise the engineering budget to at least {needed / 1e6:,.3f} M EUR "
-                   f"({posts} more post{'s' if posts != 1 else ''})")
+                   f"({_plural(posts, 'more post')})")
     if family == "spend_min":
-        share = max(0.0, inputs.spend_min_share - total["spend_min"] / inputs.envelope_keur)
+        share = _at_most(max(0.0, inputs.spend_min_share
+                             - total["spend_min"] / inputs.envelope_keur))
         return Fix(family, "resources.funding.spend_min_share", inputs.spend_min_share, share,
-                   f"lower the minimum spend share to at most {_pct(share)} "
+                   f"lower the minimum spend share to at most {share:.3f} "
                    f"(now {inputs.spend_min_share})")
     if family == "cover_min":
-        share = max(0.0, inputs.cover_min_share - total["cover_min"] / inputs.n_towns)
+        reachable = int(np.floor(inputs.cover_min_share * inputs.n_towns
+                                 - total["cover_min"] + 1e-6))
+        share = _at_most(max(0.0, reachable / inputs.n_towns))
+        fewer = int(np.ceil(inputs.cover_min_share * inputs.n_towns - 1e-9)) - reachable
         return Fix(family, "resources.engineering.cover_min_share", inputs.cover_min_share, share,
-                   f"lower the minimum coverage share to at most {_pct(share)} "
-                   f"(now {inputs.cover_min_share}); {total['cover_min']:,.0f} towns fewer")
+                   f"lower the minimum coverage share to at most {share:.3f} "
+                   f"(now {inputs.cover_min_share}): at most {reachable:,} of "
+                   f"{inputs.n_towns:,} towns can have a project lead, "
+                   f"{_plural(fewer, 'town')} fewer")
     if family == "town_floor":
         s = slack["town_floor"]
         worst = float(s.max())
-        needed = max(0.0, inputs.min_per_town_keur - worst) * EUR_PER_UNIT
+        needed = float(np.floor(max(0.0, inputs.min_per_town_keur - worst) * EUR_PER_UNIT))
         return Fix(family, "resources.funding.min_per_covered_town_eur",
                    inputs.min_per_town_keur * EUR_PER_UNIT, needed,
                    f"lower the minimum per covered town to at most {needed:,.0f} EUR "
@@ -300,9 +316,9 @@ def diagnose(inputs: ModelInputs, scenario: Scenario) -> Diagnosis:
             "fractional)")
     else:
         notes.append(
-            f"no irreducible infeasible subset: the model has {program.n_rows:,} rows, and at "
-            "the national scale HiGHS took about 3 minutes to return one of 8,556 rows, which "
-            "explains nothing a planner can act on; the fixes above do")
+            f"No irreducible infeasible subset is given for a model of {program.n_rows:,} "
+            "constraints: at this scale the solver's subset runs to thousands of constraints "
+            "and takes minutes, while the fixes above say what to change.")
     names = program.row_names()
     iis_rows = tuple(names[i] for i in iis[0]) if iis else ()
     return Diagnosis(scenario.name, tuple(fixes), tuple(cannot), iis_rows, iis is not None,

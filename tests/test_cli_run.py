@@ -116,6 +116,25 @@ def test_same_inputs_give_byte_identical_tables(tmp_path: Path) -> None:
             assert a == (tmp_path / "b" / f"{name}.{ext}").read_bytes(), name
 
 
+def test_default_results_folder_stays_under_results(tmp_path: Path, monkeypatch) -> None:
+    from pvd_optim.cli import folder_name
+
+    assert folder_name("../../escaped") == "escaped"
+    assert folder_name("=1+1") == "1-1"
+    assert folder_name("national 2027/v2") == "national-2027-v2"
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(SCENARIOS / "toy.yaml"), "-q", "--set", "name=../../escaped"]) == 0
+    assert (tmp_path / "results" / "escaped" / "summary.json").is_file()
+    assert not (tmp_path.parent / "escaped").exists()
+
+
+def test_inherited_csv_paths_are_found_next_to_the_file_that_names_them(tmp_path: Path) -> None:
+    mine = tmp_path / "planner" / "my-toy.yaml"
+    mine.parent.mkdir()
+    mine.write_text(f"extends: {SCENARIOS / 'toy.yaml'}\nname: my-toy\n")
+    assert main(["run", str(mine), "--out", str(tmp_path / "out"), "-q"]) == 0
+
+
 def test_toy_infeasible_exits_3_with_diagnosis(tmp_path: Path, capsys) -> None:
     out = tmp_path / "infeasible"
     code = main(["run", str(SCENARIOS / "toy.yaml"), "--out", str(out), "-q",
@@ -127,9 +146,17 @@ def test_toy_infeasible_exits_3_with_diagnosis(tmp_path: Path, capsys) -> None:
     diagnosis = json.loads((out / "diagnosis.json").read_text())
     families = {fix["family"]: fix for fix in diagnosis["fixes"]}
     assert families["engineering_budget"]["needed"] == pytest.approx(90_000)
-    assert families["cover_min"]["needed"] == pytest.approx(2 / 3)
+    # Rounded down, so that the suggested limit is enough: 0.667 would still ask for 2 towns.
+    assert families["cover_min"]["needed"] == pytest.approx(0.666)
     assert diagnosis["irreducible_infeasible_subset_rows"]
     assert "infeasible" in (out / "explain.md").read_text()
+    # Each suggested fix, applied alone, makes the scenario feasible.
+    for fix in diagnosis["fixes"]:
+        fixed = ["run", str(SCENARIOS / "toy.yaml"), "--out", str(tmp_path / fix["family"]), "-q",
+                 "--set", "resources.engineering.cover_min_share=1",
+                 "--set", "resources.engineering.budget_eur=45000",
+                 "--set", f"{fix['field']}={fix['needed']}"]
+        assert main(fixed) == 0, fix
 
 
 def test_national_infeasible_example_is_explained(tmp_path: Path, capsys) -> None:

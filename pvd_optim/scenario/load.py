@@ -165,6 +165,27 @@ def _deep_merge(base: _Located, child: _Located) -> _Located:
     return _Located(merge(base.data, child.data), {**base.lines, **child.lines})
 
 
+def _anchor_paths(data: dict[str, Any], base_dir: Path) -> None:
+    """Make file paths absolute, relative to the file that names them.
+
+    A planner's override file elsewhere may extend a shipped scenario: the
+    shipped scenario's CSVs must still be found next to it. Values of the wrong
+    type are left alone for validation to report.
+    """
+
+    def anchor(value: Any) -> Any:
+        if isinstance(value, str) and value.strip() and not Path(value).is_absolute():
+            return str(base_dir.resolve() / value)
+        return value
+
+    section = data.get("data")
+    if isinstance(section, dict) and isinstance(section.get("planner_indicators"), list):
+        section["planner_indicators"] = [anchor(v) for v in section["planner_indicators"]]
+    themes = data.get("themes")
+    if isinstance(themes, dict) and "scores_csv" in themes:
+        themes["scores_csv"] = anchor(themes["scores_csv"])
+
+
 def _resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> _Located:
     resolved = path.resolve()
     if resolved in chain:
@@ -179,6 +200,7 @@ def _resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> _Located:
             "`source` is set by pvd-optim to the file a scenario was read from; remove it",
             file=file, line=line or None, field="source",
         )
+    _anchor_paths(located.data, path.parent)
     parent = located.data.pop("extends", None)
     if parent is None:
         return located
