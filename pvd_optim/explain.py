@@ -16,6 +16,12 @@ def _eur(value: float) -> str:
     return f"{value:,.0f} EUR"
 
 
+def _signed_pct(value: float) -> str:
+    """+1.5%, -0.2%, and 0.0% rather than a signed zero."""
+    text = f"{value:+.1%}"
+    return "0.0%" if text in ("+0.0%", "-0.0%") else text
+
+
 def explain_markdown(allocation: Allocation) -> str:
     """A planner-readable account of an allocation, as Markdown."""
     a = allocation
@@ -47,7 +53,8 @@ def explain_markdown(allocation: Allocation) -> str:
         "",
         f"- Total: {a.objective:,.1f}",
         f"- Funding benefit (need-weighted, diminishing returns): {parts['funding_benefit']:,.1f}",
-        f"- Expertise benefit (at {a.inputs.value_per_day_keur * 1000:,.0f} EUR per day): "
+        f"- Expertise benefit (need-weighted, diminishing returns; a day is worth "
+        f"{a.inputs.value_per_day_keur * 1000:,.0f} EUR at full need on the first segment): "
         f"{parts['expertise_benefit']:,.1f}",
         f"- Coverage value (at {a.inputs.value_per_cover_keur * 1000:,.0f} EUR per covered "
         f"town-year, weighted by fragility): {parts['coverage_value']:,.1f}",
@@ -91,8 +98,8 @@ def explain_markdown(allocation: Allocation) -> str:
     lines.append("|---|---:|---:|---:|")
     pivot = region.pivot(index="region", columns="resource", values="relative_deviation")
     for name, row in pivot.iterrows():  # type: ignore[assignment]
-        lines.append(f"| {name} | {row['funding']:+.1%} | {row['days']:+.1%} | "
-                     f"{row['towns']:+.1%} |")
+        lines.append(f"| {name} | {_signed_pct(row['funding'])} | {_signed_pct(row['days'])} | "
+                     f"{_signed_pct(row['towns'])} |")
     lines += ["", "## Verification", ""]
     if a.check.ok:
         lines.append(

@@ -34,7 +34,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells a spreadsheet would run as formulas with a quote.
 
-    Only text cells change; numbers, negative ones included, stay numbers.
+    Only text cells (and header cells) change; numbers, negative ones included,
+    stay numbers.
     """
     import pandas as pd
 
@@ -46,9 +47,14 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         as_text = series.map(lambda v: v if not isinstance(v, str) else (
             "'" + v if v.startswith(FORMULA_PREFIXES) else v))
         out[column] = as_text
+    def safe(v: object) -> object:
+        return "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v
+
     if not isinstance(out.index, pd.MultiIndex) and out.index.dtype.kind == "O":
-        out.index = out.index.map(
-            lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v)
+        out.index = out.index.map(safe)
+    if not isinstance(out.columns, pd.MultiIndex):
+        # Header cells are cells too: a scenario named "=1+1" becomes a column name.
+        out.columns = [safe(c) for c in out.columns]
     return out
 
 

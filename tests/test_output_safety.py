@@ -26,6 +26,8 @@ def test_formula_like_text_is_neutralised_and_numbers_stay_numbers() -> None:
                                      "Saint-Malo", "plain"]
     assert safe["value"].tolist() == [-5.0, 1.5, -0.25, 0.0, 3.0, -1e6]
     assert safe["value"].dtype.kind == "f"
+    headers = neutralise_formulas(pd.DataFrame({"parameter": ["x"], "=1+1": [1.0]}))
+    assert list(headers.columns) == ["parameter", "'=1+1"]
 
 
 SLOW_WRITER = """
