@@ -434,6 +434,12 @@ def _describe_validation_error(
     errors = _pick([dict(e) for e in error.errors()])
     first = errors[0]
     loc, branch, is_key = _clean(first["loc"])
+    if not loc:
+        # Whole-scenario checks name the field they concern first: point at its line.
+        named = re.match(r"([a-z_]+(?:\.[a-z_]+)*) ", str(first.get("msg", "")).removeprefix(
+            "Value error, "))
+        if named:
+            loc = tuple(named.group(1).split("."))
     dotted = ".".join(loc) or None
     file, line = default_file, None
     if any(loc[: len(o)] == o or (loc and o[: len(loc)] == loc) for o in overridden):

@@ -465,9 +465,13 @@ class Scenario(_Frozen):
                     )
         floors = self.floor_by_theme()
         if sum(floors.values()) > 1 + 1e-9:
+            each = ""
+            if not isinstance(self.theme_floors_share, dict):
+                each = (f" ({self.theme_floors_share:g} for each of {len(floors)} themes; at most "
+                        f"{math.floor(1000 / len(floors)) / 1000:g} each)")
             problems.append(
-                f"theme_floors_share sum to {sum(floors.values()):g} > 1: no allocation can meet "
-                "them; lower some floors"
+                f"theme_floors_share sum to {sum(floors.values()):g} > 1{each}: no allocation "
+                "can meet them; lower some floors"
             )
         if problems:
             raise ValueError("; ".join(problems))
