@@ -342,18 +342,21 @@ def apply_score_file(scenario: Scenario, table: pd.DataFrame, scores: Scores,
     the others keep the computed ones, so the file may cover only eligible towns.
     """
     import dataclasses
+    import io
 
     import pandas as pd
 
+    from pvd_optim.textfiles import EXCEL_HINT, decode_text
+
     field = "themes.scores_csv"
     try:
-        frame = pd.read_csv(path, dtype={"insee": str}, encoding="utf-8")
-    except FileNotFoundError:
+        raw = Path(path).read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
         raise DataError("score file not found; check the path (relative to the scenario file)",
                         file=path, field=field) from None
-    except UnicodeDecodeError:
-        raise DataError("is not UTF-8 text; save the score file as CSV UTF-8", file=path,
-                        field=field) from None
+    text = decode_text(raw, file=path, error=DataError, hint=EXCEL_HINT)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype={"insee": str})
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "empty file"
         raise DataError(f"cannot read the score file as CSV ({first})", file=path,

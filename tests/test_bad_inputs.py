@@ -248,7 +248,7 @@ SCENARIO_CASES = [
     # encodings
     C("encoding-latin1.yaml", "is not valid UTF-8 text (byte 0xe9", "save it as UTF-8", line=2),
     C("encoding-utf16.yaml", "is UTF-16 text", "save it as UTF-8", line=1),
-    C("encoding-nul-bytes.yaml", "control character U+0000", line=1),
+    C("encoding-nul-bytes.yaml", "file contains NUL bytes", "save it again as UTF-8", line=1),
     # data files named by the scenario
     C("data-planner-csv-missing.yaml", "planner indicator file not found",
       where="no-such-file.csv"),
@@ -264,7 +264,7 @@ SCENARIO_CASES = [
       where="unknown-code.csv", line=3),
     C("data-scores-csv-nan.yaml", "fragility must be a number in [0, 1]", where="nan.csv",
       line=3),
-    C("data-scores-csv-latin1.yaml", "is not UTF-8 text", "save the score file as CSV UTF-8",
+    C("data-scores-csv-latin1.yaml", "file is not valid UTF-8 text", "save it as UTF-8",
       where="latin1.csv"),
 ]
 
@@ -329,10 +329,10 @@ PLANNER_CASES = [
     ("value-thousands-space.csv", 2, ("permits: value '1 234,5'", "thousands separators")),
     ("value-formula.csv", 2, ("value '=A1*2' (code 10268) is not a number",)),
     ("override-non-numeric-column.csv", 2, ("housing_vacancy_pct: value 'high'",)),
-    ("encoding-latin1.csv", 3, ("file is not UTF-8 (byte 0xe2", "save it as UTF-8")),
+    ("encoding-latin1.csv", 3, ("file is not valid UTF-8 text (byte 0xe2", "save it as UTF-8")),
     ("encoding-utf16.csv", 1, ("file is UTF-16", "save it as UTF-8")),
     ("encoding-utf16-be-no-bom.csv", 1, ("file is UTF-16",)),
-    ("excel-workbook.csv", None, ("is an Excel workbook, not a CSV file",)),
+    ("excel-workbook.csv", None, ("is an Excel workbook, not a text file",)),
     ("nul-bytes.csv", 2, ("file contains NUL bytes",)),
 ]
 
@@ -405,7 +405,7 @@ def test_bad_planner_csv(file: str, line: int | None, fragments: tuple[str, ...]
     ("name", "content", "fragments"),
     [
         ("latin1.csv", "insee;vacance\n10268;élevée\n".encode("latin-1"),
-         ("file is not UTF-8 (byte 0xe9",)),
+         ("file is not valid UTF-8 text (byte 0xe9",)),
         ("utf16le.csv", "insee,vacancy\n10268,1\n".encode("utf-16-le"), ("file is UTF-16",)),
     ],
 )

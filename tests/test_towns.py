@@ -196,7 +196,7 @@ def test_planner_empty_file(tmp_path: Path, table: pd.DataFrame) -> None:
 def test_planner_not_utf8(tmp_path: Path, table: pd.DataFrame) -> None:
     path = write(tmp_path, "insee;note_élu\n01034;1\n", encoding="cp1252")
     err = error_of(table, path)
-    assert str(err).startswith(f"{path}:1: file is not UTF-8")
+    assert str(err).startswith(f"{path}:1: file is not valid UTF-8")
     assert "save it as UTF-8" in str(err)
 
 

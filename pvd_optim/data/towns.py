@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pvd_optim.errors import DataError
+from pvd_optim.textfiles import EXCEL_HINT, decode_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -321,39 +322,6 @@ def load_reference_tables() -> dict[str, pd.DataFrame]:
 # --------------------------------------------------------------------------- planner CSV
 
 
-def _decode(raw: bytes, path: Path) -> str:
-    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise DataError(
-            "is an Excel workbook, not a CSV file; in Excel use 'Save as' > "
-            "'CSV UTF-8 (comma delimited)'",
-            file=path,
-        )
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4]:
-        raise DataError(
-            "file is UTF-16 ('Unicode text'), not UTF-8; save it as UTF-8 "
-            "(in Excel: 'CSV UTF-8 (comma delimited)')",
-            file=path,
-            line=1,
-        )
-    if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise DataError(
-            "file contains NUL bytes: it is not a text CSV; export it again as 'CSV UTF-8'",
-            file=path,
-            line=line,
-        )
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(
-            f"file is not UTF-8 (byte 0x{raw[exc.start]:02x}, probably Windows-1252/Latin-1); "
-            "save it as UTF-8 (in Excel: 'CSV UTF-8 (comma delimited)')",
-            file=path,
-            line=line,
-        ) from None
-
-
 def _split_decimal(row: list[str], key_index: int) -> bool:
     """Whether two neighbouring non-key cells look like the halves of a decimal comma."""
     return any(
@@ -391,7 +359,7 @@ def apply_planner_indicators(
     path = Path(csv_path)
     if not path.is_file():
         raise DataError("planner indicator file not found", file=path)
-    text = _decode(path.read_bytes(), path)
+    text = decode_text(path.read_bytes(), file=path, error=DataError, hint=EXCEL_HINT)
     if not text.strip():
         raise DataError(
             f"file is empty; expected a header line with an '{key}' column and indicator columns",

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from pvd_optim.errors import ScenarioError
 from pvd_optim.scenario.schema import Scenario
+from pvd_optim.textfiles import decode_text
 
 FieldPath = tuple[str, ...]
 
@@ -82,7 +83,7 @@ def _read_yaml(path: Path) -> _Located:
         raise ScenarioError("is a directory, not a scenario file", file=file) from None
     except OSError as exc:
         raise ScenarioError(f"cannot read the file: {exc.strerror}", file=file) from None
-    text = _decode_yaml(raw, file)
+    text = decode_text(raw, file=file, error=ScenarioError)
     try:
         node = yaml.compose(text, Loader=_LineLoader)
         data = yaml.load(text, Loader=_LineLoader)
@@ -133,23 +134,6 @@ def _read_yaml(path: Path) -> _Located:
 def _char(character: object) -> str:
     code = character if isinstance(character, int) else ord(str(character)[:1] or "\0")
     return f"U+{code:04X}"
-
-
-def _decode_yaml(raw: bytes, file: str) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(raw) > 1 and b"\x00" in raw[:2]):
-        raise ScenarioError(
-            "is UTF-16 text (Notepad/Excel 'Unicode'); save it as UTF-8", file=file, line=1
-        )
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ScenarioError(
-            f"is not valid UTF-8 text (byte 0x{raw[exc.start]:02x}, probably Windows-1252/"
-            "Latin-1); save it as UTF-8",
-            file=file,
-            line=line,
-        ) from None
 
 
 def _deep_merge(base: _Located, child: _Located) -> _Located:
