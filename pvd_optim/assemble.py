@@ -92,11 +92,12 @@ def score_table(scenario: Scenario, table: pd.DataFrame) -> Scores:
             for theme, weights in scenario.themes.definitions.items()
             for name in weights if name in missing
         ] + [f"themes.fragility.{name}" for name in scenario.themes.fragility if name in missing]
+        known = sorted([*(c for c in table.columns if table[c].dtype.kind == "f"),
+                        *DERIVED_INDICATORS])
         raise ScenarioError(
-            f"unknown indicator(s) {missing}; known indicators: "
-            f"{sorted(c for c in table.columns if table[c].dtype.kind == 'f')} "
+            f"unknown indicator(s) {missing}; known indicators: {known} "
             "(or add a column with data.planner_indicators)",
-            file=scenario.source, field=where[0],
+            **scenario.located(where[0]),
         )
     non_numeric = [name for name in indicators
                    if name in table.columns and table[name].dtype.kind not in "fiub"]
@@ -111,7 +112,7 @@ def score_table(scenario: Scenario, table: pd.DataFrame) -> Scores:
         raise ScenarioError(
             f"indicator(s) {unknown_direction} have no direction; add "
             f"themes.directions.{unknown_direction[0]}: higher (or lower)",
-            file=scenario.source, field=f"themes.directions.{unknown_direction[0]}",
+            **scenario.located(f"themes.directions.{unknown_direction[0]}"),
         )
     # indicator_matrix applies the derived indicators and the social-housing rule
     # (a rate below the legal threshold ranks at the bottom instead of being unknown).
@@ -130,7 +131,7 @@ def score_table(scenario: Scenario, table: pd.DataFrame) -> Scores:
     except ScenarioError:
         raise
     except ValueError as exc:
-        raise ScenarioError(str(exc), file=scenario.source, field="themes") from None
+        raise ScenarioError(str(exc), **scenario.located("themes")) from None
 
 
 def select_eligible(scenario: Scenario, table: pd.DataFrame, scores: Scores) -> np.ndarray:
@@ -175,7 +176,7 @@ def select_eligible(scenario: Scenario, table: pd.DataFrame, scores: Scores) -> 
             raise ScenarioError(
                 f"INSEE code(s) {unknown[:5]} are not current communes; use 5-character codes "
                 "from the 2026 register (e.g. '01033')",
-                file=scenario.source, field=f"eligibility.{label}",
+                **scenario.located(f"eligibility.{label}"),
             )
         mask[codes.get_indexer(pd.Index(list(listed)))] = value
     no_region = mask & ~in_region
@@ -184,12 +185,12 @@ def select_eligible(scenario: Scenario, table: pd.DataFrame, scores: Scores) -> 
         raise ScenarioError(
             f"{int(no_region.sum())} eligible commune(s) {names} belong to an overseas "
             "collectivity with no region, directorate or intercommunality; exclude them",
-            file=scenario.source, field="eligibility",
+            **scenario.located("eligibility"),
         )
     if not mask.any():
         raise ScenarioError(
             "no town is eligible; widen the eligibility rules or list towns in "
-            "eligibility.include", file=scenario.source, field="eligibility",
+            "eligibility.include", **scenario.located("eligibility"),
         )
     return mask
 
@@ -211,14 +212,14 @@ def _directorates(scenario: Scenario, towns: pd.DataFrame) -> tuple[np.ndarray, 
     if unknown:
         raise ScenarioError(
             f"unknown department code(s) {unknown}; use codes such as '01', '2A', '974'",
-            file=scenario.source, field="resources.expertise.directorate_by_department",
+            **scenario.located("resources.expertise.directorate_by_department"),
         )
     known = set(by_department.values())
     invented = sorted(set(overrides.values()) - known)
     if invented:
         raise ScenarioError(
             f"unknown directorate name(s) {invented}; known directorates: {sorted(known)}",
-            file=scenario.source, field="resources.expertise.directorate_by_department",
+            **scenario.located("resources.expertise.directorate_by_department"),
         )
     by_department.update(overrides)
     directorate = towns["department"].map(by_department)
@@ -228,7 +229,7 @@ def _directorates(scenario: Scenario, towns: pd.DataFrame) -> tuple[np.ndarray, 
         raise ScenarioError(
             f"{int(lacking.sum())} eligible town(s) in department(s) {departments} have no "
             "Cerema directorate; add them to resources.expertise.directorate_by_department",
-            file=scenario.source, field="resources.expertise.directorate_by_department",
+            **scenario.located("resources.expertise.directorate_by_department"),
         )
     names = tuple(sorted(directorate.unique()))
     return np.searchsorted(np.array(names), directorate.to_numpy()).astype(np.int64), names
@@ -256,7 +257,7 @@ def _capacity(scenario: Scenario, directorate_of_town: np.ndarray,
                 + (f"no capacity for directorate(s) {missing} that have eligible towns; "
                    if missing else "")
                 + f"directorates with eligible towns: {list(names)}",
-                file=scenario.source, field="resources.expertise.capacity_days_by_directorate",
+                **scenario.located("resources.expertise.capacity_days_by_directorate"),
             )
         return np.array([float(given[d]) for d in names])
     towns_per = np.bincount(directorate_of_town, minlength=len(names)).astype(float)
@@ -289,7 +290,7 @@ def build_inputs(
     per_region = np.bincount(region_of_town, weights=weights, minlength=len(region_codes))
     if per_region.sum() <= 0:
         raise ScenarioError(f"balance basis {basis!r} sums to 0 over the eligible towns; "
-                            "choose another basis", file=scenario.source, field="balance.basis")
+                            "choose another basis", **scenario.located("balance.basis"))
     benefit = scenario.benefit
     return ModelInputs(
         town_codes=tuple(towns.index.astype(str)),

@@ -216,3 +216,20 @@ def test_time_limit_with_a_solution_is_marked_not_optimal(tmp_path: Path) -> Non
     assert allocation.status == "feasible"
     assert allocation.summary()["status"] == "feasible"
     assert "NOT proven optimal" in explain_markdown(allocation)
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ("themes:\n  definitions:\n    habitat: {no_such_indicator: 1}\n",
+         ":5: themes.definitions.habitat.no_such_indicator: unknown indicator"),
+        ("eligibility:\n  mode: official\n  include: ['99999']\n",
+         ":5: eligibility.include: INSEE code(s) ['99999'] are not current communes"),
+    ],
+)
+def test_errors_found_after_loading_still_name_the_line(tmp_path: Path, capsys, body: str,
+                                                        where: str) -> None:
+    path = tmp_path / "planner.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'national.yaml'}\nname: planner\n{body}")
+    assert main(["validate", str(path), "-q"]) == 2
+    assert f"error: {path}{where}" in capsys.readouterr().err

@@ -487,7 +487,9 @@ def load_scenario(
     located = _resolve_extends(path)
     scenario = scenario_from_dict(located.data, overrides=overrides, source=path,
                                   _lines=located.lines)
-    return _resolve_paths(scenario, path.parent)
+    scenario = _resolve_paths(scenario, path.parent)
+    scenario._field_lines = dict(located.lines)
+    return scenario
 
 
 def _resolve_paths(scenario: Scenario, base_dir: Path) -> Scenario:
@@ -516,4 +518,6 @@ def parse_overrides(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
     """Return a new scenario with dotted-field overrides applied and re-validated."""
     data = scenario.model_dump(mode="json", exclude={"source"})
-    return scenario_from_dict(data, overrides=overrides, source=scenario.source)
+    changed = scenario_from_dict(data, overrides=overrides, source=scenario.source)
+    changed._field_lines = dict(scenario._field_lines)
+    return changed

@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
@@ -476,6 +477,19 @@ class Scenario(_Frozen):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    # Where each field was written (file, line), recorded by the loader so that errors
+    # found later (unknown indicators, towns, directorates) can still point at a line.
+    _field_lines: dict[tuple[str, ...], tuple[str, int]] = PrivateAttr(default_factory=dict)
+
+    def located(self, field: str) -> dict[str, Any]:
+        """``file``, ``line`` and ``field`` keywords of an error about dotted ``field``."""
+        path = tuple(field.split("."))
+        for cut in range(len(path), 0, -1):
+            if path[:cut] in self._field_lines:
+                file, line = self._field_lines[path[:cut]]
+                return {"file": file, "line": line, "field": field}
+        return {"file": self.source, "line": None, "field": field}
 
     @property
     def theme_names(self) -> tuple[str, ...]:
