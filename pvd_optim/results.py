@@ -228,9 +228,13 @@ class Allocation:
 
     # ---- summary ------------------------------------------------------------------------
     def totals(self) -> dict[str, float]:
-        """National totals in planner units."""
+        """National totals in planner units (euros to the cent, days and counts to 1e-6).
+
+        Rounded because sums of solver values carry float noise (20000.000000000007
+        days) that reads as a real amount in a planner's summary.
+        """
         inp = self.inputs
-        return {
+        raw = {
             "funding_eur": float(self.arrays.funding_keur.sum() * EUR_PER_UNIT),
             "envelope_eur": inp.envelope_keur * EUR_PER_UNIT,
             "expert_days": float(self.arrays.days.sum()),
@@ -242,6 +246,8 @@ class Allocation:
                                      * EUR_PER_UNIT),
             "engineering_budget_eur": inp.engineering_budget_keur * EUR_PER_UNIT,
         }
+        return {key: round(value, 2 if key.endswith("_eur") else 6)
+                for key, value in raw.items()}
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary: status, objective and parts, totals, prices, checks."""
