@@ -392,7 +392,7 @@ def _town_changes(a: Allocation, b: Allocation) -> pd.DataFrame:
             "days_change": db - da,
             "covered_a": ca,
             "covered_b": cb,
-            "change_eur_equivalent": change,
+            "size_of_change_eur": change,
         },
         index=pd.Index(inp.town_codes, name="insee"),
     )
@@ -405,8 +405,9 @@ def stability(a: Allocation, b: Allocation, threshold_eur: float = 1_000.0,
     A town is listed when its funding changes by more than ``threshold_eur``,
     its days by more than ``threshold_days``, or its coverage changes. Columns:
     name, region, funding/days/covered in ``a`` and ``b``, the changes and
-    ``change_eur_equivalent`` (|funding change| + v_day x |days change| +
-    v_cover x |coverage change|, in EUR). Town order is kept.
+    ``size_of_change_eur``: how much moved, whatever the direction (|funding
+    change| + v_day x |days change| + v_cover x |coverage change|, in EUR; not
+    need-weighted, so not a change of the objective). Town order is kept.
 
     Raises ``ValueError`` if the two allocations do not have the same towns.
     """
@@ -420,10 +421,10 @@ def stability(a: Allocation, b: Allocation, threshold_eur: float = 1_000.0,
 def top_changes(a: Allocation, b: Allocation, n: int = 20) -> pd.DataFrame:
     """The ``n`` towns whose allocation changes most from ``a`` to ``b``.
 
-    Ranked by ``change_eur_equivalent`` (see :func:`stability`), ties in town
+    Ranked by ``size_of_change_eur`` (see :func:`stability`), ties in town
     order; towns that do not change at all are never listed, so fewer than
     ``n`` rows come back when fewer towns move. Columns as in :func:`stability`.
     """
     changes = _town_changes(a, b)
-    changes = changes.loc[changes["change_eur_equivalent"] > 0]
-    return changes.sort_values("change_eur_equivalent", ascending=False, kind="stable").head(n)
+    changes = changes.loc[changes["size_of_change_eur"] > 0]
+    return changes.sort_values("size_of_change_eur", ascending=False, kind="stable").head(n)

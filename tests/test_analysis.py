@@ -183,7 +183,7 @@ def test_top_changes_ranks_by_euro_equivalent(pair: tuple[Allocation, Allocation
     top = top_changes(a, b, n=20)
     # Town 2: 3 k EUR + a covered town (60 k EUR); town 1: 2 k EUR; town 3: 0.2 day (200 EUR).
     assert top.index.tolist() == ["10002", "10001", "10003"]
-    np.testing.assert_allclose(top["change_eur_equivalent"], [63_000.0, 2_000.0, 200.0])
+    np.testing.assert_allclose(top["size_of_change_eur"], [63_000.0, 2_000.0, 200.0])
     assert top_changes(a, b, n=1).index.tolist() == ["10002"]
     assert {"name", "region", "funding_change_eur", "days_change", "covered_a",
             "covered_b"} <= set(top.columns)
