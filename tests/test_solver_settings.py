@@ -56,3 +56,13 @@ def test_an_unknown_highs_option_is_a_clear_input_error() -> None:
         make_highs(build_program(random_inputs()),
                    HighsSettings(extra_options=(("no_such_option", 1),)))
     assert highspy.Highs().getOptionValue("time_limit") is not None
+
+
+def test_changing_threads_within_a_process_is_a_clear_error() -> None:
+    from pvd_optim.errors import SolverError
+    from pvd_optim.model.highs import solve
+
+    program = build_program(random_inputs())
+    assert solve(program, HighsSettings(threads=1)).status.has_solution
+    with pytest.raises(SolverError, match="thread count of the first solve"):
+        solve(program, HighsSettings(threads=2))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from pvd_optim.errors import InputError
+from pvd_optim.errors import InputError, SolverError
 from pvd_optim.model.formulation import LinearProgram
 from pvd_optim.model.status import SolveResult, SolveStatus
 
@@ -112,7 +112,16 @@ def solve(program: LinearProgram, settings: HighsSettings | None = None) -> Solv
     settings = settings or HighsSettings()
     h = make_highs(program, settings)
     started = time.perf_counter()
-    h.run()
+    if h.run() == highspy.HighsStatus.kError and (
+        h.getModelStatus() == highspy.HighsModelStatus.kNotset
+    ):
+        # Measured: HiGHS keeps the thread pool of the first solve in a process and
+        # refuses (without a status) a later solve asking for another thread count.
+        raise SolverError(
+            "HiGHS refused to start the solve; HiGHS keeps the thread count of the first "
+            "solve in a Python process, so use one solver.threads value per process "
+            f"(this solve asked for {settings.threads})"
+        )
     seconds = time.perf_counter() - started
     return read_result(h, program, seconds)
 
