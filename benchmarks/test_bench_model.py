@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 from cases import CASES, Case, full_mode
 from conftest import record
-from measure_memory import bare_highs, measure
+from measure_memory import bare_highs, measure, timed_whole_run
 
 REL = 1e-6
 SMALL = ("national", "synthetic-5000")
@@ -104,19 +104,7 @@ def _options(case: Case) -> Any:
 
 def _whole_run(case: Case) -> tuple[Any, float, dict[str, float]]:
     """load_scenario + run + write_allocation into a temporary folder."""
-    from pvd_optim.output import write_allocation
-    from pvd_optim.pipeline import run
-
-    started = time.perf_counter()
-    scenario = case.scenario()
-    loaded = time.perf_counter()
-    result = run(scenario)
-    ran = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        write_allocation(result.allocation, scenario, Path(tmp) / "out")
-    written = time.perf_counter()
-    phases = {"load_scenario": loaded - started, **result.timings, "write": written - ran}
-    return result, written - started, phases
+    return timed_whole_run(case.scenario)
 
 
 # --- (a) the product's whole run, and each phase -----------------------------------------
