@@ -403,5 +403,5 @@ def prepare(scenario: Scenario) -> Prepared:
     return Prepared(table, scores, eligible, inputs, imputed)
 
 
-__all__ = ["DataError", "Prepared", "build_inputs", "load_table", "prepare", "score_table",
+__all__ = ["Prepared", "build_inputs", "load_table", "prepare", "score_table",
            "select_eligible"]

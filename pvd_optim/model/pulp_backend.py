@@ -125,7 +125,7 @@ def solve(
         try:
             problem.solve(solver)
         except pulp.PulpSolverError as exc:
-            return _failed(str(exc), time.perf_counter() - started, is_mip, solver)
+            return _failed(str(exc), time.perf_counter() - started, is_mip)
         finally:
             os.chdir(cwd)
     seconds = time.perf_counter() - started
@@ -171,7 +171,7 @@ def _normalise(status: int, sol_status: int) -> SolveStatus:
     return SolveStatus.ERROR
 
 
-def _failed(message: str, seconds: float, is_mip: bool, solver: pulp.LpSolver) -> SolveResult:
+def _failed(message: str, seconds: float, is_mip: bool) -> SolveResult:
     return SolveResult(SolveStatus.ERROR, "cbc", "", message, None, None, None, None, None,
                        seconds, is_mip)
 
