@@ -17,10 +17,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pvd_optim.scenario.schema import Scenario
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_LIMIT = 0, 1, 2, 3, 4
-
-EPILOG = """exit codes: 0 optimal, 2 bad input, 3 infeasible, 4 stopped at a limit without a
-proven optimum (results written, marked non-optimal), 1 internal error."""
+from pvd_optim.errors import EXIT_CODES_TEXT as EPILOG
+from pvd_optim.errors import ExitCode, one_line
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -144,7 +142,7 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
         }
         write_folder(out, files, force=args.force)
         print(f"infeasible: {exc} (diagnosis in {out})", file=sys.stderr)
-        return EXIT_INFEASIBLE
+        return ExitCode.INFEASIBLE
     progress("writing results")
     write_allocation(result.allocation, scenario, out, force=args.force,
                      command=["pvd-optim", *sys.argv[1:]])
@@ -161,8 +159,8 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     if allocation.status == "feasible":
         print(f"warning: not proven optimal (MIP gap {allocation.mip_gap:.2e}); results are "
               "marked so", file=sys.stderr)
-        return EXIT_LIMIT
-    return EXIT_OK
+        return ExitCode.LIMIT
+    return ExitCode.OK
 
 
 def _cmd_validate(args: argparse.Namespace, progress: _Progress) -> int:
@@ -180,7 +178,7 @@ def _cmd_validate(args: argparse.Namespace, progress: _Progress) -> int:
                                 (inputs.n_directorates, "directorate"),
                                 (inputs.n_groups, "group"), (inputs.n_themes, "theme")))
         print(f"valid: {scenario.name}: {inputs.n_towns} eligible towns in {counts}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _cmd_towns(args: argparse.Namespace, progress: _Progress) -> int:
@@ -200,7 +198,7 @@ def _cmd_towns(args: argparse.Namespace, progress: _Progress) -> int:
         tmp.replace(args.out)
         if not args.quiet:
             print(f"{len(frame)} towns -> {args.out}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _cmd_schema(args: argparse.Namespace, progress: _Progress) -> int:
@@ -209,7 +207,7 @@ def _cmd_schema(args: argparse.Namespace, progress: _Progress) -> int:
     from pvd_optim.scenario.schema import Scenario
 
     print(json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False))
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _cmd_compare(args: argparse.Namespace, progress: _Progress) -> int:
@@ -227,8 +225,8 @@ def _cmd_compare(args: argparse.Namespace, progress: _Progress) -> int:
     unproven = [a.label for a in comparison.allocations if a.status == "feasible"]
     if unproven:
         print(f"warning: not proven optimal: {', '.join(unproven)}", file=sys.stderr)
-        return EXIT_LIMIT
-    return EXIT_OK
+        return ExitCode.LIMIT
+    return ExitCode.OK
 
 
 COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "towns": _cmd_towns,
@@ -243,16 +241,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pvd_optim import __version__
 
         print(f"pvd-optim {__version__}")
-        return EXIT_OK
+        return ExitCode.OK
     if args.command is None:
         parser.print_help()
-        return EXIT_INPUT
+        return ExitCode.INPUT
     progress = _Progress(quiet=args.quiet)
     try:
         return COMMANDS[args.command](args, progress)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception as exc:
         from pvd_optim.errors import PvdError
 
@@ -263,9 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, PvdError):
             print(f"error: {exc}", file=sys.stderr)
             return exc.exit_code
-        print(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the "
-              "traceback and report it)", file=sys.stderr)
-        return EXIT_INTERNAL
+        print(f"internal error: {type(exc).__name__}: {one_line(str(exc))} (rerun with --debug "
+              "for the traceback and report it)", file=sys.stderr)
+        return ExitCode.INTERNAL
 
 
 if __name__ == "__main__":

@@ -1,20 +1,70 @@
-"""One hierarchy of errors for everything pvd-optim reports to its users.
+"""One hierarchy of errors for everything pvd-optim reports to its users, and the exit codes.
 
 Each class also subclasses the builtin a caller would naturally catch
 (``ValueError`` for bad input, ``RuntimeError`` for solver outcomes), so code
 that does not know pvd-optim still handles them sensibly. The command line
 prints ``str(error)`` on one line and exits with ``error.exit_code``.
+
+Every message is one line whatever a user wrote: control characters (a newline
+or an escape sequence inside a quoted YAML key, say) are shown as escapes, so a
+file cannot print a second, forged ``error:`` line or drive the terminal.
 """
 
 from __future__ import annotations
 
+import enum
+import re
 from pathlib import Path
 
 
-class PvdError(Exception):
-    """Base class of every error pvd-optim raises on purpose."""
+class ExitCode(enum.IntEnum):
+    """The command line's exit codes: the one place they are defined."""
 
-    exit_code: int = 1
+    OK = 0
+    """Proven optimal (or the command succeeded)."""
+    INTERNAL = 1
+    """A bug in pvd-optim: please report it with the scenario."""
+    INPUT = 2
+    """Bad input: scenario, CSV, override, results folder or output target."""
+    INFEASIBLE = 3
+    """The scenario asks for the impossible; the diagnosis says what to change."""
+    LIMIT = 4
+    """Stopped at a limit without a proven optimum, or the solver failed."""
+    INTERRUPTED = 130
+    """Interrupted from the keyboard (the shell's convention, 128 + SIGINT)."""
+
+
+#: The exit codes as one sentence, for ``--help`` and the README.
+EXIT_CODES_TEXT = (
+    "exit codes: 0 optimal, 2 bad input, 3 infeasible, 4 stopped at a limit without a "
+    "proven optimum (results written, marked non-optimal) or solver failure, 1 internal error."
+)
+
+# C0 and C1 control characters, DEL, and the Unicode line and paragraph separators:
+# anything a terminal or a log reader would take as a new line or a command.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\\n``, ``\\x1b``...)."""
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+        if char in named:
+            return named[char]
+        code = ord(char)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _CONTROL.sub(escape, text)
+
+
+class PvdError(Exception):
+    """Base class of every error pvd-optim raises on purpose; ``str()`` is one line."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __str__(self) -> str:
+        return one_line(super().__str__())
 
 
 class InputError(PvdError, ValueError):
@@ -33,7 +83,7 @@ class InputError(PvdError, ValueError):
         column / INSEE code concerned, if any.
     """
 
-    exit_code = 2
+    exit_code = ExitCode.INPUT
 
     def __init__(
         self,
@@ -68,10 +118,14 @@ class DataError(InputError):
     """Input data (embedded or planner-supplied CSV) is missing or malformed."""
 
 
+class OutputError(InputError):
+    """An output target cannot be written (not a folder, read-only, full disk...)."""
+
+
 class InfeasibleError(PvdError, RuntimeError):
     """No allocation satisfies every constraint; ``diagnosis`` explains the smallest relaxation."""
 
-    exit_code = 3
+    exit_code = ExitCode.INFEASIBLE
 
     def __init__(self, message: str, diagnosis: object | None = None) -> None:
         self.diagnosis = diagnosis
@@ -81,10 +135,10 @@ class InfeasibleError(PvdError, RuntimeError):
 class SolverError(PvdError, RuntimeError):
     """The solver failed, or stopped at a limit before finding any feasible allocation."""
 
-    exit_code = 4
+    exit_code = ExitCode.LIMIT
 
 
 class VerificationError(PvdError, AssertionError):
     """The independent checker found a constraint violated: a bug, never a result."""
 
-    exit_code = 1
+    exit_code = ExitCode.INTERNAL

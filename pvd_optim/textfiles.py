@@ -7,12 +7,92 @@ that can be known.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from pathlib import Path
 
 from pvd_optim.errors import InputError
 
 #: How to save UTF-8 from the spreadsheet planners use most.
 EXCEL_HINT = " (in Excel: 'CSV UTF-8 (comma delimited)')"
+
+#: Largest scenario file read (one file of an ``extends`` chain). The shipped scenarios
+#: are under 2 kB; a scenario is a page of settings, never data.
+MAX_SCENARIO_BYTES = 1 << 20  # 1 MiB
+#: Largest planner CSV read (indicators or scores). All 34,969 communes with 300
+#: indicator columns of 8-character numbers take about 85 MB.
+MAX_CSV_BYTES = 256 << 20  # 256 MiB
+
+
+def _size_text(n_bytes: int) -> str:
+    return f"{n_bytes / (1 << 20):,.1f} MiB" if n_bytes >= 1 << 20 else f"{n_bytes:,} bytes"
+
+
+def read_regular_file(
+    path: str | Path,
+    *,
+    max_bytes: int,
+    what: str,
+    error: type[InputError] = InputError,
+    field: str | None = None,
+) -> bytes:
+    """The bytes of ``path``, read once, if it is a readable regular file of at most ``max_bytes``.
+
+    Anything else (missing, a directory, a device, a FIFO, a socket, a loop of
+    symbolic links, unreadable, larger than the limit, or growing past it while
+    read) is ``error`` naming the file, with ``what`` it should be ("scenario file",
+    "planner CSV"...). The size is checked on the opened file (no race between a
+    check and the read), and the read stops at ``max_bytes + 1`` bytes whatever
+    ``stat`` said, so an endless file cannot exhaust memory.
+    """
+    file = str(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(file, flags)
+    except FileNotFoundError:
+        raise error(f"{what} not found; check the path", file=file, field=field) from None
+    except IsADirectoryError:
+        raise error(f"is a directory, not a {what}", file=file, field=field) from None
+    except PermissionError:
+        raise error(f"cannot read the {what}: permission denied", file=file,
+                    field=field) from None
+    except OSError as exc:
+        reason = ("a loop of symbolic links" if exc.errno == errno.ELOOP
+                  else exc.strerror or type(exc).__name__)
+        raise error(f"cannot open the {what}: {reason}", file=file, field=field) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = ("a directory" if stat.S_ISDIR(info.st_mode) else
+                    "a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else
+                    "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else
+                    "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+            raise error(f"is {kind}, not a {what}; give the path of a file", file=file,
+                        field=field)
+        if info.st_size > max_bytes:
+            raise error(f"the {what} is {_size_text(info.st_size)}, more than the "
+                        f"{_size_text(max_bytes)} limit; is it the right file?", file=file,
+                        field=field)
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > max_bytes:
+                raise error(f"the {what} grows past the {_size_text(max_bytes)} limit while "
+                            "being read; give a regular, finished file", file=file,
+                            field=field)
+    except OSError as exc:
+        raise error(f"cannot read the {what}: {exc.strerror or type(exc).__name__}", file=file,
+                    field=field) from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 def decode_text(

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pvd_optim.cli import EXIT_INPUT, EXIT_OK, main
+from pvd_optim.cli import main
+from pvd_optim.errors import ExitCode
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY = ROOT / "scenarios" / "toy.yaml"
@@ -17,7 +18,7 @@ TOY = ROOT / "scenarios" / "toy.yaml"
 def toy_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A results folder written by ``pvd-optim run`` on the toy scenario."""
     out = tmp_path_factory.mktemp("run") / "toy"
-    assert main(["run", str(TOY), "--out", str(out), "--quiet"]) == EXIT_OK
+    assert main(["run", str(TOY), "--out", str(out), "--quiet"]) == ExitCode.OK
     return out
 
 
@@ -33,7 +34,7 @@ def test_strategies_on_a_scenario_write_report_and_tables(tmp_path: Path,
     out, report = tmp_path / "tables", tmp_path / "report.html"
     code = main(["compare", str(TOY), "--strategies", "all", "--out", str(out),
                  "--report", str(report)])
-    assert code == EXIT_OK
+    assert code == ExitCode.OK
     assert "compared 8 allocations" in capsys.readouterr().out
     assert report.read_text().startswith("<!DOCTYPE html>")
     assert {"metrics.csv", "tables.xlsx", "tables.md", "top_changes.csv"} <= {
@@ -44,11 +45,11 @@ def test_strategies_on_a_scenario_write_report_and_tables(tmp_path: Path,
     # Again without --force: refused before solving, files untouched.
     before = report.read_bytes()
     assert main(["compare", str(TOY), "--strategies", "all", "--out", str(out),
-                 "--report", str(report), "--quiet"]) == EXIT_INPUT
+                 "--report", str(report), "--quiet"]) == ExitCode.INPUT
     assert "already exists" in _error_line(capsys)
     assert report.read_bytes() == before
     assert main(["compare", str(TOY), "--strategies", "equal_split,optimum", "--out",
-                 str(out), "--report", str(report), "--force", "--quiet"]) == EXIT_OK
+                 str(out), "--report", str(report), "--force", "--quiet"]) == ExitCode.OK
     assert list(pd.read_csv(out / "metrics.csv")["label"]) == ["equal_split", "optimum"]
 
 
@@ -62,7 +63,7 @@ def test_results_folder_and_scenario_with_other_towns(toy_results: Path, tmp_pat
                        "    envelope_eur: 120_000\n"
                        f"themes:\n  scores_csv: {TOY.parent / 'toy-scores.csv'}\n")
     out = tmp_path / "cmp"
-    assert main(["compare", str(toy_results), str(smaller), "--out", str(out)]) == EXIT_OK
+    assert main(["compare", str(toy_results), str(smaller), "--out", str(out)]) == ExitCode.OK
     captured = capsys.readouterr()
     assert "different town sets" in captured.err
     assert (out / "report.html").is_file()  # default: inside the tables folder
@@ -77,7 +78,7 @@ def test_results_folder_and_scenario_with_other_towns(toy_results: Path, tmp_pat
 def test_two_results_folders_and_a_chosen_pair(toy_results: Path, tmp_path: Path) -> None:
     out = tmp_path / "cmp"
     assert main(["compare", str(toy_results), str(toy_results), "--out", str(out),
-                 "--pair", "toy (2),toy", "--quiet"]) == EXIT_OK
+                 "--pair", "toy (2),toy", "--quiet"]) == ExitCode.OK
     assert set(pd.read_csv(out / "region_differences.csv")["comparison"]) == {"toy (2) -> toy"}
 
 
@@ -96,7 +97,7 @@ def test_two_results_folders_and_a_chosen_pair(toy_results: Path, tmp_path: Path
 def test_bad_inputs_exit_2_with_one_line(args: list[str], message: str, tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["compare", *args, "--out", str(tmp_path / "out"), "--quiet"])
-    assert code == EXIT_INPUT
+    assert code == ExitCode.INPUT
     line = _error_line(capsys)
     assert line.startswith("error: ") and message in line
     assert not (tmp_path / "out").exists()
@@ -106,7 +107,7 @@ def test_strategies_need_a_scenario(toy_results: Path, tmp_path: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["compare", str(toy_results), "--strategies", "all", "--out",
                  str(tmp_path / "out")])
-    assert code == EXIT_INPUT
+    assert code == ExitCode.INPUT
     assert "--strategies: applies to scenario files" in _error_line(capsys)
 
 

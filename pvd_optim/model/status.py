@@ -30,16 +30,6 @@ class SolveStatus(enum.Enum):
         """Whether primal values may be read."""
         return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
 
-    @property
-    def exit_code(self) -> int:
-        """The command line's exit code for this outcome."""
-        return {
-            SolveStatus.OPTIMAL: 0,
-            SolveStatus.FEASIBLE: 4,
-            SolveStatus.INFEASIBLE: 3,
-            SolveStatus.NO_SOLUTION: 4,
-        }.get(self, 1)
-
 
 @dataclass(frozen=True, eq=False)
 class SolveResult:
