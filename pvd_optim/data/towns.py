@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pvd_optim.codes import INSEE_CODE_PATTERN
 from pvd_optim.errors import DataError
 from pvd_optim.textfiles import EXCEL_HINT, decode_text
 
@@ -211,7 +212,6 @@ IDENTITY_COLUMNS: frozenset[str] = frozenset(
     )
 )
 
-_CODE_RE = r"(?:\d{5}|2[AB]\d{3})"
 _INFINITY_WORDS = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"})
 _NAN_WORDS = frozenset({"nan", "-nan", "+nan"})
 
@@ -250,7 +250,7 @@ def validate_communes(table: pd.DataFrame, *, source: str | Path = "commune tabl
         raise DataError(f"duplicate INSEE codes {dups}", file=source, field="insee")
     if not pd.api.types.is_string_dtype(index.dtype):
         raise DataError(f"index must be str, got {index.dtype}", file=source, field="insee")
-    bad = index[~index.str.fullmatch(_CODE_RE)]
+    bad = index[~index.str.fullmatch(INSEE_CODE_PATTERN)]
     if len(bad):
         raise DataError(f"malformed INSEE codes {list(bad[:5])}", file=source, field="insee")
     expected = {
@@ -434,7 +434,7 @@ def apply_planner_indicators(
     raw["_line"] = lines
     codes = raw[key].str.upper()
 
-    malformed = ~codes.str.fullmatch(_CODE_RE)
+    malformed = ~codes.str.fullmatch(INSEE_CODE_PATTERN)
     if malformed.any():
         i = int(np.flatnonzero(malformed.to_numpy())[0])
         hint = ""

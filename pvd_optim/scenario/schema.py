@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -25,14 +24,14 @@ from pydantic import (
     model_validator,
 )
 
-from pvd_optim.scoring import DEFAULT_FRAGILITY, DEFAULT_THEMES
+from pvd_optim.codes import INSEE_CODE
+from pvd_optim.themes import DEFAULT_FRAGILITY, DEFAULT_THEMES
 
 #: Above these, an amount is a typo (extra zeros), not a plan: the whole programme is
 #: about 1 bn EUR and 100,000 expert-days over six years.
 MAX_PLAUSIBLE_EUR = 1e11
 MAX_PLAUSIBLE_DAYS = 1e7
 
-_INSEE_RE = re.compile(r"(?:\d{5}|2[AB]\d{3})")
 
 
 def _plausible_eur(value: float) -> float:
@@ -73,7 +72,7 @@ def _check_insee_codes(label: str, value: Any) -> Any:
                 f"INSEE code {item!r} must be quoted text, e.g. ['01033', '2A004']: unquoted, "
                 "YAML reads a code as a number and loses its leading zero"
             )
-        if not _INSEE_RE.fullmatch(item):
+        if not INSEE_CODE.fullmatch(item):
             raise ValueError(
                 f"malformed INSEE code {item!r}: expected 5 characters, digits or 2A/2B then "
                 "3 digits (e.g. '01033', '2A004')"
