@@ -15,11 +15,25 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from pvd_optim.tolerances import ceil_whole
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 #: Money inside the model is expressed in thousands of euros.
 EUR_PER_UNIT = 1_000.0
+#: Euros in a million, for amounts shown in M EUR.
+EUR_PER_MILLION = 1_000_000.0
+
+
+def keur_to_eur(amount_keur: float) -> float:
+    """A model amount (k EUR) in euros."""
+    return amount_keur * EUR_PER_UNIT
+
+
+def keur_to_meur(amount_keur: float) -> float:
+    """A model amount (k EUR) in millions of euros."""
+    return amount_keur * EUR_PER_UNIT / EUR_PER_MILLION
 
 RESOURCES = ("funding", "days", "towns")
 
@@ -117,6 +131,15 @@ class ModelInputs:
         """Upper bound on posts per group: ceil(|g| / m)."""
         return -(-self.group_size // self.towns_per_post)
 
+    def posts_needed(self, covered: FloatArray) -> FloatArray:
+        """Posts per group that coverage ``covered`` (per town) needs: ceil(covered / m).
+
+        Posts carry no cost in the objective, so a solver may leave a spare one;
+        this is the count the coverage actually needs, the one reported.
+        """
+        per_group = np.bincount(self.group_of_town, weights=covered, minlength=self.n_groups)
+        return ceil_whole(per_group / self.towns_per_post)
+
     @property
     def town_floor_keur(self) -> FloatArray:
         """Minimum funding of a covered town: min(f_min, cap[t])."""
@@ -130,3 +153,27 @@ class ModelInputs:
         so the covered-towns band is widened by one town on each side.
         """
         return np.array([0.0, 0.0, 1.0])
+
+
+@dataclass(frozen=True, eq=False)
+class AllocationArrays:
+    """An allocation as plain arrays, in model units (k EUR, days): what the model gives back.
+
+    ``posts`` is the number of co-funded posts per group that the allocation
+    pays for.
+    """
+
+    funding_keur: FloatArray  # (n, K)
+    days: FloatArray  # (n, K)
+    covered: FloatArray  # (n,) 0/1 (fractional only in a labelled relaxation)
+    posts: FloatArray  # (G,)
+
+    def used_by_region(self, inputs: ModelInputs) -> FloatArray:
+        """(3, R): funding, days and covered towns used per region."""
+        per_town = np.stack(
+            [self.funding_keur.sum(axis=1), self.days.sum(axis=1), self.covered]
+        )
+        return np.stack(
+            [np.bincount(inputs.region_of_town, weights=row, minlength=inputs.n_regions)
+             for row in per_town]
+        )
