@@ -97,9 +97,8 @@ def _reference(case: Case) -> float:
 
 
 def _options(case: Case) -> Any:
-    from pvd_optim.pipeline import _options
-
-    return _options(_scenario(case))
+    """The case's solver settings: its scenario's solver section."""
+    return _scenario(case).solver
 
 
 def _whole_run(case: Case) -> tuple[Any, float, dict[str, float]]:
@@ -155,7 +154,8 @@ def test_phase(benchmark: Any, name: str, phase: str) -> None:
     from pvd_optim.check import check_allocation, objective_parts
     from pvd_optim.model import build_program, fix_integers, solve
     from pvd_optim.output import write_allocation
-    from pvd_optim.pipeline import extract, run
+    from pvd_optim.pipeline import run
+    from pvd_optim.postprocess import extract
 
     case = _case(name)
     benchmark.group = f"model {name}: phases"

@@ -19,8 +19,12 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from pvd_optim.check import band_deviations, objective_parts
+from pvd_optim.check import band_deviations, check_allocation, objective_parts
+from pvd_optim.errors import InputError
+from pvd_optim.families import Family, of_kind
+from pvd_optim.families.reference import BALANCE
 from pvd_optim.inputs import EUR_PER_UNIT, RESOURCES, FloatArray
+from pvd_optim.tolerances import NOISE, TIE_RELATIVE, allowed_excess
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,6 +43,21 @@ class MetricInfo:
 
 
 _RESOURCE_WORDS = {"funding": "funding", "days": "expert-days", "towns": "covered towns"}
+
+#: Target families measured by the checker's own violations (balance, per resource and
+#: region, has its own metrics below); the registry's unit of each family's rows gives the
+#: metric's unit and the factor from model units.
+SHORTFALL_FAMILIES: tuple[Family, ...] = tuple(f for f in of_kind("target") if f is not BALANCE)
+_SHORTFALL_UNIT: dict[str, tuple[str, str, float]] = {
+    "k EUR": ("EUR", "eur", EUR_PER_UNIT),
+    "towns": ("towns", "towns", 1.0),
+    "expert-days": ("days", "days", 1.0),
+}
+
+
+def shortfall_key(family: Family) -> str:
+    """The metric naming how far an allocation misses a target family (``spend_min_...``)."""
+    return f"{family.name}_shortfall_{_SHORTFALL_UNIT[family.unit][1]}"
 
 #: Every column of :func:`metrics_table`, in order.
 METRICS: dict[str, MetricInfo] = {
@@ -108,20 +127,15 @@ METRICS: dict[str, MetricInfo] = {
         "Sum over regions of the covered towns below or above the (widened) balance band."),
     "regions_outside_band": MetricInfo(
         "Region-resource pairs outside the band", "count", "lower",
-        "Number of (region, resource) pairs outside the balance band (tolerance 1e-6)."),
-    "theme_floor_shortfall_eur": MetricInfo(
-        "Theme floor shortfall", "EUR", "lower",
-        "Sum over themes of the funding missing to reach floor x total funding."),
-    "spend_min_shortfall_eur": MetricInfo(
-        "Minimum spend shortfall", "EUR", "lower",
-        "Funding missing to reach the minimum share of the envelope."),
-    "cover_min_shortfall_towns": MetricInfo(
-        "Minimum coverage shortfall", "towns", "lower",
-        "Covered towns missing to reach the minimum share of eligible towns "
-        "(cover_min x n, not rounded)."),
-    "town_floor_shortfall_eur": MetricInfo(
-        "Town floor shortfall", "EUR", "lower",
-        "Sum over covered towns of the funding missing to reach min(f_min, cap)."),
+        "Number of (region, resource) pairs outside the balance band (beyond the checker's "
+        "tolerance)."),
+    **{
+        shortfall_key(family): MetricInfo(
+            f"{family.title.capitalize()} shortfall", _SHORTFALL_UNIT[family.unit][0], "lower",
+            f"How far the allocation misses the rule '{family.verifies}': the sum of the "
+            "checker's violations beyond its tolerance.")
+        for family in SHORTFALL_FAMILIES
+    },
 }
 
 
@@ -260,45 +274,34 @@ def resource_use(a: Allocation) -> dict[str, float | dict[str, dict[str, float]]
 def constraint_violations(a: Allocation) -> dict[str, float]:
     """How far the allocation misses the rules beyond what it promises.
 
-    Computed for every such rule whatever the strategy promised (a promised
-    family was checked, so its figure is 0 within the checker's tolerance):
-    balance-band excess per resource (measured with the scenario's tolerance
-    even when balance is soft or off), number of region-resource pairs outside
-    the band, theme-floor, minimum-spend, minimum-coverage and town-floor
-    shortfalls. Money in EUR.
+    Computed for every target family whatever the strategy promised (a promised
+    family was checked, so its figure is 0): balance-band excess per resource
+    (measured with the scenario's tolerance even when balance is soft or off)
+    and the number of region-resource pairs outside the band; for every other
+    target family, the sum of the checker's violations beyond its tolerance
+    (solver noise within it counts as 0). Money in EUR.
     """
     inp, arr = a.inputs, a.arrays
     below, above = band_deviations(inp, arr)
     used = arr.used_by_region(inp)
-    # Shortfalls within the checker's tolerance (1e-6 x max(1, |rhs|)) are solver
-    # noise, not violations: they count as 0, so a checked family reads exactly 0.
     outside = _beyond_tolerance(below + above, used)
-    town_funding = arr.funding_keur.sum(axis=1)
-    total = float(town_funding.sum())
-    theme_floor = inp.theme_floor * total
-    town_floor = inp.town_floor_keur * arr.covered
-    spend_min = inp.spend_min_share * inp.envelope_keur
-    cover_min = inp.cover_min_share * inp.n_towns
-    return {
+    out = {
         "outside_band_funding_eur": float(outside[0].sum() * EUR_PER_UNIT),
         "outside_band_days": float(outside[1].sum()),
         "outside_band_towns": float(outside[2].sum()),
         "regions_outside_band": float((outside > 0).sum()),
-        "theme_floor_shortfall_eur": float(_beyond_tolerance(
-            theme_floor - arr.funding_keur.sum(axis=0), theme_floor).sum() * EUR_PER_UNIT),
-        "spend_min_shortfall_eur": float(_beyond_tolerance(
-            np.array([spend_min - total]), np.array([spend_min]))[0] * EUR_PER_UNIT),
-        "cover_min_shortfall_towns": float(_beyond_tolerance(
-            np.array([cover_min - arr.covered.sum()]), np.array([cover_min]))[0]),
-        "town_floor_shortfall_eur": float(_beyond_tolerance(
-            town_floor - town_funding, town_floor).sum() * EUR_PER_UNIT),
     }
+    report = check_allocation(inp, arr, SHORTFALL_FAMILIES)
+    for family in SHORTFALL_FAMILIES:
+        excess = sum(v.excess for v in report.violations if v.family == family.name)
+        out[shortfall_key(family)] = float(excess * _SHORTFALL_UNIT[family.unit][2])
+    return out
 
 
 def _beyond_tolerance(shortfall: FloatArray, rhs: FloatArray) -> FloatArray:
     """``shortfall`` where it exceeds the checker's tolerance on ``rhs``, else 0."""
     shortfall = np.maximum(shortfall, 0.0)
-    return np.where(shortfall > 1e-6 * np.maximum(1.0, np.abs(rhs)), shortfall, 0.0)
+    return np.where(shortfall > allowed_excess(rhs), shortfall, 0.0)
 
 
 def metrics(a: Allocation) -> dict[str, float]:
@@ -317,14 +320,15 @@ def metrics(a: Allocation) -> dict[str, float]:
 def metrics_table(allocations: Sequence[Allocation]) -> pd.DataFrame:
     """One row per allocation (index: labels), one column per ``METRICS`` key, numbers only.
 
-    Raises ``ValueError`` when two allocations share a label (rows would be ambiguous).
+    Raises ``InputError`` (a ``ValueError``) when two allocations share a label (rows would
+    be ambiguous).
     """
     import pandas as pd
 
     labels = [a.label for a in allocations]
     duplicated = sorted({label for label in labels if labels.count(label) > 1})
     if duplicated:
-        raise ValueError(
+        raise InputError(
             "The 'allocations' parameter of metrics_table must have distinct labels. "
             f"Got {duplicated} more than once instead."
         )
@@ -350,7 +354,7 @@ def best_labels(table: pd.DataFrame) -> dict[str, tuple[str, ...]]:
         if column.isna().all():
             continue
         best = column.max() if info.better == "higher" else column.min()
-        tied = (column - best).abs() <= 1e-9 * max(1.0, abs(best))
+        tied = (column - best).abs() <= TIE_RELATIVE * max(1.0, abs(best))
         out[key] = tuple(str(label) for label in column.index[tied.fillna(False).to_numpy()])
     return out
 
@@ -365,7 +369,7 @@ def _town_changes(a: Allocation, b: Allocation) -> pd.DataFrame:
     if a.inputs.town_codes != b.inputs.town_codes:
         only_a = sorted(set(a.inputs.town_codes) - set(b.inputs.town_codes))[:5]
         only_b = sorted(set(b.inputs.town_codes) - set(a.inputs.town_codes))[:5]
-        raise ValueError(
+        raise InputError(
             f"Allocations {a.label!r} and {b.label!r} must cover the same towns in the same "
             f"order to be compared town by town. Got {a.inputs.n_towns} and "
             f"{b.inputs.n_towns} towns instead (only in the first: {only_a}; only in the "
@@ -409,12 +413,12 @@ def stability(a: Allocation, b: Allocation, threshold_eur: float = 1_000.0,
     change| + v_day x |days change| + v_cover x |coverage change|, in EUR; not
     need-weighted, so not a change of the objective). Town order is kept.
 
-    Raises ``ValueError`` if the two allocations do not have the same towns.
+    Raises ``InputError`` (a ``ValueError``) if the two allocations do not have the same towns.
     """
     changes = _town_changes(a, b)
     moved = ((changes["funding_change_eur"].abs() > threshold_eur)
              | (changes["days_change"].abs() > threshold_days)
-             | ((changes["covered_b"] - changes["covered_a"]).abs() > 1e-9))
+             | ((changes["covered_b"] - changes["covered_a"]).abs() > NOISE))
     return changes.loc[moved]
 
 

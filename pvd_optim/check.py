@@ -1,8 +1,11 @@
 """The independent checker: re-verifies every constraint on the extracted numbers.
 
-Written with numpy only, from the model's *definition* (``ModelInputs``), not
-from the matrix the solver saw: a mistake in building the matrix shows up here
-as a violation instead of being confirmed by it. Tolerance: 1e-6 x max(1, |rhs|).
+Written with numpy only, from the model's *definition* (``ModelInputs`` and
+``docs/model.md``), not from the matrix the solver saw: a mistake in building
+the matrix shows up here as a violation instead of being confirmed by it. One
+function per constraint family of the registry (``pvd_optim.families``),
+registered against it; a family without a check is an error, never a skip.
+Tolerance: ``tolerances.CHECK_RELATIVE`` x max(1, |rhs|).
 """
 
 from __future__ import annotations
@@ -14,49 +17,23 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pvd_optim.errors import VerificationError
-from pvd_optim.inputs import RESOURCES, FloatArray, ModelInputs
-
-RELATIVE_TOLERANCE = 1e-6
-
-#: Every constraint family of the reference model.
-ALL_FAMILIES: tuple[str, ...] = (
-    "bounds",
-    "integrality",
-    "envelope",
-    "capacity",
-    "engineering_budget",
-    "sharing",
-    "lead",
-    "town_floor",
-    "spend_min",
-    "cover_min",
-    "balance",
-    "theme_floor",
+from pvd_optim.families import FAMILIES, Family, resolve, verify
+from pvd_optim.families.reference import (
+    BALANCE,
+    BOUNDS,
+    CAPACITY,
+    COVER_MIN,
+    ENGINEERING_BUDGET,
+    ENVELOPE,
+    INTEGRALITY,
+    LEAD,
+    SHARING,
+    SPEND_MIN,
+    THEME_FLOOR,
+    TOWN_FLOOR,
 )
-
-
-@dataclass(frozen=True, eq=False)
-class AllocationArrays:
-    """An allocation as plain arrays, in model units (k EUR, days).
-
-    ``posts`` is the number of co-funded posts per group that the allocation
-    pays for.
-    """
-
-    funding_keur: FloatArray  # (n, K)
-    days: FloatArray  # (n, K)
-    covered: FloatArray  # (n,) 0/1 (fractional only in a labelled relaxation)
-    posts: FloatArray  # (G,)
-
-    def used_by_region(self, inputs: ModelInputs) -> FloatArray:
-        """(3, R): funding, days and covered towns used per region."""
-        per_town = np.stack(
-            [self.funding_keur.sum(axis=1), self.days.sum(axis=1), self.covered]
-        )
-        return np.stack(
-            [np.bincount(inputs.region_of_town, weights=row, minlength=inputs.n_regions)
-             for row in per_town]
-        )
+from pvd_optim.inputs import RESOURCES, AllocationArrays, FloatArray, ModelInputs
+from pvd_optim.tolerances import allowed_excess
 
 
 @dataclass(frozen=True)
@@ -103,21 +80,24 @@ class CheckReport:
             )
 
 
-class _Collector:
-    def __init__(self) -> None:
+class Collector:
+    """Gathers the violations of one family's checks."""
+
+    def __init__(self, family: Family) -> None:
+        self.family = family.name
         self.violations: list[Violation] = []
 
     def check(
         self,
-        family: str,
         labels: Iterable[str] | str,
         lhs: NDArray[np.floating | np.integer] | float,
         sense: str,
         rhs: NDArray[np.floating | np.integer] | float,
     ) -> None:
+        """Record every element of ``lhs sense rhs`` that fails beyond the tolerance."""
         lhs_a = np.atleast_1d(np.asarray(lhs, dtype=np.float64))
         rhs_a = np.broadcast_to(np.asarray(rhs, dtype=np.float64), lhs_a.shape)
-        tolerance = RELATIVE_TOLERANCE * np.maximum(1.0, np.abs(rhs_a))
+        tolerance = allowed_excess(rhs_a)
         bad = lhs_a - rhs_a > tolerance if sense == "<=" else rhs_a - lhs_a > tolerance
         bad |= ~np.isfinite(lhs_a)
         if not bad.any():
@@ -125,85 +105,132 @@ class _Collector:
         names = [labels] * len(lhs_a) if isinstance(labels, str) else list(labels)
         for i in np.flatnonzero(bad):
             self.violations.append(
-                Violation(family, names[i], float(lhs_a[i]), sense, float(rhs_a[i]))
+                Violation(self.family, names[i], float(lhs_a[i]), sense, float(rhs_a[i]))
             )
 
 
 def check_allocation(
     inputs: ModelInputs,
     allocation: AllocationArrays,
-    families: Iterable[str] = ALL_FAMILIES,
+    families: Iterable[str | Family] = FAMILIES,
 ) -> CheckReport:
-    """Verify ``allocation`` against the constraint ``families`` it claims to satisfy."""
-    families = tuple(families)
-    unknown = set(families) - set(ALL_FAMILIES)
-    if unknown:
-        raise ValueError(
-            f"The 'families' parameter of check_allocation must be a subset of {ALL_FAMILIES}. "
-            f"Got {sorted(unknown)} instead."
-        )
-    out = _Collector()
-    towns = list(inputs.town_codes)
-    themes = list(inputs.themes)
-    f, x, c, p = allocation.funding_keur, allocation.days, allocation.covered, allocation.posts
-    town_funding = f.sum(axis=1)
-    town_days = x.sum(axis=1)
-    pair_labels = [f"{t}/{k}" for t in towns for k in themes]
-    group_labels = list(inputs.group_labels)
+    """Verify ``allocation`` against the constraint ``families`` it claims to satisfy.
 
-    if "bounds" in families:
-        out.check("bounds", pair_labels, -f.ravel(), "<=", 0.0)
-        out.check("bounds", pair_labels, f.ravel(),
-                  "<=", np.broadcast_to(inputs.saturation_keur, f.shape).ravel())
-        out.check("bounds", pair_labels, -x.ravel(), "<=", 0.0)
-        out.check("bounds", pair_labels, x.ravel(),
-                  "<=", np.broadcast_to(inputs.saturation_days, x.shape).ravel())
-        out.check("bounds", towns, -c, "<=", 0.0)
-        out.check("bounds", towns, c, "<=", 1.0)
-        out.check("bounds", group_labels, -p, "<=", 0.0)
-        out.check("bounds", group_labels, p, "<=", inputs.max_posts.astype(np.float64))
-    if "integrality" in families and not inputs.relax_integers:
-        out.check("integrality", towns, np.abs(c - np.round(c)), "<=", 0.0)
-        out.check("integrality", group_labels, np.abs(p - np.round(p)), "<=", 0.0)
-    if "envelope" in families:
-        out.check("envelope", "national", town_funding.sum(), "<=", inputs.envelope_keur)
-    if "capacity" in families:
-        used = np.bincount(inputs.directorate_of_town, weights=town_days,
-                           minlength=inputs.n_directorates)
-        out.check("capacity", inputs.directorate_names, used, "<=", inputs.capacity_days)
-    if "engineering_budget" in families:
-        out.check("engineering_budget", "national", inputs.post_cost_keur * p.sum(), "<=",
-                  inputs.engineering_budget_keur)
-    if "sharing" in families:
-        covered = np.bincount(inputs.group_of_town, weights=c, minlength=inputs.n_groups)
-        out.check("sharing", group_labels, covered, "<=", inputs.towns_per_post * p)
-    if "lead" in families:
-        out.check("lead", towns, town_days, "<=", inputs.max_days_per_town * c)
-        out.check("lead", towns, town_funding, "<=", inputs.cap_keur * c)
-        out.check("lead", towns, c, "<=", p[inputs.group_of_town])
-    if "town_floor" in families:
-        out.check("town_floor", towns, town_funding, ">=", inputs.town_floor_keur * c)
-    if "spend_min" in families:
-        out.check("spend_min", "national", town_funding.sum(), ">=",
-                  inputs.spend_min_share * inputs.envelope_keur)
-    if "cover_min" in families:
-        out.check("cover_min", "national", c.sum(), ">=",
-                  inputs.cover_min_share * inputs.n_towns)
-    if "balance" in families and inputs.balance_mode == "hard":
-        used_by_region = allocation.used_by_region(inputs)
-        for j, resource in enumerate(RESOURCES):
-            total = used_by_region[j].sum()
-            extra = inputs.balance_band_extra[j]
-            delta = inputs.balance_tolerance
-            labels = [f"{resource}/{r}" for r in inputs.region_names]
-            out.check("balance", labels, used_by_region[j], ">=",
-                      (1 - delta) * inputs.fair_share * total - extra)
-            out.check("balance", labels, used_by_region[j], "<=",
-                      (1 + delta) * inputs.fair_share * total + extra)
-    if "theme_floor" in families:
-        out.check("theme_floor", themes, f.sum(axis=0), ">=",
-                  inputs.theme_floor * town_funding.sum())
-    return CheckReport(families, tuple(out.violations))
+    ``families`` are names or registry entries; an unknown name is an
+    ``InputError``. Every family of the registry is checked by default.
+    """
+    chosen = resolve(families)
+    violations: list[Violation] = []
+    for family in chosen:
+        out = Collector(family)
+        family.check(inputs, allocation, out)
+        violations.extend(out.violations)
+    return CheckReport(tuple(f.name for f in chosen), tuple(violations))
+
+
+def _pair_labels(inputs: ModelInputs) -> list[str]:
+    return [f"{t}/{k}" for t in inputs.town_codes for k in inputs.themes]
+
+
+@verify(BOUNDS)
+def check_bounds(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+    """0 <= f <= uf, 0 <= x <= ux per town and theme; 0 <= c <= 1; 0 <= p <= ceil(|g| / m)."""
+    pairs, towns, groups = _pair_labels(inputs), list(inputs.town_codes), list(inputs.group_labels)
+    f, x = a.funding_keur, a.days
+    out.check(pairs, -f.ravel(), "<=", 0.0)
+    out.check(pairs, f.ravel(), "<=", np.broadcast_to(inputs.saturation_keur, f.shape).ravel())
+    out.check(pairs, -x.ravel(), "<=", 0.0)
+    out.check(pairs, x.ravel(), "<=", np.broadcast_to(inputs.saturation_days, x.shape).ravel())
+    out.check(towns, -a.covered, "<=", 0.0)
+    out.check(towns, a.covered, "<=", 1.0)
+    out.check(groups, -a.posts, "<=", 0.0)
+    out.check(groups, a.posts, "<=", inputs.max_posts.astype(np.float64))
+
+
+@verify(INTEGRALITY)
+def check_integrality(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+    """Coverage and posts are whole numbers (unless the LP relaxation was asked for)."""
+    if inputs.relax_integers:
+        return
+    out.check(list(inputs.town_codes), np.abs(a.covered - np.round(a.covered)), "<=", 0.0)
+    out.check(list(inputs.group_labels), np.abs(a.posts - np.round(a.posts)), "<=", 0.0)
+
+
+@verify(ENVELOPE)
+def check_envelope(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+    """Funding committed <= the envelope."""
+    out.check("national", a.funding_keur.sum(), "<=", inputs.envelope_keur)
+
+
+@verify(SPEND_MIN)
+def check_spend_min(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+    """Funding committed >= the minimum share of the envelope."""
+    out.check("national", a.funding_keur.sum(), ">=",
+              inputs.spend_min_share * inputs.envelope_keur)
+
+
+@verify(CAPACITY)
+def check_capacity(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+    """Expert-days to the towns of each directorate <= its capacity."""
+    used = np.bincount(inputs.directorate_of_town, weights=a.days.sum(axis=1),
+                       minlength=inputs.n_directorates)
+    out.check(inputs.directorate_names, used, "<=", inputs.capacity_days)
+
+
+@verify(ENGINEERING_BUDGET)
+def check_engineering_budget(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+    """Posts paid for x subsidy per post <= the engineering budget."""
+    out.check("national", inputs.post_cost_keur * a.posts.sum(), "<=",
+              inputs.engineering_budget_keur)
+
+
+@verify(COVER_MIN)
+def check_cover_min(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+    """Covered towns >= the minimum share of eligible towns."""
+    out.check("national", a.covered.sum(), ">=", inputs.cover_min_share * inputs.n_towns)
+
+
+@verify(SHARING)
+def check_sharing(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+    """Covered towns of each group <= m x its posts."""
+    covered = np.bincount(inputs.group_of_town, weights=a.covered, minlength=inputs.n_groups)
+    out.check(list(inputs.group_labels), covered, "<=", inputs.towns_per_post * a.posts)
+
+
+@verify(LEAD)
+def check_lead(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+    """Days <= X_town x covered, funding <= cap x covered, covered <= posts of its group."""
+    towns, c = list(inputs.town_codes), a.covered
+    out.check(towns, a.days.sum(axis=1), "<=", inputs.max_days_per_town * c)
+    out.check(towns, a.funding_keur.sum(axis=1), "<=", inputs.cap_keur * c)
+    out.check(towns, c, "<=", a.posts[inputs.group_of_town])
+
+
+@verify(TOWN_FLOOR)
+def check_town_floor(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+    """Funding to each covered town >= min(f_min, its cap)."""
+    out.check(list(inputs.town_codes), a.funding_keur.sum(axis=1), ">=",
+              inputs.town_floor_keur * a.covered)
+
+
+@verify(BALANCE)
+def check_balance(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+    """Each region's use of each resource within its band (hard balance only)."""
+    if inputs.balance_mode != "hard":
+        return
+    low, high = band_limits(inputs, a)
+    used = a.used_by_region(inputs)
+    for j, resource in enumerate(RESOURCES):
+        labels = [f"{resource}/{r}" for r in inputs.region_names]
+        out.check(labels, used[j], ">=", low[j])
+        out.check(labels, used[j], "<=", high[j])
+
+
+@verify(THEME_FLOOR)
+def check_theme_floor(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+    """Funding to each theme >= its floor x total funding."""
+    out.check(list(inputs.themes), a.funding_keur.sum(axis=0), ">=",
+              inputs.theme_floor * a.funding_keur.sum())
 
 
 def concave_benefit(amount: FloatArray, saturation: FloatArray, inputs: ModelInputs) -> FloatArray:
@@ -242,14 +269,29 @@ def objective_parts(inputs: ModelInputs, allocation: AllocationArrays) -> dict[s
     }
 
 
+def band_limits(inputs: ModelInputs, allocation: AllocationArrays
+                ) -> tuple[FloatArray, FloatArray]:
+    """(3, R) lower and upper edges of each region's balance band, for this allocation.
+
+    The band is ``(1 -+ delta) x fair share x total allocated``, widened by
+    ``inputs.balance_band_extra`` per resource.
+    """
+    totals = allocation.used_by_region(inputs).sum(axis=1, keepdims=True)
+    extra = inputs.balance_band_extra[:, None]
+    delta = inputs.balance_tolerance
+    low = (1 - delta) * inputs.fair_share[None, :] * totals - extra
+    high = (1 + delta) * inputs.fair_share[None, :] * totals + extra
+    return low, high
+
+
 def band_deviations(
     inputs: ModelInputs, allocation: AllocationArrays
 ) -> tuple[FloatArray, FloatArray]:
     """(3, R) amounts below and above each region's balance band, from the allocation."""
     used = allocation.used_by_region(inputs)
-    totals = used.sum(axis=1, keepdims=True)
-    extra = inputs.balance_band_extra[:, None]
-    delta = inputs.balance_tolerance
-    low = (1 - delta) * inputs.fair_share[None, :] * totals - extra
-    high = (1 + delta) * inputs.fair_share[None, :] * totals + extra
+    low, high = band_limits(inputs, allocation)
     return np.maximum(low - used, 0.0), np.maximum(used - high, 0.0)
+
+
+__all__ = ["AllocationArrays", "CheckReport", "Collector", "Violation", "band_deviations",
+           "band_limits", "check_allocation", "concave_benefit", "objective_parts"]

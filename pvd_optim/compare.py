@@ -90,16 +90,14 @@ def _solve_scenario(path: Path, strategies: list[str] | None, progress: Progress
                 f"infeasible: {path}: {exc} (`pvd-optim run {path}` writes the diagnosis)",
                 exc.diagnosis) from None
     from pvd_optim.assemble import prepare
+    from pvd_optim.pipeline import problem_of
     from pvd_optim.strategies import run_strategies
 
     progress(f"{scenario.name}: loading and scoring towns")
-    inputs = prepare(scenario).inputs
+    prepared = prepare(scenario)
     progress(f"{scenario.name}: running {len(strategies)} strateg"
              f"{'y' if len(strategies) == 1 else 'ies'} ({', '.join(strategies)})")
-    allocations = run_strategies(inputs, strategies)
-    # Strategies other than the optimum do not know the scenario's name.
-    allocations = [a if a.scenario_name == scenario.name
-                   else dataclasses.replace(a, scenario_name=scenario.name) for a in allocations]
+    allocations = run_strategies(problem_of(scenario, prepared), strategies)
     return Source(scenario.name, allocations, content)
 
 

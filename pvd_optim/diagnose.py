@@ -1,13 +1,13 @@
 """Infeasibility explained in planner terms: the smallest relaxation that would work.
 
-For each family of constraints a planner can change (the envelope, directorate
-capacities, the engineering budget, town caps, theme floors, regional balance,
-and the demand targets: minimum spend, minimum coverage, minimum per town), an
-*elastic* copy of the model lets only that family bend, at a cost per unit of
-bending, and minimises the bending. A family that can restore feasibility
-alone yields one alternative fix ("raise X to at least Y"). For regional
-balance the smallest tolerance is found by bisection on re-solves. HiGHS's
-irreducible infeasible subset of the LP relaxation is added where it exists.
+For each family of constraints a planner can change (its registry entry says how:
+``pvd_optim.families``), an *elastic* copy of the model lets only that family
+bend, at a cost per unit of bending, and minimises the bending. A family that
+can restore feasibility alone yields one alternative fix ("raise X to at least
+Y"), worded by its registry entry. For regional balance the smallest tolerance
+is found by bisection on re-solves. HiGHS's irreducible infeasible subset of the
+LP relaxation is added where it exists. Every solve here uses HiGHS with the
+scenario's solver settings and a MIP gap of :data:`DIAGNOSIS_MIP_GAP`.
 """
 
 from __future__ import annotations
@@ -18,39 +18,38 @@ from typing import Any
 
 import numpy as np
 
-from pvd_optim.inputs import EUR_PER_UNIT, ModelInputs
-from pvd_optim.model.formulation import LinearProgram, build_program
-from pvd_optim.model.solve import SolverOptions, solve
-from pvd_optim.scenario.schema import Scenario
+from pvd_optim.families import (
+    FAMILIES,
+    Elastic,
+    Family,
+    Fix,
+    FixContext,
+    ToleranceSearch,
+    family,
+)
+from pvd_optim.inputs import ModelInputs
+from pvd_optim.model.formulation import build_program
+from pvd_optim.model.program import LinearProgram, pack_csr
+from pvd_optim.model.solve import solve
+from pvd_optim.postprocess import extract
+from pvd_optim.scenario.schema import Scenario, SolverSection
+from pvd_optim.tolerances import RELAXATION_NOISE
 
 #: Above this many rows the irreducible infeasible subset is not computed (see diagnose).
 IIS_MAX_ROWS = 5_000
 
-#: Row blocks a planner controls, with what bending them means.
-FAMILIES: dict[str, tuple[str, ...]] = {
-    "envelope": ("envelope",),
-    "capacity": ("capacity",),
-    "engineering_budget": ("engineering_budget",),
-    "town_caps": ("lead_funding",),
-    "theme_floors": ("theme_floor",),
-    "balance": tuple(f"balance_{r}_{s}" for r in ("funding", "days", "towns")
-                     for s in ("low", "high")),
-    "spend_min": ("spend_min",),
-    "cover_min": ("cover_min",),
-    "town_floor": ("town_floor",),
-}
+#: MIP gap of the elastic solves: tight enough that the smallest bending found is the
+#: smallest there is, to the precision fixes are worded in.
+DIAGNOSIS_MIP_GAP = 1e-6
 
 
-@dataclass(frozen=True)
-class Fix:
-    """One way to make the scenario feasible, in words and numbers."""
+def diagnosable() -> tuple[Family, ...]:
+    """The families the diagnosis relaxes: resources and model rules first, then targets.
 
-    family: str
-    field: str
-    current: float
-    needed: float
-    message: str
-    detail: tuple[str, ...] = ()
+    Raising a resource is what a planner tries first; lowering a target second.
+    """
+    relaxable = [f for f in FAMILIES if f.relax is not None]
+    return tuple(sorted(relaxable, key=lambda f: f.kind == "target"))
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,9 @@ class Diagnosis:
     def headline(self) -> str:
         """One line: the first fixes found."""
         if not self.fixes:
-            return ("no single change among envelope, capacities, budget, caps, floors, balance "
-                    "and demand targets makes the scenario feasible; see diagnosis")
+            tried = ", ".join(f.title for f in diagnosable())
+            return (f"no single change of one of these makes the scenario feasible: {tried}; "
+                    "see the diagnosis")
         shown = "; or ".join(f.message for f in self.fixes[:2])
         more = len(self.fixes) - 2
         return shown + (f" (and {more} other fix{'es' if more > 1 else ''})" if more > 0 else "")
@@ -92,13 +92,13 @@ class Diagnosis:
                  "following changes, on its own, would make it feasible (the smallest such "
                  "change for that family of constraints):", ""]
         for fix in self.fixes:
-            lines.append(f"- **{fix.family}** (`{fix.field}`): {fix.message}")
+            lines.append(f"- **{family(fix.family).title}** (`{fix.field}`): {fix.message}")
             lines += [f"  - {d}" for d in fix.detail[:10]]
         if not self.fixes:
             lines.append("- none found: several constraints must change together.")
         if self.cannot_fix_alone:
             lines += ["", "Changing only one of these would not be enough: "
-                      + ", ".join(self.cannot_fix_alone) + "."]
+                      + ", ".join(family(name).title for name in self.cannot_fix_alone) + "."]
         if self.iis_rows:
             lines += ["", "An irreducible infeasible set of constraints of the LP relaxation "
                       "(HiGHS): " + ", ".join(self.iis_rows[:30])
@@ -107,202 +107,105 @@ class Diagnosis:
         return "\n".join(lines) + "\n"
 
 
-def _elastic(program: LinearProgram, blocks: tuple[str, ...], weights: dict[str, np.ndarray]
+def _elastic(program: LinearProgram, blocks: tuple[str, ...]
              ) -> tuple[LinearProgram, dict[str, slice]]:
-    """A copy of ``program`` whose rows in ``blocks`` may bend, at a cost; benefit removed."""
-    rows = np.repeat(np.arange(program.n_rows), np.diff(program.row_start))
-    cols, vals = program.row_index, program.row_value
-    new_rows, new_cols, new_vals, new_cost = [], [], [], []
+    """A copy of ``program`` whose rows in ``blocks`` may bend at unit cost; benefit removed."""
+    new_rows, new_cols, new_vals = [], [], []
     slices: dict[str, slice] = {}
     start = program.n_cols
     for name in blocks:
-        block = program.rows.get(name)
-        if block is None or block.size == 0:
-            continue
-        idx = np.arange(block.start, block.start + block.size)
+        block = program.rows[name]
+        idx = block.indices
         # A <= row gets "- s" (its right-hand side rises by s), a >= row gets "+ s".
-        sign = np.where(np.isfinite(program.row_upper[idx]), -1.0, 1.0)
         new_rows.append(idx)
         new_cols.append(start + np.arange(block.size))
-        new_vals.append(sign)
-        new_cost.append(-weights[name])
+        new_vals.append(np.where(np.isfinite(program.row_upper[idx]), -1.0, 1.0))
         slices[name] = slice(start, start + block.size)
         start += block.size
     added = start - program.n_cols
-    all_rows = np.concatenate([rows, *new_rows])
-    all_cols = np.concatenate([cols, *new_cols])
-    all_vals = np.concatenate([vals, *new_vals])
-    order = np.lexsort((all_cols, all_rows))
-    row_start = np.zeros(program.n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(all_rows, minlength=program.n_rows), out=row_start[1:])
-    elastic = LinearProgram(
-        cost=np.concatenate([np.zeros(program.n_cols), *new_cost]),
+    row_start, row_index, row_value = pack_csr(
+        np.concatenate([program.row_of_entry, *new_rows]),
+        np.concatenate([program.row_index, *new_cols]),
+        np.concatenate([program.row_value, *new_vals]), program.n_rows)
+    elastic = dataclasses.replace(
+        program,
+        cost=np.concatenate([np.zeros(program.n_cols), -np.ones(added)]),
         col_lower=np.concatenate([program.col_lower, np.zeros(added)]),
         col_upper=np.concatenate([program.col_upper, np.full(added, np.inf)]),
         integer=np.concatenate([program.integer, np.zeros(added, dtype=bool)]),
-        row_start=row_start,
-        row_index=all_cols[order],
-        row_value=all_vals[order],
-        row_lower=program.row_lower,
-        row_upper=program.row_upper,
-        columns=program.columns,
-        rows=program.rows,
-        maximise=True,
+        row_start=row_start, row_index=row_index, row_value=row_value, maximise=True,
     )
     return elastic, slices
 
 
-def _weights(program: LinearProgram, names: tuple[str, ...]) -> dict[str, np.ndarray]:
-    out = {}
-    for name in names:
-        block = program.rows.get(name)
-        if block is not None:
-            out[name] = np.ones(block.size)
-    return out
-
-
-def _at_most(share: float) -> float:
-    """A share rounded *down* to 3 decimals, so that the suggested limit is enough."""
-    return float(np.floor(share * 1000 + 1e-9) / 1000)
-
-
-def _at_least_keur(amount_keur: float) -> float:
-    """An amount rounded *up* to the next k EUR, so that the suggested limit is enough."""
-    return float(np.ceil(amount_keur - 1e-9))
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
-
-
-def _fix_for(family: str, inputs: ModelInputs, scenario: Scenario, program: LinearProgram,
-             slack: dict[str, np.ndarray], values: np.ndarray) -> Fix | None:
-    total = {name: float(s.sum()) for name, s in slack.items()}
-    if sum(total.values()) <= 1e-7:
-        return None
-    if family == "envelope":
-        needed = _at_least_keur(inputs.envelope_keur + total["envelope"]) * EUR_PER_UNIT
-        return Fix(family, "resources.funding.envelope_eur", inputs.envelope_keur * EUR_PER_UNIT,
-                   needed, f"raise the funding envelope to at least {needed / 1e6:,.3f} M EUR "
-                   f"(now {inputs.envelope_keur / 1e3:,.3f} M EUR)")
-    if family == "capacity":
-        s = slack["capacity"]
-        detail = tuple(
-            f"{inputs.directorate_names[d]}: from {inputs.capacity_days[d]:,.0f} to at least "
-            f"{inputs.capacity_days[d] + s[d]:,.0f} days" for d in np.flatnonzero(s > 1e-7))
-        needed = float(inputs.capacity_days.sum() + s.sum())
-        return Fix(family, "resources.expertise.capacity_days", float(inputs.capacity_days.sum()),
-                   needed, f"raise Cerema capacity by {s.sum():,.0f} expert-days in all, to at "
-                   f"least {needed:,.0f}", detail)
-    if family == "engineering_budget":
-        posts = int(np.ceil(total["engineering_budget"] / inputs.post_cost_keur - 1e-9))
-        needed = (inputs.engineering_budget_keur + posts * inputs.post_cost_keur) * EUR_PER_UNIT
-        return Fix(family, "resources.engineering.budget_eur",
-                   inputs.engineering_budget_keur * EUR_PER_UNIT, needed,
-                   f"raise the engineering budget to at least {needed / 1e6:,.3f} M EUR "
-                   f"({_plural(posts, 'more post')})")
-    if family == "spend_min":
-        share = _at_most(max(0.0, inputs.spend_min_share
-                             - total["spend_min"] / inputs.envelope_keur))
-        return Fix(family, "resources.funding.spend_min_share", inputs.spend_min_share, share,
-                   f"lower the minimum spend share to at most {share:.3f} "
-                   f"(now {inputs.spend_min_share})")
-    if family == "cover_min":
-        reachable = int(np.floor(inputs.cover_min_share * inputs.n_towns
-                                 - total["cover_min"] + 1e-6))
-        share = _at_most(max(0.0, reachable / inputs.n_towns))
-        fewer = int(np.ceil(inputs.cover_min_share * inputs.n_towns - 1e-9)) - reachable
-        return Fix(family, "resources.engineering.cover_min_share", inputs.cover_min_share, share,
-                   f"lower the minimum coverage share to at most {share:.3f} "
-                   f"(now {inputs.cover_min_share}): at most {reachable:,} of "
-                   f"{inputs.n_towns:,} towns can have a project lead, "
-                   f"{_plural(fewer, 'town')} fewer")
-    if family == "town_floor":
-        s = slack["town_floor"]
-        worst = float(s.max())
-        needed = float(np.floor(max(0.0, inputs.min_per_town_keur - worst) * EUR_PER_UNIT))
-        return Fix(family, "resources.funding.min_per_covered_town_eur",
-                   inputs.min_per_town_keur * EUR_PER_UNIT, needed,
-                   f"lower the minimum per covered town to at most {needed:,.0f} EUR "
-                   f"({int((s > 1e-7).sum())} towns fall short)")
-    if family == "town_caps":
-        s = slack["lead_funding"]
-        towns = np.flatnonzero(s > 1e-7)
-        detail = tuple(f"{inputs.town_names[t]} ({inputs.town_codes[t]}): +{s[t] * 1e3:,.0f} EUR"
-                       for t in towns)
-        return Fix(family, "resources.funding.cap_per_town_eur",
-                   scenario.resources.funding.cap_per_town_eur, float(s.max() * EUR_PER_UNIT),
-                   f"raise the caps of {len(towns)} town(s), by up to {s.max() * 1e3:,.0f} EUR",
-                   detail)
-    if family == "theme_floors":
-        s = slack["theme_floor"]
-        funding = program.column("funding_theme", values)
-        total_funding = float(program.column("funding_total", values)[0])
-        detail = tuple(
-            f"{inputs.themes[k]}: floor from {inputs.theme_floor[k]:.3g} to at most "
-            f"{funding[k] / total_funding if total_funding else 0:.3g}"
-            for k in np.flatnonzero(s > 1e-7))
-        return Fix(family, "theme_floors_share", float(inputs.theme_floor.max()),
-                   float(inputs.theme_floor.max()), "lower the theme floors: " + "; ".join(detail),
-                   detail)
-    return None
-
-
-def _feasible(inputs: ModelInputs, options: SolverOptions) -> bool:
-    result = solve(build_program(inputs), options)
+def _feasible(inputs: ModelInputs, settings: SolverSection) -> bool:
+    result = solve(build_program(inputs), settings)
     return result.status.has_solution
 
 
-def _balance_fix(inputs: ModelInputs, options: SolverOptions) -> Fix | None:
+def _balance_fix(inputs: ModelInputs, settings: SolverSection, search: ToleranceSearch
+                 ) -> Fix | None:
     """Smallest balance tolerance (to 0.005) that makes the scenario feasible, by bisection."""
     if inputs.balance_mode != "hard":
         return None
-    if not _feasible(dataclasses.replace(inputs, balance_mode="off"), options):
+    if not _feasible(dataclasses.replace(inputs, balance_mode="off"), settings):
         return None
     low, high = inputs.balance_tolerance, 1.0
-    if not _feasible(dataclasses.replace(inputs, balance_tolerance=high), options):
+    if not _feasible(dataclasses.replace(inputs, balance_tolerance=high), settings):
         return Fix("balance", "balance.mode", 0.0, 0.0,
                    "switch regional balance to `soft` or `off`: no tolerance up to 1.0 is enough")
     while high - low > 0.005:
         mid = (low + high) / 2
-        if _feasible(dataclasses.replace(inputs, balance_tolerance=mid), options):
+        if _feasible(dataclasses.replace(inputs, balance_tolerance=mid), settings):
             high = mid
         else:
             low = mid
     needed = float(np.ceil(high * 1000) / 1000)
-    return Fix("balance", "balance.tolerance_share", inputs.balance_tolerance, needed,
+    return Fix("balance", search.field, inputs.balance_tolerance, needed,
                f"raise the regional balance tolerance to at least {needed:.3f} "
                f"(now {inputs.balance_tolerance})")
+
+
+def _elastic_fix(relax: Elastic, inputs: ModelInputs, scenario: Scenario,
+                 program: LinearProgram, settings: SolverSection) -> Fix | bool | None:
+    """The family's fix, ``None`` when it needs none, ``False`` when it cannot fix it alone."""
+    present = tuple(name for name in relax.blocks if name in program.rows)
+    if not present:
+        return None  # the family is switched off in this scenario
+    elastic, slices = _elastic(program, present)
+    result = solve(elastic, settings)
+    if not result.status.has_solution:
+        return False
+    values = result.require_values()
+    slack = {name: values[s] for name, s in slices.items()}
+    if sum(float(v.sum()) for v in slack.values()) <= RELAXATION_NOISE:
+        return None
+    context = FixContext(inputs, scenario, slack, extract(program, values[:program.n_cols]))
+    return relax.fix(context)
 
 
 def diagnose(inputs: ModelInputs, scenario: Scenario) -> Diagnosis:
     """Explain why ``inputs`` is infeasible: one minimal fix per family that has one."""
     from pvd_optim.model import highs
 
-    options = SolverOptions(name="highs", time_limit_s=scenario.solver.time_limit_s,
-                            mip_gap=1e-6, threads=scenario.solver.threads)
+    settings = scenario.solver.model_copy(update={"name": "highs",
+                                                  "mip_gap": DIAGNOSIS_MIP_GAP})
     program = build_program(inputs)
     fixes: list[Fix] = []
     cannot: list[str] = []
-    for family, blocks in FAMILIES.items():
-        if family == "balance":
-            fix = _balance_fix(inputs, options)
+    for candidate in diagnosable():
+        relax = candidate.relax
+        if isinstance(relax, ToleranceSearch):
+            fix = _balance_fix(inputs, settings, relax)
             if fix is None and inputs.balance_mode == "hard":
-                cannot.append(family)
-            if fix is not None:
-                fixes.append(fix)
-            continue
-        present = tuple(b for b in blocks if b in program.rows)
-        if not present:
-            continue
-        elastic, slices = _elastic(program, present, _weights(program, present))
-        result = solve(elastic, options)
-        if not result.status.has_solution:
-            cannot.append(family)
-            continue
-        values = result.require_values()
-        slack = {name: values[s] for name, s in slices.items()}
-        fix = _fix_for(family, inputs, scenario, program, slack, values)
+                cannot.append(candidate.name)
+        else:
+            assert isinstance(relax, Elastic)
+            outcome = _elastic_fix(relax, inputs, scenario, program, settings)
+            if outcome is False:
+                cannot.append(candidate.name)
+                continue
+            fix = outcome if isinstance(outcome, Fix) else None
         if fix is not None:
             fixes.append(fix)
     notes: list[str] = []

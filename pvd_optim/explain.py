@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pvd_optim.inputs import EUR_PER_MILLION, EUR_PER_UNIT, keur_to_eur
+from pvd_optim.tolerances import NOISE
+
 if TYPE_CHECKING:
     from pvd_optim.results import Allocation
 
 
 def _eur(value: float) -> str:
-    if abs(value) >= 1e6:
-        return f"{value / 1e6:,.2f} M EUR"
-    if abs(value) >= 1e3:
-        return f"{value / 1e3:,.1f} k EUR"
+    if abs(value) >= EUR_PER_MILLION:
+        return f"{value / EUR_PER_MILLION:,.2f} M EUR"
+    if abs(value) >= EUR_PER_UNIT:
+        return f"{value / EUR_PER_UNIT:,.1f} k EUR"
     return f"{value:,.0f} EUR"
 
 
@@ -54,9 +57,9 @@ def explain_markdown(allocation: Allocation) -> str:
         f"- Total: {a.objective:,.1f}",
         f"- Funding benefit (need-weighted, diminishing returns): {parts['funding_benefit']:,.1f}",
         f"- Expertise benefit (need-weighted, diminishing returns; a day is worth "
-        f"{a.inputs.value_per_day_keur * 1000:,.0f} EUR at full need on the first segment): "
+        f"{keur_to_eur(a.inputs.value_per_day_keur):,.0f} EUR at full need on the first segment): "
         f"{parts['expertise_benefit']:,.1f}",
-        f"- Coverage value (at {a.inputs.value_per_cover_keur * 1000:,.0f} EUR per covered "
+        f"- Coverage value (at {keur_to_eur(a.inputs.value_per_cover_keur):,.0f} EUR per covered "
         f"town-year, weighted by fragility): {parts['coverage_value']:,.1f}",
     ]
     if parts["balance_penalty"]:
@@ -74,7 +77,7 @@ def explain_markdown(allocation: Allocation) -> str:
                 f"- One more k EUR of funding envelope would add {prices.envelope_per_keur:.3f} "
                 "k EUR-equivalents of benefit."
             )
-        positive = {d: v for d, v in prices.capacity_per_day.items() if abs(v) > 1e-9}
+        positive = {d: v for d, v in prices.capacity_per_day.items() if abs(v) > NOISE}
         if positive:
             for name, value in sorted(positive.items(), key=lambda kv: -kv[1]):
                 lines.append(

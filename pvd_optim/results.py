@@ -13,11 +13,30 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pvd_optim.check import AllocationArrays, CheckReport, band_deviations
-from pvd_optim.inputs import EUR_PER_UNIT, RESOURCES, ModelInputs
+from pvd_optim.check import CheckReport, band_deviations, objective_parts
+from pvd_optim.inputs import EUR_PER_UNIT, RESOURCES, AllocationArrays, ModelInputs
+from pvd_optim.scenario.schema import SolverSection
+from pvd_optim.tolerances import NOISE
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """One allocation problem as posed: the model inputs and where they came from.
+
+    Every way of allocating (the optimum, each baseline rule) reads a
+    ``Problem`` and returns a complete :class:`Allocation`: ``scenario_name``
+    labels it, ``solver`` is the scenario's solver section (the one owner of
+    solver settings), ``town_info`` the identity columns joined into the town
+    table (a pandas DataFrame indexed like ``inputs.town_codes``).
+    """
+
+    inputs: ModelInputs
+    scenario_name: str = ""
+    solver: SolverSection = field(default_factory=SolverSection)  # type: ignore[arg-type]
+    town_info: Any = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +90,19 @@ class Allocation:
     solver_objective: float | None = None
     town_info: Any = None  # pandas DataFrame of identity columns, indexed like town_codes
 
+    @classmethod
+    def of(cls, problem: Problem, label: str, arrays: AllocationArrays, status: str,
+           check: CheckReport, **solver_details: Any) -> Allocation:
+        """A complete allocation of ``problem``, its objective recomputed once from the arrays.
+
+        ``solver_details`` are the remaining fields (solver, mip_gap, shadow_prices...).
+        """
+        parts = objective_parts(problem.inputs, arrays)
+        return cls(label=label, scenario_name=problem.scenario_name, inputs=problem.inputs,
+                   arrays=arrays, status=status, objective=parts["total"],
+                   objective_parts=parts, check=check, town_info=problem.town_info,
+                   **solver_details)
+
     # ---- tables -------------------------------------------------------------------------
     @cached_property
     def by_town_theme(self) -> pd.DataFrame:
@@ -91,15 +123,8 @@ class Allocation:
 
     @cached_property
     def posts_by_group(self) -> np.ndarray:
-        """Posts reported per group: ceil(covered towns / m).
-
-        Posts carry no cost in the objective, so the solver may leave a spare
-        one; the reported count is what the coverage actually needs.
-        """
-        inp = self.inputs
-        covered = np.bincount(inp.group_of_town, weights=np.round(self.arrays.covered, 9),
-                              minlength=inp.n_groups)
-        return np.ceil(covered / inp.towns_per_post - 1e-9)
+        """Posts reported per group: what the coverage needs (``ModelInputs.posts_needed``)."""
+        return self.inputs.posts_needed(self.arrays.covered)
 
     @cached_property
     def by_town(self) -> pd.DataFrame:
@@ -221,7 +246,7 @@ class Allocation:
                 "expert_days": self.arrays.days.sum(axis=0),
                 "funding_share": funding / total if total > 0 else np.zeros_like(funding),
                 "floor_share": inp.theme_floor,
-                "towns_funded": (self.arrays.funding_keur > 1e-9).sum(axis=0),
+                "towns_funded": (self.arrays.funding_keur > NOISE).sum(axis=0),
             },
             index=pd.Index(inp.themes, name="theme"),
         )

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from pvd_optim.check import AllocationArrays, check_allocation, objective_parts
-from pvd_optim.model import SolverOptions, SolveStatus, build_program, fix_integers, solve
-from pvd_optim.pipeline import extract
+from pvd_optim.model import SolveStatus, build_program, fix_integers, solve
+from pvd_optim.postprocess import extract
+from pvd_optim.scenario.schema import SolverSection
 from tests.factories import random_inputs
 
 
@@ -18,8 +19,8 @@ from tests.factories import random_inputs
 def test_highs_and_cbc_agree_at_gap_zero(seed: int, mode: str) -> None:
     inputs = random_inputs(n_towns=15, seed=seed, balance_mode=mode, balance_tolerance=0.3)
     program = build_program(inputs)
-    highs = solve(program, SolverOptions("highs", mip_gap=0.0))
-    cbc = solve(program, SolverOptions("cbc", mip_gap=0.0))
+    highs = solve(program, SolverSection(name="highs", mip_gap=0.0))
+    cbc = solve(program, SolverSection(name="cbc", mip_gap=0.0))
     assert highs.status is cbc.status is SolveStatus.OPTIMAL
     assert highs.objective == pytest.approx(cbc.objective, rel=1e-6)
 
@@ -27,8 +28,8 @@ def test_highs_and_cbc_agree_at_gap_zero(seed: int, mode: str) -> None:
 @pytest.mark.parametrize("seed", range(3))
 def test_tight_rows_do_not_change_the_optimum(seed: int) -> None:
     inputs = random_inputs(n_towns=20, n_groups=4, seed=seed)
-    tight = solve(build_program(inputs, tight=True), SolverOptions(mip_gap=0.0))
-    loose = solve(build_program(inputs, tight=False), SolverOptions(mip_gap=0.0))
+    tight = solve(build_program(inputs, tight=True), SolverSection(mip_gap=0.0))
+    loose = solve(build_program(inputs, tight=False), SolverSection(mip_gap=0.0))
     assert tight.objective == pytest.approx(loose.objective, rel=1e-9)
 
 
@@ -36,7 +37,7 @@ def test_tight_rows_do_not_change_the_optimum(seed: int) -> None:
 def test_solutions_pass_the_checker_and_objective_is_recomputed(seed: int) -> None:
     inputs = random_inputs(n_towns=25, seed=seed, min_per_town_keur=5.0)
     program = build_program(inputs)
-    result = solve(program, SolverOptions(mip_gap=0.0))
+    result = solve(program, SolverSection(mip_gap=0.0))
     arrays = extract(program, result.require_values())
     assert check_allocation(inputs, arrays).ok
     assert objective_parts(inputs, arrays)["total"] == pytest.approx(result.objective, rel=1e-7)
@@ -66,8 +67,8 @@ def test_checker_is_independent_of_the_matrix() -> None:
     envelope_row = program.rows["envelope"].start
     bad_upper = program.row_upper.copy()
     bad_upper[envelope_row] *= 2  # the matrix now allows twice the envelope
-    broken = program.with_row_bounds(program.row_lower, bad_upper)
-    result = solve(broken, SolverOptions(mip_gap=0.0))
+    broken = dataclasses.replace(program, row_upper=bad_upper)
+    result = solve(broken, SolverSection(mip_gap=0.0))
     arrays = extract(broken, result.require_values())
     report = check_allocation(inputs, arrays)
     assert [v.family for v in report.violations] == ["envelope"]
@@ -76,23 +77,25 @@ def test_checker_is_independent_of_the_matrix() -> None:
 def test_shadow_prices_equal_finite_differences() -> None:
     inputs = random_inputs(n_towns=30, n_groups=10, seed=1)
     program = build_program(inputs)
-    mip = solve(program, SolverOptions(mip_gap=0.0))
+    mip = solve(program, SolverSection(mip_gap=0.0))
     fixed = solve(fix_integers(program, mip.require_values()))
     envelope_price = program.row_values("envelope", fixed.row_duals)[0]
     bumped = dataclasses.replace(inputs, envelope_keur=inputs.envelope_keur + 1.0)
     again = solve(fix_integers(build_program(bumped), mip.require_values()))
     assert envelope_price == pytest.approx(again.objective - fixed.objective, abs=1e-6)
-    cbc = solve(fix_integers(program, mip.require_values()), SolverOptions("cbc"))
+    cbc = solve(fix_integers(program, mip.require_values()), SolverSection(name="cbc"))
     assert program.row_values("envelope", cbc.row_duals)[0] == pytest.approx(envelope_price)
 
 
-def test_time_limit_without_solution_is_not_reported_as_a_result() -> None:
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_time_limit_without_solution_is_not_reported_as_a_result(solver: str) -> None:
+    # A microsecond is less than either solver needs to read the model: no solution, ever.
     inputs = random_inputs(n_towns=30)
-    result = solve(build_program(inputs), SolverOptions(time_limit_s=1e-6))
-    assert result.status in (SolveStatus.NO_SOLUTION, SolveStatus.FEASIBLE)
-    if result.status is SolveStatus.NO_SOLUTION:
-        with pytest.raises(RuntimeError, match="no solution values"):
-            result.require_values()
+    result = solve(build_program(inputs), SolverSection(name=solver, time_limit_s=1e-6))
+    assert result.status is SolveStatus.NO_SOLUTION
+    assert result.values is None and result.objective is None
+    with pytest.raises(RuntimeError, match="no solution values"):
+        result.require_values()
 
 
 def test_pulp_export_writes_the_same_model(tmp_path) -> None:

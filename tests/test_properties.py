@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 
 from pvd_optim.check import check_allocation
 from pvd_optim.inputs import ModelInputs
-from pvd_optim.model import SolverOptions, SolveStatus, build_program, solve
-from pvd_optim.pipeline import extract
+from pvd_optim.model import SolveStatus, build_program, solve
+from pvd_optim.postprocess import extract
+from pvd_optim.scenario.schema import SolverSection
 from tests.factories import random_inputs
 
-EXACT = SolverOptions("highs", mip_gap=0.0)
+EXACT = SolverSection(name="highs", mip_gap=0.0)
 PROPERTY = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 

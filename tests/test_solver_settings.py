@@ -12,12 +12,11 @@ from pvd_optim.errors import InputError
 from pvd_optim.model import build_program
 from pvd_optim.model.highs import (
     PARALLEL_ROWS_COLS_RULE,
-    HighsSettings,
     make_highs,
     presolve_guard,
     version,
 )
-from pvd_optim.pipeline import _options
+from pvd_optim.scenario.schema import SolverSection
 from tests.factories import random_inputs
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -35,34 +34,57 @@ def test_measured_good_releases_keep_full_presolve(good: str) -> None:
 
 def test_installed_highs_is_fast_on_this_model_shape() -> None:
     """Either a release measured good, or the parallel-columns rule is switched off."""
-    h = make_highs(build_program(random_inputs()), HighsSettings())
+    h = make_highs(build_program(random_inputs()), SolverSection())
     rule_off = h.getOptionValue("presolve_rule_off")
     rule_off = rule_off[1] if isinstance(rule_off, tuple) else rule_off
     measured_good = version().startswith(("1.13.", "1.14.", "1.15."))
     assert measured_good or int(rule_off) & PARALLEL_ROWS_COLS_RULE
 
 
+def _option(h: highspy.Highs, name: str) -> object:
+    value = h.getOptionValue(name)
+    return value[1] if isinstance(value, tuple) else value
+
+
 def test_measured_defaults_reach_highs_from_the_scenario() -> None:
-    options = _options(load_scenario(SCENARIOS / "national.yaml"))
-    assert options.highs_options == (("mip_heuristic_run_root_reduced_cost", False),)
-    h = make_highs(build_program(random_inputs()),
-                   HighsSettings(extra_options=options.highs_options))
-    value = h.getOptionValue("mip_heuristic_run_root_reduced_cost")
-    assert (value[1] if isinstance(value, tuple) else value) is False
+    settings = load_scenario(SCENARIOS / "national.yaml").solver
+    assert settings.highs_options == {"mip_heuristic_run_root_reduced_cost": False}
+    h = make_highs(build_program(random_inputs()), settings)
+    assert _option(h, "mip_heuristic_run_root_reduced_cost") is False
+    # A scenario's own choice reaches HiGHS too (HiGHS's default is True).
+    mine = settings.model_copy(update={"highs_options": {
+        "mip_heuristic_run_root_reduced_cost": True, "mip_feasibility_tolerance": 1e-7}})
+    h = make_highs(build_program(random_inputs()), mine)
+    assert _option(h, "mip_heuristic_run_root_reduced_cost") is True
+    assert _option(h, "mip_feasibility_tolerance") == pytest.approx(1e-7)
 
 
 def test_an_unknown_highs_option_is_a_clear_input_error() -> None:
-    with pytest.raises(InputError, match="HiGHS rejected the option no_such_option"):
-        make_highs(build_program(random_inputs()),
-                   HighsSettings(extra_options=(("no_such_option", 1),)))
-    assert highspy.Highs().getOptionValue("time_limit") is not None
+    settings = SolverSection(highs_options={"no_such_option": 1})
+    with pytest.raises(InputError, match="HiGHS rejected the option no_such_option") as error:
+        make_highs(build_program(random_inputs()), settings)
+    assert error.value.field == "solver.highs_options"
 
 
 def test_changing_threads_within_a_process_is_a_clear_error() -> None:
-    from pvd_optim.errors import SolverError
-    from pvd_optim.model.highs import solve
+    """HiGHS keeps its first solve's thread pool: shown in a fresh process, whatever ran here."""
+    import subprocess
+    import sys
 
-    program = build_program(random_inputs())
-    assert solve(program, HighsSettings(threads=1)).status.has_solution
-    with pytest.raises(SolverError, match="thread count of the first solve"):
-        solve(program, HighsSettings(threads=2))
+    script = (
+        "from pvd_optim.errors import SolverError\n"
+        "from pvd_optim.model import build_program\n"
+        "from pvd_optim.model.highs import solve\n"
+        "from pvd_optim.scenario.schema import SolverSection\n"
+        "from tests.factories import random_inputs\n"
+        "program = build_program(random_inputs())\n"
+        "assert solve(program, SolverSection(threads=1)).status.has_solution\n"
+        "try:\n"
+        "    solve(program, SolverSection(threads=2))\n"
+        "except SolverError as exc:\n"
+        "    print('refused:', exc)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=root, timeout=120, check=True)
+    assert "refused:" in done.stdout and "thread count of the first solve" in done.stdout

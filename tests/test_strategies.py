@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from pvd_optim import strategies
-from pvd_optim.check import ALL_FAMILIES, check_allocation
+from pvd_optim.check import check_allocation
+from pvd_optim.families import FAMILY_NAMES as ALL_FAMILIES
 from pvd_optim.inputs import ModelInputs
 from pvd_optim.results import Allocation
 from pvd_optim.strategies import (

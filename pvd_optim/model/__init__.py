@@ -4,8 +4,9 @@
 ``pulp_backend`` hand it to a solver; ``status`` normalises their outcomes.
 """
 
-from pvd_optim.model.formulation import Block, LinearProgram, build_program
-from pvd_optim.model.solve import SolverOptions, fix_integers, relax_integers, solve
+from pvd_optim.model.formulation import build_program
+from pvd_optim.model.program import Block, LinearProgram
+from pvd_optim.model.solve import fix_integers, relax_integers, solve
 from pvd_optim.model.status import SolveResult, SolveStatus
 
 __all__ = [
@@ -13,7 +14,6 @@ __all__ = [
     "LinearProgram",
     "SolveResult",
     "SolveStatus",
-    "SolverOptions",
     "build_program",
     "fix_integers",
     "relax_integers",

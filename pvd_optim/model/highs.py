@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import highspy
 import numpy as np
 
 from pvd_optim.errors import InputError, SolverError
-from pvd_optim.model.formulation import LinearProgram
+from pvd_optim.model.program import LinearProgram
 from pvd_optim.model.status import SolveResult, SolveStatus
+from pvd_optim.scenario.schema import SolverSection
 
 _STATUS = {
     highspy.HighsModelStatus.kOptimal: SolveStatus.OPTIMAL,
@@ -28,20 +28,6 @@ _LIMITS = {
     highspy.HighsModelStatus.kSolutionLimit,
     highspy.HighsModelStatus.kInterrupt,
 }
-
-
-@dataclass(frozen=True)
-class HighsSettings:
-    """Options handed to HiGHS; defaults chosen by measurement (``benchmarks/README.md``)."""
-
-    time_limit_s: float = 600.0
-    mip_gap: float = 1e-4
-    threads: int = 1
-    # Root reduced-cost heuristics spent most of the MIP time on this model while
-    # the root LP was already near-optimal (solver-notes: 40 s -> 9.5 s).
-    extra_options: tuple[tuple[str, bool | int | float | str], ...] = (
-        ("mip_heuristic_run_root_reduced_cost", False),
-    )
 
 
 #: HiGHS releases measured pathologically slow on this model (presolve's parallel
@@ -89,14 +75,19 @@ def to_highs_lp(program: LinearProgram) -> highspy.HighsLp:
     return lp
 
 
-def make_highs(program: LinearProgram, settings: HighsSettings) -> highspy.Highs:
-    """A ``Highs`` instance holding the program with the settings applied."""
+def make_highs(program: LinearProgram, settings: SolverSection) -> highspy.Highs:
+    """A ``Highs`` instance holding the program with the scenario's solver settings applied.
+
+    The scenario's ``highs_options`` (by default the measured ones, see
+    ``SolverSection``) come after the known-slow-release guard, so a planner can
+    override both.
+    """
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(settings.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(settings.mip_gap))
     h.setOptionValue("threads", int(settings.threads))
-    for name, value in (*presolve_guard(version()), *settings.extra_options):
+    for name, value in (*presolve_guard(version()), *settings.highs_options.items()):
         if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
             raise InputError(
                 f"HiGHS rejected the option {name}={value!r}; check its name and type "
@@ -107,9 +98,8 @@ def make_highs(program: LinearProgram, settings: HighsSettings) -> highspy.Highs
     return h
 
 
-def solve(program: LinearProgram, settings: HighsSettings | None = None) -> SolveResult:
+def solve(program: LinearProgram, settings: SolverSection) -> SolveResult:
     """Solve with HiGHS and normalise the outcome."""
-    settings = settings or HighsSettings()
     h = make_highs(program, settings)
     started = time.perf_counter()
     if h.run() == highspy.HighsStatus.kError and (
@@ -172,8 +162,8 @@ def irreducible_infeasible_subset(
     computation failed). The row-priority strategy was the one that returned a
     subset on this model; the default gave empty ones.
     """
-    relaxed = program.with_column_bounds(program.col_lower, program.col_upper, integer=False)
-    h = make_highs(relaxed, HighsSettings(time_limit_s=time_limit_s))
+    relaxed = program.relaxed()
+    h = make_highs(relaxed, SolverSection(time_limit_s=time_limit_s))  # type: ignore[call-arg]
     h.setOptionValue("iis_strategy", 2)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:

@@ -12,23 +12,14 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pulp
 
-from pvd_optim.model.formulation import LinearProgram
+from pvd_optim.model.program import LinearProgram
 from pvd_optim.model.status import SolveResult, SolveStatus
-
-
-@dataclass(frozen=True)
-class CbcSettings:
-    """Options handed to CBC."""
-
-    time_limit_s: float = 600.0
-    mip_gap: float = 1e-4
-    threads: int = 1
+from pvd_optim.scenario.schema import SolverSection
 
 
 def _bound(value: float) -> float | None:
@@ -79,7 +70,7 @@ def to_pulp(program: LinearProgram, name: str = "pvd_optim") -> tuple[pulp.LpPro
     return problem, variables
 
 
-def cbc_solver(settings: CbcSettings, *, mip: bool) -> pulp.LpSolver:
+def cbc_solver(settings: SolverSection, *, mip: bool) -> pulp.LpSolver:
     """CBC through PuLP, using the binary PuLP ships (no PATH lookup)."""
     return pulp.COIN_CMD(
         path=pulp.apis.coin_api.pulp_cbc_path,
@@ -110,11 +101,10 @@ def cbc_version() -> str:
 
 def solve(
     program: LinearProgram,
-    settings: CbcSettings | None = None,
+    settings: SolverSection,
     solver: pulp.LpSolver | None = None,
 ) -> SolveResult:
     """Solve through PuLP (CBC by default) and normalise the outcome."""
-    settings = settings or CbcSettings()
     is_mip = bool(program.integer.any())
     problem, variables = to_pulp(program)
     solver = solver or cbc_solver(settings, mip=is_mip)

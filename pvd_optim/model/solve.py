@@ -6,57 +6,33 @@ or an export is asked for, so neither loads when it is not used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
 from typing import Literal
 
 import numpy as np
 
-from pvd_optim.model.formulation import LinearProgram
+from pvd_optim.model.program import LinearProgram
 from pvd_optim.model.status import SolveResult
+from pvd_optim.scenario.schema import SolverSection
 
 SolverName = Literal["highs", "cbc"]
 
 
-@dataclass(frozen=True)
-class SolverOptions:
-    """Back-end-neutral solver settings."""
+def solve(program: LinearProgram, settings: SolverSection | None = None) -> SolveResult:
+    """Solve ``program`` with ``settings.name`` and return the normalised result.
 
-    name: SolverName = "highs"
-    time_limit_s: float = 600.0
-    mip_gap: float = 1e-4
-    threads: int = 1
-    highs_options: tuple[tuple[str, bool | int | float | str], ...] = (
-        ("mip_heuristic_run_root_reduced_cost", False),
-    )
-
-
-def solve(program: LinearProgram, options: SolverOptions | None = None) -> SolveResult:
-    """Solve ``program`` with ``options.name`` and return the normalised result."""
-    options = options or SolverOptions()
-    if options.name == "highs":
+    ``settings`` is the scenario's ``solver`` section, the one owner of every
+    solver default (``SolverSection()`` when not given); follow-up solves pass a
+    copy with their own changes (``settings.model_copy(update={"mip_gap": 0.0})``).
+    """
+    settings = settings or SolverSection()  # type: ignore[call-arg]
+    if settings.name == "highs":
         from pvd_optim.model import highs
 
-        return highs.solve(
-            program,
-            highs.HighsSettings(
-                time_limit_s=options.time_limit_s, mip_gap=options.mip_gap,
-                threads=options.threads, extra_options=options.highs_options,
-            ),
-        )
-    if options.name == "cbc":
-        from pvd_optim.model import pulp_backend
+        return highs.solve(program, settings)
+    from pvd_optim.model import pulp_backend
 
-        return pulp_backend.solve(
-            program,
-            pulp_backend.CbcSettings(
-                time_limit_s=options.time_limit_s, mip_gap=options.mip_gap,
-                threads=options.threads,
-            ),
-        )
-    raise ValueError(
-        f"The 'name' parameter of SolverOptions must be one of {{'highs', 'cbc'}}. "
-        f"Got {options.name!r} instead."
-    )
+    return pulp_backend.solve(program, settings)
 
 
 def fix_integers(program: LinearProgram, values: np.ndarray) -> LinearProgram:
@@ -64,15 +40,17 @@ def fix_integers(program: LinearProgram, values: np.ndarray) -> LinearProgram:
 
     Its duals are the shadow prices "with posts and coverage as decided".
     """
-    fixed = np.where(program.integer, np.round(values), np.nan)
-    lower = np.where(program.integer, fixed, program.col_lower)
-    upper = np.where(program.integer, fixed, program.col_upper)
-    return program.with_column_bounds(lower, upper, integer=False)
+    fixed = np.round(values)
+    return dataclasses.replace(
+        program.relaxed(),
+        col_lower=np.where(program.integer, fixed, program.col_lower),
+        col_upper=np.where(program.integer, fixed, program.col_upper),
+    )
 
 
 def relax_integers(program: LinearProgram) -> LinearProgram:
     """The LP relaxation: same bounds, integrality dropped."""
-    return program.with_column_bounds(program.col_lower, program.col_upper, integer=False)
+    return program.relaxed()
 
 
 def write_model(program: LinearProgram, path: str) -> None:

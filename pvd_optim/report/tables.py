@@ -113,7 +113,7 @@ def area_table(allocation: Allocation, level: str, departments: np.ndarray | Non
         ref = load_departments()
         names = dict(zip(ref["code"].astype(str), ref["name"].astype(str), strict=True))
     else:
-        raise ValueError(f"unknown level {level!r}; use one of {LEVELS}")
+        raise InputError(f"unknown level {level!r}; use one of {LEVELS}", field="level")
     frame = pd.DataFrame({
         "code": codes,
         "eligible_towns": 1,

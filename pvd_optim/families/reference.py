@@ -1,0 +1,254 @@
+"""The families of the one-year reference model (``docs/model.md``), in model order.
+
+Each constant is one family: its row blocks with their planner wording, what the
+checker verifies, and, for the families a planner controls, how the diagnosis
+relaxes it and words the fix. The order of :data:`REFERENCE_FAMILIES` is the
+order of the rows in the model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pvd_optim.families.registry import (
+    Elastic,
+    Family,
+    Fix,
+    FixContext,
+    RowBlock,
+    ToleranceSearch,
+)
+from pvd_optim.inputs import RESOURCES, keur_to_eur, keur_to_meur
+from pvd_optim.tolerances import CHECK_RELATIVE, RELAXATION_NOISE, ROUNDING_GUARD, ceil_whole
+
+
+def _at_most(share: float) -> float:
+    """A share rounded *down* to 3 decimals, so that the suggested limit is enough."""
+    return float(np.floor(share * 1000 + ROUNDING_GUARD) / 1000)
+
+
+def _at_least_keur(amount_keur: float) -> float:
+    """An amount rounded *up* to the next k EUR, so that the suggested limit is enough."""
+    return float(ceil_whole(amount_keur))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def _bent(slack: np.ndarray) -> np.ndarray:
+    """Indices of the rows that bent by more than noise."""
+    return np.flatnonzero(slack > RELAXATION_NOISE)
+
+
+# ---- fixes, one per family a planner controls ------------------------------------------------
+
+
+def _envelope_fix(ctx: FixContext) -> Fix:
+    inputs = ctx.inputs
+    needed_keur = _at_least_keur(inputs.envelope_keur + ctx.total("envelope"))
+    return Fix("envelope", "resources.funding.envelope_eur", keur_to_eur(inputs.envelope_keur),
+               keur_to_eur(needed_keur),
+               f"raise the funding envelope to at least {keur_to_meur(needed_keur):,.3f} M EUR "
+               f"(now {keur_to_meur(inputs.envelope_keur):,.3f} M EUR)")
+
+
+def _capacity_fix(ctx: FixContext) -> Fix:
+    inputs = ctx.inputs
+    s = ctx.slack["capacity"]
+    detail = tuple(
+        f"{inputs.directorate_names[d]}: from {inputs.capacity_days[d]:,.0f} to at least "
+        f"{inputs.capacity_days[d] + s[d]:,.0f} days" for d in _bent(s))
+    needed = float(inputs.capacity_days.sum() + s.sum())
+    return Fix("capacity", "resources.expertise.capacity_days", float(inputs.capacity_days.sum()),
+               needed, f"raise Cerema capacity by {s.sum():,.0f} expert-days in all, to at "
+               f"least {needed:,.0f}", detail)
+
+
+def _engineering_fix(ctx: FixContext) -> Fix:
+    inputs = ctx.inputs
+    posts = int(ceil_whole(ctx.total("engineering_budget") / inputs.post_cost_keur))
+    needed_keur = inputs.engineering_budget_keur + posts * inputs.post_cost_keur
+    return Fix("engineering_budget", "resources.engineering.budget_eur",
+               keur_to_eur(inputs.engineering_budget_keur), keur_to_eur(needed_keur),
+               f"raise the engineering budget to at least {keur_to_meur(needed_keur):,.3f} M EUR "
+               f"({_plural(posts, 'more post')})")
+
+
+def _spend_min_fix(ctx: FixContext) -> Fix:
+    inputs = ctx.inputs
+    share = _at_most(max(0.0, inputs.spend_min_share
+                         - ctx.total("spend_min") / inputs.envelope_keur))
+    return Fix("spend_min", "resources.funding.spend_min_share", inputs.spend_min_share, share,
+               f"lower the minimum spend share to at most {share:.3f} "
+               f"(now {inputs.spend_min_share})")
+
+
+def _cover_min_fix(ctx: FixContext) -> Fix:
+    inputs = ctx.inputs
+    demanded = inputs.cover_min_share * inputs.n_towns
+    # The slack is a count of towns up to solver noise.
+    reachable = int(np.floor(demanded - ctx.total("cover_min") + CHECK_RELATIVE))
+    share = _at_most(max(0.0, reachable / inputs.n_towns))
+    fewer = int(ceil_whole(demanded)) - reachable
+    return Fix("cover_min", "resources.engineering.cover_min_share", inputs.cover_min_share, share,
+               f"lower the minimum coverage share to at most {share:.3f} "
+               f"(now {inputs.cover_min_share}): at most {reachable:,} of "
+               f"{inputs.n_towns:,} towns can have a project lead, "
+               f"{_plural(fewer, 'town')} fewer")
+
+
+def _town_floor_fix(ctx: FixContext) -> Fix:
+    inputs = ctx.inputs
+    s = ctx.slack["town_floor"]
+    needed = float(np.floor(keur_to_eur(max(0.0, inputs.min_per_town_keur - float(s.max())))))
+    return Fix("town_floor", "resources.funding.min_per_covered_town_eur",
+               keur_to_eur(inputs.min_per_town_keur), needed,
+               f"lower the minimum per covered town to at most {needed:,.0f} EUR "
+               f"({len(_bent(s))} towns fall short)")
+
+
+def _town_caps_fix(ctx: FixContext) -> Fix:
+    inputs = ctx.inputs
+    s = ctx.slack["lead_funding"]
+    towns = _bent(s)
+    detail = tuple(f"{inputs.town_names[t]} ({inputs.town_codes[t]}): "
+                   f"+{keur_to_eur(s[t]):,.0f} EUR" for t in towns)
+    return Fix("lead", "resources.funding.cap_per_town_eur",
+               ctx.scenario.resources.funding.cap_per_town_eur, keur_to_eur(float(s.max())),
+               f"raise the caps of {len(towns)} town(s), by up to "
+               f"{keur_to_eur(float(s.max())):,.0f} EUR", detail)
+
+
+def _theme_floor_fix(ctx: FixContext) -> Fix:
+    inputs = ctx.inputs
+    s = ctx.slack["theme_floor"]
+    funding = ctx.arrays.funding_keur.sum(axis=0)
+    total_funding = float(funding.sum())
+    detail = tuple(
+        f"{inputs.themes[k]}: floor from {inputs.theme_floor[k]:.3g} to at most "
+        f"{funding[k] / total_funding if total_funding else 0:.3g}" for k in _bent(s))
+    return Fix("theme_floor", "theme_floors_share", float(inputs.theme_floor.max()),
+               float(inputs.theme_floor.max()), "lower the theme floors: " + "; ".join(detail),
+               detail)
+
+
+# ---- the families ---------------------------------------------------------------------------
+
+BOUNDS = Family(
+    "bounds", "variable bounds",
+    "funding and days per town and theme between 0 and the theme's saturation; coverage "
+    "between 0 and 1; posts between 0 and ceil(towns of the group / m)",
+    "", "structure")
+
+INTEGRALITY = Family(
+    "integrality", "whole posts and towns",
+    "every town covered or not (0 or 1) and whole posts per group, unless the scenario solves "
+    "the LP relaxation", "", "structure")
+
+ENVELOPE = Family(
+    "envelope", "funding envelope", "funding committed <= the envelope", "k EUR", "limit",
+    (RowBlock("envelope", "funding committed <= envelope (k EUR)",
+              binding=lambda inputs, i: "funding envelope"),),
+    Elastic(("envelope",), _envelope_fix),
+    meaning="the whole year's funding envelope is committed: more funding would still buy "
+            "benefit (its shadow price says how much per k EUR)")
+
+SPEND_MIN = Family(
+    "spend_min", "minimum spend", "funding committed >= the minimum share of the envelope",
+    "k EUR", "target",
+    (RowBlock("spend_min", "funding committed >= minimum share of the envelope (k EUR)",
+              binding=lambda inputs, i: "minimum spend"),),
+    Elastic(("spend_min",), _spend_min_fix),
+    meaning="the model spends only what it must: beyond the minimum share, funding would "
+            "bring less benefit than its cost elsewhere")
+
+CAPACITY = Family(
+    "capacity", "Cerema capacity", "expert-days used by the towns of each directorate <= its "
+    "capacity", "expert-days", "limit",
+    (RowBlock("capacity", "expert-days used <= directorate capacity",
+              binding=lambda inputs, d: f"Cerema capacity of {inputs.directorate_names[d]}"),),
+    Elastic(("capacity",), _capacity_fix),
+    meaning="every expert-day of the directorate is assigned: more days there would still "
+            "help its towns")
+
+ENGINEERING_BUDGET = Family(
+    "engineering_budget", "engineering budget", "posts x subsidy per post <= the budget",
+    "k EUR", "limit",
+    (RowBlock("engineering_budget", "posts x subsidy <= engineering budget (k EUR)",
+              binding=lambda inputs, i: "engineering budget"),),
+    Elastic(("engineering_budget",), _engineering_fix),
+    meaning="no further project-lead post can be co-funded: uncovered towns wait for a post")
+
+COVER_MIN = Family(
+    "cover_min", "minimum coverage", "covered towns >= the minimum share of eligible towns",
+    "towns", "target",
+    (RowBlock("cover_min", "covered towns >= minimum share of eligible towns",
+              binding=lambda inputs, i: "minimum coverage"),),
+    Elastic(("cover_min",), _cover_min_fix),
+    meaning="coverage stops at the minimum the scenario demands")
+
+SHARING = Family(
+    "sharing", "sharing a post", "covered towns of each group <= m x its posts", "towns",
+    "structure",
+    (RowBlock("sharing", "covered towns in group <= m x posts"),
+     RowBlock("sharing_rounded", "covered towns in group <= r x posts + (m - r) x q",
+              strengthening=True)))
+
+LEAD = Family(
+    "lead", "support needs a project lead",
+    "days to a town <= X_town x covered, funding to a town <= its cap x covered, and a town "
+    "covered only where its group has a post", "k EUR, days", "structure",
+    (RowBlock("lead_days", "days to a town <= X_town x covered"),
+     RowBlock("lead_funding", "funding to a town <= cap x covered"),
+     RowBlock("lead_post", "covered only where its group has a post"),
+     RowBlock("lead_funding_segment", "f[t,k,s] <= w[s] uf[k] c[t]", strengthening=True),
+     RowBlock("lead_days_segment", "x[t,k,s] <= w[s] ux[k] c[t]", strengthening=True)),
+    Elastic(("lead_funding",), _town_caps_fix))
+
+TOWN_FLOOR = Family(
+    "town_floor", "minimum per covered town",
+    "funding to each covered town >= min(f_min, its cap)", "k EUR", "target",
+    (RowBlock("town_floor", "funding to a covered town >= min(f_min, cap)"),),
+    Elastic(("town_floor",), _town_floor_fix))
+
+
+def balance_block_name(resource: str, side: str) -> str:
+    """Name of the balance rows of one resource and side (``low``/``high``)."""
+    return f"balance_{resource}_{side}"
+
+
+def _balance_block(resource: str, side: str) -> RowBlock:
+    word = "floor" if side == "low" else "ceiling"
+    sense = ">= (1 - delta)" if side == "low" else "<= (1 + delta)"
+    return RowBlock(
+        balance_block_name(resource, side),
+        f"{resource} in region {sense} x fair share",
+        binding=lambda inputs, r: f"{resource} balance ({word}) of {inputs.region_names[r]}",
+        proportional_to=resource)
+
+
+BALANCE = Family(
+    "balance", "regional balance",
+    "funding, days and covered towns of each region within (1 +- delta) x its fair share of "
+    "the total allocated (the towns band widened by one town)", "k EUR, days, towns", "target",
+    tuple(_balance_block(resource, side) for resource in RESOURCES for side in ("low", "high")),
+    ToleranceSearch("balance.tolerance_share"),
+    meaning="the region sits at the edge of its balance band: more for it (or less) would "
+            "break the regional balance rule")
+
+THEME_FLOOR = Family(
+    "theme_floor", "theme floors", "funding to each theme >= its floor x total funding",
+    "k EUR", "target",
+    (RowBlock("theme_floor", "funding to theme >= floor x total funding",
+              binding=lambda inputs, k: f"theme floor of {inputs.themes[k]}",
+              proportional_to="funding"),),
+    Elastic(("theme_floor",), _theme_floor_fix),
+    meaning="the theme gets exactly its floor: without the floor, its funding would go to "
+            "needier themes")
+
+#: The reference model's families, in the order their rows appear in the model.
+REFERENCE_FAMILIES: tuple[Family, ...] = (
+    BOUNDS, INTEGRALITY, ENVELOPE, SPEND_MIN, CAPACITY, ENGINEERING_BUDGET, COVER_MIN, SHARING,
+    LEAD, TOWN_FLOOR, BALANCE, THEME_FLOOR,
+)

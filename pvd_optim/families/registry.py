@@ -1,0 +1,178 @@
+"""What a constraint family is, and where its two implementations are registered.
+
+A :class:`Family` holds everything about one family of constraints that is not
+arithmetic: its name, the row blocks it puts in the model, what the checker
+verifies, its unit, the planner's wording of a binding row, and how the
+diagnosis relaxes it and words the fix. The arithmetic lives in two separate
+places that never read each other: the rows in ``pvd_optim.model.rows``
+(registered with :func:`define_rows`) and the check in ``pvd_optim.check``
+(registered with :func:`verify`). The checker thus stays independent of the
+matrix builder, and a family that lacks either implementation is an error when
+the model is built or an allocation checked, never a silent skip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from pvd_optim.errors import InputError, VerificationError
+
+if TYPE_CHECKING:
+    from pvd_optim.inputs import AllocationArrays, FloatArray, ModelInputs
+    from pvd_optim.scenario.schema import Scenario
+
+#: ``structure``: rules of the model itself (bounds, sharing posts, no support without a
+#: project lead); ``limit``: a resource a planner can raise; ``target``: a demand or
+#: policy a planner can lower (minimum spend, coverage, balance, floors).
+Kind = Literal["structure", "limit", "target"]
+
+
+@dataclass(frozen=True)
+class RowBlock:
+    """One block of rows a family adds to the model.
+
+    ``binding`` words row ``i`` of the block for a planner when it holds with
+    equality ("Cerema capacity of Cerema Est"); ``None`` for rows whose being
+    tight means nothing to a planner (definitions, redundant strengthening rows).
+    ``proportional_to`` names the resource (``funding``, ``days``, ``towns``)
+    whose allocated total must be positive for a tight row to mean anything
+    (a share of nothing holds trivially). ``strengthening`` rows are redundant
+    for integer solutions: they only tighten the LP relaxation.
+    """
+
+    name: str
+    description: str
+    binding: Callable[[ModelInputs, int], str] | None = None
+    proportional_to: str | None = None
+    strengthening: bool = False
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One way to make an infeasible scenario feasible, in words and numbers."""
+
+    family: str
+    field: str
+    current: float
+    needed: float
+    message: str
+    detail: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class FixContext:
+    """What a fix's wording may read: the problem, and the elastic solve's slacks."""
+
+    inputs: ModelInputs
+    scenario: Scenario
+    slack: dict[str, FloatArray]  # row block name -> how far each row bent
+    arrays: AllocationArrays  # the allocation of the elastic solve
+
+    def total(self, block: str) -> float:
+        """Total bending of one row block."""
+        return float(self.slack[block].sum())
+
+
+@dataclass(frozen=True)
+class Elastic:
+    """The diagnosis lets ``blocks`` bend at a cost per unit and minimises the bending.
+
+    ``fix`` words the smallest bending as a change of the scenario (or ``None``
+    when the slack found is no change at all).
+    """
+
+    blocks: tuple[str, ...]
+    fix: Callable[[FixContext], Fix | None]
+
+
+@dataclass(frozen=True)
+class ToleranceSearch:
+    """The diagnosis searches the smallest tolerance that makes the scenario feasible."""
+
+    field: str
+
+
+Relaxation = Elastic | ToleranceSearch
+
+
+def _always(inputs: ModelInputs) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Family:
+    """One family of constraints of the allocation model (see the module docstring)."""
+
+    name: str
+    title: str
+    verifies: str
+    unit: str
+    kind: Kind
+    blocks: tuple[RowBlock, ...] = ()
+    relax: Relaxation | None = None
+    meaning: str = ""
+    active: Callable[[ModelInputs], bool] = field(default=_always)
+
+    @property
+    def define(self) -> Callable[..., None]:
+        """The function that adds this family's rows (or bounds) to the model."""
+        try:
+            return _ROWS[self.name]
+        except KeyError:
+            raise VerificationError(
+                f"constraint family {self.name!r} has no rows in the model "
+                "(pvd_optim.model.rows): a bug in pvd-optim") from None
+
+    @property
+    def check(self) -> Callable[..., None]:
+        """The checker's verification of this family."""
+        try:
+            return _CHECKS[self.name]
+        except KeyError:
+            raise VerificationError(
+                f"constraint family {self.name!r} has no check (pvd_optim.check): a bug in "
+                "pvd-optim") from None
+
+    def block(self, name: str) -> RowBlock:
+        """One of this family's row blocks, by name."""
+        for block in self.blocks:
+            if block.name == name:
+                return block
+        raise KeyError(name)
+
+
+_ROWS: dict[str, Callable[..., None]] = {}
+_CHECKS: dict[str, Callable[..., None]] = {}
+
+
+def _register(table: dict[str, Callable[..., None]], what: str, families: tuple[Family, ...]
+              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        for family in families:
+            if family.name in table:
+                raise VerificationError(
+                    f"constraint family {family.name!r} has two {what}: "
+                    f"{table[family.name].__qualname__} and {function.__qualname__}")
+            table[family.name] = function
+        return function
+
+    return register
+
+
+def define_rows(*families: Family) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: the function adds these families' rows to the model (model layer)."""
+    return _register(_ROWS, "row definitions", families)
+
+
+def verify(*families: Family) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: the function checks these families on an allocation (the checker)."""
+    return _register(_CHECKS, "checks", families)
+
+
+def unknown_family(name: object, known: tuple[str, ...]) -> InputError:
+    """The error for a family name that is not in the registry."""
+    return InputError(
+        f"unknown constraint family {name!r}; the families are: {', '.join(known)}",
+        field="families")

@@ -1,0 +1,104 @@
+"""The model's columns and the rows that define its auxiliary totals.
+
+Column blocks, in order: ``f[t,k,s]`` funding (k EUR) and ``x[t,k,s]``
+expert-days per town, theme and benefit segment; ``c[t]`` coverage by a project
+lead; ``p[g]`` co-funded posts per group; then auxiliary totals: each
+resource's use per region, funding per theme, and each resource's national
+total, each with one defining row, so that balance and floor rows stay sparse.
+The objective coefficients are set here; bounds and integrality belong to the
+``bounds`` and ``integrality`` families (``pvd_optim.model.rows``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pvd_optim.inputs import RESOURCES, IntArray, ModelInputs
+from pvd_optim.model.builder import ProgramBuilder
+from pvd_optim.model.program import Block
+
+#: Column block names read back from a solution.
+FUNDING, DAYS, COVERED, POSTS = "f", "x", "c", "p"
+FUNDING_THEME = "funding_theme"
+
+
+def region_use_name(resource: str) -> str:
+    """Column block of one resource's use per region."""
+    return f"{resource}_region"
+
+
+def total_name(resource: str) -> str:
+    """Column block (one column) of one resource's national total."""
+    return f"{resource}_total"
+
+
+@dataclass(frozen=True, eq=False)
+class Variables:
+    """The column blocks of one program, and index arrays the row families share."""
+
+    f: Block
+    x: Block
+    c: Block
+    p: Block
+    used: dict[str, Block]  # resource -> use per region
+    total: dict[str, Block]  # resource -> national total
+    funding_theme: Block
+    seg_town: IntArray  # town of each f/x column, in block order
+    seg_theme: IntArray  # theme of each f/x column
+
+    @property
+    def towns(self) -> IntArray:
+        """Town positions 0..n-1."""
+        return np.arange(self.c.size, dtype=np.int64)
+
+
+def define_variables(b: ProgramBuilder, inputs: ModelInputs) -> Variables:
+    """Add every column with its objective coefficient (``docs/model.md``, objective)."""
+    n, K, S = inputs.n_towns, inputs.n_themes, inputs.n_segments
+    R = inputs.n_regions
+    # Benefit per unit on each segment: need[t,k] * slope[s].
+    gain = inputs.need[:, :, None] * inputs.slopes[None, None, :]
+    f = b.add_columns(FUNDING, (n, K, S), ("town", "theme", "segment"), cost=gain,
+                      description="funding, k EUR")
+    x = b.add_columns(DAYS, (n, K, S), ("town", "theme", "segment"),
+                      cost=gain * inputs.value_per_day_keur, description="expert-days")
+    c = b.add_columns(COVERED, (n,), ("town",), cost=inputs.value_per_cover_keur * inputs.fragility,
+                      description="covered by a project lead (0/1)")
+    p = b.add_columns(POSTS, (inputs.n_groups,), ("group",), description="co-funded posts")
+    units = {"funding": "k EUR", "days": "days", "towns": "covered towns"}
+    used = {resource: b.add_columns(region_use_name(resource), (R,), ("region",),
+                                    description=units[resource]) for resource in RESOURCES}
+    funding_theme = b.add_columns(FUNDING_THEME, (K,), ("theme",), description="k EUR")
+    total = {resource: b.add_columns(total_name(resource), (1,), ("",),
+                                     description=units[resource]) for resource in RESOURCES}
+    return Variables(
+        f=f, x=x, c=c, p=p, used=used, total=total, funding_theme=funding_theme,
+        seg_town=np.repeat(np.arange(n, dtype=np.int64), K * S),
+        seg_theme=np.tile(np.repeat(np.arange(K, dtype=np.int64), S), n),
+    )
+
+
+def define_totals(b: ProgramBuilder, inputs: ModelInputs, v: Variables) -> None:
+    """One defining row per auxiliary total: use per region and theme, national totals."""
+    R, K = inputs.n_regions, inputs.n_themes
+    regions = np.arange(R)
+    region_of_seg = inputs.region_of_town[v.seg_town]
+    for resource, block in (("funding", v.f), ("days", v.x)):
+        b.add_rows(f"define_{v.used[resource].name}", (R,), ("region",),
+                   [(region_of_seg, block.indices, 1.0),
+                    (regions, v.used[resource].indices, -1.0)],
+                   sense="=", rhs=0.0)
+    b.add_rows(f"define_{v.used['towns'].name}", (R,), ("region",),
+               [(inputs.region_of_town, v.c.indices, 1.0),
+                (regions, v.used["towns"].indices, -1.0)],
+               sense="=", rhs=0.0)
+    b.add_rows(f"define_{v.funding_theme.name}", (K,), ("theme",),
+               [(v.seg_theme, v.f.indices, 1.0), (np.arange(K), v.funding_theme.indices, -1.0)],
+               sense="=", rhs=0.0)
+    for resource in RESOURCES:
+        b.add_rows(f"define_{v.total[resource].name}", (1,), ("",),
+                   [(np.zeros(R, dtype=np.int64), v.used[resource].indices, 1.0),
+                    (np.zeros(1, dtype=np.int64), v.total[resource].indices, -1.0)],
+                   sense="=", rhs=0.0)
