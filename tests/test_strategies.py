@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import apportionment.methods as reference
@@ -264,3 +265,18 @@ def test_cover_in_order_opens_posts_and_fills_free_slots() -> None:
                            group_of_town=np.array([0, 1, 0, 0, 1, 2, 0], dtype=np.int64))
     covered = cover_in_order(inputs, np.arange(7, dtype=np.int64), 2)
     assert covered.tolist() == [True, True, True, False, True, False, False]
+
+
+def test_strategies_use_the_scenarios_solver_settings_and_name(tmp_path) -> None:
+    """compare --strategies solved the optimum with built-in defaults (issue 9, item 2)."""
+    from pvd_optim.compare import load_sources
+
+    toy = tmp_path / "toy-cbc.yaml"
+    root = Path(__file__).resolve().parents[1]
+    toy.write_text(f"extends: {root / 'scenarios' / 'toy.yaml'}\nname: toy-cbc\n"
+                   "solver:\n  name: cbc\n")
+    [source] = load_sources([toy], ["optimum", "equal_split"])
+    optimum, equal = source.allocations
+    assert optimum.solver == "cbc"
+    assert {optimum.scenario_name, equal.scenario_name} == {"toy-cbc"}
+    assert optimum.town_info is not None and equal.town_info is not None
