@@ -118,9 +118,10 @@ def build(inp: ModelInputs) -> tuple[pulp.LpProblem, dict, dict]:
         for j, resource in enumerate(("funding", "days", "towns")):
             for r in R:
                 share = float(inp.fair_share[r])
-                prob += (used[resource][r] >= (1 - delta) * share * totals[resource] - extra[j],
+                widen = extra[j][r]
+                prob += (used[resource][r] >= (1 - delta) * share * totals[resource] - widen,
                          f"balance_{resource}_low_{r}")
-                prob += (used[resource][r] <= (1 + delta) * share * totals[resource] + extra[j],
+                prob += (used[resource][r] <= (1 + delta) * share * totals[resource] + widen,
                          f"balance_{resource}_high_{r}")
     elif inp.balance_mode != "off":
         raise NotImplementedError("the naive baseline covers hard or no balance only")

@@ -277,7 +277,7 @@ def band_limits(inputs: ModelInputs, allocation: AllocationArrays
     ``inputs.balance_band_extra`` per resource.
     """
     totals = allocation.used_by_region(inputs).sum(axis=1, keepdims=True)
-    extra = inputs.balance_band_extra[:, None]
+    extra = inputs.balance_band_extra
     delta = inputs.balance_tolerance
     low = (1 - delta) * inputs.fair_share[None, :] * totals - extra
     high = (1 + delta) * inputs.fair_share[None, :] * totals + extra

@@ -147,12 +147,20 @@ class ModelInputs:
 
     @property
     def balance_band_extra(self) -> FloatArray:
-        """Absolute widening of each resource's band (funding, days, towns).
+        """(3, R) absolute widening of each resource's band, per region (funding, days, towns).
 
-        A +-15 % band around a fair share of 2.3 covered towns holds no integer,
-        so the covered-towns band is widened by one town on each side.
+        A +-15 % band around a fair share of 2.3 covered towns holds no integer. Any
+        feasible allocation covers at least ``T_ref = cover_min x |T|`` towns, so the
+        band's half-width is at least ``delta x share x T_ref``; widening each side by
+        ``max(0, 1 - delta x share x T_ref)`` towns makes it at least one town, which
+        always holds an integer, and leaves every region that needs no widening
+        untouched (docs/model.md#balance). Funding and days are continuous: no widening.
         """
-        return np.array([0.0, 0.0, 1.0])
+        extra = np.zeros((len(RESOURCES), self.n_regions))
+        reference_total = self.cover_min_share * self.n_towns
+        half_width = self.balance_tolerance * self.fair_share * reference_total
+        extra[RESOURCES.index("towns")] = np.maximum(0.0, 1.0 - half_width)
+        return extra
 
 
 @dataclass(frozen=True, eq=False)

@@ -182,7 +182,7 @@ def define_balance(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight: 
         above = b.add_columns("above", (3, R), ("resource", "region"), cost=-weight,
                               description="excess over the band")
     for j, resource in enumerate(RESOURCES):
-        extra = float(inputs.balance_band_extra[j])
+        extra = inputs.balance_band_extra[j]
         used_cols = v.used[resource].indices
         total_col = np.full(R, v.total[resource].start)
         low: list[Term] = [(regions, used_cols, 1.0), (regions, total_col, -(1 - delta) * share)]
