@@ -171,6 +171,15 @@ def _cmd_validate(args: argparse.Namespace, progress: _Progress) -> int:
     prepared = prepare(scenario)
     progress.finish()
     inputs = prepared.inputs
+    from pvd_optim.diagnose import Diagnosis
+    from pvd_optim.screen import screen
+
+    proven_needed = screen(inputs, scenario)
+    if proven_needed:
+        headline = Diagnosis(scenario.name, tuple(proven_needed), ()).headline()
+        print(f"infeasible: {headline} (necessary conditions checked without solving; "
+              "`pvd-optim run` gives the full diagnosis)", file=sys.stderr)
+        return ExitCode.INFEASIBLE
     if not args.quiet:
         counts = ", ".join(
             f"{count} {word}{'' if count == 1 else 's'}"
@@ -247,7 +256,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.INPUT
     progress = _Progress(quiet=args.quiet)
     try:
-        return COMMANDS[args.command](args, progress)
+        from pvd_optim.model.solve import solver_log
+
+        with solver_log(args.debug):
+            return COMMANDS[args.command](args, progress)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED

@@ -1,14 +1,52 @@
-"""Explanations in plain words: what binds, what the shadow prices mean, who deviates."""
+"""Explanations in plain words: what was allocated, what limits it, who was left out and why.
+
+``explain_markdown`` writes ``explain.md`` for a non-specialist: every limit in
+the programme's terms (from the family registry), each uncovered town by name
+with the reason read from the solution (``pvd_optim.reasons``), the shadow
+prices as "one more ... would add ...", and a short glossary.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from pvd_optim.families import family
 from pvd_optim.inputs import EUR_PER_MILLION, EUR_PER_UNIT, keur_to_eur
+from pvd_optim.reasons import REASON_WORDS, uncovered_towns
 from pvd_optim.tolerances import NOISE
 
 if TYPE_CHECKING:
     from pvd_optim.results import Allocation
+
+#: Plain-words heading of each allocation status.
+STATUS_HEADINGS = {
+    "optimal": "proven optimal",
+    "feasible": "NOT proven optimal (the solver stopped at a limit)",
+    "relaxed": "LP relaxation, not an allocation to implement",
+    "heuristic": "allocated by a simple rule",
+}
+
+_STATUS_SENTENCES = {
+    "optimal": "proven optimal: no allocation meeting every rule has more benefit",
+    "feasible": "NOT proven optimal: the solver stopped at its limit with this allocation",
+    "relaxed": "LP RELAXATION: posts and coverage may be fractional; not an allocation to "
+               "implement as is",
+    "heuristic": "allocated by a simple rule, not optimised",
+}
+
+GLOSSARY = (
+    ("k EUR-equivalent", "the unit of benefit: 1 is what one thousand euros of funding brings "
+     "to a town in full need of it; an expert-day and a covered town are converted to it by "
+     "the scenario's values, so the three resources can be weighed against each other."),
+    ("binding limit", "a rule the allocation meets exactly (the whole envelope spent, a "
+     "directorate's every day assigned, a region at the edge of its balance band): loosening "
+     "it would let the allocation do better."),
+    ("shadow price", "how much benefit one more unit of a limit would add (one more k EUR of "
+     "envelope, one more expert-day), with posts and coverage kept as decided."),
+    ("MIP gap", "how far the allocation might still be from the best possible, as a share "
+     "of its benefit; 0 means proven best."),
+)
 
 
 def _eur(value: float) -> str:
@@ -25,25 +63,15 @@ def _signed_pct(value: float) -> str:
     return "0.0%" if text in ("+0.0%", "-0.0%") else text
 
 
-def explain_markdown(allocation: Allocation) -> str:
-    """A planner-readable account of an allocation, as Markdown."""
-    a = allocation
+def _header(a: Allocation) -> list[str]:
     totals = a.totals()
-    parts = a.objective_parts
-    lines = [f"# {a.scenario_name}: {a.label}", ""]
-    status_words = {
-        "optimal": "proven optimal",
-        "feasible": "NOT proven optimal: the solver stopped at its limit with this allocation",
-        "relaxed": "LP RELAXATION: posts and coverage may be fractional; not an allocation to "
-                   "implement as is",
-    }
     gap = f", MIP gap {a.mip_gap:.2e}" if a.mip_gap is not None else ""
-    lines += [
-        f"**Status: {a.status}** ({status_words.get(a.status, a.status)}{gap}); solver "
-        f"{a.solver} {a.solver_version}, {a.solve_seconds:.2f} s.",
-        "",
-        "## What was allocated",
-        "",
+    solver = (f"; solver {a.solver} {a.solver_version}, {a.solve_seconds:.2f} s"
+              if a.solver else "")
+    return [
+        f"# {a.scenario_name}: {a.label}, {STATUS_HEADINGS.get(a.status, a.status)}", "",
+        f"**Status: {a.status}** ({_STATUS_SENTENCES.get(a.status, a.status)}{gap}){solver}.",
+        "", "## What was allocated", "",
         f"- Funding: {_eur(totals['funding_eur'])} of an envelope of "
         f"{_eur(totals['envelope_eur'])}.",
         f"- Cerema expertise: {totals['expert_days']:,.1f} expert-days of "
@@ -51,65 +79,120 @@ def explain_markdown(allocation: Allocation) -> str:
         f"- Engineering: {totals['posts']:,.0f} co-funded posts ({_eur(totals['engineering_eur'])}"
         f" of {_eur(totals['engineering_budget_eur'])}) covering "
         f"{totals['covered_towns']:,.0f} of {totals['eligible_towns']:,.0f} eligible towns.",
-        "",
-        "## Benefit (objective, k EUR-equivalents)",
-        "",
-        f"- Total: {a.objective:,.1f}",
-        f"- Funding benefit (need-weighted, diminishing returns): {parts['funding_benefit']:,.1f}",
-        f"- Expertise benefit (need-weighted, diminishing returns; a day is worth "
-        f"{keur_to_eur(a.inputs.value_per_day_keur):,.0f} EUR at full need on the first segment): "
-        f"{parts['expertise_benefit']:,.1f}",
-        f"- Coverage value (at {keur_to_eur(a.inputs.value_per_cover_keur):,.0f} EUR per covered "
+    ]
+
+
+def _benefit(a: Allocation) -> list[str]:
+    parts = a.objective_parts
+    benefit = parts["funding_benefit"] + parts["expertise_benefit"] + parts["coverage_value"]
+    lines = [
+        "", "## Benefit (k EUR-equivalents)", "",
+        f"- Benefit: {benefit:,.1f}",
+        f"  - of funding (need-weighted, diminishing returns): {parts['funding_benefit']:,.1f}",
+        f"  - of expertise (need-weighted, diminishing returns; a day is worth "
+        f"{keur_to_eur(a.inputs.value_per_day_keur):,.0f} EUR at full need on the first "
+        f"segment): {parts['expertise_benefit']:,.1f}",
+        f"  - of coverage ({keur_to_eur(a.inputs.value_per_cover_keur):,.0f} EUR per covered "
         f"town-year, weighted by fragility): {parts['coverage_value']:,.1f}",
     ]
-    if parts["balance_penalty"]:
-        lines.append(f"- Soft regional-balance penalty: {parts['balance_penalty']:,.1f}")
-    lines += ["", "## What limits the allocation (binding constraints)", ""]
-    if a.binding:
-        lines += [f"- {item}" for item in a.binding]
-    else:
-        lines.append("- No national, directorate or regional constraint binds.")
+    if a.inputs.balance_mode == "soft":
+        lines.append(f"- Soft regional-balance penalty: {-parts['balance_penalty']:,.1f} "
+                     "(what the deviations outside the bands cost, in the same units)")
+    lines.append(f"- Objective (benefit minus penalty): {a.objective:,.1f}")
+    return lines
+
+
+def _limits(a: Allocation) -> list[str]:
+    lines = ["", "## What limits the allocation (binding limits)", ""]
+    if not a.binding:
+        return [*lines, "- No national, directorate or regional limit binds."]
+    by_family: dict[str, list[str]] = defaultdict(list)
+    for item in a.binding:
+        by_family[item.family].append(item.label)
+    for name, labels in by_family.items():
+        entry = family(name)
+        shown = ", ".join(labels[:12]) + (f" and {len(labels) - 12} more"
+                                          if len(labels) > 12 else "")
+        meaning = f": {entry.meaning}" if entry.meaning else ""
+        where = "" if labels == [entry.title] else f" ({shown})"
+        lines.append(f"- **{entry.title}**{where}{meaning}.")
+    return lines
+
+
+def _uncovered(a: Allocation) -> list[str]:
+    towns = uncovered_towns(a)
+    lines = ["", f"## Towns without a project lead ({len(towns):,})", ""]
+    if not towns:
+        return [*lines, "Every eligible town has a project lead."]
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for town in sorted(towns, key=lambda t: (t.region, t.name)):
+        grouped[town.reason].append(
+            f"{town.name} ({town.insee}, {town.region}; fragility {town.fragility:.2f}, "
+            f"above {town.fragility_rank_share:.0%} of covered towns)")
+    for reason, names in grouped.items():
+        lines.append(f"- {len(names):,} because {REASON_WORDS[reason]}:")
+        lines += [f"  - {name}" for name in names]
+    return lines
+
+
+def _prices(a: Allocation) -> list[str]:
     prices = a.shadow_prices
-    if prices is not None:
-        lines += ["", "## Shadow prices", "", f"Computed on the {prices.basis}.", ""]
-        if prices.envelope_per_keur is not None:
-            lines.append(
-                f"- One more k EUR of funding envelope would add {prices.envelope_per_keur:.3f} "
-                "k EUR-equivalents of benefit."
-            )
-        positive = {d: v for d, v in prices.capacity_per_day.items() if abs(v) > NOISE}
-        if positive:
-            for name, value in sorted(positive.items(), key=lambda kv: -kv[1]):
-                lines.append(
-                    f"- One more expert-day for {name} would add {value:.3f} k EUR-equivalents."
-                )
-        elif prices.capacity_per_day:
-            lines.append("- No directorate's expert-day capacity is worth more at the margin.")
-        if prices.price_of_balance is not None:
-            lines.append(
-                f"- Price of regional balance: widening the tolerance by 0.05 would add "
-                f"{prices.price_of_balance:,.2f} k EUR-equivalents (re-solved at gap 0)."
-            )
-        if prices.value_of_one_more_post is not None:
-            lines.append(
-                f"- Value of one more post's budget: {prices.value_of_one_more_post:,.2f} "
-                "k EUR-equivalents (re-solved at gap 0)."
-            )
-    lines += ["", "## Regional balance (deviation from the fair share)", ""]
-    region = a.by_region
-    lines.append("| region | funding | days | covered towns |")
-    lines.append("|---|---:|---:|---:|")
-    pivot = region.pivot(index="region", columns="resource", values="relative_deviation")
-    for name, row in pivot.iterrows():  # type: ignore[assignment]
+    if prices is None:
+        return []
+    lines = ["", "## Shadow prices: what one more unit would be worth", "",
+             f"Computed on the {prices.basis}.", ""]
+    if prices.envelope_per_keur is not None:
+        lines.append(f"- One more k EUR of funding envelope would add "
+                     f"{prices.envelope_per_keur:.3f} k EUR-equivalents of benefit.")
+    positive = {d: v for d, v in prices.capacity_per_day.items() if abs(v) > NOISE}
+    for name, value in sorted(positive.items(), key=lambda kv: -kv[1]):
+        lines.append(f"- One more expert-day for {name} would add {value:.3f} "
+                     "k EUR-equivalents.")
+    if prices.capacity_per_day and not positive:
+        lines.append("- No directorate's expert-day capacity is worth more at the margin.")
+    if prices.price_of_balance is not None:
+        lines.append(f"- Price of regional balance: widening the tolerance by 0.05 would add "
+                     f"{prices.price_of_balance:,.2f} k EUR-equivalents (re-solved at gap 0).")
+    if prices.value_of_one_more_post is not None:
+        lines.append(f"- Value of one more post's budget: "
+                     f"{prices.value_of_one_more_post:,.2f} k EUR-equivalents "
+                     "(re-solved at gap 0).")
+    return lines
+
+
+def _regions_and_themes(a: Allocation) -> list[str]:
+    lines = ["", "## Regional balance (deviation from the fair share)", "",
+             "| region | funding | days | covered towns |", "|---|---:|---:|---:|"]
+    pivot = a.by_region.pivot(index="region_name", columns="resource", values="relative_deviation")
+    for name, row in pivot.iterrows():
         lines.append(f"| {name} | {_signed_pct(row['funding'])} | {_signed_pct(row['days'])} | "
                      f"{_signed_pct(row['towns'])} |")
+    lines += ["", "## Themes in force", "", "| theme | funding | share | floor |",
+              "|---|---:|---:|---:|"]
+    for theme, row in a.by_theme.iterrows():
+        lines.append(f"| {theme} | {_eur(row['funding_eur'])} | {row['funding_share']:.1%} | "
+                     f"{row['floor_share']:.1%} |")
+    return lines
+
+
+def _closing(a: Allocation) -> list[str]:
+    lines = []
+    if a.notes:
+        lines += ["", "## Notes", ""] + [f"- {note}" for note in a.notes]
     lines += ["", "## Verification", ""]
     if a.check.ok:
-        lines.append(
-            "Every constraint was re-verified independently on the extracted numbers: "
-            + ", ".join(a.check.checked) + "."
-        )
+        lines.append("Every rule was re-verified independently on the numbers written: "
+                     + ", ".join(family(name).title for name in a.check.checked) + ".")
     else:
-        lines.append("Constraints this allocation does not satisfy (it does not promise them):")
+        lines.append("Rules this allocation does not satisfy (it does not promise them):")
         lines += [f"- {v}" for v in a.check.violations[:50]]
+    lines += ["", "## Glossary", ""] + [f"- **{term}**: {text}" for term, text in GLOSSARY]
+    return lines
+
+
+def explain_markdown(allocation: Allocation) -> str:
+    """A planner-readable account of an allocation, as Markdown."""
+    a = allocation
+    lines = [*_header(a), *_benefit(a), *_limits(a), *_uncovered(a), *_prices(a),
+             *_regions_and_themes(a), *_closing(a)]
     return "\n".join(lines) + "\n"

@@ -146,8 +146,10 @@ def table_frames(allocation: Allocation) -> dict[str, pd.DataFrame]:
     """The allocation's tables, named as their files."""
     by_town = allocation.by_town
     if allocation.town_info is not None:
+        # The town table names its region by code and name already.
         extra = allocation.town_info.drop(
-            columns=[c for c in allocation.town_info.columns if c in by_town.columns])
+            columns=[c for c in allocation.town_info.columns
+                     if c in by_town.columns or c == "region"])
         by_town = by_town.join(extra)
     return {
         "allocation_town_theme": allocation.by_town_theme.reset_index(),
@@ -271,6 +273,7 @@ def read_allocation(folder: str | Path) -> Allocation:
     import numpy as np
 
     from pvd_optim.check import AllocationArrays, check_allocation, objective_parts
+    from pvd_optim.families import Binding
     from pvd_optim.inputs import ModelInputs
     from pvd_optim.results import Allocation, ShadowPrices
 
@@ -308,7 +311,7 @@ def read_allocation(folder: str | Path) -> Allocation:
         objective_parts=objective_parts(inputs, arrays), check=report, solver=meta["solver"],
         solver_version=meta["solver_version"], mip_gap=meta["mip_gap"],
         solve_seconds=meta["solve_seconds"], solver_objective=meta["solver_objective"],
-        binding=tuple(meta["binding"]),
+        binding=tuple(Binding(*item) for item in meta["binding"]),
         shadow_prices=(ShadowPrices(**meta["shadow_prices"])
                        if meta["shadow_prices"] is not None else None),
     )

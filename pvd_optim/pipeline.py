@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pvd_optim.assemble import Prepared, prepare
 from pvd_optim.check import CheckReport, check_allocation
 from pvd_optim.errors import InfeasibleError, SolverError, VerificationError
+from pvd_optim.families import Binding
 from pvd_optim.inputs import AllocationArrays
 from pvd_optim.model.program import LinearProgram
 from pvd_optim.model.status import SolveResult, SolveStatus
@@ -45,18 +46,20 @@ class Solved:
     result: SolveResult
     arrays: AllocationArrays  # cleaned of solver noise, checked
     check: CheckReport
-    binding: tuple[str, ...]
+    binding: tuple[Binding, ...]
 
     def allocation(self, problem: Problem, label: str = "optimum",
-                   prices: ShadowPrices | None = None) -> Allocation:
-        """The complete ``Allocation`` of this solve."""
+                   prices: ShadowPrices | None = None, notes: tuple[str, ...] = ()
+                   ) -> Allocation:
+        """The complete ``Allocation`` of this solve (``notes``: what the follow-ups said)."""
         result = self.result
         allocation = Allocation.of(
             problem, label, self.arrays,
             "relaxed" if problem.inputs.relax_integers else result.status.value, self.check,
             solver=result.solver, solver_version=result.solver_version, mip_gap=result.mip_gap,
             solve_seconds=result.solve_seconds, binding=self.binding,
-            solver_objective=result.objective, shadow_prices=prices)
+            solver_objective=result.objective, shadow_prices=prices,
+            notes=(*result.notes, *notes))
         objective = result.objective
         assert objective is not None
         if result.status is SolveStatus.OPTIMAL and abs(allocation.objective - objective) > (
@@ -72,11 +75,11 @@ def solve_problem(
     problem: Problem,
     *,
     program: LinearProgram | None = None,
-    on_infeasible: Callable[[], InfeasibleError] | None = None,
+    on_infeasible: Callable[[SolveResult], InfeasibleError] | None = None,
 ) -> Solved:
     """Build (unless given), solve with the problem's solver settings, extract and verify.
 
-    Raises ``InfeasibleError`` (from ``on_infeasible`` when given, so callers can
+    Raises ``InfeasibleError`` (from ``on_infeasible(result)`` when given, so callers can
     attach a diagnosis), ``SolverError`` when no allocation was found, and
     ``VerificationError`` when the checker disagrees with the solver.
     """
@@ -87,7 +90,7 @@ def solve_problem(
     result = solve(program, problem.solver)
     if result.status is SolveStatus.INFEASIBLE:
         if on_infeasible is not None:
-            raise on_infeasible()
+            raise on_infeasible(result)
         raise InfeasibleError("no allocation meets every constraint; `pvd-optim run` on the "
                               "scenario explains the smallest relaxation")
     if result.status is SolveStatus.NO_SOLUTION:
@@ -128,6 +131,7 @@ def optimise(scenario: Scenario, progress: Progress | None = None) -> Allocation
 def run(scenario: Scenario, progress: Progress | None = None) -> Run:
     """Like :func:`optimise`, also returning the prepared data and step timings."""
     from pvd_optim.model import build_program
+    from pvd_optim.model.solve import SolveBudget
 
     say = progress or (lambda message: None)
     timings: dict[str, float] = {}
@@ -150,21 +154,25 @@ def run(scenario: Scenario, progress: Progress | None = None) -> Run:
     say(f"solving with {scenario.solver.name} ({program.n_cols} variables, "
         f"{program.n_rows} constraints)")
 
-    def explain_infeasibility() -> InfeasibleError:
+    def explain_infeasibility(result: SolveResult) -> InfeasibleError:
         from pvd_optim.diagnose import diagnose
 
         say("infeasible: diagnosing the smallest relaxation")
-        diagnosis = diagnose(inputs, scenario)
+        diagnosis = diagnose(inputs, scenario, main_solve_s=result.solve_seconds)
         return InfeasibleError(diagnosis.headline(), diagnosis)
 
+    budget = SolveBudget(scenario.solver)
     solved = solve_problem(problem, program=program, on_infeasible=explain_infeasibility)
     lap("solve")
     result = solved.result
-    prices = None
+    prices: ShadowPrices | None = None
+    notes: tuple[str, ...] = ()
     if result.status is SolveStatus.OPTIMAL:
         say("computing shadow prices and re-solves")
         assert result.objective is not None
-        prices = shadow_prices(scenario, program, result.require_values(), inputs,
-                               result.objective, result.mip_gap)
+        prices, notes = shadow_prices(problem, scenario.analysis, program,
+                                      result.require_values(), result.objective,
+                                      result.mip_gap, budget)
     lap("analysis")
-    return Run(scenario, prepared, solved.allocation(problem, prices=prices), timings)
+    return Run(scenario, prepared, solved.allocation(problem, prices=prices, notes=notes),
+               timings)

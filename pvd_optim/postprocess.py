@@ -12,13 +12,15 @@ import dataclasses
 
 import numpy as np
 
-from pvd_optim.families import FAMILIES
+from pvd_optim.families import FAMILIES, Binding
 from pvd_optim.families.reference import CAPACITY, ENVELOPE
 from pvd_optim.inputs import AllocationArrays, ModelInputs
 from pvd_optim.model.program import LinearProgram
+from pvd_optim.model.solve import SolveBudget
+from pvd_optim.model.status import SolveResult
 from pvd_optim.model.variables import COVERED, DAYS, FUNDING, POSTS, total_name
-from pvd_optim.results import ShadowPrices
-from pvd_optim.scenario.schema import Scenario
+from pvd_optim.results import Problem, ShadowPrices
+from pvd_optim.scenario.schema import AnalysisSection, SolverSection
 from pvd_optim.tolerances import EXACT_GAP, NOISE, allowed_excess
 
 
@@ -44,7 +46,8 @@ def clean(arrays: AllocationArrays, inputs: ModelInputs) -> AllocationArrays:
     )
 
 
-def binding(program: LinearProgram, values: np.ndarray, inputs: ModelInputs) -> tuple[str, ...]:
+def binding(program: LinearProgram, values: np.ndarray, inputs: ModelInputs
+            ) -> tuple[Binding, ...]:
     """The constraints a planner controls that hold with equality, in planner words.
 
     Every row block with a planner wording in the registry is read on
@@ -54,7 +57,7 @@ def binding(program: LinearProgram, values: np.ndarray, inputs: ModelInputs) -> 
     and are then not reported.
     """
     activity = program.activity(values)
-    out: list[str] = []
+    out: list[Binding] = []
     for family in FAMILIES:
         for block in family.blocks:
             if block.binding is None or block.name not in program.rows:
@@ -66,59 +69,85 @@ def binding(program: LinearProgram, values: np.ndarray, inputs: ModelInputs) -> 
             if block.proportional_to is not None and (
                     program.column(total_name(block.proportional_to), values)[0] <= NOISE):
                 continue
-            out.extend(block.binding(inputs, int(i)) for i in np.flatnonzero(tight))
+            out.extend(Binding(family.name, block.binding(inputs, int(i)))
+                       for i in np.flatnonzero(tight))
     return tuple(out)
 
 
-def shadow_prices(scenario: Scenario, program: LinearProgram, values: np.ndarray,
-                  inputs: ModelInputs, objective: float, achieved_gap: float | None
-                  ) -> ShadowPrices:
+def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearProgram,
+                  values: np.ndarray, objective: float, achieved_gap: float | None,
+                  budget: SolveBudget) -> tuple[ShadowPrices, tuple[str, ...]]:
     """Marginal values at the optimum (``docs/model.md``, shadow prices and re-solves).
 
     The envelope's and each directorate's prices are the duals of the LP with
     posts and coverage fixed at the optimum; the price of balance (tolerance
     + 0.05) and the value of one more post are re-solves at MIP gap 0 against a
-    gap-0 base, because one post was worth less than a 1e-4 gap.
+    gap-0 base, because one post was worth less than a 1e-4 gap. Every solve
+    here gets what is left of the run's time limit (``budget``); one that cannot
+    run or finish in it leaves its figure out, with a note saying so.
     """
     from pvd_optim.model import build_program, fix_integers, solve
 
-    analysis = scenario.analysis
-    settings = scenario.solver
-    exact = settings.model_copy(update={"mip_gap": 0.0})
+    inputs = problem.inputs
+    notes: list[str] = []
+
+    def settings_for(what: str, **changes: object) -> SolverSection | None:
+        settings = budget.follow_up(**changes)
+        if settings is None:
+            notes.append(f"{what} not computed: the solver time limit "
+                         f"({budget.settings.time_limit_s:g} s) was used up before it")
+        return settings
+
+    def finished(what: str, result: SolveResult, *, optimal: bool) -> bool:
+        if result.status.name == "OPTIMAL" or (not optimal and result.status.has_solution):
+            return True
+        notes.append(f"{what} not computed: its solve ended {result.status.value} "
+                     f"({result.raw_status})")
+        return False
+
     is_mip = bool(program.integer.any())
     basis = ("LP with posts and coverage fixed at the optimum" if is_mip
              else "LP (integrality relaxed)")
     envelope = None
     capacity: dict[str, float] = {}
-    if analysis.shadow_prices:
+    if analysis.shadow_prices and (settings := settings_for("shadow prices")) is not None:
         # With posts and coverage fixed, the perspective rows only restate bounds; leaving
         # them out made this LP far cheaper at 34,875 towns (same columns, same duals of
         # the envelope and capacity rows).
         lp = fix_integers(build_program(inputs, tight=False), values) if is_mip else program
         fixed = solve(lp, settings)
-        if fixed.status.has_solution and fixed.row_duals is not None:
+        if finished("shadow prices", fixed, optimal=False) and fixed.row_duals is not None:
             envelope = float(lp.row_values(ENVELOPE.blocks[0].name, fixed.row_duals)[0])
             capacity = dict(zip(inputs.directorate_names,
                                 lp.row_values(CAPACITY.blocks[0].name, fixed.row_duals).tolist(),
                                 strict=True))
     price_of_balance = value_of_post = None
-    if analysis.price_of_balance or analysis.value_of_one_more_post:
+    wanted = {"price of balance": analysis.price_of_balance and inputs.balance_mode != "off",
+              "value of one more post": analysis.value_of_one_more_post}
+    if any(wanted.values()):
         base: float | None = objective
         if is_mip and (achieved_gap is None or achieved_gap > EXACT_GAP):
-            again = solve(program, exact)
-            base = again.objective if again.status.name == "OPTIMAL" else None
+            # Differences need both solves at gap 0: one post was worth less than a 1e-4 gap.
+            base = None
+            if (exact := settings_for("the gap-0 base of the re-solves", mip_gap=0.0)):
+                again = solve(program, exact)
+                if finished("the gap-0 base of the re-solves", again, optimal=True):
+                    base = again.objective
 
-        def resolve(changed: ModelInputs) -> float | None:
+        def resolve(what: str, changed: ModelInputs) -> float | None:
+            if base is None or (exact := settings_for(what, mip_gap=0.0)) is None:
+                return None
             result = solve(build_program(changed), exact)
-            if base is None or result.status.name != "OPTIMAL" or result.objective is None:
+            if not finished(what, result, optimal=True) or result.objective is None:
                 return None
             return float(result.objective - base)
 
-        if analysis.price_of_balance and inputs.balance_mode != "off":
-            price_of_balance = resolve(dataclasses.replace(
+        if wanted["price of balance"]:
+            price_of_balance = resolve("price of balance", dataclasses.replace(
                 inputs, balance_tolerance=min(1.0, inputs.balance_tolerance + 0.05)))
-        if analysis.value_of_one_more_post:
-            value_of_post = resolve(dataclasses.replace(
+        if wanted["value of one more post"]:
+            value_of_post = resolve("value of one more post", dataclasses.replace(
                 inputs,
                 engineering_budget_keur=inputs.engineering_budget_keur + inputs.post_cost_keur))
-    return ShadowPrices(basis, envelope, capacity, price_of_balance, value_of_post)
+    return (ShadowPrices(basis, envelope, capacity, price_of_balance, value_of_post),
+            tuple(notes))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pvd_optim.check import CheckReport, band_deviations, objective_parts
+from pvd_optim.families import Binding
 from pvd_optim.inputs import EUR_PER_UNIT, RESOURCES, AllocationArrays, ModelInputs
 from pvd_optim.scenario.schema import SolverSection
 from pvd_optim.tolerances import NOISE
@@ -86,8 +87,9 @@ class Allocation:
     mip_gap: float | None = None
     solve_seconds: float = 0.0
     shadow_prices: ShadowPrices | None = None
-    binding: tuple[str, ...] = ()
+    binding: tuple[Binding, ...] = ()  # constraints holding with equality, planner-worded
     solver_objective: float | None = None
+    notes: tuple[str, ...] = ()  # how the solves ran: threads clamped, follow-ups skipped...
     town_info: Any = None  # pandas DataFrame of identity columns, indexed like town_codes
 
     @classmethod
@@ -141,7 +143,8 @@ class Allocation:
         frame = pd.DataFrame(
             {
                 "name": inp.town_names,
-                "region": [inp.region_names[r] for r in inp.region_of_town],
+                "region_code": [inp.region_codes[r] for r in inp.region_of_town],
+                "region_name": [inp.region_names[r] for r in inp.region_of_town],
                 "directorate": [inp.directorate_names[d] for d in inp.directorate_of_town],
                 "group": [inp.group_labels[g] for g in inp.group_of_town],
                 "population": inp.population.astype(np.int64),
@@ -191,7 +194,7 @@ class Allocation:
             frames.append(pd.DataFrame(
                 {
                     "region_code": inp.region_codes,
-                    "region": inp.region_names,
+                    "region_name": inp.region_names,
                     "resource": resource,
                     "unit": units[j],
                     "used": used[j] * scale[j],
@@ -227,7 +230,8 @@ class Allocation:
                                          where=capacity > 0),
                 "fair_share_days": fair,
                 "deviation_days": used - fair,
-                "shadow_price_per_day": [prices.get(d, np.nan) for d in inp.directorate_names],
+                "shadow_price_keur_eq_per_day": [prices.get(d, np.nan)
+                                                 for d in inp.directorate_names],
             },
             index=pd.Index(inp.directorate_names, name="directorate"),
         )
@@ -309,7 +313,8 @@ class Allocation:
                 "price_of_balance": prices.price_of_balance,
                 "value_of_one_more_post": prices.value_of_one_more_post,
             },
-            "binding_constraints": list(self.binding),
+            "binding_constraints": [item.label for item in self.binding],
             "checked_constraints": list(self.check.checked),
             "violations": [str(v) for v in self.check.violations],
+            "notes": list(self.notes),
         }

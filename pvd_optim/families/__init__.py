@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from pvd_optim.families.reference import REFERENCE_FAMILIES, balance_block_name
 from pvd_optim.families.registry import (
+    Binding,
     Elastic,
     Family,
     Fix,
@@ -63,7 +64,7 @@ def row_block(name: str) -> tuple[Family, RowBlock]:
 
 
 __all__ = [
-    "FAMILIES", "FAMILY_NAMES", "Elastic", "Family", "Fix", "FixContext", "Kind", "RowBlock",
-    "ToleranceSearch", "balance_block_name", "define_rows", "family", "of_kind", "resolve",
-    "row_block", "verify",
+    "FAMILIES", "FAMILY_NAMES", "Binding", "Elastic", "Family", "Fix", "FixContext", "Kind",
+    "RowBlock", "ToleranceSearch", "balance_block_name", "define_rows", "family", "of_kind",
+    "resolve", "row_block", "verify",
 ]

@@ -105,7 +105,7 @@ def _town_floor_fix(ctx: FixContext) -> Fix:
     return Fix("town_floor", "resources.funding.min_per_covered_town_eur",
                keur_to_eur(inputs.min_per_town_keur), needed,
                f"lower the minimum per covered town to at most {needed:,.0f} EUR "
-               f"({len(_bent(s))} towns fall short)")
+               f"({_plural(len(_bent(s)), 'town')} fall short)")
 
 
 def _town_caps_fix(ctx: FixContext) -> Fix:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pvd_optim.errors import InputError, VerificationError
 
@@ -49,9 +49,22 @@ class RowBlock:
     strengthening: bool = False
 
 
+class Binding(NamedTuple):
+    """One constraint that holds with equality: its family and its planner wording."""
+
+    family: str
+    label: str
+
+
 @dataclass(frozen=True)
 class Fix:
-    """One way to make an infeasible scenario feasible, in words and numbers."""
+    """One way to make an infeasible scenario feasible, in words and numbers.
+
+    ``proof`` says how sure the diagnosis is: ``proven minimal`` (the elastic solve
+    was solved to optimality: no smaller change of this family works), or
+    ``not proven minimal`` (a limit stopped it with this change found: it works,
+    a smaller one may too).
+    """
 
     family: str
     field: str
@@ -59,6 +72,7 @@ class Fix:
     needed: float
     message: str
     detail: tuple[str, ...] = ()
+    proof: Literal["proven minimal", "not proven minimal"] = "proven minimal"
 
 
 @dataclass(frozen=True, eq=False)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import sys
 import time
 
 import highspy
 import numpy as np
+from highspy.highs import HighsCallbackEvent
 
 from pvd_optim.errors import InputError, SolverError
 from pvd_optim.model.program import LinearProgram
+from pvd_optim.model.solve import SOLVER_LOG, threads_to_use
 from pvd_optim.model.status import SolveResult, SolveStatus
 from pvd_optim.scenario.schema import SolverSection
 
@@ -75,6 +79,10 @@ def to_highs_lp(program: LinearProgram) -> highspy.HighsLp:
     return lp
 
 
+def _log_to_stderr(event: HighsCallbackEvent) -> None:
+    sys.stderr.write(event.message)
+
+
 def make_highs(program: LinearProgram, settings: SolverSection) -> highspy.Highs:
     """A ``Highs`` instance holding the program with the scenario's solver settings applied.
 
@@ -83,10 +91,17 @@ def make_highs(program: LinearProgram, settings: SolverSection) -> highspy.Highs
     override both.
     """
     h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    if SOLVER_LOG.get():
+        # HiGHS's console log goes to stdout; the callback sends it to stderr instead,
+        # where the command line's progress goes (stdout may carry a table).
+        h.setOptionValue("output_flag", True)
+        h.setOptionValue("log_to_console", False)
+        h.cbLogging.subscribe(_log_to_stderr)
+    else:
+        h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(settings.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(settings.mip_gap))
-    h.setOptionValue("threads", int(settings.threads))
+    h.setOptionValue("threads", threads_to_use(settings.threads)[0])
     for name, value in (*presolve_guard(version()), *settings.highs_options.items()):
         if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
             raise InputError(
@@ -113,7 +128,8 @@ def solve(program: LinearProgram, settings: SolverSection) -> SolveResult:
             f"(this solve asked for {settings.threads})"
         )
     seconds = time.perf_counter() - started
-    return read_result(h, program, seconds)
+    return dataclasses.replace(read_result(h, program, seconds),
+                               notes=threads_to_use(settings.threads)[1])
 
 
 def read_result(h: highspy.Highs, program: LinearProgram, seconds: float) -> SolveResult:

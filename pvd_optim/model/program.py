@@ -122,6 +122,29 @@ class LinearProgram:
         block = self.rows[name]
         return values[block.slice].reshape(block.shape)
 
+    def keeping_rows(self, names: Iterable[str]) -> LinearProgram:
+        """A copy with only the named row blocks (same columns), for relaxations.
+
+        Row blocks are renumbered in their original order; names not in the
+        program are ignored (a family switched off).
+        """
+        kept = [block for name, block in self.rows.items() if name in set(names)]
+        rows = np.concatenate([block.indices for block in kept]) if kept else np.zeros(
+            0, dtype=np.int64)
+        starts, ends = self.row_start[rows], self.row_start[rows + 1]
+        lengths = ends - starts
+        first = np.cumsum(lengths) - lengths  # where each kept row starts in the copy
+        entries = np.repeat(starts - first, lengths) + np.arange(int(lengths.sum()))
+        new_blocks, offset = {}, 0
+        for block in kept:
+            new_blocks[block.name] = dataclasses.replace(block, start=offset)
+            offset += block.size
+        return dataclasses.replace(
+            self,
+            row_start=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+            row_index=self.row_index[entries], row_value=self.row_value[entries],
+            row_lower=self.row_lower[rows], row_upper=self.row_upper[rows], rows=new_blocks)
+
     def relaxed(self) -> LinearProgram:
         """The LP relaxation: same bounds, integrality dropped."""
         return dataclasses.replace(self, integer=np.zeros_like(self.integer))

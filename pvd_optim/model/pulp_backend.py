@@ -10,6 +10,8 @@ vector interface; the model itself is still defined once, in
 from __future__ import annotations
 
 import os
+import re
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,6 +20,7 @@ import numpy as np
 import pulp
 
 from pvd_optim.model.program import LinearProgram
+from pvd_optim.model.solve import SOLVER_LOG, threads_to_use
 from pvd_optim.model.status import SolveResult, SolveStatus
 from pvd_optim.scenario.schema import SolverSection
 
@@ -70,16 +73,48 @@ def to_pulp(program: LinearProgram, name: str = "pvd_optim") -> tuple[pulp.LpPro
     return problem, variables
 
 
-def cbc_solver(settings: SolverSection, *, mip: bool) -> pulp.LpSolver:
-    """CBC through PuLP, using the binary PuLP ships (no PATH lookup)."""
+def cbc_solver(settings: SolverSection, *, mip: bool, log_path: str | None = None
+               ) -> pulp.LpSolver:
+    """CBC through PuLP, using the binary PuLP ships (no PATH lookup).
+
+    ``log_path`` receives CBC's log, from which the proved gap is read.
+    """
     return pulp.COIN_CMD(
         path=pulp.apis.coin_api.pulp_cbc_path,
         mip=mip,
         msg=False,
         timeLimit=settings.time_limit_s,
         gapRel=settings.mip_gap,
-        threads=settings.threads,
+        threads=threads_to_use(settings.threads)[0],
+        logPath=log_path,
     )
+
+
+_EXIT_ON_GAP = re.compile(r"Cbc0011I Exiting as integer gap of (\S+)")
+_PARTIAL = re.compile(r"Cbc0005I Partial search - best objective (\S+) \(best possible (\S+)\)")
+_COMPLETED = "Cbc0001I Search completed"
+
+
+def proved_gap(log: str, objective: float, requested_gap: float) -> float | None:
+    """The relative MIP gap CBC proved, read from its log (``None`` when it says nothing).
+
+    CBC minimises (PuLP negates a maximisation), so objective and bound in the log
+    carry the opposite sign; the gap is taken in absolute value. When CBC stops on
+    the gap it logs the absolute gap; when it stops on a limit, the best possible
+    bound; when it completes its search, the gap is 0 if none was allowed, else the
+    allowed one, the only bound CBC proves when it prunes nodes within it.
+    """
+    scale = max(abs(objective), 1e-10)
+    exit_on_gap = _EXIT_ON_GAP.search(log)
+    if exit_on_gap:
+        return abs(float(exit_on_gap.group(1))) / scale
+    partial = _PARTIAL.search(log)
+    if partial:
+        best, bound = float(partial.group(1)), float(partial.group(2))
+        return abs(best - bound) / max(abs(best), 1e-10) if abs(best) < 1e49 else None
+    if _COMPLETED in log:
+        return 0.0 if requested_gap <= 0 else float(requested_gap)
+    return None
 
 
 def cbc_version() -> str:
@@ -107,9 +142,11 @@ def solve(
     """Solve through PuLP (CBC by default) and normalise the outcome."""
     is_mip = bool(program.integer.any())
     problem, variables = to_pulp(program)
-    solver = solver or cbc_solver(settings, mip=is_mip)
     started = time.perf_counter()
+    log = ""
     with tempfile.TemporaryDirectory(prefix="pvd-optim-cbc-") as tmp:
+        log_path = os.path.join(tmp, "cbc.log")
+        solver = solver or cbc_solver(settings, mip=is_mip, log_path=log_path)
         cwd = os.getcwd()
         os.chdir(tmp)  # PuLP's command-line solvers write their files to the cwd
         try:
@@ -118,6 +155,11 @@ def solve(
             return _failed(str(exc), time.perf_counter() - started, is_mip)
         finally:
             os.chdir(cwd)
+        if os.path.exists(log_path):
+            with open(log_path, encoding="utf-8", errors="replace") as handle:
+                log = handle.read()
+    if SOLVER_LOG.get():
+        sys.stderr.write(log)
     seconds = time.perf_counter() - started
     status = _normalise(problem.status, problem.sol_status)
     values = duals = None
@@ -131,6 +173,8 @@ def solve(
             if np.isnan(duals).any():
                 duals = None
             gap, bound = 0.0, objective
+        else:
+            gap = proved_gap(log, objective, settings.mip_gap)
     return SolveResult(
         status=status,
         solver=getattr(solver, "name", "pulp").lower().replace("coin_cmd", "cbc"),
@@ -144,6 +188,7 @@ def solve(
         best_bound=bound,
         solve_seconds=seconds,
         is_mip=is_mip,
+        notes=threads_to_use(settings.threads)[1],
     )
 
 

@@ -6,7 +6,12 @@ or an export is asked for, so neither loads when it is not used.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Literal
 
 import numpy as np
@@ -16,6 +21,63 @@ from pvd_optim.model.status import SolveResult
 from pvd_optim.scenario.schema import SolverSection
 
 SolverName = Literal["highs", "cbc"]
+
+#: When set, solvers write their own log to standard error (``pvd-optim --debug``).
+SOLVER_LOG: ContextVar[bool] = ContextVar("pvd_optim_solver_log", default=False)
+
+
+@contextlib.contextmanager
+def solver_log(enabled: bool = True) -> Iterator[None]:
+    """Within the block, every solve writes the solver's log (HiGHS, CBC) to stderr."""
+    token = SOLVER_LOG.set(enabled)
+    try:
+        yield
+    finally:
+        SOLVER_LOG.reset(token)
+
+
+#: A follow-up solve that would start with less time than this is skipped, not started.
+MIN_FOLLOW_UP_S = 1.0
+
+
+class SolveBudget:
+    """The wall-clock limit of a run's solving, shared by its solves in turn.
+
+    ``solver.time_limit_s`` bounds all the solving of a run: the main solve may use
+    all of it, and each follow-up solve (shadow prices, re-solves) gets what is
+    left, so a run never solves for longer than the scenario allows.
+    """
+
+    def __init__(self, settings: SolverSection) -> None:
+        self.settings = settings
+        self.started = time.perf_counter()
+
+    @property
+    def remaining_s(self) -> float:
+        """Seconds left of the limit."""
+        return self.settings.time_limit_s - (time.perf_counter() - self.started)
+
+    def follow_up(self, **changes: object) -> SolverSection | None:
+        """Settings for the next follow-up, limited to what is left; ``None`` if too little."""
+        left = self.remaining_s
+        if left < MIN_FOLLOW_UP_S:
+            return None
+        return self.settings.model_copy(update={**changes, "time_limit_s": left})
+
+
+def threads_to_use(requested: int) -> tuple[int, tuple[str, ...]]:
+    """The threads a solve uses: the scenario's count, clamped to the cores available.
+
+    A scenario's validity must not depend on the machine, so the schema accepts up
+    to its documented maximum and the clamp happens here, with a note saying so.
+    """
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    if requested <= available:
+        return requested, ()
+    return available, (f"solver.threads asks for {requested} threads; this machine has "
+                       f"{available} core{'s' if available > 1 else ''}, so the solver used "
+                       f"{available}",)
 
 
 def solve(program: LinearProgram, settings: SolverSection | None = None) -> SolveResult:

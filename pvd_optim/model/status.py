@@ -46,6 +46,8 @@ class SolveResult:
     best_bound: float | None
     solve_seconds: float
     is_mip: bool
+    notes: tuple[str, ...] = ()
+    """What a planner should know about how the solve ran (threads clamped, ...)."""
 
     def require_values(self) -> NDArray[np.float64]:
         """The primal values; only valid when the status has a solution."""

@@ -146,7 +146,7 @@ def _deviation_section(c: Comparison) -> str:
              "<p>Relative deviation of each region's share from its fair share "
              "((used − fair) / fair, in %); red below, blue above.</p>"]
     for resource, group in deviation.groupby("resource", sort=False):
-        wide = group.pivot_table(index=["region_code", "region"], columns="label",
+        wide = group.pivot_table(index=["region_code", "region_name"], columns="label",
                                  values="relative_deviation", sort=False)
         wide = wide[[x for x in c.labels if x in wide.columns]]
         scale = svg.Scale.diverging(list(wide.to_numpy().ravel()))

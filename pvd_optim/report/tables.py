@@ -287,7 +287,7 @@ class Comparison:
     @cached_property
     def deviation(self) -> pd.DataFrame:
         """Per allocation, region and resource: used, fair share, relative deviation."""
-        frames = {a.label: a.by_region[["region_code", "region", "resource", "unit", "used",
+        frames = {a.label: a.by_region[["region_code", "region_name", "resource", "unit", "used",
                                         "fair_share", "relative_deviation", "outside_band"]]
                   for a in self.allocations}
         return _long(frames, "label")

@@ -1,0 +1,91 @@
+"""Why an eligible town got no project lead, read from the solution alone (no re-solve).
+
+Each uncovered town is put in the first category that applies, in this order:
+
+1. ``region_at_band_top``: hard regional balance, and its region already has as
+   many covered towns as its band allows (the upper edge holds within tolerance);
+2. ``no_post_left``: covering it needs one more post (its group has no post, or
+   its group's posts already serve ``m`` towns each) and the engineering budget
+   cannot pay for one more;
+3. ``less_valuable``: a post or a free slot was available, and the model still
+   preferred other uses: covering this town (its fragility-weighted coverage value
+   and the funding its cap and needs can absorb) brought less than what it would
+   have displaced. Its fragility's rank among the covered towns is given.
+
+These are necessary readings of the optimum, not a counterfactual re-solve: the
+town page's "cost of covering it" (a re-solve) measures the last category.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from pvd_optim.check import band_limits
+from pvd_optim.tolerances import allowed_excess
+
+if TYPE_CHECKING:
+    from pvd_optim.results import Allocation
+
+Reason = Literal["region_at_band_top", "no_post_left", "less_valuable"]
+
+#: Planner wording of each reason.
+REASON_WORDS: dict[str, str] = {
+    "region_at_band_top": "its region already has the most covered towns the regional "
+                          "balance allows",
+    "no_post_left": "covering it needs one more post, and the engineering budget pays for "
+                    "no more",
+    "less_valuable": "a post was available, but covering it would have brought less than "
+                     "what it displaced",
+}
+
+
+@dataclass(frozen=True)
+class Uncovered:
+    """One uncovered town and the reason read from the solution."""
+
+    insee: str
+    name: str
+    region: str
+    reason: Reason
+    fragility: float
+    fragility_rank_share: float  # share of covered towns less fragile than this one
+
+
+def uncovered_towns(a: Allocation) -> list[Uncovered]:
+    """Every eligible town without a project lead, with its reason, in town order."""
+    inp, arr = a.inputs, a.arrays
+    covered = arr.covered > 0.5
+    if covered.all():
+        return []
+    at_top = np.zeros(inp.n_regions, dtype=bool)
+    if inp.balance_mode == "hard":
+        _, high = band_limits(inp, arr)
+        used = arr.used_by_region(inp)[2]
+        at_top = used >= high[2] - allowed_excess(high[2])
+    posts = inp.posts_needed(arr.covered)
+    covered_in_group = np.bincount(inp.group_of_town, weights=arr.covered,
+                                   minlength=inp.n_groups)
+    group_full = covered_in_group >= posts * inp.towns_per_post - 0.5
+    budget_left = inp.engineering_budget_keur - posts.sum() * inp.post_cost_keur
+    no_post_affordable = budget_left < inp.post_cost_keur - float(
+        allowed_excess(inp.engineering_budget_keur))
+    covered_fragility = np.sort(inp.fragility[covered])
+    out = []
+    for t in np.flatnonzero(~covered):
+        region = int(inp.region_of_town[t])
+        reason: Reason
+        if at_top[region]:
+            reason = "region_at_band_top"
+        elif no_post_affordable and group_full[inp.group_of_town[t]]:
+            reason = "no_post_left"
+        else:
+            reason = "less_valuable"
+        below = np.searchsorted(covered_fragility, inp.fragility[t], side="left")
+        out.append(Uncovered(
+            inp.town_codes[t], inp.town_names[t], inp.region_names[region], reason,
+            float(inp.fragility[t]),
+            float(below / len(covered_fragility)) if len(covered_fragility) else 0.0))
+    return out

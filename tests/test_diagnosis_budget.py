@@ -1,0 +1,85 @@
+"""The diagnosis has a time budget of its own and says how sure each fix is."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from pvd_optim import diagnose as diagnosis_module
+from pvd_optim import load_scenario
+from pvd_optim.assemble import prepare
+from pvd_optim.model.status import SolveStatus
+
+TOY = Path(__file__).resolve().parents[1] / "scenarios" / "toy.yaml"
+# Full coverage with budget for one post: infeasible (the toy needs two posts).
+IMPOSSIBLE = {"resources.engineering.cover_min_share": 1,
+              "resources.engineering.budget_eur": 45000}
+
+
+def _toy():
+    scenario = load_scenario(TOY, IMPOSSIBLE)
+    return scenario, prepare(scenario).inputs
+
+
+def test_the_budget_defaults_to_a_multiple_of_the_main_solve_with_a_floor() -> None:
+    scenario, _ = _toy()
+    floor = diagnosis_module.DIAGNOSIS_FLOOR_S
+    multiple = diagnosis_module.DIAGNOSIS_MULTIPLE
+    assert diagnosis_module.diagnosis_time_limit_s(scenario, 0.1) == floor
+    assert diagnosis_module.diagnosis_time_limit_s(scenario, 100.0) == multiple * 100.0
+
+
+def test_with_ample_time_each_fix_is_proven_minimal() -> None:
+    scenario, inputs = _toy()
+    diagnosis = diagnosis_module.diagnose(inputs, scenario)
+    assert {f.family for f in diagnosis.fixes} == {"engineering_budget", "cover_min"}
+    assert {f.proof for f in diagnosis.fixes} == {"proven minimal"}
+    assert diagnosis.unknown == ()
+
+
+def test_a_diagnosis_out_of_time_says_unknown_not_cannot(monkeypatch) -> None:
+    scenario, inputs = _toy()
+    monkeypatch.setattr(diagnosis_module, "DIAGNOSIS_FLOOR_S", 0.0)
+    diagnosis = diagnosis_module.diagnose(inputs, scenario)
+    assert diagnosis.fixes == () and diagnosis.cannot_fix_alone == ()
+    assert "engineering_budget" in diagnosis.unknown and "cover_min" in diagnosis.unknown
+    assert "undecided" in diagnosis.headline()
+    assert "Not known within the diagnosis time limit" in diagnosis.markdown()
+
+
+def test_a_fix_from_a_solve_stopped_at_a_limit_is_not_presented_as_minimal(monkeypatch) -> None:
+    """An elastic solve that ends with a solution but no proof gives a fix that works."""
+    scenario, inputs = _toy()
+    real_solve = diagnosis_module.solve
+
+    def stopped_at_a_limit(program, settings):
+        result = real_solve(program, settings)
+        if result.status is SolveStatus.OPTIMAL and program.n_cols > 20:  # elastic copies
+            return dataclasses.replace(result, status=SolveStatus.FEASIBLE)
+        return result
+
+    monkeypatch.setattr(diagnosis_module, "solve", stopped_at_a_limit)
+    diagnosis = diagnosis_module.diagnose(inputs, scenario)
+    proofs = {f.family: f.proof for f in diagnosis.fixes}
+    assert proofs == {"engineering_budget": "not proven minimal",
+                      "cover_min": "not proven minimal"}
+    assert "(not proven minimal)" in diagnosis.markdown()
+
+
+@pytest.mark.parametrize("answers", [[True, True, None], [None]])
+def test_a_balance_search_cut_short_is_marked_or_unknown(monkeypatch, answers) -> None:
+    scenario, inputs = _toy()
+    inputs = dataclasses.replace(inputs, balance_mode="hard")
+    replies = iter(answers)
+    monkeypatch.setattr(diagnosis_module, "_feasible", lambda *_: next(replies))
+    search = diagnosis_module.diagnosable()
+    balance = next(f for f in search if f.name == "balance")
+    budget = diagnosis_module.SolveBudget(scenario.solver)
+    if answers == [None]:
+        with pytest.raises(diagnosis_module._Undecided):
+            diagnosis_module._balance_fix(inputs, budget, balance.relax)
+    else:
+        fix = diagnosis_module._balance_fix(inputs, budget, balance.relax)
+        assert fix is not None and fix.proof == "not proven minimal" and fix.needed == 1.0
