@@ -478,13 +478,13 @@ def test_missing_direction_is_reported():
 
 def test_threaded_path_matches_sequential(monkeypatch):
     """Large inputs normalise indicators on threads; results must not change."""
-    import pvd_optim.scoring as scoring
+    import pvd_optim.scoring.normalisation as normalisation
 
     rng = np.random.default_rng(7)
-    m = rng.normal(size=(scoring._PARALLEL_MIN_ROWS + 1, 3)).round(1)
+    m = rng.normal(size=(normalisation._PARALLEL_MIN_ROWS + 1, 3)).round(1)
     m[rng.random(m.shape) < 0.1] = np.nan
     threaded = run(m)
-    monkeypatch.setattr(scoring, "_PARALLEL_MIN_ROWS", 10**12)
+    monkeypatch.setattr(normalisation, "_PARALLEL_MIN_ROWS", 10**12)
     sequential = run(m)
     np.testing.assert_array_equal(threaded.need, sequential.need)
     np.testing.assert_array_equal(threaded.normalised, sequential.normalised)
@@ -518,11 +518,11 @@ def test_bucketed_search_equals_searchsorted(ref, x):
     """Force the bucketed path (normally for > 256 distinct values) on small inputs."""
     import unittest.mock
 
-    import pvd_optim.scoring as scoring
+    import pvd_optim.scoring.percentile as percentile
 
     ref_arr, x_arr = np.array(ref), np.array(x)
     assume((~np.isnan(ref_arr)).sum() >= 2)
-    with unittest.mock.patch.object(scoring, "_SMALL_TABLE", 0):
+    with unittest.mock.patch.object(percentile, "_SMALL_TABLE", 0):
         got = normalise(x_arr, reference=ref_arr)
     np.testing.assert_allclose(got, _searchsorted_percentile(x_arr, ref_arr), atol=1e-12)
 

@@ -185,7 +185,7 @@ def test_planner_duplicate_names_both_lines(tmp_path: Path, table: pd.DataFrame)
 
 def test_planner_missing_file(tmp_path: Path, table: pd.DataFrame) -> None:
     err = error_of(table, tmp_path / "nope.csv")
-    assert str(err) == f"{tmp_path / 'nope.csv'}: planner indicator file not found"
+    assert str(err) == f"{tmp_path / 'nope.csv'}: planner indicator file not found; check the path"
 
 
 def test_planner_empty_file(tmp_path: Path, table: pd.DataFrame) -> None:
