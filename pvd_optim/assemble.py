@@ -232,7 +232,9 @@ def build_inputs(
                               strict=False))
     directorate_of_town, directorate_names = _directorates(scenario, towns)
     group_of_town, group_labels = _groups(scenario, towns)
-    population = towns["population"].astype("float64").fillna(0.0).to_numpy(np.float64)
+    # Arrays handed to the model are its own (copies), never views of pandas data:
+    # those are read-only under pandas 3 and writable under pandas 2.
+    population = towns["population"].to_numpy(dtype=np.float64, na_value=0.0, copy=True)
 
     res = scenario.resources
     funding, expertise, engineering = res.funding, res.expertise, res.engineering
