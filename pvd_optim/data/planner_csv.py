@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -99,7 +100,8 @@ def _split_decimal(row: list[str], key_index: int) -> bool:
 
 
 def _check_header(header: list[str], *, path: Path, line: int, key: str, sep: str,
-                  value_columns: str) -> list[str]:
+                  value_columns: str, expected: Sequence[str] | None,
+                  expected_hint: str) -> list[str]:
     if key not in header:
         raise DataError(
             f"no '{key}' key column in the header (found: {', '.join(header)}); "
@@ -115,6 +117,18 @@ def _check_header(header: list[str], *, path: Path, line: int, key: str, sep: st
             raise DataError("a header cell is empty; name every column", file=path, line=line)
         seen.add(name)
     columns = [c for c in header if c != key]
+    if expected is not None:
+        missing = [c for c in expected if c not in columns]
+        if missing:
+            raise DataError(f"missing column(s) {missing}; expected {[key, *expected]}",
+                            file=path, line=line)
+        unexpected = [c for c in columns if c not in expected]
+        if unexpected:
+            raise DataError(
+                f"unexpected column(s) {unexpected}: the columns are {', '.join([key, *expected])}"
+                f"{expected_hint}; remove the others",
+                file=path, line=line, field=unexpected[0],
+            )
     if not columns:
         raise DataError(f"no {value_columns} besides '{key}'", file=path, line=line)
     return columns
@@ -129,6 +143,8 @@ def read_planner_csv(
     field: str | None = None,
     value_columns: str = "indicator columns",
     allow_empty: bool = True,
+    expected: Sequence[str] | None = None,
+    expected_hint: str = "",
 ) -> PlannerCSV:
     """Read and check a planner CSV keyed by INSEE code; every problem is a located DataError.
 
@@ -150,6 +166,10 @@ def read_planner_csv(
         What the other columns are, for messages ("indicator columns").
     allow_empty:
         Whether an empty cell is accepted (as NaN: "no value"); if not, it is an error.
+    expected:
+        If given, the value columns must be exactly these (in any order); a missing
+        or an unexpected column is an error at the header, ``expected_hint``
+        appended to its message.
     """
     file = Path(path)
     raw = read_regular_file(file, max_bytes=MAX_CSV_BYTES, what=what, error=DataError,
@@ -161,10 +181,12 @@ def read_planner_csv(
             file=file,
         )
     fast = _read_fast(text, file, known_codes=known_codes, key=key)
-    if fast is not None and (allow_empty or not fast.values.isna().to_numpy().any()):
+    if (fast is not None and (allow_empty or not fast.values.isna().to_numpy().any())
+            and (expected is None or set(fast.values.columns) == set(expected))):
         return fast
     return _read_checked(text, file, known_codes=known_codes, key=key,
-                         value_columns=value_columns, allow_empty=allow_empty)
+                         value_columns=value_columns, allow_empty=allow_empty,
+                         expected=expected, expected_hint=expected_hint)
 
 
 def _read_fast(text: str, path: Path, *, known_codes: pd.Index, key: str) -> PlannerCSV | None:
@@ -227,7 +249,7 @@ def _read_fast(text: str, path: Path, *, known_codes: pd.Index, key: str) -> Pla
     if np.isinf(values).any():
         return None  # an overflow: the checking path names the cell
     codes = np.char.upper(np.char.strip(frame[key].to_numpy(dtype=str))).tolist()
-    index = pd.Index(codes, dtype=object, name="insee")
+    index = pd.Index(codes, name="insee")
     if (not all(map(_INSEE_CODE.fullmatch, codes)) or not index.is_unique
             or (known_codes.get_indexer(index) < 0).any()):
         return None
@@ -236,7 +258,8 @@ def _read_fast(text: str, path: Path, *, known_codes: pd.Index, key: str) -> Pla
 
 
 def _read_checked(text: str, path: Path, *, known_codes: pd.Index, key: str,
-                  value_columns: str, allow_empty: bool) -> PlannerCSV:
+                  value_columns: str, allow_empty: bool, expected: Sequence[str] | None,
+                  expected_hint: str) -> PlannerCSV:
     """The file walked with the :mod:`csv` module, reporting the first problem found."""
     import pandas as pd
 
@@ -261,7 +284,8 @@ def _read_checked(text: str, path: Path, *, known_codes: pd.Index, key: str,
     if header is None:  # the text is not blank, so this cannot happen; never trust it
         raise DataError("file has no header line", file=path)
     columns = _check_header(header, path=path, line=header_line, key=key, sep=sep,
-                            value_columns=value_columns)
+                            value_columns=value_columns, expected=expected,
+                            expected_hint=expected_hint)
     if not records:
         raise DataError("no data rows after the header", file=path, line=header_line)
     for row, line in zip(records, lines, strict=True):

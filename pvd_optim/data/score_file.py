@@ -35,20 +35,12 @@ def read_score_file(
     The returned :attr:`~PlannerCSV.values` has the columns in
     :func:`score_columns` order.
     """
-    planner = read_planner_csv(path, known_codes=known_codes, what="score file", field=field,
-                               value_columns="score columns", allow_empty=False)
     expected = score_columns(themes)
-    found = list(planner.values.columns)
-    missing = [c for c in expected if c not in found]
-    if missing:
-        raise planner.error(f"missing column(s) {missing}; expected {['insee', *expected]}")
-    unexpected = [c for c in found if c not in expected]
-    if unexpected:
-        raise planner.error(
-            f"unexpected column(s) {unexpected}: a score file has the columns insee, "
-            f"{', '.join(expected)} (themes in force: {', '.join(themes)}); remove the others",
-            field=unexpected[0],
-        )
+    planner = read_planner_csv(
+        path, known_codes=known_codes, what="score file", field=field,
+        value_columns="score columns", allow_empty=False, expected=expected,
+        expected_hint=f" (themes in force: {', '.join(themes)})",
+    )
     values = planner.values[expected]
     matrix = values.to_numpy(dtype=np.float64)
     outside = (matrix < 0) | (matrix > 1)
