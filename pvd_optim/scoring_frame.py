@@ -32,6 +32,13 @@ DERIVED_INDICATORS: Mapping[str, str] = {
 
 def _column(table: pd.DataFrame, name: str) -> FloatArray:
     if name == "epci_mean_commune_population":
+        lacking = [c for c in ("epci_population", "epci_members") if c not in table.columns]
+        if lacking:
+            raise InputError(
+                f"Derived indicator {name!r} needs column(s) {', '.join(lacking)} of the "
+                "commune table.",
+                field=name,
+            )
         pop = table["epci_population"].to_numpy(dtype=np.float64, na_value=np.nan)
         members = table["epci_members"].to_numpy(dtype=np.float64, na_value=np.nan)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -42,6 +49,9 @@ def _column(table: pd.DataFrame, name: str) -> FloatArray:
             f"indicator ({', '.join(DERIVED_INDICATORS)}).",
             field=name,
         )
+    if table[name].dtype.kind not in "fiub":
+        raise InputError(f"Column {name!r} is not a numeric indicator "
+                         f"(dtype {table[name].dtype}).", field=name)
     values = table[name].to_numpy(dtype=np.float64, na_value=np.nan)
     if name == "social_housing_pct" and "social_housing_below_threshold" in table.columns:
         # RPLS publishes no rate below the legal threshold: such a commune has less

@@ -546,3 +546,63 @@ def test_bucketed_search_on_large_skewed_columns(seed):
     np.testing.assert_allclose(got, _searchsorted_percentile(queries, ref), atol=1e-12)
     got_lower = normalise(queries, reference=ref, direction="lower")
     np.testing.assert_allclose(got_lower, 1.0 - _searchsorted_percentile(queries, ref), atol=1e-12)
+
+
+# --------------------------------------------------------------------------- error vocabulary
+
+
+def _small_table():
+    import pandas as pd
+
+    return pd.DataFrame(
+        {"x": [1.0, 2.0, 3.0], "name": ["a", "b", "c"]},
+        index=pd.Index(["01001", "01002", "01004"], name="insee"),
+    )
+
+
+BAD_CALLS = {
+    "normalise text": lambda: normalise("abc"),
+    "normalise text reference": lambda: normalise([1.0, 2.0], reference=["x", "y"]),
+    "score_towns text matrix": lambda: score_towns([["a", "b", "c"]], NAMES, themes=THEMES,
+                                                  fragility=FRAG, directions=DIRS),
+    "score_towns rows out of range": lambda: score_towns(
+        np.ones((2, 3)), NAMES, themes=THEMES, fragility=FRAG, directions=DIRS, rows=[5]),
+    "score_towns rows mask length": lambda: score_towns(
+        np.ones((2, 3)), NAMES, themes=THEMES, fragility=FRAG, directions=DIRS,
+        rows=np.array([True])),
+    "score_towns rows text": lambda: score_towns(
+        np.ones((2, 3)), NAMES, themes=THEMES, fragility=FRAG, directions=DIRS, rows=["a"]),
+    "score_towns normaliser": lambda: score_towns(
+        np.ones((2, 3)), NAMES, themes=THEMES, fragility=FRAG, normaliser="fitted"),
+    "Normaliser.fit directions": lambda: Normaliser.fit(np.ones((2, 1)), ["a"], directions=5),
+    "indicator_matrix text column": lambda: __import__(
+        "pvd_optim.scoring_frame", fromlist=["x"]).indicator_matrix(_small_table(), ["name"]),
+    "indicator_matrix derived without columns": lambda: __import__(
+        "pvd_optim.scoring_frame", fromlist=["x"]).indicator_matrix(
+            _small_table(), ["epci_mean_commune_population"]),
+    "score_table unknown indicator": lambda: __import__(
+        "pvd_optim.scoring_frame", fromlist=["x"]).score_table(
+            _small_table(), themes={"t": {"nope": 1.0}}, fragility={"x": 1.0}),
+}
+
+
+@pytest.mark.parametrize("call", list(BAD_CALLS.values()), ids=list(BAD_CALLS))
+def test_caller_errors_are_project_errors(call):
+    """Every error a caller can cause is an InputError (a ValueError too), never a bare one."""
+    with pytest.raises(InputError):
+        call()
+
+
+def test_score_table_names_the_setting_at_fault():
+    from pvd_optim.scoring_frame import score_table
+
+    with pytest.raises(InputError) as info:
+        score_table(_small_table(), themes={"t": {"x": 1.0, "nope": 1.0}}, fragility={"x": 1.0})
+    assert info.value.field == "themes.definitions.t.nope"
+    with pytest.raises(InputError) as info:
+        score_table(_small_table(), themes={"t": {"x": 1.0}}, fragility={"x": 1.0},
+                    directions={})
+    assert info.value.field == "themes.directions.x"
+    scores = score_table(_small_table(), themes={"t": {"x": 1.0}}, fragility={"x": 1.0},
+                         directions={"x": "lower"})
+    np.testing.assert_array_equal(scores.need[:, 0], [1.0, 0.5, 0.0])

@@ -69,6 +69,23 @@ def test_indicator_metadata() -> None:
         info.unit = "x"  # type: ignore[misc]
 
 
+def test_need_directions_have_one_table() -> None:
+    """The catalogue reads the directions of pvd_optim.themes; it stores none of its own."""
+    import dataclasses
+
+    from pvd_optim.themes import DEFAULT_DIRECTIONS
+
+    assert not {f.name for f in dataclasses.fields(IndicatorInfo)} & {
+        "direction", "higher_means_more_need"}
+    for name, info in INDICATORS.items():
+        assert info.name == name
+        assert info.direction == DEFAULT_DIRECTIONS.get(name), name
+    # The decision recorded in themes.py: a thin social rental stock is a need.
+    assert INDICATORS["social_housing_pct"].direction == "lower"
+    assert INDICATORS["social_housing_pct"].higher_means_more_need is False
+    assert INDICATORS["housing_permits_5y"].direction is None
+
+
 def test_dtypes(table: pd.DataFrame) -> None:
     assert table["population"].dtype == np.int64
     assert table["epci_population"].dtype == "Int64"

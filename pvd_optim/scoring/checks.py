@@ -93,8 +93,19 @@ def validate_weights(
     return out
 
 
+def as_float_array(values: npt.ArrayLike, param: str, func: str) -> FloatArray:
+    """``values`` as a float64 array, or an :class:`InputError` naming the parameter."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"The '{param}' parameter of {func} must hold numbers (NaN for missing values): "
+            f"{exc}."
+        ) from None
+
+
 def as_matrix(matrix: npt.ArrayLike, n_indicators: int, func: str) -> FloatArray:
-    arr = np.asarray(matrix, dtype=np.float64)
+    arr = as_float_array(matrix, "matrix", func)
     if arr.ndim == 1 and n_indicators == 1:
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[1] != n_indicators:

@@ -22,6 +22,7 @@ from pvd_optim.scoring.checks import (
     DIRECTIONS,
     NORMALISATION_METHODS,
     FloatArray,
+    as_float_array,
     as_matrix,
     check_choice,
     check_clip,
@@ -190,6 +191,11 @@ class Normaliser:
             dupes = sorted({n for n in names if names.count(n) > 1})
             raise InputError(f"Duplicate indicator names: {', '.join(dupes)}.", field="indicators")
         dirs_map = DEFAULT_DIRECTIONS if directions is None else directions
+        if not isinstance(dirs_map, Mapping):
+            raise InputError(
+                "The 'directions' parameter of Normaliser.fit must map indicator names to "
+                f"'higher' or 'lower'. Got {directions!r} instead."
+            )
         dirs: list[Direction] = []
         for name in names:
             d = dirs_map.get(name)
@@ -297,8 +303,9 @@ def normalise(
     check_choice("method", "normalise", NORMALISATION_METHODS, method)
     check_choice("direction", "normalise", DIRECTIONS, direction)
     clip = check_clip(clip, "normalise")
-    x = as_matrix(np.ravel(np.asarray(values, dtype=np.float64)), 1, "normalise")[:, 0]
-    ref_in = x if reference is None else np.ravel(np.asarray(reference, dtype=np.float64))
+    x = as_matrix(np.ravel(as_float_array(values, "values", "normalise")), 1, "normalise")[:, 0]
+    ref_in = x if reference is None else np.ravel(
+        as_float_array(reference, "reference", "normalise"))
     norm = Normaliser.fit(
         ref_in[:, None], ("x",), directions={"x": direction}, method=method, clip=clip
     )

@@ -148,12 +148,18 @@ def score_towns(
     used_cols = [names.index(n) for n in used]
 
     # One contiguous column per indicator (Fortran order) for sorting and searching.
+    n_rows = arr.shape[0]
     used_arr = np.asfortranarray(arr if used_cols == list(range(len(names))) else arr[:, used_cols])
+    if normaliser is not None and not isinstance(normaliser, Normaliser):
+        raise InputError(
+            "The 'normaliser' parameter of score_towns must be a fitted Normaliser "
+            f"(Normaliser.fit). Got {normaliser!r} instead."
+        )
     if normaliser is None:
         fitted = Normaliser.fit(used_arr, used, directions=directions, method=method, clip=clip)
     else:
         fitted = normaliser.select(used)
-    norm = fitted.transform(used_arr if rows is None else used_arr[np.asarray(rows)])
+    norm = fitted.transform(used_arr if rows is None else used_arr[_row_selection(rows, n_rows)])
     present = ~np.isnan(norm)
 
     all_groups = [*groups, ("fragility", frag)]
@@ -219,3 +225,25 @@ def score_towns(
         method=fitted.method,
         nan_policy=nan_policy,
     )
+
+
+def _row_selection(rows: npt.ArrayLike, n_rows: int) -> npt.NDArray[np.intp]:
+    """``rows`` (a boolean mask or integer indices) as integer indices, or an InputError."""
+    selection = np.asarray(rows)
+    if selection.dtype == bool:
+        if selection.shape != (n_rows,):
+            raise InputError(
+                f"The 'rows' parameter of score_towns, a boolean mask, must have {n_rows} "
+                f"values (one per row of the matrix). Got shape {selection.shape} instead."
+            )
+        return np.flatnonzero(selection)
+    if selection.ndim != 1 or (selection.size and selection.dtype.kind not in "iu"):
+        raise InputError(
+            "The 'rows' parameter of score_towns must be a boolean mask or integer row "
+            f"indices. Got {rows!r} instead."
+        )
+    if selection.size and (selection.min() < -n_rows or selection.max() >= n_rows):
+        raise InputError(
+            f"The 'rows' parameter of score_towns holds an index outside 0..{n_rows - 1}."
+        )
+    return selection.astype(np.intp)
