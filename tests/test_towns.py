@@ -132,7 +132,7 @@ opened = []
 sys.addaudithook(lambda ev, args: opened.append(str(args[0])) if ev == "open" else None)
 from pvd_optim.data import towns
 towns.load_communes(); towns.load_reference_tables()
-bad = [p for p in opened if "shared" in p]
+bad = [p for p in opened if "/shared/" in p]  # the raw folder (not pandas' shared_docs)
 print("BAD", bad)
 """
     out = subprocess.run(

@@ -85,6 +85,16 @@ class PlannerCSV:
         return DataError(message, file=self.path, line=line, field=field)
 
 
+def _overflows(cell: str) -> bool:
+    """Whether ``cell`` is a plain number too large for a float (it reads as infinity)."""
+    if "_" in cell or cell.strip().lower().lstrip("+-") in _INFINITY_WORDS:
+        return False  # float() reads '1_0' and 'inf', which no planner CSV may hold
+    try:
+        return bool(np.isinf(float(cell)))
+    except ValueError:
+        return False
+
+
 def _sniff_separator(header: str) -> str:
     # The header alone decides: data cells may hold decimal commas.
     return ";" if header.count(";") > header.count(",") else ","
@@ -356,8 +366,13 @@ def _read_checked(text: str, path: Path, *, known_codes: pd.Index, key: str,
             i = int(np.flatnonzero(empty)[0])
             raise fail(f"empty cell (code {codes.iloc[i]}); {advice}", i, name)
         numbers = pd.to_numeric(column.where(~empty, np.nan), errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan)
+            dtype=np.float64, na_value=np.nan, copy=True)  # written into below
         bad = np.isnan(numbers) & ~empty
+        # pandas before 3 reads '1e400' as NaN, not infinity: ask Python, so that an
+        # overflow is named as such whatever pandas version is installed.
+        for at in np.flatnonzero(bad):
+            if _overflows(str(column.iloc[int(at)])):
+                numbers[at], bad[at] = np.inf, False
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise fail(
