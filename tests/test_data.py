@@ -261,9 +261,18 @@ def test_build_is_deterministic(tmp_path: Path, rebuilt) -> None:
     tables, summary = rebuilt
     build.write(tables, summary, tmp_path / "a")
     build.write(tables, summary, tmp_path / "b")
+    import pyarrow.parquet as pq
+
     for path in (tmp_path / "a").iterdir():
+        committed = COMMUNES_FILE.parent / path.name
         assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
-        assert path.read_bytes() == (COMMUNES_FILE.parent / path.name).read_bytes(), path.name
+        writer = pq.ParquetFile(path).metadata.created_by if path.suffix == ".parquet" else ""
+        if writer and writer != pq.ParquetFile(committed).metadata.created_by:
+            # Another pyarrow (the lower bounds): its writer stamps its own version and
+            # may encode differently; the table must still be the committed one.
+            assert pq.read_table(path).equals(pq.read_table(committed)), path.name
+            continue
+        assert path.read_bytes() == committed.read_bytes(), path.name
 
 
 def test_build_names_a_folder_that_is_not_the_raw_data(tmp_path: Path, capsys) -> None:

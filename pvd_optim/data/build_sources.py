@@ -78,6 +78,11 @@ class Sources:
         return t["zone"] != "com"
 
 
+def _text(values: pd.Series) -> pd.Series:
+    """Text cells, a missing one kept missing (pandas 2's ``astype(str)`` writes ``'nan'``)."""
+    return values.astype("str").where(values.notna())
+
+
 def identity(sources: Sources) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The current communes (COG 2026) with their identity, and the region / department tables."""
     cur_rows = [r for r in sources.communes_cog if r["type"] == "commune-actuelle"]
@@ -157,7 +162,7 @@ def add_epci(t: pd.DataFrame, sources: Sources) -> None:
         raise DataError("a commune belongs to two EPCIs", file=sources.cog / "epci.json")
     members = members.set_index("insee").reindex(sources.current)
     for col in ("epci_siren", "epci_name", "epci_type"):
-        t[col] = members[col].astype("str")
+        t[col] = _text(members[col])
     for col in ("epci_population", "epci_members"):
         t[col] = members[col].astype("Int64")
     sources.summary["communes_without_epci"] = int(t["epci_siren"].isna().sum())
@@ -180,7 +185,7 @@ def add_programmes(t: pd.DataFrame, sources: Sources) -> None:
         raise DataError("two PVD rows map to one current commune",
                         file=sources.folder / "pvd" / "gazetteer_anct_programmes.json")
     signed = pvd_rows.set_index("target")["pvd_signed_at"].dropna()
-    t["pvd_signed_at"] = signed.reindex(current).astype("str")
+    t["pvd_signed_at"] = _text(signed.reindex(current))
 
     list_path = sources.folder / "pvd" / "anct_pvd_liste_2021-01-22_sans_donnees_personnelles.csv"
     list_2021 = read_csv(list_path)
@@ -188,7 +193,7 @@ def add_programmes(t: pd.DataFrame, sources: Sources) -> None:
     grouped = list_2021[list_2021["id_pvd"] != ""]
     if not grouped["target"].is_unique:
         raise DataError("two 2021 rows map to one current commune", file=list_path)
-    t["pvd_group_2021"] = grouped.set_index("target")["id_pvd"].reindex(current).astype("str")
+    t["pvd_group_2021"] = _text(grouped.set_index("target")["id_pvd"].reindex(current))
 
 
 def add_vacancy(t: pd.DataFrame, sources: Sources) -> None:
