@@ -150,3 +150,21 @@ def test_rowwise_reference(benchmark, inputs, size):
             f"\n[scoring {size}] vectorised {_VECTORISED_MEDIAN[size] * 1e3:.1f} ms, "
             f"row-wise .apply {benchmark.stats.stats.median * 1e3:.0f} ms: {ratio:.0f}x faster"
         )
+
+
+@pytest.mark.parametrize("rows", ["official_1646", "all_34969"])
+def test_planner_csv_300_columns(benchmark, rows, tmp_path):
+    """A 300-column planner indicator CSV read and applied (issue 11: 7.8 s and 406 warnings)."""
+    from pvd_optim.data.towns import apply_planner_indicators
+
+    table = load_communes()
+    codes = table.index[table["pvd"].to_numpy()] if rows == "official_1646" else table.index
+    rng = np.random.default_rng(11)
+    values = np.round(rng.random((len(codes), 300)) * 100, 3)
+    path = tmp_path / "wide.csv"
+    lines = [",".join(["insee", *(f"ind_{j:03d}" for j in range(300))])]
+    lines += [",".join([code, *map(str, row)]) for code, row in zip(codes, values, strict=True)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = benchmark.pedantic(apply_planner_indicators, args=(table, path), rounds=3,
+                             iterations=1)
+    assert out.shape[1] == table.shape[1] + 300

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pvd_optim.errors import DataError, ScenarioError
+from pvd_optim.errors import ScenarioError
 from pvd_optim.inputs import EUR_PER_UNIT, ModelInputs
 from pvd_optim.scenario.schema import Scenario
 
@@ -78,59 +78,27 @@ def _indicators_used(scenario: Scenario) -> list[str]:
     return list(names)
 
 
-def score_table(scenario: Scenario, table: pd.DataFrame) -> Scores:
-    """Need per theme and fragility for every commune of ``table``."""
-    from pvd_optim import scoring
-    from pvd_optim.scoring_frame import DERIVED_INDICATORS, indicator_matrix
+def _score(scenario: Scenario, table: pd.DataFrame) -> Scores:
+    """Need per theme and fragility for every commune of ``table``, per the themes section."""
+    from pvd_optim.errors import InputError
+    from pvd_optim.scoring_frame import score_table
 
-    indicators = _indicators_used(scenario)
-    missing = [name for name in indicators
-               if name not in table.columns and name not in DERIVED_INDICATORS]
-    if missing:
-        where = [
-            f"themes.definitions.{theme}.{name}"
-            for theme, weights in scenario.themes.definitions.items()
-            for name in weights if name in missing
-        ] + [f"themes.fragility.{name}" for name in scenario.themes.fragility if name in missing]
-        known = sorted([*(c for c in table.columns if table[c].dtype.kind == "f"),
-                        *DERIVED_INDICATORS])
-        raise ScenarioError(
-            f"unknown indicator(s) {missing}; known indicators: {known} "
-            "(or add a column with data.planner_indicators)",
-            **scenario.located(where[0]),
-        )
-    non_numeric = [name for name in indicators
-                   if name in table.columns and table[name].dtype.kind not in "fiub"]
-    if non_numeric:
-        raise ScenarioError(
-            f"column(s) {non_numeric} are not numeric indicators", file=scenario.source,
-            field="themes.definitions",
-        )
-    directions = {**scoring.DEFAULT_DIRECTIONS, **scenario.themes.directions}
-    unknown_direction = [name for name in indicators if name not in directions]
-    if unknown_direction:
-        raise ScenarioError(
-            f"indicator(s) {unknown_direction} have no direction; add "
-            f"themes.directions.{unknown_direction[0]}: higher (or lower)",
-            **scenario.located(f"themes.directions.{unknown_direction[0]}"),
-        )
-    # indicator_matrix applies the derived indicators and the social-housing rule
-    # (a rate below the legal threshold ranks at the bottom instead of being unknown).
-    matrix, indicators_tuple = indicator_matrix(table, indicators)
-    indicators = list(indicators_tuple)
+    themes = scenario.themes
     try:
-        return scoring.score_towns(
-            matrix,
-            indicators,
-            themes=scenario.themes.definitions,
-            fragility=scenario.themes.fragility,
-            directions=directions,
-            method=scenario.themes.normalisation,
-            nan_policy=scenario.themes.nan_policy,
+        return score_table(
+            table,
+            themes=themes.definitions,
+            fragility=themes.fragility,
+            directions=themes.directions,
+            method=themes.normalisation,
+            nan_policy=themes.nan_policy,
         )
-    except ScenarioError:
-        raise
-    except ValueError as exc:
+    except InputError as exc:
+        # Errors about one setting name it as a scenario path; the others are located
+        # at the themes section as a whole.
+        field = exc.field or ""
+        if field.startswith("themes."):
+            raise ScenarioError(exc.message, **scenario.located(field)) from None
         raise ScenarioError(str(exc), **scenario.located("themes")) from None
 
 
@@ -142,26 +110,13 @@ def select_eligible(scenario: Scenario, table: pd.DataFrame, scores: Scores) -> 
     in_region = table["region"].notna().to_numpy()
     if section.mode in ("official", "rules"):
         from pvd_optim.data import eligibility
+    # The mask is written into below (include / exclude): always an array of its own,
+    # never a view of pandas data, which pandas 3 hands out read-only.
     if section.mode == "official":
-        mask = np.asarray(eligibility.official(table), dtype=bool)
+        mask = eligibility.official(table).to_numpy(dtype=bool, copy=True)
     elif section.mode == "rules":
-        rules = section.rules
-        result = eligibility.by_rules(
-            table,
-            scores.fragility,
-            max_population=rules.max_population,
-            min_population=rules.min_population,
-            excluded_epci_types=rules.excluded_epci_types,
-            exclude_acv=rules.exclude_acv,
-            centrality=eligibility.Centrality(
-                top_n_in_epci=rules.top_n_in_epci,
-                min_facility_types=rules.min_facility_types,
-                require_secondary_school=rules.require_secondary_school,
-                min_services_per_1000=rules.min_services_per_1000,
-            ),
-            fragility_threshold=rules.fragility_threshold,
-        )
-        mask = np.asarray(result.mask, dtype=bool)
+        result = eligibility.by_rules(table, scores.fragility, section.rules)
+        mask = result.mask.to_numpy(dtype=bool, copy=True)
     elif section.mode == "all":
         mask = in_region.copy()
     else:  # listed
@@ -277,7 +232,9 @@ def build_inputs(
                               strict=False))
     directorate_of_town, directorate_names = _directorates(scenario, towns)
     group_of_town, group_labels = _groups(scenario, towns)
-    population = towns["population"].astype("float64").fillna(0.0).to_numpy(np.float64)
+    # Arrays handed to the model are its own (copies), never views of pandas data:
+    # those are read-only under pandas 3 and writable under pandas 2.
+    population = towns["population"].to_numpy(dtype=np.float64, na_value=0.0, copy=True)
 
     res = scenario.resources
     funding, expertise, engineering = res.funding, res.expertise, res.engineering
@@ -338,53 +295,18 @@ def apply_score_file(scenario: Scenario, table: pd.DataFrame, scores: Scores,
                      path: Path) -> Scores:
     """Replace computed scores by a planner's own (``themes.scores_csv``).
 
-    The CSV has a column ``insee``, a column ``fragility`` and one column
-    ``need_<theme>`` per theme, all in [0, 1]. Communes it lists get these scores;
-    the others keep the computed ones, so the file may cover only eligible towns.
+    The CSV (checked by :func:`pvd_optim.data.score_file.read_score_file`) has a
+    column ``insee``, a column ``fragility`` and one column ``need_<theme>`` per
+    theme, all in [0, 1]. Communes it lists get these scores; the others keep the
+    computed ones, so the file may cover only eligible towns.
     """
     import dataclasses
-    import io
 
-    import pandas as pd
+    from pvd_optim.data.score_file import read_score_file
 
-    from pvd_optim.textfiles import EXCEL_HINT, decode_text
-
-    field = "themes.scores_csv"
-    try:
-        raw = Path(path).read_bytes()
-    except (FileNotFoundError, IsADirectoryError):
-        raise DataError("score file not found; check the path (relative to the scenario file)",
-                        file=path, field=field) from None
-    text = decode_text(raw, file=path, error=DataError, hint=EXCEL_HINT)
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype={"insee": str})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "empty file"
-        raise DataError(f"cannot read the score file as CSV ({first})", file=path,
-                        field=field) from None
-    columns = ["insee", "fragility", *(f"need_{t}" for t in scenario.theme_names)]
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(f"missing column(s) {missing}; expected {columns}", file=path,
-                        field=field)
-    duplicated = frame["insee"][frame["insee"].duplicated()].tolist()
-    if duplicated:
-        raise DataError(f"INSEE code(s) {duplicated[:5]} appear more than once", file=path,
-                        field="insee")
-    rows = table.index.get_indexer(pd.Index(frame["insee"]))
-    if (rows < 0).any():
-        unknown = frame["insee"][rows < 0].tolist()[:5]
-        line = int(np.flatnonzero(rows < 0)[0]) + 2
-        raise DataError(f"INSEE code(s) {unknown} are not current communes", file=path,
-                        line=line, field="insee")
-    values = frame[columns[1:]].apply(pd.to_numeric, errors="coerce").to_numpy(np.float64)
-    bad = ~np.isfinite(values) | (values < 0) | (values > 1)
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
-        raise DataError(
-            f"{columns[1 + c]} must be a number in [0, 1], got "
-            f"{str(frame.iloc[r][columns[1 + c]])!r}",
-            file=path, line=int(r) + 2, field=columns[1 + c])
+    given = read_score_file(path, themes=scenario.theme_names, known_codes=table.index)
+    rows = table.index.get_indexer(given.values.index)
+    values = given.values.to_numpy(dtype=np.float64)
     need = scores.need.copy()
     fragility = scores.fragility.copy()
     fragility[rows] = values[:, 0]
@@ -395,7 +317,7 @@ def apply_score_file(scenario: Scenario, table: pd.DataFrame, scores: Scores,
 def prepare(scenario: Scenario) -> Prepared:
     """Load, score and select: everything the model needs for ``scenario``."""
     table, imputed = load_table(scenario)
-    scores = score_table(scenario, table)
+    scores = _score(scenario, table)
     if scenario.themes.scores_csv is not None:
         scores = apply_score_file(scenario, table, scores, scenario.themes.scores_csv)
     eligible = select_eligible(scenario, table, scores)
@@ -403,5 +325,5 @@ def prepare(scenario: Scenario) -> Prepared:
     return Prepared(table, scores, eligible, inputs, imputed)
 
 
-__all__ = ["Prepared", "build_inputs", "load_table", "prepare", "score_table",
+__all__ = ["Prepared", "apply_score_file", "build_inputs", "load_table", "prepare",
            "select_eligible"]

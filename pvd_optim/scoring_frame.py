@@ -13,13 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pvd_optim.errors import InputError
-from pvd_optim.scoring import (
-    DEFAULT_FRAGILITY,
-    DEFAULT_THEMES,
-    FloatArray,
-    Scores,
-    score_towns,
-)
+from pvd_optim.scoring import FloatArray, Scores, score_towns
+from pvd_optim.themes import DEFAULT_DIRECTIONS, DEFAULT_FRAGILITY, DEFAULT_THEMES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,6 +32,13 @@ DERIVED_INDICATORS: Mapping[str, str] = {
 
 def _column(table: pd.DataFrame, name: str) -> FloatArray:
     if name == "epci_mean_commune_population":
+        lacking = [c for c in ("epci_population", "epci_members") if c not in table.columns]
+        if lacking:
+            raise InputError(
+                f"Derived indicator {name!r} needs column(s) {', '.join(lacking)} of the "
+                "commune table.",
+                field=name,
+            )
         pop = table["epci_population"].to_numpy(dtype=np.float64, na_value=np.nan)
         members = table["epci_members"].to_numpy(dtype=np.float64, na_value=np.nan)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -47,6 +49,9 @@ def _column(table: pd.DataFrame, name: str) -> FloatArray:
             f"indicator ({', '.join(DERIVED_INDICATORS)}).",
             field=name,
         )
+    if table[name].dtype.kind not in "fiub":
+        raise InputError(f"Column {name!r} is not a numeric indicator "
+                         f"(dtype {table[name].dtype}).", field=name)
     values = table[name].to_numpy(dtype=np.float64, na_value=np.nan)
     if name == "social_housing_pct" and "social_housing_below_threshold" in table.columns:
         # RPLS publishes no rate below the legal threshold: such a commune has less
@@ -77,22 +82,82 @@ def _used(themes: Mapping[str, Mapping[str, float]], fragility: Mapping[str, flo
     return list(dict.fromkeys([*names, *fragility]))
 
 
+def _check_indicators(
+    table: pd.DataFrame,
+    themes: Mapping[str, Mapping[str, float]],
+    fragility: Mapping[str, float],
+    directions: Mapping[str, str],
+) -> None:
+    """Every weighted indicator is a numeric column (or derived) with a direction of need.
+
+    Errors name the setting at fault as a scenario path
+    (``themes.definitions.<theme>.<indicator>``, ``themes.fragility.<indicator>``,
+    ``themes.directions.<indicator>``), so a caller holding the scenario can locate it.
+    """
+    indicators = _used(themes, fragility)
+    missing = [name for name in indicators
+               if name not in table.columns and name not in DERIVED_INDICATORS]
+    if missing:
+        where = [
+            f"themes.definitions.{theme}.{name}"
+            for theme, weights in themes.items() for name in weights if name in missing
+        ] + [f"themes.fragility.{name}" for name in fragility if name in missing]
+        known = sorted([*(c for c in table.columns if table[c].dtype.kind == "f"),
+                        *DERIVED_INDICATORS])
+        raise InputError(
+            f"unknown indicator(s) {missing}; known indicators: {known} "
+            "(or add a column with data.planner_indicators)",
+            field=where[0],
+        )
+    non_numeric = [name for name in indicators
+                   if name in table.columns and table[name].dtype.kind not in "fiub"]
+    if non_numeric:
+        raise InputError(f"column(s) {non_numeric} are not numeric indicators",
+                         field="themes.definitions")
+    no_direction = [name for name in indicators if name not in directions]
+    if no_direction:
+        raise InputError(
+            f"indicator(s) {no_direction} have no direction; add "
+            f"themes.directions.{no_direction[0]}: higher (or lower)",
+            field=f"themes.directions.{no_direction[0]}",
+        )
+
+
 def score_table(
     table: pd.DataFrame,
     *,
     themes: Mapping[str, Mapping[str, float]] = DEFAULT_THEMES,
     fragility: Mapping[str, float] = DEFAULT_FRAGILITY,
+    directions: Mapping[str, str] | None = None,
     **options: Any,
 ) -> Scores:
-    """Score every row of ``table`` (normalised over all its rows) with :func:`score_towns`.
+    """Need per theme and fragility for every row of ``table``, normalised over all its rows.
 
-    Pass the full commune table so that the reference population is every
-    commune with data, then index the rows you need (``scores.need[mask]``).
-    ``options`` go to :func:`~pvd_optim.scoring.score_towns` (``method``,
-    ``nan_policy``, ``directions``, ``normaliser``, ``rows``...).
+    The one scoring entry for a commune table (the scenario's themes section
+    passes its ``definitions``, ``fragility``, ``directions``, ``normalisation``
+    as ``method`` and ``nan_policy``). Pass the full commune table so that the
+    reference population is every commune with data, then index the rows you
+    need (``scores.need[mask]``): a town's score never depends on which others
+    are eligible.
+
+    ``directions`` are overrides merged over :data:`~pvd_optim.themes.DEFAULT_DIRECTIONS`.
+    The derived indicators (:data:`DERIVED_INDICATORS`) and the social-housing
+    rule (a rate below the legal threshold ranks at the bottom instead of being
+    unknown) are applied by :func:`indicator_matrix`. ``options`` go to
+    :func:`~pvd_optim.scoring.score_towns` (``method``, ``nan_policy``,
+    ``normaliser``, ``rows``...).
+
+    Raises
+    ------
+    InputError
+        An unknown, non-numeric or undirected indicator (``field`` is the
+        scenario path of the setting), or any error of ``score_towns``.
     """
+    merged = {**DEFAULT_DIRECTIONS, **(directions or {})}
+    _check_indicators(table, themes, fragility, merged)
     matrix, names = indicator_matrix(table, _used(themes, fragility))
-    return score_towns(matrix, names, themes=themes, fragility=fragility, **options)
+    return score_towns(matrix, names, themes=themes, fragility=fragility, directions=merged,
+                       **options)
 
 
 def scores_frame(scores: Scores, index: pd.Index) -> pd.DataFrame:

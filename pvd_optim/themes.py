@@ -20,10 +20,15 @@ def _frozen(mapping: Mapping[str, Mapping[str, float]]) -> Mapping[str, Mapping[
 
 
 #: Direction of need per indicator: ``"higher"`` means a larger raw value
-#: signals more need, ``"lower"`` a smaller one. Column names follow the
-#: commune table (``pvd_optim.data.towns.load_communes``) plus one derived
-#: column, ``epci_mean_commune_population`` (intercommunality population divided
-#: by its number of member communes: low = a dispersed, rural intercommunality).
+#: signals more need, ``"lower"`` a smaller one. The one table of directions:
+#: the indicator catalogue (``pvd_optim.data.indicators.INDICATORS``) reads it.
+#: Column names follow the commune table (``pvd_optim.data.towns.load_communes``)
+#: plus one derived column, ``epci_mean_commune_population`` (intercommunality
+#: population divided by its number of member communes: low = a dispersed, rural
+#: intercommunality). Deliberately without a direction: ``housing_permits_5y``
+#: (a raw count that grows with the town's size; its per-1,000 rate carries the
+#: need signal) and the identity columns; a theme that weights one of them must
+#: state its direction in ``themes.directions``.
 DEFAULT_DIRECTIONS: Final[Mapping[str, Direction]] = MappingProxyType(
     {
         # housing
@@ -31,7 +36,11 @@ DEFAULT_DIRECTIONS: Final[Mapping[str, Direction]] = MappingProxyType(
         "fiscal_vacancy_pct": "higher",
         "long_term_vacancy_pct": "higher",
         # A thin social rental stock means fewer affordable options for a town
-        # that must attract residents back to its centre.
+        # that must attract residents back to its centre: "lower". (The commune
+        # table once called this column context, with no direction; the habitat
+        # theme has always scored it "lower", together with the rule that a rate
+        # below the legal SRU threshold ranks at the bottom, so "lower" is kept
+        # and the optimum of every shipped scenario stays as it was.)
         "social_housing_pct": "lower",
         # Few permits = a stalled housing market.
         "housing_permits_per_1000_5y": "lower",

@@ -1,8 +1,8 @@
 """Eligibility on the real embedded commune table: figures pinned to measured values.
 
 If the embedded table is rebuilt from newer sources these figures move: re-measure
-with ``by_rules(load_communes()).summary()`` and update them together with
-``pvd_optim.data.eligibility.TUNING_NOTE`` and the README.
+with ``by_rules(table, score_table(table).fragility, RulesSection()).summary()`` and
+update them together with ``pvd_optim.data.eligibility.TUNING_NOTE`` and the README.
 """
 
 from __future__ import annotations
@@ -13,14 +13,16 @@ import pytest
 
 from pvd_optim.data.eligibility import (
     REASONS,
-    Centrality,
     EligibilityResult,
     by_rules,
     official,
 )
 from pvd_optim.data.towns import load_communes
 from pvd_optim.errors import InputError
+from pvd_optim.scenario.schema import RulesSection
 from pvd_optim.scoring_frame import score_table
+
+DEFAULT_RULES = RulesSection()
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +31,13 @@ def table() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def result(table: pd.DataFrame) -> EligibilityResult:
-    return by_rules(table)
+def fragility(table: pd.DataFrame) -> np.ndarray:
+    return score_table(table).fragility
+
+
+@pytest.fixture(scope="module")
+def result(table: pd.DataFrame, fragility: np.ndarray) -> EligibilityResult:
+    return by_rules(table, fragility, DEFAULT_RULES)
 
 
 def test_official_list(table):
@@ -118,51 +125,62 @@ def test_reasons_are_consistent_with_mask(result, table):
     assert (result.fragility[result.mask] >= 0.35).all()
 
 
-def test_fragility_is_the_scoring_composite_over_all_communes(result, table):
-    expected = score_table(table).fragility
-    np.testing.assert_array_equal(result.fragility.to_numpy(), expected)
-    # Passing it explicitly (Series or array) gives the same result.
-    again = by_rules(table, result.fragility)
+def test_fragility_is_the_one_passed(result, table, fragility):
+    np.testing.assert_array_equal(result.fragility.to_numpy(), fragility)
+    # As a Series indexed by INSEE code (in any order) or as an array: the same result.
+    again = by_rules(table, result.fragility.iloc[::-1], DEFAULT_RULES)
     assert again.mask.equals(result.mask)
-    assert by_rules(table, expected).mask.equals(result.mask)
+    assert by_rules(table, list(fragility), DEFAULT_RULES).mask.equals(result.mask)
+
+
+def test_defaults_are_the_scenario_schema_defaults(table, result, fragility):
+    """The rules section owns the defaults: the criteria used are exactly its fields."""
+    assert {k: result.criteria[k] for k in RulesSection.model_fields} == DEFAULT_RULES.model_dump()
+    assert by_rules(table, fragility, {}).mask.equals(result.mask)
 
 
 def test_criteria_are_configurable(table, result):
-    loose = by_rules(table, result.fragility, fragility_threshold=0.0)
+    loose = by_rules(table, result.fragility, {"fragility_threshold": 0.0})
     assert loose.size > result.size
     assert set(result.mask.index[result.mask]) <= set(loose.mask.index[loose.mask])
     no_centrality = by_rules(
         table,
         result.fragility,
-        centrality=Centrality(
+        RulesSection(
             top_n_in_epci=None,
             min_facility_types=0,
             require_secondary_school=False,
             min_services_per_1000=0.0,
+            fragility_threshold=0.0,
         ),
-        fragility_threshold=0.0,
     )
     # Only population, zone, urban-pole and ACV criteria remain.
     assert no_centrality.size == 34969 - 94 - 484 - 1398 - 91
-    assert by_rules(table, result.fragility, exclude_acv=False).size >= result.size
-    assert result.criteria["centrality"]["top_n_in_epci"] == 5
+    assert by_rules(table, result.fragility, {"exclude_acv": False}).size >= result.size
+    assert result.criteria["top_n_in_epci"] == 5
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"max_population": -1}, "The 'max_population' parameter of by_rules must be"),
-        ({"fragility_threshold": 1.5}, "The 'fragility_threshold' parameter of by_rules"),
-        ({"centrality": "top5"}, "The 'centrality' parameter of by_rules must be a Centrality"),
+        ({"rules": {"max_population": -1}}, "rules.max_population: The 'rules' parameter of "
+         "by_rules is invalid: max_population: Input should be greater than 0"),
+        ({"rules": {"fragility_threshold": 1.5}}, "by_rules is invalid: fragility_threshold"),
+        ({"rules": {"max_pop": 1}}, "by_rules is invalid: max_pop"),
+        ({"rules": "top5"}, "The 'rules' parameter of by_rules must be a RulesSection"),
         (
-            {"centrality": Centrality(min_facility_types=9)},
-            "The 'centrality.min_facility_types' parameter of by_rules must be at most 6",
+            {"rules": {"min_facility_types": 9}},
+            "The 'min_facility_types' rule of by_rules must be at most 6",
         ),
+        ({"min_rank_chef_lieu": -1}, "The 'min_rank_chef_lieu' parameter of by_rules must be"),
         ({"fragility": np.zeros(3)}, "must have one value per commune (34969)"),
+        ({"fragility": "high"}, "must have one value per commune (34969)"),
+        ({"fragility": pd.Series([0.5], index=["01001"])}, "lacks 34968 communes"),
     ],
 )
 def test_parameter_errors(table, result, kwargs, message):
     kwargs.setdefault("fragility", result.fragility)
+    kwargs.setdefault("rules", DEFAULT_RULES)
     with pytest.raises(InputError) as info:
         by_rules(table, **kwargs)
     assert message in str(info.value)
@@ -170,4 +188,18 @@ def test_parameter_errors(table, result, kwargs, message):
 
 def test_missing_column_is_named(table):
     with pytest.raises(InputError, match="by_rules needs column"):
-        by_rules(table.drop(columns=["acv"]), np.zeros(len(table)))
+        by_rules(table.drop(columns=["acv"]), np.zeros(len(table)), DEFAULT_RULES)
+
+
+def test_data_layer_does_not_import_scoring():
+    """Data sits below scoring: eligibility takes the fragility, it does not compute it."""
+    import ast
+    import inspect
+
+    from pvd_optim.data import eligibility
+
+    tree = ast.parse(inspect.getsource(eligibility))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for a in node.names}
+    assert not {m for m in imported if m and m.startswith("pvd_optim.scoring")}, imported

@@ -478,13 +478,13 @@ def test_missing_direction_is_reported():
 
 def test_threaded_path_matches_sequential(monkeypatch):
     """Large inputs normalise indicators on threads; results must not change."""
-    import pvd_optim.scoring as scoring
+    import pvd_optim.scoring.normalisation as normalisation
 
     rng = np.random.default_rng(7)
-    m = rng.normal(size=(scoring._PARALLEL_MIN_ROWS + 1, 3)).round(1)
+    m = rng.normal(size=(normalisation._PARALLEL_MIN_ROWS + 1, 3)).round(1)
     m[rng.random(m.shape) < 0.1] = np.nan
     threaded = run(m)
-    monkeypatch.setattr(scoring, "_PARALLEL_MIN_ROWS", 10**12)
+    monkeypatch.setattr(normalisation, "_PARALLEL_MIN_ROWS", 10**12)
     sequential = run(m)
     np.testing.assert_array_equal(threaded.need, sequential.need)
     np.testing.assert_array_equal(threaded.normalised, sequential.normalised)
@@ -518,11 +518,11 @@ def test_bucketed_search_equals_searchsorted(ref, x):
     """Force the bucketed path (normally for > 256 distinct values) on small inputs."""
     import unittest.mock
 
-    import pvd_optim.scoring as scoring
+    import pvd_optim.scoring.percentile as percentile
 
     ref_arr, x_arr = np.array(ref), np.array(x)
     assume((~np.isnan(ref_arr)).sum() >= 2)
-    with unittest.mock.patch.object(scoring, "_SMALL_TABLE", 0):
+    with unittest.mock.patch.object(percentile, "_SMALL_TABLE", 0):
         got = normalise(x_arr, reference=ref_arr)
     np.testing.assert_allclose(got, _searchsorted_percentile(x_arr, ref_arr), atol=1e-12)
 
@@ -546,3 +546,63 @@ def test_bucketed_search_on_large_skewed_columns(seed):
     np.testing.assert_allclose(got, _searchsorted_percentile(queries, ref), atol=1e-12)
     got_lower = normalise(queries, reference=ref, direction="lower")
     np.testing.assert_allclose(got_lower, 1.0 - _searchsorted_percentile(queries, ref), atol=1e-12)
+
+
+# --------------------------------------------------------------------------- error vocabulary
+
+
+def _small_table():
+    import pandas as pd
+
+    return pd.DataFrame(
+        {"x": [1.0, 2.0, 3.0], "name": ["a", "b", "c"]},
+        index=pd.Index(["01001", "01002", "01004"], name="insee"),
+    )
+
+
+BAD_CALLS = {
+    "normalise text": lambda: normalise("abc"),
+    "normalise text reference": lambda: normalise([1.0, 2.0], reference=["x", "y"]),
+    "score_towns text matrix": lambda: score_towns([["a", "b", "c"]], NAMES, themes=THEMES,
+                                                  fragility=FRAG, directions=DIRS),
+    "score_towns rows out of range": lambda: score_towns(
+        np.ones((2, 3)), NAMES, themes=THEMES, fragility=FRAG, directions=DIRS, rows=[5]),
+    "score_towns rows mask length": lambda: score_towns(
+        np.ones((2, 3)), NAMES, themes=THEMES, fragility=FRAG, directions=DIRS,
+        rows=np.array([True])),
+    "score_towns rows text": lambda: score_towns(
+        np.ones((2, 3)), NAMES, themes=THEMES, fragility=FRAG, directions=DIRS, rows=["a"]),
+    "score_towns normaliser": lambda: score_towns(
+        np.ones((2, 3)), NAMES, themes=THEMES, fragility=FRAG, normaliser="fitted"),
+    "Normaliser.fit directions": lambda: Normaliser.fit(np.ones((2, 1)), ["a"], directions=5),
+    "indicator_matrix text column": lambda: __import__(
+        "pvd_optim.scoring_frame", fromlist=["x"]).indicator_matrix(_small_table(), ["name"]),
+    "indicator_matrix derived without columns": lambda: __import__(
+        "pvd_optim.scoring_frame", fromlist=["x"]).indicator_matrix(
+            _small_table(), ["epci_mean_commune_population"]),
+    "score_table unknown indicator": lambda: __import__(
+        "pvd_optim.scoring_frame", fromlist=["x"]).score_table(
+            _small_table(), themes={"t": {"nope": 1.0}}, fragility={"x": 1.0}),
+}
+
+
+@pytest.mark.parametrize("call", list(BAD_CALLS.values()), ids=list(BAD_CALLS))
+def test_caller_errors_are_project_errors(call):
+    """Every error a caller can cause is an InputError (a ValueError too), never a bare one."""
+    with pytest.raises(InputError):
+        call()
+
+
+def test_score_table_names_the_setting_at_fault():
+    from pvd_optim.scoring_frame import score_table
+
+    with pytest.raises(InputError) as info:
+        score_table(_small_table(), themes={"t": {"x": 1.0, "nope": 1.0}}, fragility={"x": 1.0})
+    assert info.value.field == "themes.definitions.t.nope"
+    with pytest.raises(InputError) as info:
+        score_table(_small_table(), themes={"t": {"x": 1.0}}, fragility={"x": 1.0},
+                    directions={})
+    assert info.value.field == "themes.directions.x"
+    scores = score_table(_small_table(), themes={"t": {"x": 1.0}}, fragility={"x": 1.0},
+                         directions={"x": "lower"})
+    np.testing.assert_array_equal(scores.need[:, 0], [1.0, 0.5, 0.0])

@@ -69,6 +69,23 @@ def test_indicator_metadata() -> None:
         info.unit = "x"  # type: ignore[misc]
 
 
+def test_need_directions_have_one_table() -> None:
+    """The catalogue reads the directions of pvd_optim.themes; it stores none of its own."""
+    import dataclasses
+
+    from pvd_optim.themes import DEFAULT_DIRECTIONS
+
+    assert not {f.name for f in dataclasses.fields(IndicatorInfo)} & {
+        "direction", "higher_means_more_need"}
+    for name, info in INDICATORS.items():
+        assert info.name == name
+        assert info.direction == DEFAULT_DIRECTIONS.get(name), name
+    # The decision recorded in themes.py: a thin social rental stock is a need.
+    assert INDICATORS["social_housing_pct"].direction == "lower"
+    assert INDICATORS["social_housing_pct"].higher_means_more_need is False
+    assert INDICATORS["housing_permits_5y"].direction is None
+
+
 def test_dtypes(table: pd.DataFrame) -> None:
     assert table["population"].dtype == np.int64
     assert table["epci_population"].dtype == "Int64"
@@ -102,9 +119,7 @@ def test_package_source_does_not_reference_shared_paths() -> None:
     package = Path(pvd_optim.__file__).parent
     # A path to the raw folder: "shared/data", or "shared" as a quoted path component.
     raw_folder = re.compile(r"shared/data|[\"']shared[\"']")
-    for path in package.rglob("*.py"):
-        if path == package / "data" / "build.py":  # the derivation script, never imported
-            continue
+    for path in package.rglob("*.py"):  # the build scripts included: they take the folder
         assert not raw_folder.search(path.read_text("utf-8")), path
     assert towns.COMMUNES_FILE.is_relative_to(package)
 
@@ -117,7 +132,7 @@ opened = []
 sys.addaudithook(lambda ev, args: opened.append(str(args[0])) if ev == "open" else None)
 from pvd_optim.data import towns
 towns.load_communes(); towns.load_reference_tables()
-bad = [p for p in opened if "shared" in p]
+bad = [p for p in opened if "/shared/" in p]  # the raw folder (not pandas' shared_docs)
 print("BAD", bad)
 """
     out = subprocess.run(
@@ -185,7 +200,7 @@ def test_planner_duplicate_names_both_lines(tmp_path: Path, table: pd.DataFrame)
 
 def test_planner_missing_file(tmp_path: Path, table: pd.DataFrame) -> None:
     err = error_of(table, tmp_path / "nope.csv")
-    assert str(err) == f"{tmp_path / 'nope.csv'}: planner indicator file not found"
+    assert str(err) == f"{tmp_path / 'nope.csv'}: planner indicator file not found; check the path"
 
 
 def test_planner_empty_file(tmp_path: Path, table: pd.DataFrame) -> None:

@@ -2,11 +2,10 @@
 
 Run from the repository root::
 
-    python -m pvd_optim.data.build_geo [--shared PATH] [--out PATH]
+    python -m pvd_optim.data.build_geo SOURCE [--out PATH]
 
-``--shared`` defaults to the raw data folder of :mod:`pvd_optim.data.build`
-(``DEFAULT_SHARED``); only its ``geo/`` folder is read, and only here, never at
-run time.
+``SOURCE`` is the raw data folder of :mod:`pvd_optim.data.build`; only its
+``geo/`` folder is read, and only here, never at run time.
 
 Source: ANCT cartography, ``anct_fr-drom-4326-pur-style1-{reg,dep}.geojson``
 (Licence Ouverte 2.0): the 18 regions and 101 departments in WGS84 longitude /
@@ -36,8 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from pvd_optim.data.build import DEFAULT_SHARED
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "files"
 SOURCES = {
@@ -159,14 +156,14 @@ def build_layer(source: dict[str, Any], code_key: str, name_key: str,
 def main(argv: Sequence[str] | None = None) -> int:
     """Write ``geo_regions.json`` and ``geo_departments.json``; print their sizes."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="raw data folder")
+    parser.add_argument("source", type=Path, help="the raw data folder")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
     args = parser.parse_args(argv)
-    geo = args.shared / "geo"
+    geo = args.source / "geo"
     for layer, (filename, code_key, name_key) in SOURCES.items():
         path = geo / filename
         if not path.is_file():
-            print(f"error: {path} not found; is --shared the raw data folder?", file=sys.stderr)
+            print(f"error: {path} not found; is SOURCE the raw data folder?", file=sys.stderr)
             return 2
         collection = build_layer(json.loads(path.read_text(encoding="utf-8")), code_key,
                                  name_key)

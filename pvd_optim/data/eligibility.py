@@ -7,18 +7,22 @@ Two modes:
 * :func:`by_rules` - the criteria of the programme's founding instruction
   (16 Oct 2019), made explicit and configurable: fewer than 20,000
   inhabitants, outside Action Cœur de Ville and outside large urban poles,
-  real centrality functions, and several signs of fragility. The fragility
-  index is :mod:`pvd_optim.scoring`'s composite normalised over *all* communes.
+  real centrality functions, and several signs of fragility. The caller
+  passes the fragility index (the scoring composite normalised over *all*
+  communes: ``pvd_optim.scoring_frame.score_table(table).fragility``), so
+  this data module does not depend on the scoring layer above it.
 
 The rules are a transparent approximation, not the list: ANCT's selection was
 made with prefects and local elected officials, and also admitted grouped
-candidacies. Defaults were tuned on the embedded data (see :data:`TUNING_NOTE`).
+candidacies. The criteria and their defaults are owned by the scenario schema's
+:class:`~pvd_optim.scenario.schema.RulesSection` (``eligibility.rules``); they
+were tuned on the embedded data (see :data:`TUNING_NOTE`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,11 +32,13 @@ from pvd_optim.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from pvd_optim.scenario.schema import RulesSection
+
 __all__ = [
     "CENTRALITY_FACILITIES",
+    "PROGRAMME_ZONES",
     "REASONS",
     "TUNING_NOTE",
-    "Centrality",
     "EligibilityResult",
     "by_rules",
     "official",
@@ -48,6 +54,10 @@ CENTRALITY_FACILITIES: tuple[str, ...] = (
     "secondary_schools",
     "bakeries",
 )
+
+#: Zones where the programme runs: the 94 communes of overseas collectivities
+#: (zone ``com``) are outside it.
+PROGRAMME_ZONES: tuple[str, ...] = ("metro", "drom")
 
 #: Exclusion reasons, in the order criteria are checked (the first failing one
 #: is reported), plus ``"eligible"``.
@@ -73,40 +83,9 @@ TUNING_NOTE = (
     "{4, 5, 6}, secondary school required or not, min_services_per_1000 {0, 2, 2.5, 3, 3.5} "
     "and fragility_threshold {0.30 ... 0.50}, keeping sizes within 1,500-1,800 and "
     "maximising the F1 overlap with the official list. The optimum is flat (F1 0.64-0.66 "
-    "for many settings); the chosen point gives 1,649 towns, 1,080 of them official."
+    "for many settings); the chosen point (the defaults of RulesSection) gives 1,649 "
+    "towns, 1,080 of them official."
 )
-
-
-@dataclass(frozen=True)
-class Centrality:
-    """Centrality criteria: all enabled conditions must hold.
-
-    Attributes
-    ----------
-    top_n_in_epci:
-        Keep communes among the ``n`` most populous of their intercommunality
-        (ties share the better rank; communes without one count as first).
-        ``None`` disables the condition.
-    min_facility_types:
-        Minimum number of ``facilities`` columns with at least one facility.
-    facilities:
-        Facility-count columns considered (default :data:`CENTRALITY_FACILITIES`).
-    require_secondary_school:
-        Require at least one secondary school (collège or lycée).
-    min_services_per_1000:
-        Minimum facilities per 1,000 inhabitants: a service hub for its
-        surroundings has more than its own population needs.
-    min_rank_chef_lieu:
-        Minimum ``rank_chef_lieu`` (``None`` disables). Off by default: the
-        embedded table has 0 for every commune (no source for it yet).
-    """
-
-    top_n_in_epci: int | None = 5
-    min_facility_types: int = 4
-    facilities: tuple[str, ...] = CENTRALITY_FACILITIES
-    require_secondary_school: bool = True
-    min_services_per_1000: float = 2.5
-    min_rank_chef_lieu: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -211,11 +190,6 @@ def _check_int(name: str, value: object, *, minimum: int = 0, allow_none: bool =
 def _fragility_series(table: pd.DataFrame, fragility: object) -> pd.Series:
     import pandas as pd
 
-    if fragility is None:
-        from pvd_optim.scoring_frame import score_table
-
-        values = score_table(table).fragility
-        return pd.Series(values, index=table.index, name="fragility")
     if isinstance(fragility, pd.Series):
         aligned = fragility.reindex(table.index)
         if aligned.isna().any():
@@ -225,7 +199,10 @@ def _fragility_series(table: pd.DataFrame, fragility: object) -> pd.Series:
                 field="fragility",
             )
         return aligned.astype(np.float64).rename("fragility")
-    arr = np.asarray(fragility, dtype=np.float64)
+    try:
+        arr = np.asarray(fragility, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = np.empty(0)
     if arr.shape != (len(table),):
         raise InputError(
             f"The 'fragility' parameter of by_rules must have one value per commune "
@@ -235,17 +212,39 @@ def _fragility_series(table: pd.DataFrame, fragility: object) -> pd.Series:
     return pd.Series(arr, index=table.index, name="fragility")
 
 
+def _rules_section(rules: object) -> RulesSection:
+    """``rules`` as the schema's validated section (the one owner of the criteria's defaults)."""
+    import pydantic
+
+    from pvd_optim.scenario.schema import RulesSection
+
+    if isinstance(rules, RulesSection):
+        return rules
+    if not isinstance(rules, Mapping):
+        raise InputError(
+            "The 'rules' parameter of by_rules must be a RulesSection (the scenario's "
+            f"eligibility.rules) or a mapping of its fields. Got {rules!r} instead.",
+            field="rules",
+        )
+    try:
+        return RulesSection.model_validate(dict(rules))
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "rules"
+        raise InputError(
+            f"The 'rules' parameter of by_rules is invalid: {where}: {first['msg']}.",
+            field=f"rules.{where}",
+        ) from None
+
+
 def by_rules(
     table: pd.DataFrame,
-    fragility: pd.Series | np.ndarray | None = None,
+    fragility: pd.Series | np.ndarray,
+    rules: RulesSection | Mapping[str, Any],
     *,
-    max_population: int = 20_000,
-    min_population: int = 0,
-    zones: Sequence[str] = ("metro", "drom"),
-    excluded_epci_types: Sequence[str] = ("METRO", "CU", "MET69"),
-    exclude_acv: bool = True,
-    centrality: Centrality | None = None,
-    fragility_threshold: float = 0.35,
+    zones: Sequence[str] = PROGRAMME_ZONES,
+    facilities: Sequence[str] = CENTRALITY_FACILITIES,
+    min_rank_chef_lieu: int | None = None,
 ) -> EligibilityResult:
     """Eligibility by explicit rules, checked in order; the first failing one is the reason.
 
@@ -255,45 +254,37 @@ def by_rules(
         The full commune table (``load_communes()``), indexed by INSEE code.
     fragility:
         Fragility composite per commune in ``[0, 1]`` (Series indexed by INSEE
-        or array aligned with ``table``). Default: :mod:`pvd_optim.scoring`'s
-        default composite, normalised over every row of ``table`` - so pass the
-        full table, not a pre-filtered one.
-    max_population, min_population:
-        Population bounds (inclusive; ``population`` = populations légales).
+        or array aligned with ``table``), normalised over every row of the full
+        table: ``pvd_optim.scoring_frame.score_table(table).fragility``.
+    rules:
+        The criteria: a :class:`~pvd_optim.scenario.schema.RulesSection` (the
+        scenario's ``eligibility.rules``, which owns the defaults: pass
+        ``RulesSection()`` for them) or a mapping of its fields, validated by it.
+        Population bounds are inclusive; ``excluded_epci_types`` mark large urban
+        poles; the centrality criteria are ``top_n_in_epci`` (ties share the
+        better rank; communes without an intercommunality count as first),
+        ``min_facility_types``, ``require_secondary_school`` and
+        ``min_services_per_1000``.
     zones:
-        Zones where the programme runs (the 94 communes of overseas
-        collectivities, zone ``com``, are outside it).
-    excluded_epci_types:
-        Intercommunality types taken as large urban poles.
-    exclude_acv:
-        Exclude Action Cœur de Ville towns.
-    centrality:
-        :class:`Centrality` criteria (default ``Centrality()``).
-    fragility_threshold:
-        Minimum fragility composite.
+        Zones where the programme runs (default :data:`PROGRAMME_ZONES`).
+    facilities:
+        Facility-count columns whose presence counts towards
+        ``min_facility_types`` (default :data:`CENTRALITY_FACILITIES`).
+    min_rank_chef_lieu:
+        Minimum ``rank_chef_lieu`` (``None`` disables). Off by default: the
+        embedded table has 0 for every commune (no source for it yet).
     """
     import pandas as pd
 
-    cent = Centrality() if centrality is None else centrality
-    if not isinstance(cent, Centrality):
+    section = _rules_section(rules)
+    facilities = tuple(facilities)
+    _check_int("min_rank_chef_lieu", min_rank_chef_lieu, allow_none=True)
+    if section.min_facility_types > len(facilities):
         raise InputError(
-            f"The 'centrality' parameter of by_rules must be a Centrality. Got {cent!r} instead."
-        )
-    _check_int("max_population", max_population)
-    _check_int("min_population", min_population)
-    _check_int("centrality.top_n_in_epci", cent.top_n_in_epci, minimum=1, allow_none=True)
-    _check_int("centrality.min_facility_types", cent.min_facility_types)
-    _check_int("centrality.min_rank_chef_lieu", cent.min_rank_chef_lieu, allow_none=True)
-    if cent.min_facility_types > len(cent.facilities):
-        raise InputError(
-            f"The 'centrality.min_facility_types' parameter of by_rules must be at most "
-            f"{len(cent.facilities)} (the number of facility columns). "
-            f"Got {cent.min_facility_types!r} instead."
-        )
-    if not 0.0 <= float(fragility_threshold) <= 1.0:
-        raise InputError(
-            "The 'fragility_threshold' parameter of by_rules must be in [0, 1]. "
-            f"Got {fragility_threshold!r} instead."
+            f"The 'min_facility_types' rule of by_rules must be at most "
+            f"{len(facilities)} (the number of facility columns). "
+            f"Got {section.min_facility_types!r} instead.",
+            field="rules.min_facility_types",
         )
     needed = [
         "population",
@@ -305,9 +296,9 @@ def by_rules(
         "region_name",
         "services_per_1000",
         "secondary_schools",
-        *cent.facilities,
+        *facilities,
     ]
-    if cent.min_rank_chef_lieu is not None:
+    if min_rank_chef_lieu is not None:
         needed.append("rank_chef_lieu")
     _require(table, needed, "by_rules")
 
@@ -321,41 +312,44 @@ def by_rules(
     # Rank by population inside each intercommunality; without one, a commune is its own pole.
     ranks = table["population"].groupby(table["epci_siren"]).rank(ascending=False, method="min")
     epci_rank = ranks.reindex(table.index).fillna(1.0).to_numpy()
-    n_types = sum((counts(c) > 0).astype(int) for c in cent.facilities)
+    n_types = sum((counts(c) > 0).astype(int) for c in facilities)
 
     true = np.ones(len(table), dtype=bool)
     checks: list[tuple[str, np.ndarray]] = [
         ("outside_programme_zone", table["zone"].isin(list(zones)).to_numpy()),
-        ("population_above_max", pop <= max_population),
-        ("population_below_min", pop >= min_population),
+        ("population_above_max", pop <= section.max_population),
+        ("population_below_min", pop >= section.min_population),
         (
             "large_urban_pole",
-            ~table["epci_type"].isin(list(excluded_epci_types)).to_numpy(),
+            ~table["epci_type"].isin(list(section.excluded_epci_types)).to_numpy(),
         ),
         (
             "action_coeur_de_ville",
-            ~table["acv"].fillna(False).to_numpy(dtype=bool) if exclude_acv else true,
+            ~table["acv"].fillna(False).to_numpy(dtype=bool) if section.exclude_acv else true,
         ),
         (
             "not_among_largest_of_epci",
-            epci_rank <= cent.top_n_in_epci if cent.top_n_in_epci is not None else true,
+            epci_rank <= section.top_n_in_epci if section.top_n_in_epci is not None else true,
         ),
         (
             "below_chef_lieu_rank",
             (
                 table["rank_chef_lieu"].to_numpy(dtype=np.float64, na_value=0.0)
-                >= cent.min_rank_chef_lieu
-                if cent.min_rank_chef_lieu is not None
+                >= min_rank_chef_lieu
+                if min_rank_chef_lieu is not None
                 else true
             ),
         ),
-        ("too_few_facilities", np.asarray(n_types) >= cent.min_facility_types),
+        ("too_few_facilities", np.asarray(n_types) >= section.min_facility_types),
         (
             "no_secondary_school",
-            counts("secondary_schools") > 0 if cent.require_secondary_school else true,
+            counts("secondary_schools") > 0 if section.require_secondary_school else true,
         ),
-        ("few_services_per_1000", counts("services_per_1000") >= cent.min_services_per_1000),
-        ("not_fragile", frag.to_numpy() >= fragility_threshold),
+        (
+            "few_services_per_1000",
+            counts("services_per_1000") >= section.min_services_per_1000,
+        ),
+        ("not_fragile", frag.to_numpy() >= section.fragility_threshold),
     ]
     reason = np.full(len(table), "eligible", dtype=object)
     undecided = np.ones(len(table), dtype=bool)
@@ -394,13 +388,10 @@ def by_rules(
     )
 
     criteria: dict[str, Any] = {
-        "max_population": max_population,
-        "min_population": min_population,
+        **section.model_dump(),
         "zones": tuple(zones),
-        "excluded_epci_types": tuple(excluded_epci_types),
-        "exclude_acv": exclude_acv,
-        "centrality": asdict(cent),
-        "fragility_threshold": float(fragility_threshold),
+        "facilities": facilities,
+        "min_rank_chef_lieu": min_rank_chef_lieu,
     }
     return EligibilityResult(
         mask=mask,

@@ -1,0 +1,122 @@
+"""Argument checks shared by the normalisation and the scoring: one wording for every error."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from pvd_optim.errors import InputError
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IndexArray = npt.NDArray[np.intp]
+
+NORMALISATION_METHODS: Final = ("minmax", "percentile", "robust_z")
+NAN_POLICIES: Final = ("renormalise", "neutral", "raise")
+DIRECTIONS: Final = ("higher", "lower")
+
+
+def choice_error(param: str, func: str, allowed: Sequence[str], got: object) -> InputError:
+    options = "{" + ", ".join(repr(a) for a in allowed) + "}"
+    return InputError(
+        f"The '{param}' parameter of {func} must be one of {options}. Got {got!r} instead."
+    )
+
+
+def check_choice(param: str, func: str, allowed: Sequence[str], got: object) -> None:
+    if not isinstance(got, str) or got not in allowed:
+        raise choice_error(param, func, allowed, got)
+
+
+def check_clip(clip: object, func: str) -> float:
+    if (
+        isinstance(clip, bool)
+        or not isinstance(clip, int | float | np.floating | np.integer)
+        or not np.isfinite(clip)
+        or clip <= 0
+    ):
+        raise InputError(
+            f"The 'clip' parameter of {func} must be a finite number > 0. Got {clip!r} instead."
+        )
+    return float(clip)
+
+
+def validate_weights(
+    name: str,
+    weights: Mapping[str, float],
+    known: Sequence[str] | Mapping[str, object],
+) -> dict[str, float]:
+    """Check one weight mapping (a theme or the fragility composite) and return it as floats.
+
+    Weights must be finite and non-negative, not all zero, and name indicators
+    in ``known``. Error messages name the theme (``name``) and the indicator.
+
+    Raises
+    ------
+    InputError
+        On any violation; ``field`` is ``"<name>.<indicator>"`` when one indicator is at fault.
+    """
+    if not isinstance(weights, Mapping) or not weights:
+        raise InputError(
+            f"Theme {name!r} must map at least one indicator to a weight. Got {weights!r} instead.",
+            field=name,
+        )
+    out: dict[str, float] = {}
+    for indicator, weight in weights.items():
+        if indicator not in known:
+            raise InputError(
+                f"Theme {name!r} uses unknown indicator {indicator!r}; known indicators: "
+                f"{', '.join(sorted(known))}.",
+                field=f"{name}.{indicator}",
+            )
+        if isinstance(weight, bool) or not isinstance(weight, int | float | np.number):
+            raise InputError(
+                f"Theme {name!r}: the weight of {indicator!r} must be a number. "
+                f"Got {weight!r} instead.",
+                field=f"{name}.{indicator}",
+            )
+        w = float(weight)
+        if not np.isfinite(w) or w < 0:
+            raise InputError(
+                f"Theme {name!r}: the weight of {indicator!r} must be finite and >= 0. "
+                f"Got {weight!r} instead.",
+                field=f"{name}.{indicator}",
+            )
+        out[indicator] = w
+    if sum(out.values()) <= 0:
+        raise InputError(
+            f"Theme {name!r}: at least one weight must be > 0 (all are zero).", field=name
+        )
+    return out
+
+
+def as_float_array(values: npt.ArrayLike, param: str, func: str) -> FloatArray:
+    """``values`` as a float64 array, or an :class:`InputError` naming the parameter."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"The '{param}' parameter of {func} must hold numbers (NaN for missing values): "
+            f"{exc}."
+        ) from None
+
+
+def as_matrix(matrix: npt.ArrayLike, n_indicators: int, func: str) -> FloatArray:
+    arr = as_float_array(matrix, "matrix", func)
+    if arr.ndim == 1 and n_indicators == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[1] != n_indicators:
+        raise InputError(
+            f"The 'matrix' parameter of {func} must have shape (n_communes, {n_indicators}) "
+            f"to match the indicator names. Got shape {arr.shape} instead."
+        )
+    if np.isinf(arr).any():
+        col = int(np.flatnonzero(np.isinf(arr).any(axis=0))[0])
+        raise InputError(
+            f"The 'matrix' parameter of {func} contains infinite values in column {col}; "
+            "use NaN for missing values."
+        )
+    return arr

@@ -1,0 +1,312 @@
+"""Per-indicator normalisation to ``[0, 1]`` need, fitted on a reference population.
+
+:class:`Normaliser` fits each indicator on a reference (by default every
+commune), so that a town's normalised value depends only on its own raw value
+and the reference, never on which other towns are scored; :func:`normalise`
+does the same for one indicator.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Final, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from pvd_optim.errors import InputError
+from pvd_optim.scoring.checks import (
+    DIRECTIONS,
+    NORMALISATION_METHODS,
+    FloatArray,
+    as_float_array,
+    as_matrix,
+    check_choice,
+    check_clip,
+    choice_error,
+)
+from pvd_optim.scoring.percentile import PercentileTable, count_below, percentile_table
+from pvd_optim.themes import DEFAULT_DIRECTIONS, Direction
+
+__all__ = ["Normaliser", "normalise"]
+
+_T = TypeVar("_T")
+
+# Normal-consistent scale factors: IQR / 1.349 and MAD * 1.4826 estimate the
+# standard deviation of a normal sample, so ``clip=3`` means "3 sigma".
+_IQR_TO_SIGMA: Final = 1.349
+_MAD_TO_SIGMA: Final = 1.4826
+
+# Below this many rows, thread start-up costs more than it saves.
+_PARALLEL_MIN_ROWS: Final = 5_000
+_MAX_WORKERS: Final = 4
+
+
+def _map_columns(func: Callable[[int], _T], count: int, n_rows: int) -> list[_T]:
+    """``[func(j) for j in range(count)]``, on a few threads for large inputs.
+
+    Sorting and ``searchsorted`` release the GIL and dominate the cost at
+    national scale (35,000 communes), so indicators run in parallel.
+    """
+    workers = min(count, os.cpu_count() or 1, _MAX_WORKERS)
+    if workers < 2 or n_rows < _PARALLEL_MIN_ROWS:
+        return [func(j) for j in range(count)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(func, range(count)))
+
+
+def _fit_column(column: FloatArray, method: str) -> tuple[FloatArray, float, float]:
+    """Sorted finite reference values, plus (centre, scale) used by minmax/robust_z."""
+    # A contiguous 1-D copy sorts much faster than sorting an (n x p) array down its columns.
+    ref = np.sort(column[~np.isnan(column)])
+    m = ref.size
+    if m == 0:
+        return ref, np.nan, np.nan
+    if method == "minmax":
+        return ref, float(ref[0]), float(ref[-1] - ref[0])
+    if method == "robust_z":
+        q1, med, q3 = np.quantile(ref, [0.25, 0.5, 0.75])
+        scale = (q3 - q1) / _IQR_TO_SIGMA
+        if scale <= 0:
+            # Count-like indicators (brownfields, museums) are mostly 0: the IQR
+            # collapses, so fall back to the MAD, then to the standard deviation.
+            scale = float(np.median(np.abs(ref - med))) * _MAD_TO_SIGMA
+        if scale <= 0:
+            scale = float(np.std(ref))
+        # A spread below the smallest normal float is numerical dust, not information:
+        # dividing by it gives meaningless z-scores, so treat the column as constant.
+        if scale < np.finfo(np.float64).tiny:
+            scale = 0.0
+        return ref, float(med), float(scale)
+    return ref, np.nan, np.nan
+
+
+def _table_for(ref: FloatArray, lower: bool, method: str) -> PercentileTable | None:
+    return percentile_table(ref, lower) if method == "percentile" and ref.size else None
+
+
+def _transform_column(
+    x: FloatArray,
+    ref: FloatArray,
+    table: PercentileTable | None,
+    centre: float,
+    scale: float,
+    method: str,
+    lower: bool,
+    clip: float,
+) -> FloatArray:
+    missing = np.isnan(x)
+    if ref.size == 0:
+        return np.full(x.shape, np.nan)
+    if table is not None:
+        idx = count_below(table, x)
+        # NaN queries may land anywhere; they are reset to NaN below.
+        np.minimum(idx, table.size, out=idx)
+        inside = np.minimum(idx, table.size - 1)
+        out = np.where(table.padded[inside] == x, table.member[inside], table.between[idx])
+    else:
+        if scale > 0:  # minmax (scale = range) or robust_z
+            z = (x - centre) / scale
+            out = z if method == "minmax" else (z + clip) / (2.0 * clip)
+        else:
+            # Constant reference: no information, so neutral at the constant and
+            # saturated on either side (consistent with the percentile method).
+            out = 0.5 + 0.5 * np.sign(x - centre)
+        out = np.clip(out, 0.0, 1.0)
+        if lower:
+            out = 1.0 - out
+    out[missing] = np.nan
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Normaliser:
+    """Per-indicator normalisation fitted on a reference population.
+
+    Build with :meth:`fit`; apply with :meth:`transform` to any rows (the
+    reference itself or a subset), so that a commune's normalised value depends
+    only on its own raw value and the reference, never on which other rows are
+    being scored.
+
+    Attributes
+    ----------
+    indicators:
+        Indicator names, in matrix column order.
+    directions:
+        ``"higher"`` or ``"lower"`` per indicator (which end means more need).
+    method:
+        One of :data:`NORMALISATION_METHODS`.
+    clip:
+        ``k`` of ``robust_z``: z-scores are clipped at ``±k`` then mapped
+        linearly to ``[0, 1]``.
+    references:
+        Per indicator, the sorted non-missing reference values (own contiguous arrays).
+    centres, scales:
+        Per indicator: ``minmax`` minimum and range; ``robust_z`` median and
+        robust scale (IQR/1.349, else MAD*1.4826, else standard deviation);
+        NaN for ``percentile``.
+    """
+
+    indicators: tuple[str, ...]
+    directions: tuple[Direction, ...]
+    method: str
+    clip: float
+    references: tuple[FloatArray, ...]
+    centres: FloatArray
+    scales: FloatArray
+    # Percentile lookup tables derived from ``references`` and ``directions``
+    # (None for other methods or indicators without data).
+    _tables: tuple[PercentileTable | None, ...] = field(repr=False, default=())
+
+    def __post_init__(self) -> None:
+        if not self._tables:
+            tables = tuple(
+                _table_for(r, d == "lower", self.method)
+                for r, d in zip(self.references, self.directions, strict=True)
+            )
+            object.__setattr__(self, "_tables", tables)
+
+    @classmethod
+    def fit(
+        cls,
+        matrix: npt.ArrayLike,
+        indicators: Sequence[str],
+        *,
+        directions: Mapping[str, str] | None = None,
+        method: str = "percentile",
+        clip: float = 3.0,
+    ) -> Normaliser:
+        """Fit on ``matrix`` (reference rows x indicators; NaN = missing, ignored).
+
+        ``directions`` maps each indicator to ``"higher"``/``"lower"``; it
+        defaults to :data:`DEFAULT_DIRECTIONS` and must cover every indicator.
+        """
+        check_choice("method", "Normaliser.fit", NORMALISATION_METHODS, method)
+        clip = check_clip(clip, "Normaliser.fit")
+        names = tuple(indicators)
+        if len(set(names)) != len(names):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            raise InputError(f"Duplicate indicator names: {', '.join(dupes)}.", field="indicators")
+        dirs_map = DEFAULT_DIRECTIONS if directions is None else directions
+        if not isinstance(dirs_map, Mapping):
+            raise InputError(
+                "The 'directions' parameter of Normaliser.fit must map indicator names to "
+                f"'higher' or 'lower'. Got {directions!r} instead."
+            )
+        dirs: list[Direction] = []
+        for name in names:
+            d = dirs_map.get(name)
+            if d is None:
+                raise InputError(
+                    f"Indicator {name!r} has no direction; pass directions={{{name!r}: "
+                    "'higher' or 'lower'}} ('higher' = a larger value means more need).",
+                    field=name,
+                )
+            if d not in DIRECTIONS:
+                raise choice_error(f"directions[{name!r}]", "Normaliser.fit", DIRECTIONS, d)
+            dirs.append("higher" if d == "higher" else "lower")
+        arr = np.asfortranarray(as_matrix(matrix, len(names), "Normaliser.fit"))
+
+        def fit_one(j: int) -> tuple[FloatArray, float, float, PercentileTable | None]:
+            ref, centre, scale = _fit_column(arr[:, j], method)
+            ref.setflags(write=False)
+            return ref, centre, scale, _table_for(ref, dirs[j] == "lower", method)
+
+        fitted = _map_columns(fit_one, len(names), arr.shape[0])
+        refs = tuple(f[0] for f in fitted)
+        centres = np.array([f[1] for f in fitted], dtype=np.float64)
+        scales = np.array([f[2] for f in fitted], dtype=np.float64)
+        centres.setflags(write=False)
+        scales.setflags(write=False)
+        tables = tuple(f[3] for f in fitted)
+        return cls(names, tuple(dirs), method, clip, refs, centres, scales, tables)
+
+    def select(self, indicators: Sequence[str]) -> Normaliser:
+        """The same fitted normalisation restricted to (and reordered as) ``indicators``."""
+        idx = []
+        for name in indicators:
+            if name not in self.indicators:
+                raise InputError(
+                    f"The normaliser was not fitted on indicator {name!r}; refit it on every "
+                    "indicator the themes and fragility weights use.",
+                    field=name,
+                )
+            idx.append(self.indicators.index(name))
+        return Normaliser(
+            tuple(self.indicators[i] for i in idx),
+            tuple(self.directions[i] for i in idx),
+            self.method,
+            self.clip,
+            tuple(self.references[i] for i in idx),
+            self.centres[idx],
+            self.scales[idx],
+            tuple(self._tables[i] for i in idx),
+        )
+
+    @property
+    def reference_sizes(self) -> dict[str, int]:
+        """Number of reference communes with data, per indicator."""
+        return {n: int(r.size) for n, r in zip(self.indicators, self.references, strict=True)}
+
+    def transform(self, matrix: npt.ArrayLike) -> FloatArray:
+        """Normalised need in ``[0, 1]`` (1 = most need), shaped like ``matrix``; NaN stays NaN."""
+        arr = np.asfortranarray(as_matrix(matrix, len(self.indicators), "Normaliser.transform"))
+        out = np.empty(arr.shape, dtype=np.float64, order="F")
+
+        def transform_one(j: int) -> None:
+            out[:, j] = _transform_column(
+                arr[:, j],
+                self.references[j],
+                self._tables[j],
+                float(self.centres[j]),
+                float(self.scales[j]),
+                self.method,
+                self.directions[j] == "lower",
+                self.clip,
+            )
+
+        _map_columns(transform_one, len(self.indicators), arr.shape[0])
+        return out
+
+
+def normalise(
+    values: npt.ArrayLike,
+    *,
+    method: str = "percentile",
+    direction: str = "higher",
+    reference: npt.ArrayLike | None = None,
+    clip: float = 3.0,
+) -> FloatArray:
+    """Normalise one indicator to ``[0, 1]`` need (1 = most need); NaN stays NaN.
+
+    Parameters
+    ----------
+    values:
+        1-D raw values to score.
+    method:
+        ``"minmax"``: ``(x - min) / (max - min)``. ``"percentile"``:
+        ``(rank - 1) / (m - 1)`` with the average rank for ties (a constant
+        column scores 0.5). ``"robust_z"``: ``(x - median) / scale`` clipped at
+        ``±clip`` and mapped linearly to ``[0, 1]``. A constant reference gives
+        0.5 at its value (below 0, above 1) for every method.
+    direction:
+        ``"higher"`` if a larger value means more need, else ``"lower"``.
+    reference:
+        Values to fit on (NaN ignored); defaults to ``values`` themselves.
+        Values outside the reference range are clipped to 0 or 1.
+    clip:
+        ``k`` of ``robust_z``.
+    """
+    check_choice("method", "normalise", NORMALISATION_METHODS, method)
+    check_choice("direction", "normalise", DIRECTIONS, direction)
+    clip = check_clip(clip, "normalise")
+    x = as_matrix(np.ravel(as_float_array(values, "values", "normalise")), 1, "normalise")[:, 0]
+    ref_in = x if reference is None else np.ravel(
+        as_float_array(reference, "reference", "normalise"))
+    norm = Normaliser.fit(
+        ref_in[:, None], ("x",), directions={"x": direction}, method=method, clip=clip
+    )
+    return norm.transform(x[:, None])[:, 0]
