@@ -41,7 +41,8 @@ def test_strategies_on_a_scenario_write_report_and_tables(tmp_path: Path,
         p.name for p in out.iterdir()}
     assert not (out / "report.html").exists()
     metrics = pd.read_csv(out / "metrics.csv")
-    assert metrics["label"].iloc[0] == "optimum" and len(metrics) == 8
+    # Labelled <scenario>/<strategy>, so that strategies of several scenarios stay distinct.
+    assert metrics["label"].iloc[0] == "toy/optimum" and len(metrics) == 8
     # Again without --force: refused before solving, files untouched.
     before = report.read_bytes()
     assert main(["compare", str(TOY), "--strategies", "all", "--out", str(out),
@@ -50,7 +51,7 @@ def test_strategies_on_a_scenario_write_report_and_tables(tmp_path: Path,
     assert report.read_bytes() == before
     assert main(["compare", str(TOY), "--strategies", "equal_split,optimum", "--out",
                  str(out), "--report", str(report), "--force", "--quiet"]) == ExitCode.OK
-    assert list(pd.read_csv(out / "metrics.csv")["label"]) == ["equal_split", "optimum"]
+    assert list(pd.read_csv(out / "metrics.csv")["label"]) == ["toy/equal_split", "toy/optimum"]
 
 
 def test_results_folder_and_scenario_with_other_towns(toy_results: Path, tmp_path: Path,
