@@ -194,12 +194,7 @@ def _cmd_towns(args: argparse.Namespace, progress: _Progress) -> int:
     import contextlib
 
     from pvd_optim.assemble import prepare
-    from pvd_optim.output import (
-        expected_results_bytes,
-        neutralise_formulas,
-        reserve,
-        write_file_atomic,
-    )
+    from pvd_optim.output import csv_text, expected_results_bytes, reserve, write_file_atomic
 
     scenario = _load(args)
     with contextlib.ExitStack() as held:
@@ -209,13 +204,13 @@ def _cmd_towns(args: argparse.Namespace, progress: _Progress) -> int:
             held.enter_context(reserve(args.out, force=True, kind="file", expected_bytes=size,
                                        largest_file_bytes=size))
         progress("scoring towns")
-        frame = neutralise_formulas(prepare(scenario).towns_frame().reset_index())
+        frame = prepare(scenario).towns_frame().reset_index()
+        text = csv_text(frame)
         progress.finish()
         if args.out is None:
-            frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+            sys.stdout.write(text)
             return ExitCode.OK
-        write_file_atomic(args.out, frame.to_csv(index=False, lineterminator="\n").encode(),
-                          force=True)
+        write_file_atomic(args.out, text.encode(), force=True)
     if not args.quiet:
         print(f"{len(frame)} towns -> {args.out}")
     return ExitCode.OK

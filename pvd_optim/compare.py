@@ -121,7 +121,10 @@ def load_sources(paths: Sequence[str | Path], strategies: list[str] | None = Non
         elif path.is_file():
             sources.append(_solve_scenario(path, strategies, say))
         else:
-            raise InputError("no such results folder or scenario file", file=path)
+            from pvd_optim.output.readback import interrupted_hint
+
+            raise InputError("no such results folder or scenario file"
+                             + interrupted_hint(path), file=path)
     return sources
 
 

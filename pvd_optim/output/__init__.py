@@ -11,7 +11,7 @@
 """
 
 from pvd_optim.output.atomic import write_file_atomic
-from pvd_optim.output.cells import is_formula_like, neutralise_formulas, safe_cell
+from pvd_optim.output.cells import csv_text, is_formula_like, neutralise_formulas, safe_cell
 from pvd_optim.output.folder import verify_folder, write_folder
 from pvd_optim.output.lock import reserve
 from pvd_optim.output.names import safe_name
@@ -31,6 +31,7 @@ __all__ = [
     "ReadBack",
     "allocation_state",
     "check_target",
+    "csv_text",
     "dumps",
     "expected_results_bytes",
     "is_formula_like",

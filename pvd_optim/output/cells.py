@@ -13,11 +13,12 @@ Excel, LibreOffice and Google Sheets show it as text. A cell is formula-like whe
 
 Only text cells (and header cells) change; numbers, negative ones included,
 stay numbers. Every CSV and Excel writer of the package goes through
-:func:`neutralise_formulas`.
+:func:`neutralise_formulas`, and every CSV through :func:`csv_text`.
 """
 
 from __future__ import annotations
 
+import csv
 import unicodedata
 from typing import TYPE_CHECKING
 
@@ -76,3 +77,23 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     out.index = _safe_labels(out.index)
     out.columns = _safe_labels(out.columns)
     return out
+
+
+def _has_carriage_return(frame: pd.DataFrame) -> bool:
+    cells = [frame.iloc[:, i] for i in range(frame.shape[1])
+             if frame.iloc[:, i].dtype.kind not in "biufcmM"]
+    return any(series.map(lambda v: isinstance(v, str) and "\r" in v).any()
+               for series in cells) or any("\r" in str(c) for c in frame.columns)
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` (without its index) as CSV text, formula-like cells neutralised.
+
+    Lines end in ``\n``. Python's CSV writer quotes a cell holding a line feed
+    but not one holding a lone carriage return, which a spreadsheet reads as a
+    line break: a table with such a cell has all its text cells quoted.
+    """
+    safe = neutralise_formulas(frame)
+    if _has_carriage_return(safe):
+        return safe.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
+    return safe.to_csv(index=False, lineterminator="\n")

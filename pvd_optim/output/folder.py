@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pvd_optim.errors import InputError
 from pvd_optim.output.atomic import replace_folder
-from pvd_optim.output.cells import neutralise_formulas
+from pvd_optim.output.cells import csv_text
 from pvd_optim.output.provenance import dumps, sha256_bytes
 from pvd_optim.output.target import MANIFEST_FILE, MAX_JSON_BYTES
 from pvd_optim.textfiles import read_regular_file
@@ -33,7 +33,7 @@ MAX_FOLDER_FILE_BYTES = 1 << 30  # 1 GiB
 
 def render_table(name: str, frame: pd.DataFrame) -> dict[str, bytes]:
     """A table as ``name.csv`` (formula-like text neutralised) and ``name.parquet`` bytes."""
-    csv = neutralise_formulas(frame).to_csv(index=False, lineterminator="\n").encode()
+    csv = csv_text(frame).encode()
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
     return {f"{name}.csv": csv, f"{name}.parquet": buffer.getvalue()}
@@ -102,7 +102,8 @@ def listed_files(folder: Path, manifest: Mapping[str, Any]) -> dict[str, str]:
     bad = [name for name in files if Path(name).name != name or name in ("", ".", "..")]
     if bad:
         raise InputError(f"{MANIFEST_FILE} lists {bad[0]!r}, which is not a file name of the "
-                         "folder; the folder was not written by pvd-optim", file=folder)
+                         "folder; it was not written by pvd-optim: give a folder written by "
+                         "`pvd-optim run`", file=folder)
     return dict(files)
 
 

@@ -79,7 +79,7 @@ def _infeasible(folder: Path) -> InputError:
                       "run it again", file=folder)
 
 
-def _interrupted_hint(folder: Path) -> str:
+def interrupted_hint(folder: Path) -> str:
     """Where an interrupted fallback replacement left the previous folder, if it did."""
     from pvd_optim.output.names import leftover_pattern
 
@@ -99,7 +99,7 @@ def _interrupted_hint(folder: Path) -> str:
 def _results_manifest(folder: Path) -> dict[str, Any]:
     """The manifest of a run's results folder, or the error that says what the folder is."""
     if not folder.is_dir():
-        raise InputError("no such results folder" + _interrupted_hint(folder), file=folder)
+        raise InputError("no such results folder" + interrupted_hint(folder), file=folder)
     has_state = (folder / STATE_FILE).exists()
     if (folder / DIAGNOSIS_FILE).exists() and not has_state:
         raise _infeasible(folder)

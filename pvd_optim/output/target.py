@@ -72,9 +72,8 @@ def _resolve(path: str | Path, kind: Kind) -> Target:
     raw = Path(path)
     what = "folder" if kind == "folder" else "file"
     if raw.name in ("", ".", ".."):
-        raise OutputError(
-            f"names {'the current folder' if raw.name != '..' else 'a parent folder'} or none; "
-            f"give a new {what} name such as results/NAME", file=given or '""')
+        raise OutputError(f"names the current folder, a parent or the root, not a new {what}; "
+                          f"give a {what} name such as results/NAME", file=given)
     parent = (Path.cwd() / raw.parent).resolve()
     absolute = parent / raw.name
     cwd = Path.cwd().resolve()

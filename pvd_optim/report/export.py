@@ -15,7 +15,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pvd_optim.output import neutralise_formulas, reserve, write_file_atomic, write_folder
+from pvd_optim.output import (
+    csv_text,
+    neutralise_formulas,
+    reserve,
+    write_file_atomic,
+    write_folder,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,7 +37,7 @@ EXPECTED_REPORT_BYTES = 8 << 20
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """A table as UTF-8 CSV, formula-like text neutralised."""
-    return neutralise_formulas(frame).to_csv(index=False, lineterminator="\n").encode()
+    return csv_text(frame).encode()
 
 
 def excel_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
