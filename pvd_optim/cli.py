@@ -61,9 +61,12 @@ def _parser() -> argparse.ArgumentParser:
         help="compare allocations (results folders, scenarios, strategies) in an HTML report")
     compare.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
                          help="results folder (from `pvd-optim run`) or scenario YAML file")
+    from pvd_optim.strategies import STRATEGIES
+
     compare.add_argument("--strategies", default=None, metavar="NAMES",
                          help="allocate each scenario by these strategies (comma-separated, "
-                              "or 'all') instead of only the optimum")
+                              f"or 'all'; one of {', '.join(STRATEGIES)}) instead of only the "
+                              "optimum; labelled SCENARIO/STRATEGY")
     compare.add_argument("--report", type=Path, default=None, metavar="FILE.html",
                          help="HTML report (default: OUT/report.html)")
     compare.add_argument("--out", type=Path, default=None, metavar="DIR",
@@ -71,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
                               "(default: results/compare-<first input>)")
     compare.add_argument("--pair", default=None, metavar="FROM,TO",
                          help="the two allocation labels to difference (default: the first "
-                              "against each other)")
+                              "against each other); a label is the scenario's name, the "
+                              "results folder's name, or SCENARIO/STRATEGY")
     compare.add_argument("--force", action="store_true",
                          help="replace an existing tables folder or report")
     return parser
@@ -103,11 +107,10 @@ class _Progress:
 
 
 def folder_name(name: str) -> str:
-    """A scenario name made safe as one folder name: no separators, no leading dots."""
-    import re
+    """A scenario name made safe as one folder name: no separators, no leading dots, short."""
+    from pvd_optim.output import safe_name
 
-    safe = re.sub(r"[^\w.-]+", "-", name).strip(".-")
-    return safe or "scenario"
+    return safe_name(name, default="scenario")
 
 
 def _load(args: argparse.Namespace) -> Scenario:
@@ -121,31 +124,37 @@ def _load(args: argparse.Namespace) -> Scenario:
 
 def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     from pvd_optim.errors import InfeasibleError
-    from pvd_optim.output import check_target, dumps, write_allocation, write_folder
+    from pvd_optim.output import (
+        dumps,
+        expected_results_bytes,
+        reserve,
+        write_allocation,
+        write_diagnosis,
+    )
     from pvd_optim.pipeline import run
 
     scenario = _load(args)
-    out = args.out or Path("results") / folder_name(scenario.name)
-    check_target(out, force=args.force)
-    try:
-        result = run(scenario, progress)
-    except InfeasibleError as exc:
-        progress.finish()
-        from pvd_optim.diagnose import Diagnosis
+    out = args.out if args.out is not None else Path("results") / folder_name(scenario.name)
+    command = ["pvd-optim", *sys.argv[1:]]
+    folder_bytes, largest_file_bytes = expected_results_bytes(scenario)
+    # The target is checked and locked before solving (a solve can take minutes) and
+    # held until the results are in place: a second run into it is refused at once.
+    with reserve(out, force=args.force, expected_bytes=folder_bytes,
+                 largest_file_bytes=largest_file_bytes):
+        try:
+            result = run(scenario, progress)
+        except InfeasibleError as exc:
+            progress.finish()
+            from pvd_optim.diagnose import Diagnosis
 
-        diagnosis = exc.diagnosis
-        assert isinstance(diagnosis, Diagnosis)
-        files = {
-            "diagnosis.json": dumps(diagnosis.to_dict()).encode(),
-            "explain.md": diagnosis.markdown().encode(),
-            "scenario.json": dumps(scenario.model_dump(mode="json")).encode(),
-        }
-        write_folder(out, files, force=args.force)
-        print(f"infeasible: {exc} (diagnosis in {out})", file=sys.stderr)
-        return ExitCode.INFEASIBLE
-    progress("writing results")
-    write_allocation(result.allocation, scenario, out, force=args.force,
-                     command=["pvd-optim", *sys.argv[1:]])
+            diagnosis = exc.diagnosis
+            assert isinstance(diagnosis, Diagnosis)
+            write_diagnosis(dumps(diagnosis.to_dict()).encode(), diagnosis.markdown().encode(),
+                            scenario, out, force=args.force, command=command)
+            print(f"infeasible: {exc} (diagnosis in {out})", file=sys.stderr)
+            return ExitCode.INFEASIBLE
+        progress("writing results")
+        write_allocation(result.allocation, scenario, out, force=args.force, command=command)
     progress.finish()
     allocation = result.allocation
     totals = allocation.totals()
@@ -191,22 +200,28 @@ def _cmd_validate(args: argparse.Namespace, progress: _Progress) -> int:
 
 
 def _cmd_towns(args: argparse.Namespace, progress: _Progress) -> int:
+    import contextlib
+
     from pvd_optim.assemble import prepare
-    from pvd_optim.output import neutralise_formulas
+    from pvd_optim.output import csv_text, expected_results_bytes, reserve, write_file_atomic
 
     scenario = _load(args)
-    progress("scoring towns")
-    frame = neutralise_formulas(prepare(scenario).towns_frame().reset_index())
-    progress.finish()
-    if args.out is None:
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
-    else:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.out.with_name(f".{args.out.name}.tmp")
-        frame.to_csv(tmp, index=False, lineterminator="\n")
-        tmp.replace(args.out)
-        if not args.quiet:
-            print(f"{len(frame)} towns -> {args.out}")
+    with contextlib.ExitStack() as held:
+        if args.out is not None:
+            # Checked before scoring; an existing file is replaced, as it always was.
+            size = expected_results_bytes(scenario)[1]
+            held.enter_context(reserve(args.out, force=True, kind="file", expected_bytes=size,
+                                       largest_file_bytes=size))
+        progress("scoring towns")
+        frame = prepare(scenario).towns_frame().reset_index()
+        text = csv_text(frame)
+        progress.finish()
+        if args.out is None:
+            sys.stdout.write(text)
+            return ExitCode.OK
+        write_file_atomic(args.out, text.encode(), force=True)
+    if not args.quiet:
+        print(f"{len(frame)} towns -> {args.out}")
     return ExitCode.OK
 
 

@@ -5,12 +5,16 @@ and re-verified by :func:`pvd_optim.output.read_allocation`) or a scenario
 file, solved to its optimum or, with ``strategies``, allocated by each named
 strategy of :mod:`pvd_optim.strategies`. The allocations then go to
 :class:`pvd_optim.report.Comparison` and :func:`pvd_optim.report.write_report`.
+
+Labels (what ``--pair`` names): an input with one allocation is labelled by its
+name, the scenario's ``name`` for a scenario file and the folder's name for a
+results folder; a scenario allocated by several strategies gives
+``<scenario>/<strategy>`` labels (``national/optimum``, ``national/equal_split``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +31,16 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True, eq=False)
 class Source:
-    """The allocations one input produced, with the scenario behind them (if known)."""
+    """The allocations one input produced, with the scenario behind them (if known).
+
+    ``by_strategy``: the allocations come from named strategies (labelled
+    ``name/strategy``), not from one optimum (labelled ``name``).
+    """
 
     name: str
     allocations: list[Allocation]
     scenario: dict[str, Any] | None
+    by_strategy: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,17 +69,10 @@ def strategy_names(text: str | None) -> list[str] | None:
 
 
 def _read_folder(folder: Path) -> Source:
-    from pvd_optim.output import read_allocation
+    from pvd_optim.output import read_results
 
-    allocation = read_allocation(folder)
-    scenario = None
-    scenario_file = folder / "scenario.json"
-    if scenario_file.is_file():
-        try:
-            scenario = json.loads(scenario_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(f"cannot read scenario.json: {exc}", file=folder) from None
-    return Source(folder.name, [allocation], scenario)
+    read = read_results(folder)
+    return Source(folder.name, [read.allocation], read.scenario.model_dump(mode="json"))
 
 
 def _solve_scenario(path: Path, strategies: list[str] | None, progress: Progress) -> Source:
@@ -98,7 +100,7 @@ def _solve_scenario(path: Path, strategies: list[str] | None, progress: Progress
     progress(f"{scenario.name}: running {len(strategies)} strateg"
              f"{'y' if len(strategies) == 1 else 'ies'} ({', '.join(strategies)})")
     allocations = run_strategies(problem_of(scenario, prepared), strategies)
-    return Source(scenario.name, allocations, content)
+    return Source(scenario.name, allocations, content, by_strategy=True)
 
 
 def load_sources(paths: Sequence[str | Path], strategies: list[str] | None = None,
@@ -117,26 +119,26 @@ def load_sources(paths: Sequence[str | Path], strategies: list[str] | None = Non
         elif path.is_file():
             sources.append(_solve_scenario(path, strategies, say))
         else:
-            raise InputError("no such results folder or scenario file", file=path)
+            from pvd_optim.output.readback import interrupted_hint
+
+            raise InputError("no such results folder or scenario file"
+                             + interrupted_hint(path), file=path)
     return sources
 
 
 def label_allocations(sources: Sequence[Source]) -> tuple[list[Allocation], dict[str, Any]]:
-    """Distinct labels: strategy names for one input, ``input/strategy`` for several.
+    """Distinct labels: an input's name, or ``name/strategy`` for a scenario's strategies.
 
-    Returns the relabelled allocations and ``label -> scenario content``.
+    The name is the scenario's name for a scenario file and the folder's name for
+    a results folder; a repeated label gets `` (2)``, `` (3)``... Returns the
+    relabelled allocations and ``label -> scenario content``.
     """
-    several = len(sources) > 1
     allocations: list[Allocation] = []
     scenarios: dict[str, Any] = {}
     for source in sources:
         for allocation in source.allocations:
-            if not several:
-                label = allocation.label
-            elif len(source.allocations) == 1:
-                label = source.name
-            else:
-                label = f"{source.name}/{allocation.label}"
+            label = (f"{source.name}/{allocation.label}" if source.by_strategy
+                     else source.name)
             base, n = label, 2
             while label in scenarios:
                 label, n = f"{base} ({n})", n + 1
@@ -160,23 +162,23 @@ def compare(
     """Compare the allocations of ``paths`` and write the report and its tables.
 
     ``strategies``: ``"all"`` or comma-separated names (scenario inputs only).
+    Labels: an input with one allocation is labelled by its name (the scenario's
+    name, or the results folder's); a scenario with strategies gives
+    ``<scenario>/<strategy>`` (``national/equal_split``).
     ``out``: tables folder (default ``results/compare-<first input>``); ``report``:
     HTML file (default ``out/report.html``); ``pair``: ``"from,to"`` labels for
     the differences (default: first against each other).
     """
-    from pvd_optim.output import check_target
+    from pvd_optim.output import safe_name
     from pvd_optim.report import Comparison, write_report
+    from pvd_optim.report.export import reserve_report
 
     if not paths:
         raise InputError("give at least one results folder or scenario file")
     names = strategy_names(strategies)
     say = progress or (lambda message: None)
-    out_dir = Path(out) if out is not None else Path("results") / f"compare-{Path(paths[0]).stem}"
-    # Refuse an existing target before solving anything: solving can take minutes.
-    check_target(out_dir, force=force)
-    if report is not None and Path(report).exists() and not force:
-        raise InputError("report file already exists; choose another --report or pass --force",
-                         file=report)
+    out_dir = (Path(out) if out is not None else Path("results") / safe_name(
+        f"compare-{Path(paths[0]).stem}", default="compare"))
     pairs = []
     if pair is not None:
         chosen = [p.strip() for p in pair.split(",")]
@@ -184,9 +186,12 @@ def compare(
             raise InputError(f"expected two labels separated by a comma, got {pair!r}",
                              field="--pair")
         pairs = [(chosen[0], chosen[1])]
-    sources = load_sources(paths, names, say)
-    allocations, scenarios = label_allocations(sources)
-    comparison = Comparison(allocations, scenarios=scenarios, pairs=pairs)
-    say(f"writing the report of {len(allocations)} allocation(s)")
-    written, report_path = write_report(comparison, out_dir, report=report, force=force)
+    # Targets checked and locked before solving anything (solving can take minutes),
+    # and held until the report is written.
+    with reserve_report(out_dir, report, force=force):
+        sources = load_sources(paths, names, say)
+        allocations, scenarios = label_allocations(sources)
+        comparison = Comparison(allocations, scenarios=scenarios, pairs=pairs)
+        say(f"writing the report of {len(allocations)} allocation(s)")
+        written, report_path = write_report(comparison, out_dir, report=report, force=force)
     return CompareResult(comparison, written, report_path)

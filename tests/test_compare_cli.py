@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -41,7 +42,8 @@ def test_strategies_on_a_scenario_write_report_and_tables(tmp_path: Path,
         p.name for p in out.iterdir()}
     assert not (out / "report.html").exists()
     metrics = pd.read_csv(out / "metrics.csv")
-    assert metrics["label"].iloc[0] == "optimum" and len(metrics) == 8
+    # Labelled <scenario>/<strategy>, so that strategies of several scenarios stay distinct.
+    assert metrics["label"].iloc[0] == "toy/optimum" and len(metrics) == 8
     # Again without --force: refused before solving, files untouched.
     before = report.read_bytes()
     assert main(["compare", str(TOY), "--strategies", "all", "--out", str(out),
@@ -50,7 +52,7 @@ def test_strategies_on_a_scenario_write_report_and_tables(tmp_path: Path,
     assert report.read_bytes() == before
     assert main(["compare", str(TOY), "--strategies", "equal_split,optimum", "--out",
                  str(out), "--report", str(report), "--force", "--quiet"]) == ExitCode.OK
-    assert list(pd.read_csv(out / "metrics.csv")["label"]) == ["equal_split", "optimum"]
+    assert list(pd.read_csv(out / "metrics.csv")["label"]) == ["toy/equal_split", "toy/optimum"]
 
 
 def test_results_folder_and_scenario_with_other_towns(toy_results: Path, tmp_path: Path,
@@ -120,3 +122,50 @@ def test_infeasible_scenario_exits_3(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["compare", str(impossible), "--out", str(tmp_path / "out"),
                  "--quiet"]) == 3
     assert "infeasible" in capsys.readouterr().err
+
+
+def test_a_scenario_input_is_labelled_by_its_name(tmp_path: Path) -> None:
+    out = tmp_path / "one"
+    assert main(["compare", str(TOY), "--out", str(out), "--quiet"]) == ExitCode.OK
+    assert pd.read_csv(out / "summary.csv")["label"].tolist() == ["toy"]
+
+
+def test_pairs_name_scenarios_folders_and_strategies(toy_results: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "last-year"
+    shutil.copytree(toy_results, folder)
+    out = tmp_path / "by-name"
+    assert main(["compare", str(TOY), str(folder), "--out", str(out), "--pair",
+                 "last-year,toy", "--quiet"]) == ExitCode.OK
+    assert set(pd.read_csv(out / "region_differences.csv")["comparison"]) == {
+        "last-year -> toy"}
+    out = tmp_path / "by-strategy"
+    assert main(["compare", str(TOY), str(folder), "--strategies", "optimum,equal_split",
+                 "--out", str(out), "--pair", "toy/equal_split,last-year",
+                 "--quiet"]) == ExitCode.OK
+    assert pd.read_csv(out / "summary.csv")["label"].tolist() == [
+        "toy/optimum", "toy/equal_split", "last-year"]
+    # One strategy alone keeps its strategy in the label.
+    out = tmp_path / "one-strategy"
+    assert main(["compare", str(TOY), "--strategies", "equal_split", "--out", str(out),
+                 "--quiet"]) == ExitCode.OK
+    assert pd.read_csv(out / "summary.csv")["label"].tolist() == ["toy/equal_split"]
+
+
+def test_an_unknown_pair_lists_the_labels(toy_results: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["compare", str(TOY), str(toy_results), "--pair", "optimum,toy", "--out",
+                 str(tmp_path / "out"), "--quiet"])
+    assert code == ExitCode.INPUT
+    line = _error_line(capsys)
+    assert "unknown allocation label" in line and "'toy (2)'" in line, line
+
+
+def test_strategies_help_lists_the_strategy_names(capsys: pytest.CaptureFixture[str]) -> None:
+    from pvd_optim.strategies import STRATEGIES
+
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for name in STRATEGIES:
+        assert name in text
+    assert "SCENARIO/STRATEGY" in text

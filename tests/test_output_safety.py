@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -30,36 +29,20 @@ def test_formula_like_text_is_neutralised_and_numbers_stay_numbers() -> None:
     assert list(headers.columns) == ["parameter", "'=1+1"]
 
 
-SLOW_WRITER = """
-import sys, time
-import pvd_optim.output as output
-original = output.neutralise_formulas
-def slow(frame):
-    time.sleep(0.4)
-    return original(frame)
-output.neutralise_formulas = slow
-from pvd_optim.cli import main
-sys.exit(main(["run", sys.argv[1], "--out", sys.argv[2], "--force", "-q"]))
-"""
-
-
 def test_a_run_killed_while_writing_leaves_previous_results_intact(tmp_path: Path) -> None:
     out = tmp_path / "results"
-    first = subprocess.run([sys.executable, "-c", SLOW_WRITER, str(TOY), str(out)],
-                           capture_output=True, text=True, timeout=300)
+    first = subprocess.run([sys.executable, "-m", "pvd_optim.cli", "run", str(TOY), "--out",
+                            str(out), "-q"], capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    process = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(TOY), str(out)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while not list(tmp_path.glob(".results.tmp-*/*.csv")):  # writing has begun
-        assert process.poll() is None, "the run ended before it started writing"
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
+    # Killed deterministically by the writer's fault hook once writing has begun.
+    env = {**os.environ, "PVD_OPTIM_FAULT": "while-writing"}
+    killed = subprocess.run([sys.executable, "-m", "pvd_optim.cli", "run", str(TOY), "--out",
+                             str(out), "--force", "-q"], env=env, capture_output=True,
+                            timeout=300, check=False)
 
-    assert process.returncode == -signal.SIGKILL
+    assert killed.returncode == -signal.SIGKILL
+    assert list(tmp_path.glob(".results.tmp-*/*.csv"))  # it had begun writing
     after = {p.name: p.read_bytes() for p in out.iterdir()}
     assert after == before

@@ -173,7 +173,8 @@ def test_write_report_writes_every_format_atomically(comparison: Comparison,
     assert report == out / "report.html"
     tables = compared.tables()
     assert {p.name for p in out.iterdir()} == (
-        {f"{name}.csv" for name in tables} | {"tables.xlsx", "tables.md", "report.html"})
+        {f"{name}.csv" for name in tables}
+        | {"tables.xlsx", "tables.md", "report.html", "manifest.json"})
     # Formula-like text is neutralised in CSV and Excel.
     csv = (out / "scenario_differences.csv").read_text()
     assert "'=HYPERLINK" in csv

@@ -1,17 +1,27 @@
-"""The comparison's tables as CSV, one Excel workbook and Markdown, written atomically."""
+"""The comparison's tables as CSV, one Excel workbook and Markdown, written atomically.
+
+Every CSV cell and workbook cell goes through
+:func:`pvd_optim.output.neutralise_formulas`; the tables folder is written by
+:func:`pvd_optim.output.write_folder` (kind ``comparison``) and a report outside
+it by :func:`pvd_optim.output.write_file_atomic`.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
-import os
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pvd_optim.errors import InputError
-from pvd_optim.output import check_target, neutralise_formulas, write_folder
+from pvd_optim.output import (
+    csv_text,
+    neutralise_formulas,
+    reserve,
+    write_file_atomic,
+    write_folder,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,11 +29,15 @@ if TYPE_CHECKING:
     from pvd_optim.report.tables import Comparison
 
 REPORT_FILE = "report.html"
+#: Room asked for before writing: the national comparison of 8 strategies writes about
+#: 3 MB of tables and a 1 MB report (maps included).
+EXPECTED_TABLES_BYTES = 32 << 20
+EXPECTED_REPORT_BYTES = 8 << 20
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """A table as UTF-8 CSV, formula-like text neutralised."""
-    return neutralise_formulas(frame).to_csv(index=False, lineterminator="\n").encode()
+    return csv_text(frame).encode()
 
 
 def excel_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
@@ -64,29 +78,32 @@ def markdown(tables: Mapping[str, pd.DataFrame], notes: list[str] | None = None)
     return "\n".join(lines)
 
 
-def write_file_atomic(path: Path, content: bytes, *, force: bool = False) -> Path:
-    """Write one file through a temporary sibling and a rename (never half-written)."""
-    path = Path(path)
-    if path.exists() and not force:
-        raise InputError("file already exists; choose another name or pass --force", file=path)
-    if path.is_dir():
-        raise InputError("is a folder, expected a file name", file=path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp creates the file 0600; a report is meant to be shared like any other file.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+@contextlib.contextmanager
+def reserve_report(out_dir: str | Path, report: str | Path | None, *, force: bool
+                   ) -> Iterator[tuple[Path, bool]]:
+    """Check and lock the tables folder and the report file for the block.
+
+    Yields the report's path and whether it goes inside the tables folder.
+    ``compare`` holds this from before its solves to the end of the writing, so
+    a target that cannot be written is refused before any solve and two
+    comparisons cannot write the same targets at once.
+    """
+    from pvd_optim.errors import OutputError
+
+    report_path = Path(report) if report is not None else Path(out_dir) / REPORT_FILE
+    with contextlib.ExitStack() as held:
+        target = held.enter_context(reserve(out_dir, force=force,
+                                            expected_bytes=EXPECTED_TABLES_BYTES))
+        report_parent = (Path.cwd() / report_path.parent).resolve()
+        inside = report_parent == target.path
+        if not inside:
+            if target.path in report_parent.parents:
+                raise OutputError("is inside a subfolder of the tables folder, which is "
+                                  "replaced whole; put the report directly in the tables "
+                                  "folder or outside it", file=report_path, field="--report")
+            held.enter_context(reserve(report_path, force=force, kind="file",
+                                       expected_bytes=EXPECTED_REPORT_BYTES))
+        yield report_path, inside
 
 
 def write_report(comparison: Comparison, out_dir: str | Path, *,
@@ -96,26 +113,23 @@ def write_report(comparison: Comparison, out_dir: str | Path, *,
 
     The report goes to ``report`` or, by default, ``out_dir/report.html``.
     Both targets are checked before anything is written, so a refusal
-    (existing target without ``force``) leaves everything as it was.
-    Returns ``(out_dir, report_path)``.
+    (existing target without ``force``, a target that cannot be written)
+    leaves everything as it was. Returns ``(out_dir, report_path)``.
     """
     from pvd_optim.report.html import render_html
 
     out_dir = Path(out_dir)
-    check_target(out_dir, force=force)
-    report_path = Path(report) if report is not None else out_dir / REPORT_FILE
-    inside = report_path.resolve().parent == out_dir.resolve()
-    if not inside and report_path.exists() and not force:
-        raise InputError("report file already exists; choose another --report or pass --force",
-                         file=report_path)
-    html = render_html(comparison, title=title).encode()
-    tables = comparison.tables()  # after rendering: town notes are known
-    files: dict[str, bytes] = {f"{name}.csv": csv_bytes(frame) for name, frame in tables.items()}
-    files["tables.xlsx"] = excel_bytes(tables)
-    files["tables.md"] = markdown(tables, comparison.notes).encode()
-    if inside:
-        files[report_path.name] = html
-    write_folder(out_dir, files, force=force)
-    if not inside:
-        write_file_atomic(report_path, html, force=True)
+    with reserve_report(out_dir, report, force=force) as (report_path, inside):
+        html = render_html(comparison, title=title).encode()
+        tables = comparison.tables()  # after rendering: town notes are known
+        files: dict[str, bytes] = {f"{name}.csv": csv_bytes(frame)
+                                   for name, frame in tables.items()}
+        files["tables.xlsx"] = excel_bytes(tables)
+        files["tables.md"] = markdown(tables, comparison.notes).encode()
+        if inside:
+            files[report_path.name] = html
+        write_folder(out_dir, files, force=force, kind="comparison",
+                     manifest={"labels": [str(label) for label in comparison.labels]})
+        if not inside:
+            write_file_atomic(report_path, html, force=force)
     return out_dir, report_path

@@ -85,8 +85,8 @@ def scenario_differences(scenarios: Mapping[str, Mapping[str, Any] | None]) -> p
 def department_codes(town_codes: Sequence[str]) -> np.ndarray:
     """Each town's department code from the embedded commune table ('' when unknown).
 
-    ``Allocation.town_info`` is not restored by ``read_allocation``, so the
-    department comes from the INSEE code, which every allocation keeps.
+    For allocations without ``town_info`` (strategies run on bare inputs); those
+    of a run, or read back from its folder, carry their departments.
     """
     from pvd_optim.data.towns import load_communes
 
@@ -261,8 +261,15 @@ class Comparison:
     # ---- areas ----------------------------------------------------------------------------
     @cached_property
     def _departments(self) -> dict[tuple[str, ...], np.ndarray]:
-        # One commune-table lookup per distinct town set (strategies share theirs).
+        # One commune-table lookup per distinct town set (strategies share theirs), only
+        # when no allocation of that set carries its departments in town_info.
         out: dict[tuple[str, ...], np.ndarray] = {}
+        for a in self.allocations:
+            codes = tuple(a.inputs.town_codes)
+            info = a.town_info
+            if info is not None and "department" in info.columns:
+                out[codes] = info["department"].reindex(list(codes)).fillna("").astype(
+                    str).to_numpy()
         for a in self.allocations:
             codes = tuple(a.inputs.town_codes)
             if codes not in out:

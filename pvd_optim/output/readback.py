@@ -1,0 +1,322 @@
+"""Read a results folder back whole, and refuse what does not verify.
+
+:func:`read_results` rebuilds the run's ``Allocation``, ``town_info``
+included, and trusts nothing stored beside the allocation:
+
+1. the folder must be a run's results (not an infeasible run's diagnosis, not
+   compare's tables, not a folder of an older format), its manifest listing its
+   files; the files read (``allocation_state.npz``, ``scenario.json``) must
+   hash as the manifest says and are read bounded (:mod:`.state`);
+2. the scenario is validated again from ``scenario.json``
+   (:func:`pvd_optim.scenario.scenario_from_dict`), and its content must hash as
+   recorded;
+3. the embedded data and the planner's CSVs the scenario names must be the
+   ones the run used (their hashes in the manifest): a run computed on other
+   data cannot be re-verified on this data, so a difference is an error that
+   says what changed, not a note;
+4. the model inputs are derived again from that scenario and data
+   (:func:`pvd_optim.assemble.prepare`) and must equal the stored ones, so an
+   edit of both the allocation and the stored inputs is caught;
+5. the allocation is re-verified by the independent checker against those
+   derived inputs, on every constraint family its producer promises: any
+   violation refuses the folder, naming them.
+
+Every refusal is a one-line ``InputError`` (exit 2) that says what to do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from pvd_optim.errors import InputError
+from pvd_optim.output.folder import (
+    FOLDER_FORMAT_VERSION,
+    listed_files,
+    read_listed,
+    read_manifest,
+)
+from pvd_optim.output.provenance import (
+    embedded_data_hashes,
+    planner_files,
+    scenario_hash,
+    sha256_bytes,
+)
+from pvd_optim.output.state import ARRAY_NAMES, MAX_STATE_BYTES, RERUN, STATE_FILE, read_state
+from pvd_optim.output.target import MANIFEST_FILE, MAX_JSON_BYTES
+from pvd_optim.textfiles import MAX_CSV_BYTES, read_regular_file
+
+if TYPE_CHECKING:
+    from pvd_optim.inputs import ModelInputs
+    from pvd_optim.results import Allocation
+    from pvd_optim.scenario.schema import Scenario
+
+SCENARIO_FILE = "scenario.json"
+DIAGNOSIS_FILE = "diagnosis.json"
+#: Stored inputs must equal the derived ones to this relative tolerance (float noise only).
+INPUTS_RELATIVE_TOLERANCE = 1e-9
+_SHOWN_VIOLATIONS = 5
+
+
+@dataclass(frozen=True, eq=False)
+class ReadBack:
+    """A results folder read back: the allocation and the scenario, both verified."""
+
+    allocation: Allocation
+    scenario: Scenario
+    manifest: dict[str, Any]
+
+
+def _infeasible(folder: Path) -> InputError:
+    return InputError("is the folder of an infeasible run: it holds a diagnosis and no "
+                      "allocation to compare; read its explain.md, change the scenario and "
+                      "run it again", file=folder)
+
+
+def interrupted_hint(folder: Path) -> str:
+    """Where an interrupted fallback replacement left the previous folder, if it did."""
+    from pvd_optim.output.names import leftover_pattern
+
+    target = Path.cwd() / folder
+    pattern = leftover_pattern(target)
+    try:
+        aside = sorted(e for e in os.listdir(target.parent)
+                       if (m := pattern.fullmatch(e)) is not None and m["kind"] == "old")
+    except OSError:
+        return ""
+    if not aside:
+        return ""
+    return (f" (an interrupted run left the previous one in {aside[0]} beside it; the next "
+            "`pvd-optim run` into it puts it back)")
+
+
+def _results_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of a run's results folder, or the error that says what the folder is."""
+    if not folder.is_dir():
+        raise InputError("no such results folder" + interrupted_hint(folder), file=folder)
+    has_state = (folder / STATE_FILE).exists()
+    if (folder / DIAGNOSIS_FILE).exists() and not has_state:
+        raise _infeasible(folder)
+    if not (folder / MANIFEST_FILE).exists():
+        if has_state:
+            raise InputError(f"has {STATE_FILE} but no {MANIFEST_FILE}: written by an older "
+                             f"pvd-optim or damaged; {RERUN}", file=folder)
+        raise InputError(f"is not a pvd-optim results folder (no {MANIFEST_FILE} or "
+                         f"{STATE_FILE}); give a folder written by `pvd-optim run`, or a "
+                         "scenario file", file=folder)
+    manifest = read_manifest(folder)
+    kind = manifest.get("folder_kind")
+    if kind is None:
+        raise InputError(f"was written by an older pvd-optim (its {MANIFEST_FILE} has no folder "
+                         f"format); {RERUN}", file=folder)
+    if kind == "diagnosis":
+        raise _infeasible(folder)
+    if kind != "results":
+        raise InputError(f"is not a run's results folder (its {MANIFEST_FILE} says "
+                         f"{str(kind)!r}); give a folder written by `pvd-optim run`",
+                         file=folder)
+    version = manifest.get("folder_format_version")
+    if version != FOLDER_FORMAT_VERSION:
+        raise InputError(f"has folder format {version!r}, this pvd-optim reads format "
+                         f"{FOLDER_FORMAT_VERSION}; {RERUN}", file=folder)
+    return manifest
+
+
+def _scenario(folder: Path, raw: bytes, manifest: dict[str, Any]) -> Scenario:
+    from pvd_optim.scenario import scenario_from_dict
+
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise InputError(f"{SCENARIO_FILE} is not valid JSON; {RERUN}", file=folder) from None
+    if not isinstance(data, dict):
+        raise InputError(f"{SCENARIO_FILE} is not a JSON object; {RERUN}", file=folder)
+    try:
+        scenario = scenario_from_dict(data)
+    except InputError as exc:
+        raise InputError(f"{SCENARIO_FILE} is not a valid scenario for this pvd-optim ({exc}); "
+                         f"{RERUN}", file=folder) from None
+    if manifest.get("scenario_content_sha256") != scenario_hash(scenario):
+        raise InputError(f"{SCENARIO_FILE} is not the scenario the run recorded (its content "
+                         f"hash differs from {MANIFEST_FILE}'s); {RERUN}", file=folder)
+    return scenario
+
+
+def _check_data(folder: Path, manifest: dict[str, Any], scenario: Scenario) -> None:
+    recorded = manifest.get("embedded_data_sha256")
+    current = embedded_data_hashes()
+    if recorded != current:
+        changed = sorted(set(current) ^ set(recorded or {}) | {
+            name for name in set(current) & set(recorded or {})
+            if current[name] != recorded[name]}) if isinstance(recorded, dict) else ["all"]
+        raise InputError(
+            f"was computed on other embedded data than this pvd-optim's (differs: "
+            f"{', '.join(changed[:3])}), so it cannot be re-verified here; {RERUN}",
+            file=folder)
+    planner = manifest.get("planner_files_sha256")
+    planner = planner if isinstance(planner, dict) else {}
+    for path in planner_files(scenario):
+        if not path.exists():
+            raise InputError(f"the planner CSV {path} that its scenario names is gone; restore "
+                             f"it to re-verify the folder, or {RERUN}", file=folder)
+        raw = read_regular_file(path, max_bytes=MAX_CSV_BYTES, what="planner CSV")
+        if planner.get(str(path)) != sha256_bytes(raw):
+            raise InputError(f"the planner CSV {path} changed since the run (its SHA-256 is not "
+                             f"the one {MANIFEST_FILE} records); restore it, or {RERUN}",
+                             file=folder)
+
+
+def _same(stored: np.ndarray, derived: np.ndarray) -> bool:
+    if stored.shape != derived.shape:
+        return False
+    if derived.dtype.kind == "f" and stored.dtype.kind in "fiu":
+        return bool(np.allclose(stored, derived, rtol=INPUTS_RELATIVE_TOLERANCE, atol=1e-12,
+                                equal_nan=True))
+    return bool(stored.tolist() == derived.tolist())
+
+
+def _check_stored_inputs(folder: Path, members: dict[str, np.ndarray],
+                         inputs: ModelInputs) -> None:
+    for item in dataclasses.fields(inputs):
+        stored = members.get(f"inputs.{item.name}")
+        derived = np.asarray(getattr(inputs, item.name))
+        if stored is None or not _same(stored, derived):
+            raise InputError(
+                f"the model inputs stored in {STATE_FILE} ({item.name}) differ from those "
+                f"derived again from {SCENARIO_FILE} and the data: the folder was edited, or "
+                f"written by another pvd-optim version; {RERUN}", file=folder)
+
+
+def _arrays(folder: Path, members: dict[str, np.ndarray], inputs: ModelInputs) -> Any:
+    from pvd_optim.check import AllocationArrays
+
+    shapes = {"funding_keur": (inputs.n_towns, inputs.n_themes),
+              "days": (inputs.n_towns, inputs.n_themes), "covered": (inputs.n_towns,),
+              "posts": (inputs.n_groups,)}
+    values = []
+    for name in ARRAY_NAMES:
+        array = members.get(f"arrays.{name}")
+        if array is None:
+            raise InputError(f"{STATE_FILE} is incomplete (no {name}); {RERUN}", file=folder)
+        if array.dtype.kind not in "fiub" or array.shape != shapes[name]:
+            raise InputError(f"{STATE_FILE}: {name} is {array.shape} {array.dtype}, expected "
+                             f"{shapes[name]} numbers; {RERUN}", file=folder)
+        array = array.astype(np.float64)
+        if not np.isfinite(array).all():
+            raise InputError(f"{STATE_FILE}: {name} holds NaN or infinite values; {RERUN}",
+                             file=folder)
+        values.append(array)
+    return AllocationArrays(*values)
+
+
+_META_TYPES: dict[str, tuple[type, ...]] = {
+    "label": (str,), "scenario_name": (str,), "status": (str,), "solver": (str,),
+    "solver_version": (str,), "mip_gap": (float, int, type(None)),
+    "solve_seconds": (float, int), "checked": (list,),
+    "solver_objective": (float, int, type(None)), "binding": (list,),
+    "shadow_prices": (dict, type(None)), "notes": (list,),
+}
+
+
+def _meta(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    from pvd_optim.families import FAMILY_NAMES as ALL_FAMILIES
+
+    for key, types in _META_TYPES.items():
+        value = meta.get(key)
+        if key not in meta or isinstance(value, bool) or not isinstance(value, types):
+            raise InputError(f"{STATE_FILE}: its meta record has no valid {key!r}; {RERUN}",
+                             file=folder)
+    pairs = meta["binding"]
+    well_formed = all(isinstance(x, list) and len(x) == 2 and all(isinstance(y, str) for y in x)
+                      for x in pairs) and all(isinstance(x, str) for x in meta["notes"])
+    if not well_formed or not {x[0] for x in pairs} | set(meta["checked"]) <= set(ALL_FAMILIES):
+        raise InputError(f"{STATE_FILE}: its meta record names unknown constraint families; "
+                         f"{RERUN}", file=folder)
+    return meta
+
+
+def _shadow_prices(folder: Path, data: dict[str, Any] | None) -> Any:
+    from pvd_optim.results import ShadowPrices
+
+    if data is None:
+        return None
+    try:
+        return ShadowPrices(**data)
+    except TypeError:
+        raise InputError(f"{STATE_FILE}: its shadow prices do not have the expected fields; "
+                         f"{RERUN}", file=folder) from None
+
+
+def _families(meta: dict[str, Any]) -> tuple[str, ...]:
+    """What the producer promised: a strategy's families, else every family; never fewer."""
+    from pvd_optim.families import FAMILY_NAMES as ALL_FAMILIES
+    from pvd_optim.strategies import HEURISTIC, PROMISES
+
+    promised = PROMISES[meta["label"]] if (
+        meta["status"] == HEURISTIC and meta["label"] in PROMISES) else ALL_FAMILIES
+    return tuple(f for f in ALL_FAMILIES if f in promised or f in meta["checked"])
+
+
+def read_results(folder: str | Path) -> ReadBack:
+    """A results folder written by ``pvd-optim run``, read back and re-verified.
+
+    Raises ``InputError`` (one line, exit 2) when the folder is not a run's
+    results, is damaged or incomplete, was written by another format, or fails
+    re-verification against inputs derived again from its scenario and data.
+    """
+    from pvd_optim.assemble import prepare
+    from pvd_optim.check import check_allocation, objective_parts
+    from pvd_optim.families import Binding
+    from pvd_optim.results import Allocation
+
+    folder = Path(folder)
+    manifest = _results_manifest(folder)
+    files = listed_files(folder, manifest)
+    for name in (STATE_FILE, SCENARIO_FILE):
+        if name not in files:
+            raise InputError(f"is incomplete: {MANIFEST_FILE} lists no {name}; {RERUN}",
+                             file=folder)
+    state = read_state(read_listed(folder, STATE_FILE, files[STATE_FILE],
+                                   max_bytes=MAX_STATE_BYTES), folder)
+    meta = _meta(folder, state.meta)
+    scenario = _scenario(folder, read_listed(folder, SCENARIO_FILE, files[SCENARIO_FILE],
+                                             max_bytes=MAX_JSON_BYTES), manifest)
+    _check_data(folder, manifest, scenario)
+    prepared = prepare(scenario)
+    inputs = prepared.inputs
+    _check_stored_inputs(folder, state.members, inputs)
+    arrays = _arrays(folder, state.members, inputs)
+    report = check_allocation(inputs, arrays, _families(meta))
+    if not report.ok:
+        shown = "; ".join(str(v) for v in report.violations[:_SHOWN_VIOLATIONS])
+        more = len(report.violations) - _SHOWN_VIOLATIONS
+        raise InputError(
+            f"fails re-verification against its scenario: {len(report.violations)} "
+            f"constraint(s) violated: {shown}" + (f" (and {more} more)" if more > 0 else "")
+            + f"; the allocation was edited or damaged: {RERUN}", file=folder)
+    parts = objective_parts(inputs, arrays)
+    allocation = Allocation(
+        label=meta["label"], scenario_name=scenario.name, inputs=inputs, arrays=arrays,
+        status=meta["status"], objective=parts["total"], objective_parts=parts, check=report,
+        solver=meta["solver"], solver_version=meta["solver_version"], mip_gap=meta["mip_gap"],
+        solve_seconds=meta["solve_seconds"], solver_objective=meta["solver_objective"],
+        binding=tuple(Binding(*item) for item in meta["binding"]),
+        shadow_prices=_shadow_prices(folder, meta["shadow_prices"]),
+        town_info=prepared.towns_frame(), notes=tuple(meta["notes"]),
+    )
+    return ReadBack(allocation, scenario, manifest)
+
+
+def read_allocation(folder: str | Path) -> Allocation:
+    """Rebuild the ``Allocation`` of a results folder, re-verified (see :func:`read_results`).
+
+    Raises ``InputError`` when the folder is not a pvd-optim results folder, is
+    damaged, or does not verify.
+    """
+    return read_results(folder).allocation

@@ -1,0 +1,164 @@
+"""``allocation_state.npz``: the exact numbers behind a results folder, versioned, read bounded.
+
+An ``.npz`` is a zip of ``.npy`` arrays; this one holds the allocation's arrays
+(``arrays.*``), the model inputs it was computed on (``inputs.*``) and a JSON
+``meta`` record (label, status, solver, shadow prices...) with the state
+format's name and version. No pickles, ever.
+
+Reading never trusts the file: its size is bounded before it is read, each
+member's declared size before it is decompressed (a zip bomb is refused, not
+expanded), each array's header against the bytes present (a header cannot ask
+for more memory than the member holds), and any damage (a truncated or
+corrupted zip, a missing member, a bad CRC) is a one-line ``InputError``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from pvd_optim.errors import InputError
+
+if TYPE_CHECKING:
+    from pvd_optim.results import Allocation
+
+#: The state file of a results folder.
+STATE_FILE = "allocation_state.npz"
+#: Name and version of the state format; a reader refuses any other.
+STATE_FORMAT = "pvd-optim allocation state"
+STATE_FORMAT_VERSION = 2  # 1: the unversioned state of pvd-optim 0.1.0
+#: Largest state file read, and largest total of its members once decompressed.
+#: All 34,969 communes with 12 themes take about 15 MB decompressed.
+MAX_STATE_BYTES = 256 << 20  # 256 MiB
+MAX_STATE_UNPACKED_BYTES = 256 << 20  # 256 MiB
+_MAX_MEMBERS = 256
+#: The allocation's arrays, as stored.
+ARRAY_NAMES = ("funding_keur", "days", "covered", "posts")
+
+RERUN = "re-run `pvd-optim run` on its scenario to write the folder again"
+
+
+@dataclass(frozen=True)
+class State:
+    """A state file's content: the ``meta`` record and its arrays by member name."""
+
+    meta: dict[str, Any]
+    members: dict[str, np.ndarray]
+
+
+def allocation_state(allocation: Allocation) -> bytes:
+    """The allocation's inputs and arrays as a compressed ``.npz`` (no pickles)."""
+    import dataclasses
+
+    arrays: dict[str, Any] = {}
+    for item in dataclasses.fields(allocation.inputs):
+        arrays[f"inputs.{item.name}"] = np.asarray(getattr(allocation.inputs, item.name))
+    for name in ARRAY_NAMES:
+        arrays[f"arrays.{name}"] = np.asarray(getattr(allocation.arrays, name))
+    meta = {
+        "format": STATE_FORMAT, "format_version": STATE_FORMAT_VERSION,
+        "label": allocation.label, "scenario_name": allocation.scenario_name,
+        "status": allocation.status, "solver": allocation.solver,
+        "solver_version": allocation.solver_version, "mip_gap": allocation.mip_gap,
+        "solve_seconds": allocation.solve_seconds, "checked": list(allocation.check.checked),
+        "solver_objective": allocation.solver_objective,
+        "binding": [list(item) for item in allocation.binding],
+        "notes": list(allocation.notes),
+        "shadow_prices": (dataclasses.asdict(allocation.shadow_prices)
+                          if allocation.shadow_prices is not None else None),
+    }
+    arrays["meta"] = np.asarray(json.dumps(meta))
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _damaged(folder: Path, what: str) -> InputError:
+    return InputError(f"{STATE_FILE} is damaged ({what}); {RERUN}", file=folder)
+
+
+def _load_npy(raw: bytes, member: str, folder: Path) -> np.ndarray:
+    """One ``.npy`` member as an array, its header checked against the bytes it has."""
+    buffer = io.BytesIO(raw)
+    try:
+        version = np.lib.format.read_magic(buffer)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(buffer)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(buffer)
+        else:
+            raise ValueError(f"npy version {version}")
+    except (ValueError, SyntaxError, TypeError) as exc:
+        raise _damaged(folder, f"{member} has no valid array header: {exc}") from None
+    if dtype.hasobject:
+        raise _damaged(folder, f"{member} holds Python objects, which are never loaded")
+    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    offset = buffer.tell()
+    if count < 0 or count * dtype.itemsize != len(raw) - offset:
+        raise _damaged(folder, f"{member} declares {shape} {dtype} but holds "
+                               f"{len(raw) - offset:,} bytes")
+    flat = np.frombuffer(raw, dtype=dtype, count=count, offset=offset)
+    return flat.reshape(shape, order="F" if fortran else "C").copy()
+
+
+def read_state(raw: bytes, folder: Path) -> State:
+    """Parse a state file's bytes, bounded; ``InputError`` (one line) for any damage."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        raise InputError(f"{STATE_FILE} is not a pvd-optim state file (not a readable .npz: "
+                         f"{exc}); {RERUN}", file=folder) from None
+    if len(infos) > _MAX_MEMBERS:
+        raise _damaged(folder, f"{len(infos)} members, more than the {_MAX_MEMBERS} a state has")
+    declared = sum(info.file_size for info in infos)
+    if declared > MAX_STATE_UNPACKED_BYTES:
+        raise InputError(f"{STATE_FILE} would decompress to {declared:,} bytes, more than the "
+                         f"{MAX_STATE_UNPACKED_BYTES:,}-byte limit; it is not a state pvd-optim "
+                         f"wrote: {RERUN}", file=folder)
+    members: dict[str, np.ndarray] = {}
+    with archive:
+        for info in infos:
+            if not info.filename.endswith(".npy"):
+                raise _damaged(folder, f"unexpected member {info.filename!r}")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise _damaged(folder, f"{info.filename} uses an unexpected compression")
+            try:
+                with archive.open(info) as handle:
+                    data = handle.read(info.file_size + 1)
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+                raise _damaged(folder, f"{info.filename}: {exc}") from None
+            if len(data) != info.file_size:
+                raise _damaged(folder, f"{info.filename} is not the size it declares")
+            members[info.filename[:-4]] = _load_npy(data, info.filename, folder)
+    meta_array = members.pop("meta", None)
+    if meta_array is None or meta_array.ndim != 0 or meta_array.dtype.kind != "U":
+        raise InputError(f"{STATE_FILE} has no meta record: not a pvd-optim state file; "
+                         f"{RERUN}", file=folder)
+    try:
+        meta = json.loads(str(meta_array))
+    except ValueError:
+        raise _damaged(folder, "its meta record is not valid JSON") from None
+    if not isinstance(meta, dict):
+        raise _damaged(folder, "its meta record is not a JSON object")
+    version = meta.get("format_version")
+    if "format" not in meta and "label" in meta:
+        raise InputError(f"{STATE_FILE} was written by an older pvd-optim (unversioned state, "
+                         f"this version reads format {STATE_FORMAT_VERSION}); {RERUN}",
+                         file=folder)
+    if meta.get("format") != STATE_FORMAT:
+        raise InputError(f"{STATE_FILE} is not a pvd-optim state file (its meta record names "
+                         f"no pvd-optim format); {RERUN}", file=folder)
+    if version != STATE_FORMAT_VERSION:
+        newer = isinstance(version, int) and version > STATE_FORMAT_VERSION
+        raise InputError(f"{STATE_FILE} has state format {version!r}, this pvd-optim reads "
+                         f"format {STATE_FORMAT_VERSION}; "
+                         + ("upgrade pvd-optim or " if newer else "") + RERUN, file=folder)
+    return State(meta, members)
