@@ -125,7 +125,7 @@ METRICS: dict[str, MetricInfo] = {
     "outside_band_towns": MetricInfo(
         "Covered towns outside the balance band", "towns", "lower",
         "Sum over regions of the covered towns below or above the (widened) balance band."),
-    "regions_outside_band": MetricInfo(
+    "region_resource_pairs_outside_band": MetricInfo(
         "Region-resource pairs outside the band", "count", "lower",
         "Number of (region, resource) pairs outside the balance band (beyond the checker's "
         "tolerance)."),
@@ -289,7 +289,7 @@ def constraint_violations(a: Allocation) -> dict[str, float]:
         "outside_band_funding_eur": float(outside[0].sum() * EUR_PER_UNIT),
         "outside_band_days": float(outside[1].sum()),
         "outside_band_towns": float(outside[2].sum()),
-        "regions_outside_band": float((outside > 0).sum()),
+        "region_resource_pairs_outside_band": float((outside > 0).sum()),
     }
     report = check_allocation(inp, arr, SHORTFALL_FAMILIES)
     for family in SHORTFALL_FAMILIES:

@@ -80,11 +80,28 @@ class CheckReport:
             )
 
 
+@dataclass(frozen=True)
+class Rounding:
+    """Half the unit the checked values were rounded to, in model units (k EUR, days).
+
+    Zero for solver values. For rounded tables, a row that sums ``N`` funding
+    values may be off by ``N x funding_keur``: each check says how many values of
+    each kind its row sums (right-hand side included, times its coefficient).
+    """
+
+    funding_keur: float = 0.0
+    days: float = 0.0
+
+
+Cells = NDArray[np.floating | np.integer] | float
+
+
 class Collector:
     """Gathers the violations of one family's checks."""
 
-    def __init__(self, family: Family) -> None:
+    def __init__(self, family: Family, rounding: Rounding | None = None) -> None:
         self.family = family.name
+        self.rounding = rounding or Rounding()
         self.violations: list[Violation] = []
 
     def check(
@@ -93,11 +110,20 @@ class Collector:
         lhs: NDArray[np.floating | np.integer] | float,
         sense: str,
         rhs: NDArray[np.floating | np.integer] | float,
+        *,
+        funding_cells: Cells = 0.0,
+        days_cells: Cells = 0.0,
     ) -> None:
-        """Record every element of ``lhs sense rhs`` that fails beyond the tolerance."""
+        """Record every element of ``lhs sense rhs`` that fails beyond the tolerance.
+
+        ``funding_cells`` and ``days_cells`` count the rounded values the row sums
+        (see :class:`Rounding`); they widen the tolerance only for rounded inputs.
+        """
         lhs_a = np.atleast_1d(np.asarray(lhs, dtype=np.float64))
         rhs_a = np.broadcast_to(np.asarray(rhs, dtype=np.float64), lhs_a.shape)
-        tolerance = allowed_excess(rhs_a)
+        tolerance = (allowed_excess(rhs_a)
+                     + np.asarray(funding_cells, dtype=np.float64) * self.rounding.funding_keur
+                     + np.asarray(days_cells, dtype=np.float64) * self.rounding.days)
         bad = lhs_a - rhs_a > tolerance if sense == "<=" else rhs_a - lhs_a > tolerance
         bad |= ~np.isfinite(lhs_a)
         if not bad.any():
@@ -113,16 +139,19 @@ def check_allocation(
     inputs: ModelInputs,
     allocation: AllocationArrays,
     families: Iterable[str | Family] = FAMILIES,
+    *,
+    rounding: Rounding | None = None,
 ) -> CheckReport:
     """Verify ``allocation`` against the constraint ``families`` it claims to satisfy.
 
     ``families`` are names or registry entries; an unknown name is an
     ``InputError``. Every family of the registry is checked by default.
+    ``rounding`` says how far the values were rounded (written tables).
     """
     chosen = resolve(families)
     violations: list[Violation] = []
     for family in chosen:
-        out = Collector(family)
+        out = Collector(family, rounding)
         family.check(inputs, allocation, out)
         violations.extend(out.violations)
     return CheckReport(tuple(f.name for f in chosen), tuple(violations))
@@ -138,9 +167,11 @@ def check_bounds(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> No
     pairs, towns, groups = _pair_labels(inputs), list(inputs.town_codes), list(inputs.group_labels)
     f, x = a.funding_keur, a.days
     out.check(pairs, -f.ravel(), "<=", 0.0)
-    out.check(pairs, f.ravel(), "<=", np.broadcast_to(inputs.saturation_keur, f.shape).ravel())
+    out.check(pairs, f.ravel(), "<=", np.broadcast_to(inputs.saturation_keur, f.shape).ravel(),
+              funding_cells=1)
     out.check(pairs, -x.ravel(), "<=", 0.0)
-    out.check(pairs, x.ravel(), "<=", np.broadcast_to(inputs.saturation_days, x.shape).ravel())
+    out.check(pairs, x.ravel(), "<=", np.broadcast_to(inputs.saturation_days, x.shape).ravel(),
+              days_cells=1)
     out.check(towns, -a.covered, "<=", 0.0)
     out.check(towns, a.covered, "<=", 1.0)
     out.check(groups, -a.posts, "<=", 0.0)
@@ -159,14 +190,15 @@ def check_integrality(inputs: ModelInputs, a: AllocationArrays, out: Collector) 
 @verify(ENVELOPE)
 def check_envelope(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
     """Funding committed <= the envelope."""
-    out.check("national", a.funding_keur.sum(), "<=", inputs.envelope_keur)
+    out.check("national", a.funding_keur.sum(), "<=", inputs.envelope_keur,
+              funding_cells=a.funding_keur.size)
 
 
 @verify(SPEND_MIN)
 def check_spend_min(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
     """Funding committed >= the minimum share of the envelope."""
     out.check("national", a.funding_keur.sum(), ">=",
-              inputs.spend_min_share * inputs.envelope_keur)
+              inputs.spend_min_share * inputs.envelope_keur, funding_cells=a.funding_keur.size)
 
 
 @verify(CAPACITY)
@@ -174,7 +206,9 @@ def check_capacity(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> 
     """Expert-days to the towns of each directorate <= its capacity."""
     used = np.bincount(inputs.directorate_of_town, weights=a.days.sum(axis=1),
                        minlength=inputs.n_directorates)
-    out.check(inputs.directorate_names, used, "<=", inputs.capacity_days)
+    towns = np.bincount(inputs.directorate_of_town, minlength=inputs.n_directorates)
+    out.check(inputs.directorate_names, used, "<=", inputs.capacity_days,
+              days_cells=towns * inputs.n_themes)
 
 
 @verify(ENGINEERING_BUDGET)
@@ -200,9 +234,9 @@ def check_sharing(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> N
 @verify(LEAD)
 def check_lead(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
     """Days <= X_town x covered, funding <= cap x covered, covered <= posts of its group."""
-    towns, c = list(inputs.town_codes), a.covered
-    out.check(towns, a.days.sum(axis=1), "<=", inputs.max_days_per_town * c)
-    out.check(towns, a.funding_keur.sum(axis=1), "<=", inputs.cap_keur * c)
+    towns, c, k = list(inputs.town_codes), a.covered, inputs.n_themes
+    out.check(towns, a.days.sum(axis=1), "<=", inputs.max_days_per_town * c, days_cells=k)
+    out.check(towns, a.funding_keur.sum(axis=1), "<=", inputs.cap_keur * c, funding_cells=k)
     out.check(towns, c, "<=", a.posts[inputs.group_of_town])
 
 
@@ -210,7 +244,7 @@ def check_lead(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None
 def check_town_floor(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
     """Funding to each covered town >= min(f_min, its cap)."""
     out.check(list(inputs.town_codes), a.funding_keur.sum(axis=1), ">=",
-              inputs.town_floor_keur * a.covered)
+              inputs.town_floor_keur * a.covered, funding_cells=inputs.n_themes)
 
 
 @verify(BALANCE)
@@ -220,17 +254,25 @@ def check_balance(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> N
         return
     low, high = band_limits(inputs, a)
     used = a.used_by_region(inputs)
+    # A region's use sums its towns' values; its band edge, (1 -+ delta) x share x every value.
+    region_cells = np.bincount(inputs.region_of_town, minlength=inputs.n_regions) * inputs.n_themes
+    total_cells = inputs.n_towns * inputs.n_themes
     for j, resource in enumerate(RESOURCES):
         labels = [f"{resource}/{r}" for r in inputs.region_names]
-        out.check(labels, used[j], ">=", low[j])
-        out.check(labels, used[j], "<=", high[j])
+        for sense, edge, factor in ((">=", low[j], 1 - inputs.balance_tolerance),
+                                    ("<=", high[j], 1 + inputs.balance_tolerance)):
+            cells = region_cells + factor * inputs.fair_share * total_cells
+            out.check(labels, used[j], sense, edge,
+                      funding_cells=cells if resource == "funding" else 0.0,
+                      days_cells=cells if resource == "days" else 0.0)
 
 
 @verify(THEME_FLOOR)
 def check_theme_floor(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
     """Funding to each theme >= its floor x total funding."""
     out.check(list(inputs.themes), a.funding_keur.sum(axis=0), ">=",
-              inputs.theme_floor * a.funding_keur.sum())
+              inputs.theme_floor * a.funding_keur.sum(),
+              funding_cells=inputs.n_towns * (1 + inputs.theme_floor * inputs.n_themes))
 
 
 def concave_benefit(amount: FloatArray, saturation: FloatArray, inputs: ModelInputs) -> FloatArray:
@@ -293,5 +335,6 @@ def band_deviations(
     return np.maximum(low - used, 0.0), np.maximum(used - high, 0.0)
 
 
-__all__ = ["AllocationArrays", "CheckReport", "Collector", "Violation", "band_deviations",
-           "band_limits", "check_allocation", "concave_benefit", "objective_parts"]
+__all__ = ["AllocationArrays", "CheckReport", "Collector", "Rounding", "Violation",
+           "band_deviations", "band_limits", "check_allocation", "concave_benefit",
+           "objective_parts"]

@@ -138,7 +138,7 @@ def test_benefit_resource_use_and_violations() -> None:
     assert out["town_floor_shortfall_eur"] == pytest.approx(5_000.0)  # town 1: 15 - 10
     # Funding: region 0 has 30 of 40 k EUR, fair 20 +- 50 % = [10, 30]: inside.
     # Days: region 0 has 2 of 4, inside. Towns: region 0 has 1 of 2, inside.
-    assert out["regions_outside_band"] == 0.0
+    assert out["region_resource_pairs_outside_band"] == 0.0
     assert out["outside_band_funding_eur"] == 0.0
 
 
@@ -148,7 +148,7 @@ def test_violations_of_balance_are_measured() -> None:
     out = constraint_violations(a)
     # Funding 40 k EUR, fair 20 k EUR +- 10 %: region 0 is 8 k above, region 1 8 k below.
     assert out["outside_band_funding_eur"] == pytest.approx(16_000.0)
-    assert out["regions_outside_band"] == 2.0
+    assert out["region_resource_pairs_outside_band"] == 2.0
 
 
 # ---- comparing two ------------------------------------------------------------------------

@@ -244,3 +244,40 @@ def test_errors_found_after_loading_still_name_the_line(tmp_path: Path, capsys, 
     path.write_text(f"extends: {SCENARIOS / 'national.yaml'}\nname: planner\n{body}")
     assert main(["validate", str(path), "-q"]) == 2
     assert f"error: {path}{where}" in capsys.readouterr().err
+
+
+def test_national_tables_carry_no_float_noise(national_run: tuple[int, Path]) -> None:
+    """Money to the cent, days to 0.01, counts whole, other numbers to 1e-6, no -0.0."""
+    import re
+
+    from pvd_optim.output.rounding import decimals
+
+    _, out = national_run
+    for name in TABLES:
+        text = (out / f"{name}.csv").read_text()
+        assert not re.search(r"(^|,)-0(\.0+)?(,|$)", text, re.M), name
+        assert not re.search(r"\de-\d", text), name  # no 5.68e-11
+        frame = pd.read_csv(out / f"{name}.csv", dtype=str, keep_default_na=False)
+        for column in frame.columns:
+            cells = [c for c in frame[column] if re.fullmatch(r"-?\d+\.\d+", c)]
+            places = max((len(c.split(".")[1]) for c in cells), default=0)
+            allowed = max(decimals(column), 1)  # pandas writes 45000.0 for a whole float
+            assert places <= allowed, (name, column, places)
+    group = pd.read_csv(out / "allocation_group.csv")
+    assert group["posts"].dtype.kind == "i" and group["covered_towns"].dtype.kind == "i"
+    directorate = pd.read_csv(out / "allocation_directorate.csv")
+    assert (directorate["utilisation"] <= 1.0).all()
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    """`pvd-optim towns ... | head -1` printed `internal error: BrokenPipeError`."""
+    import subprocess
+    import sys
+
+    command = (f"{sys.executable} -m pvd_optim.cli towns {SCENARIOS / 'national.yaml'} -q "
+               "| head -1")
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.stdout.startswith("insee,name,")
+    assert done.stderr == ""
+    assert done.returncode == 0

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pvd_optim.output.folder import write_folder
 from pvd_optim.output.provenance import dumps, manifest, run_provenance, scenario_json
+from pvd_optim.output.rounding import for_planners, verify_rounded
 from pvd_optim.output.state import STATE_FILE, allocation_state
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 
 def table_frames(allocation: Allocation) -> dict[str, pd.DataFrame]:
-    """The allocation's tables, named as their files."""
+    """The allocation's tables, named as their files, rounded for planners and re-checked."""
     by_town = allocation.by_town
     if allocation.town_info is not None:
         # The town table names its region by code and name already.
@@ -31,7 +32,7 @@ def table_frames(allocation: Allocation) -> dict[str, pd.DataFrame]:
             columns=[c for c in allocation.town_info.columns
                      if c in by_town.columns or c == "region"])
         by_town = by_town.join(extra)
-    return {
+    tables = {
         "allocation_town_theme": allocation.by_town_theme.reset_index(),
         "allocation_town": by_town.reset_index(),
         "allocation_group": allocation.by_group.reset_index(),
@@ -39,6 +40,9 @@ def table_frames(allocation: Allocation) -> dict[str, pd.DataFrame]:
         "allocation_directorate": allocation.by_directorate.reset_index(),
         "allocation_theme": allocation.by_theme.reset_index(),
     }
+    rounded = {name: for_planners(frame) for name, frame in tables.items()}
+    verify_rounded(allocation, rounded["allocation_town_theme"], rounded["allocation_town"])
+    return rounded
 
 
 def write_allocation(

@@ -22,6 +22,7 @@ from pvd_optim.output import (
     write_file_atomic,
     write_folder,
 )
+from pvd_optim.output.rounding import decimals
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,11 +52,18 @@ def excel_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
-def _md_cell(value: object) -> str:
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        return f"{value:.6g}"
+def _md_cell(value: object, column: str = "") -> str:
+    """A table cell for people: numbers with thousands separators and the decimals their
+    column keeps when written (``output.rounding``), no exponent, no trailing zeros."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            return "" if math.isnan(value) else str(value)
+        text = f"{value:,.{decimals(column)}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
@@ -72,8 +80,10 @@ def markdown(tables: Mapping[str, pd.DataFrame], notes: list[str] | None = None)
         lines.append("| " + " | ".join(_md_cell(c) for c in frame.columns) + " |")
         lines.append("|" + "|".join("---" if frame[c].dtype.kind not in "iuf" else "---:"
                                     for c in frame.columns) + "|")
+        columns = [str(c) for c in frame.columns]
         for record in frame.itertuples(index=False, name=None):
-            lines.append("| " + " | ".join(_md_cell(v) for v in record) + " |")
+            lines.append("| " + " | ".join(_md_cell(v, c) for v, c in zip(record, columns,
+                                                                           strict=True)) + " |")
         lines.append("")
     return "\n".join(lines)
 
