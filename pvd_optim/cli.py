@@ -176,6 +176,9 @@ def _cmd_validate(args: argparse.Namespace, progress: _Progress) -> int:
     from pvd_optim.assemble import prepare
 
     scenario = _load(args)
+    from pvd_optim.pipeline import check_solver_settings
+
+    check_solver_settings(scenario)
     progress("checking data and eligibility")
     prepared = prepare(scenario)
     progress.finish()

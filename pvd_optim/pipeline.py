@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pvd_optim.assemble import Prepared, prepare
 from pvd_optim.check import CheckReport, check_allocation
-from pvd_optim.errors import InfeasibleError, SolverError, VerificationError
+from pvd_optim.errors import InfeasibleError, ScenarioError, SolverError, VerificationError
 from pvd_optim.families import Binding
 from pvd_optim.inputs import AllocationArrays
 from pvd_optim.model.program import LinearProgram
@@ -98,13 +98,31 @@ def solve_problem(
             f"{result.solver} stopped ({result.raw_status}) after {result.solve_seconds:.1f} s "
             "before finding any allocation; raise solver.time_limit_s or simplify the scenario"
         )
+    if result.status is SolveStatus.UNBOUNDED:
+        raise VerificationError(
+            f"{result.solver} reports the model unbounded ({result.raw_status}): every resource "
+            "is bounded, so this is a bug in pvd-optim; please report it with the scenario")
     if not result.status.has_solution:
-        raise SolverError(f"{result.solver} failed: {result.raw_status} ({result.status.value})")
+        raise SolverError(
+            f"{result.solver} could not solve this model ({result.raw_status}): most often "
+            "numbers far outside the range it handles (huge amounts, tiny slopes or values); "
+            "check the scenario's extreme figures, or try solver.name: cbc, and report it "
+            "with the scenario if the figures are ordinary")
     values = result.require_values()
     raw = extract(program, values)
     report = check_allocation(inputs, raw)
     report.raise_if_violated("solver's allocation")
     return Solved(program, result, clean(raw, inputs), report, binding(program, values, inputs))
+
+
+def check_solver_settings(scenario: Scenario) -> None:
+    """Refuse, with its file and line, a solver setting the solver would refuse later."""
+    if scenario.solver.name != "highs":
+        return
+    from pvd_optim.model.highs import option_problems
+
+    for name, problem in option_problems(scenario.solver.highs_options):
+        raise ScenarioError(problem, **scenario.located(f"solver.highs_options.{name}"))
 
 
 def problem_of(scenario: Scenario, prepared: Prepared) -> Problem:
@@ -143,6 +161,7 @@ def run(scenario: Scenario, progress: Progress | None = None) -> Run:
         timings[name] = now - clock
         clock = now
 
+    check_solver_settings(scenario)
     say("loading and scoring towns")
     prepared = prepare(scenario)
     problem = problem_of(scenario, prepared)

@@ -98,3 +98,42 @@ def test_explain_heading_says_the_status() -> None:
 
     text = explain_markdown(optimise(load_scenario(TOY)))
     assert text.splitlines()[0] == "# toy: optimum, proven optimal"
+
+
+@pytest.mark.parametrize(
+    ("options", "line", "problem"),
+    [
+        ("presolve: maybe", "presolve", "HiGHS refused the value 'maybe' for this string option"),
+        ("no_such_option: 1", "no_such_option", "is not a HiGHS option"),
+        ("time_limit: 5", "time_limit", "is set by solver.time_limit_s; use that instead"),
+    ],
+)
+def test_a_bad_highs_option_is_refused_by_validate_with_its_line(
+        tmp_path: Path, capsys, options: str, line: str, problem: str) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(f"extends: {TOY}\nname: mine\nsolver:\n  highs_options:\n"
+                    f"    mip_heuristic_run_root_reduced_cost: false\n    {options}\n")
+    assert main(["validate", str(path), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:6: solver.highs_options.{line}: {problem}" in err
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "-q"]) == 2
+
+
+def test_a_solver_failure_is_a_planner_message(monkeypatch) -> None:
+    """HiGHS's 'Unknown' error used to reach the planner as 'highs failed: Unknown (error)'."""
+    import dataclasses
+
+    import pvd_optim.model as model
+    from pvd_optim import pipeline
+    from pvd_optim.errors import SolverError
+    from pvd_optim.model.status import SolveStatus
+
+    real_solve = model.solve
+
+    def failing(program, settings):
+        return dataclasses.replace(real_solve(program, settings), status=SolveStatus.ERROR,
+                                   raw_status="Unknown", values=None)
+
+    monkeypatch.setattr(model, "solve", failing)  # the pipeline imports it at call time
+    with pytest.raises(SolverError, match="could not solve this model \\(Unknown\\)"):
+        pipeline.optimise(load_scenario(TOY))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
+from collections.abc import Mapping
 
 import highspy
 import numpy as np
@@ -77,6 +78,39 @@ def to_highs_lp(program: LinearProgram) -> highspy.HighsLp:
             for is_int in program.integer.tolist()
         ]
     return lp
+
+
+#: HiGHS options the scenario's solver section sets itself: giving them in
+#: ``highs_options`` would silently override (or be overridden by) the section.
+RESERVED_OPTIONS = {"time_limit": "solver.time_limit_s", "mip_rel_gap": "solver.mip_gap",
+                    "threads": "solver.threads", "output_flag": "--debug",
+                    "log_to_console": "--debug"}
+
+
+def option_problems(options: Mapping[str, bool | int | float | str]) -> list[tuple[str, str]]:
+    """``(option, what is wrong)`` for every ``solver.highs_options`` entry HiGHS would refuse.
+
+    Checked on a fresh ``Highs`` at validation, so a bad option is a located error
+    before any solve rather than a failure after the model is built.
+    """
+    probe = highspy.Highs()
+    probe.setOptionValue("output_flag", False)
+    problems = []
+    for name, value in options.items():
+        if name in RESERVED_OPTIONS:
+            problems.append((name, f"is set by {RESERVED_OPTIONS[name]}; use that instead"))
+            continue
+        if probe.setOptionValue(name, value) == highspy.HighsStatus.kOk:
+            continue
+        status, kind = probe.getOptionType(name)
+        if status != highspy.HighsStatus.kOk:
+            problems.append((name, "is not a HiGHS option; check its name in HiGHS's "
+                                   "documentation of options"))
+        else:
+            kind_name = str(kind).rsplit(".", 1)[-1].removeprefix("k").lower()
+            problems.append((name, f"HiGHS refused the value {value!r} for this {kind_name} "
+                                   "option (wrong type or out of its range)"))
+    return problems
 
 
 def _log_to_stderr(event: HighsCallbackEvent) -> None:
