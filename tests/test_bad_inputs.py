@@ -93,8 +93,8 @@ SCENARIO_CASES = [
     C("enum-solver-unknown.yaml", "solver.name: must be one of 'highs' or 'cbc'",
       "Got 'gurobi'", line=3),
     C("enum-normalisation-unknown.yaml", "themes.normalisation", "Got 'zscore'", line=3),
-    C("enum-balance-mode-unquoted-off.yaml", "balance.mode", "Got False instead",
-      "put the value in quotes", line=3),
+    C("enum-balance-mode-false.yaml", "balance.mode", "Got False instead",
+      "true and false are yes-or-no values: write one of the words above", line=3),
     C("enum-direction-unknown.yaml", "themes.directions.housing_vacancy_pct",
       "'higher' or 'lower'", "Got 'up'", line=4),
     C("enum-epci-type-unknown.yaml", "eligibility.rules.excluded_epci_types.1",
@@ -165,7 +165,7 @@ SCENARIO_CASES = [
     C("indicator-no-direction.yaml", "['housing_permits_5y'] have no direction",
       "themes.directions.housing_permits_5y: higher (or lower)"),
     C("indicator-unknown-in-directions.yaml", "directions names indicator(s) "
-      "['housing_vacancy']", "a misspelling?", line=2),
+      "['housing_vacancy']", "a misspelling?", line=3),
     # regions, directorates, departments
     C("region-overseas-collectivity.yaml", "['97501']", "overseas collectivity with no region"),
     C("directorate-unknown-capacity.yaml", "capacity_days_by_directorate",
@@ -186,7 +186,8 @@ SCENARIO_CASES = [
     C("insee-include-malformed.yaml", "eligibility.include", "malformed INSEE code '1033'",
       line=4),
     C("insee-include-unquoted.yaml", "INSEE code 10268 must be quoted text", line=4),
-    C("insee-include-octal.yaml", "INSEE code 539 must be quoted text", "leading zero", line=4),
+    C("insee-include-octal.yaml", "INSEE code 01033 must be quoted text", "leading zero",
+      line=4),
     C("insee-include-duplicated.yaml", "INSEE code '10268' is listed twice", line=4),
     # unknown keys at every level
     C("key-unknown-top.yaml", "nmae: unknown field", "did you mean `name`?", line=1),
