@@ -50,6 +50,23 @@ MAX_TOWNS_PER_POST = 200
 MAX_TIME_LIMIT_S = 7 * 24 * 3600
 
 
+#: Why each limited field has its limit, in a planner's words (appended to the error).
+LIMIT_REASONS: dict[str, str] = {
+    "segment_widths_share": (f"at most {MAX_BENEFIT_SEGMENTS} segments: each adds columns "
+                             "for every town and theme"),
+    "slopes": (f"at most {MAX_BENEFIT_SEGMENTS} segments, each slope at most {MAX_SLOPE:g}: "
+               "steeper slopes swamp the other benefits and reach the solver's infinity"),
+    "funding_per_keur": "a larger penalty makes the band hard in effect and only costs precision",
+    "days": "a larger penalty makes the band hard in effect and only costs precision",
+    "towns": "a larger penalty makes the band hard in effect and only costs precision",
+    "threads": ("a fixed bound so that a scenario is valid on every machine; fewer threads "
+                "are used where fewer cores exist"),
+    "towns_per_post": ("a post serves towns of one group, and the largest intercommunality has "
+                       "158 communes"),
+    "time_limit_s": "one week; the limit is in seconds",
+}
+
+
 class Frozen(BaseModel):
     """Base of every section: immutable, unknown keys refused, no NaN or infinity.
 

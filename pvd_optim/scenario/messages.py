@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pvd_optim.errors import ScenarioError
+from pvd_optim.scenario.fields import LIMIT_REASONS
 from pvd_optim.scenario.schema import section_model
 from pvd_optim.scenario.yaml_reader import FieldPath, Lines, dotted
 
@@ -118,6 +119,13 @@ def _number_hint(text: str, share: bool) -> str:
     return "; write a plain number such as 25800000 or 2.58e7"
 
 
+def _limit_reason(path: FieldPath) -> str:
+    """Why a fixed upper limit exists, for the field at ``path`` (list items included)."""
+    names = [part for part in path if not part.isdigit()]
+    reason = LIMIT_REASONS.get(names[-1]) if names else None
+    return f" ({reason})" if reason else " (a fixed limit: `pvd-optim schema` lists them)"
+
+
 def _explain(error: dict[str, Any], path: FieldPath, is_key: bool, union: bool) -> str:
     """A planner-facing sentence for one pydantic error: what is wrong and how to fix it."""
     kind = error["type"]
@@ -159,7 +167,7 @@ def _explain(error: dict[str, Any], path: FieldPath, is_key: bool, union: bool) 
             if isinstance(given, int | float) and 5 <= given <= 100:
                 message += f": write {given / 100:g} for {_show(given)} %"
         elif op.startswith("<"):
-            message += " (a fixed limit of pvd-optim: see `pvd-optim schema`)"
+            message += _limit_reason(path)
         return message
     if kind == "finite_number":
         return (f"must be a finite number, not {_show(given)}; give a number, or delete the "
@@ -184,7 +192,7 @@ def _explain(error: dict[str, Any], path: FieldPath, is_key: bool, union: bool) 
         return message
     if kind == "too_long":
         return (f"has {ctx.get('actual_length')} values, more than the limit of "
-                f"{ctx.get('max_length')} (a fixed limit of pvd-optim: see `pvd-optim schema`)")
+                f"{ctx.get('max_length')}{_limit_reason(path)}")
     if kind in {"dict_type", "model_type", "model_attributes_type"}:
         what = "a list" if isinstance(given, list) else _show(given)
         return (f"must be a section of `field: value` lines (a mapping), got {what}; see "

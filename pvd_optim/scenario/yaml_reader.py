@@ -92,6 +92,7 @@ class _ScenarioLoader(yaml.SafeLoader):
         super().__init__(text)
         self._depth = 0
         self._sizes: dict[int, int] = {}  # id(node) -> values it expands to
+        self._expanded = 0  # values so far, each alias counted as what it repeats
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         """Compose one node, refusing tags, deep nesting, self-reference and alias bombs."""
@@ -105,6 +106,8 @@ class _ScenarioLoader(yaml.SafeLoader):
                     f"on line {target.start_mark.line + 1}); a value cannot contain itself",
                     line,
                 )
+            if target is not None:
+                self._count(self._sizes[id(target)], line)
             return super().compose_node(parent, index)
         tag = getattr(event, "tag", None)
         if tag is not None:
@@ -116,6 +119,7 @@ class _ScenarioLoader(yaml.SafeLoader):
                 "(text, numbers, lists, mappings); remove the tag",
                 line,
             )
+        self._count(1, line)
         nested = isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent)
         if nested:
             self._depth += 1
@@ -133,16 +137,21 @@ class _ScenarioLoader(yaml.SafeLoader):
                 self._depth -= 1
         if node is None:
             return None
-        size = 1 + sum(self._sizes[id(child)] for child in _children(node))
-        self._sizes[id(node)] = size
-        if size > MAX_EXPANDED_VALUES:
+        self._sizes[id(node)] = 1 + sum(self._sizes[id(child)] for child in _children(node))
+        return node
+
+    def _count(self, values: int, line: int) -> None:
+        # The running total is the document's size with every alias expanded, so a
+        # document too large, by itself or through aliases, stops at the value that
+        # passes the limit.
+        self._expanded += values
+        if self._expanded > MAX_EXPANDED_VALUES:
             raise _Refused(
-                f"this value expands to more than {MAX_EXPANDED_VALUES:,} values (each use of "
-                "an alias *name repeats what it names); write the values out, or use fewer "
+                f"the document holds more than {MAX_EXPANDED_VALUES:,} values, counting each "
+                "use of an alias *name as what it repeats; write fewer values, or use fewer "
                 "aliases",
                 line,
             )
-        return node
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
