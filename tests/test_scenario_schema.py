@@ -108,3 +108,21 @@ def test_fixed_limits_themselves_are_accepted() -> None:
     })
     assert scenario.solver.threads == 64
     assert len(scenario.benefit.slopes) == fields.MAX_BENEFIT_SEGMENTS
+
+
+def _keywords(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        return set(node) | {k for v in node.values() for k in _keywords(v)}
+    if isinstance(node, list):
+        return {k for v in node for k in _keywords(v)}
+    return set()
+
+
+def test_json_schema_states_bounds_in_standard_keywords() -> None:
+    """Bounds show as minimum / maximum, never as pydantic's own ge / le."""
+    schema = Scenario.model_json_schema()
+    assert not _keywords(schema) & {"ge", "gt", "le", "lt"}
+    threads = schema["$defs"]["SolverSection"]["properties"]["threads"]
+    assert threads["maximum"] == fields.MAX_SOLVER_THREADS
+    envelope = schema["$defs"]["FundingSection"]["properties"]["envelope_eur"]
+    assert envelope["minimum"] == 0

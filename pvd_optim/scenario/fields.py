@@ -124,21 +124,24 @@ def _plausible_days(value: float) -> float:
     return value
 
 
+# Constraints come before the validator in each Annotated, so that they apply to the
+# number itself and appear in the JSON Schema as `minimum` / `maximum`.
 Number = Annotated[float, BeforeValidator(_real)]
 Whole = Annotated[int, BeforeValidator(_whole)]
-Share = Annotated[float, BeforeValidator(_real), Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, BeforeValidator(_real), Field(ge=0.0, allow_inf_nan=False)]
-Positive = Annotated[float, BeforeValidator(_real), Field(gt=0.0, allow_inf_nan=False)]
-Slope = Annotated[float, BeforeValidator(_real), Field(gt=0.0, le=MAX_SLOPE,
-                                                       allow_inf_nan=False)]
-Penalty = Annotated[float, BeforeValidator(_real), Field(gt=0.0, le=MAX_PENALTY,
-                                                         allow_inf_nan=False)]
-Euros = Annotated[float, BeforeValidator(_real), Field(ge=0.0, allow_inf_nan=False),
-                  AfterValidator(_plausible_eur)]
-PositiveEuros = Annotated[float, BeforeValidator(_real), Field(gt=0.0, allow_inf_nan=False),
-                          AfterValidator(_plausible_eur)]
-Days = Annotated[float, BeforeValidator(_real), Field(ge=0.0, allow_inf_nan=False),
-                 AfterValidator(_plausible_days)]
+PositiveWhole = Annotated[int, Field(ge=1), BeforeValidator(_whole)]
+Share = Annotated[float, Field(ge=0.0, le=1.0), BeforeValidator(_real)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False), BeforeValidator(_real)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False), BeforeValidator(_real)]
+Slope = Annotated[float, Field(gt=0.0, le=MAX_SLOPE, allow_inf_nan=False),
+                  BeforeValidator(_real)]
+Penalty = Annotated[float, Field(gt=0.0, le=MAX_PENALTY, allow_inf_nan=False),
+                    BeforeValidator(_real)]
+Euros = Annotated[float, Field(ge=0.0, allow_inf_nan=False), AfterValidator(_plausible_eur),
+                  BeforeValidator(_real)]
+PositiveEuros = Annotated[float, Field(gt=0.0, allow_inf_nan=False),
+                          AfterValidator(_plausible_eur), BeforeValidator(_real)]
+Days = Annotated[float, Field(ge=0.0, allow_inf_nan=False), AfterValidator(_plausible_days),
+                 BeforeValidator(_real)]
 
 
 def shown_code(item: object) -> str:

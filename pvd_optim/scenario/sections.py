@@ -27,6 +27,7 @@ from pvd_optim.scenario.fields import (
     Penalty,
     Positive,
     PositiveEuros,
+    PositiveWhole,
     Share,
     Slope,
     Whole,
@@ -64,9 +65,8 @@ class RulesSection(Frozen):
         description="Intercommunality types that mark large urban poles, excluded.",
     )
     exclude_acv: bool = Field(True, description="Exclude Action Cœur de Ville towns.")
-    top_n_in_epci: Whole | None = Field(
+    top_n_in_epci: PositiveWhole | None = Field(
         5,
-        ge=1,
         description=(
             "Centrality: a town must be among the N most populous communes of its "
             "intercommunality (null disables)."
