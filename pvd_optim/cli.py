@@ -198,7 +198,10 @@ def _cmd_validate(args: argparse.Namespace, progress: _Progress) -> int:
             for count, word in ((inputs.n_regions, "region"),
                                 (inputs.n_directorates, "directorate"),
                                 (inputs.n_groups, "group"), (inputs.n_themes, "theme")))
-        print(f"valid: {scenario.name}: {inputs.n_towns} eligible towns in {counts}")
+        # Names come from the file: shown on one line, control characters escaped.
+        print(one_line(f"valid: {scenario.name}: {inputs.n_towns} eligible towns in {counts}"))
+        # A partial themes.definitions changes the default themes: say which are in force.
+        print(one_line(f"themes: {', '.join(scenario.theme_names)}"))
     return ExitCode.OK
 
 

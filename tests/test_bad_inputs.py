@@ -8,20 +8,29 @@
   over 1 (``floors-``), broken benefit curves (``benefit-``), unknown themes, indicators,
   regions and directorates, empty eligible sets and bad INSEE codes (``eligible-``,
   ``insee-``), unknown keys at every level (``key-``), structure (``struct-``: empty file,
-  list, duplicate keys), YAML syntax (``yaml-``), YAML tags that try to build Python
-  objects (``tag-``), ``extends`` cycles and missing parents (``extends-``), Latin-1 /
+  list, duplicate keys), YAML syntax (``yaml-``), YAML tags of every kind, on values, keys
+  and inside flow collections (``tag-``), alias bombs and self-reference (``alias-``),
+  nesting (``nesting-``), number forms YAML 1.1 would misread (``number-``: octal, hex,
+  base 60, decimal commas, quoted numbers), fixed limits of size and solver ranges
+  (``limit-``), keys and values holding control characters, which must come out quoted
+  and escaped, ``extends`` cycles, missing parents and parents that are not scenario
+  files (``extends-``), Latin-1 /
   UTF-16 / NUL bytes (``encoding-``, written from bytes) and scenario-named data files
   that are missing or broken (``data-``, using ``scores_csv/``).
 * ``planner_csv/``: planner indicator CSVs (``data.planner_indicators``); each is wrapped
   in a small generated scenario in ``tmp_path`` and validated.
 * ``scores_csv/``: broken ``themes.scores_csv`` files used by the ``data-`` scenarios.
+* generated in ``tmp_path`` (``test_hostile_scenario_generated``): what cannot be a small
+  file: a 2**30-value alias bomb, 5,000-deep nesting, a 1,200-file ``extends`` chain, a
+  100 MB parent, FIFOs, directories, loops of links and unreadable parents.
 
 Every case runs the real command line in-process (``pvd_optim.cli.main``), mostly
 ``validate -q`` (loads data and selects towns without solving; the commune table is
 cached per process, so the whole file takes well under a minute), a few through
 ``run --out`` and through a ``pvd-optim`` subprocess. Each asserts: exit code 2, exactly
-one line on stderr, starting ``error: ``, naming the file (with its line when the case
-has one), containing the expected message fragments, and no traceback.
+one line on stderr, starting ``error: ``, with no raw control character, naming the file
+(with its line when the case has one), containing the expected message fragments, and no
+traceback.
 
 To add a case: drop the file in the right folder and add a row to the matching table;
 ``test_every_corpus_file_has_a_case`` fails until the file has its row.
@@ -29,11 +38,13 @@ To add a case: drop the file in the right folder and add a row to the matching t
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -93,8 +104,8 @@ SCENARIO_CASES = [
     C("enum-solver-unknown.yaml", "solver.name: must be one of 'highs' or 'cbc'",
       "Got 'gurobi'", line=3),
     C("enum-normalisation-unknown.yaml", "themes.normalisation", "Got 'zscore'", line=3),
-    C("enum-balance-mode-unquoted-off.yaml", "balance.mode", "Got False instead",
-      "put the value in quotes", line=3),
+    C("enum-balance-mode-false.yaml", "balance.mode", "Got False instead",
+      "true and false are yes-or-no values: write one of the words above", line=3),
     C("enum-direction-unknown.yaml", "themes.directions.housing_vacancy_pct",
       "'higher' or 'lower'", "Got 'up'", line=4),
     C("enum-epci-type-unknown.yaml", "eligibility.rules.excluded_epci_types.1",
@@ -149,6 +160,10 @@ SCENARIO_CASES = [
     C("benefit-empty-slopes.yaml", "segment_widths_share must sum to 1, got 0", line=2),
     # themes and indicators
     C("theme-none.yaml", "themes.definitions: at least one theme is needed", line=3),
+    C("theme-remove-undefined.yaml", "theme 'culture' is not defined, so `null` removes "
+      "nothing", line=3),
+    C("theme-floor-for-removed-theme.yaml", "theme_floors_share names unknown theme(s) "
+      "['heritage']", line=2),
     C("theme-zero-weights.yaml", "theme 'habitat' needs at least one indicator with weight > 0",
       line=3),
     C("theme-negative-weight.yaml", "housing_vacancy_pct: must be >= 0. Got -1", line=4),
@@ -165,7 +180,7 @@ SCENARIO_CASES = [
     C("indicator-no-direction.yaml", "['housing_permits_5y'] have no direction",
       "themes.directions.housing_permits_5y: higher (or lower)"),
     C("indicator-unknown-in-directions.yaml", "directions names indicator(s) "
-      "['housing_vacancy']", "a misspelling?", line=2),
+      "['housing_vacancy']", "a misspelling?", line=3),
     # regions, directorates, departments
     C("region-overseas-collectivity.yaml", "['97501']", "overseas collectivity with no region"),
     C("directorate-unknown-capacity.yaml", "capacity_days_by_directorate",
@@ -186,8 +201,41 @@ SCENARIO_CASES = [
     C("insee-include-malformed.yaml", "eligibility.include", "malformed INSEE code '1033'",
       line=4),
     C("insee-include-unquoted.yaml", "INSEE code 10268 must be quoted text", line=4),
-    C("insee-include-octal.yaml", "INSEE code 539 must be quoted text", "leading zero", line=4),
+    C("insee-include-octal.yaml", "INSEE code 01033 must be quoted text", "leading zero",
+      line=4),
     C("insee-include-duplicated.yaml", "INSEE code '10268' is listed twice", line=4),
+    C("insee-exclude-leading-zero-unquoted.yaml", "eligibility.exclude",
+      "INSEE code 01033 must be quoted text", line=4),
+    C("directorate-department-leading-zero-unquoted.yaml",
+      "directorate_by_department.01: key 01 must be quoted text", line=5),
+    # numbers as a person writes them: YAML 1.1 forms are refused, never reinterpreted
+    C("number-leading-zero-days.yaml", "max_days_per_town: must be a number. Got '040'",
+      "write 40 without the leading zero", line=4),
+    C("number-leading-zero-whole.yaml", "towns_per_post: must be a whole number. Got '03'",
+      "write 3 without the leading zero", line=4),
+    C("number-sexagesimal-time-limit.yaml", "solver.time_limit_s: must be a number",
+      "Got '1:30'", "e.g. 90", line=3),
+    C("number-hex-envelope.yaml", "envelope_eur: must be a number. Got '0x1F'",
+      "in decimal digits", line=4),
+    C("number-octal-prefix-envelope.yaml", "Got '0o17'", "in decimal digits", line=4),
+    C("number-decimal-comma.yaml", "tolerance_share: must be a number. Got '0,15'",
+      "write 0.15 (a decimal point, not a comma)", line=3),
+    C("number-misgrouped-underscores.yaml", "Got '25_800_00'",
+      "`_` separates groups of three digits", line=4),
+    C("number-quoted.yaml", "Got '25800000' instead", "write the number without quotes",
+      line=4),
+    C("number-yes-for-days.yaml", "capacity_days: must be a number. Got 'yes'", line=4),
+    C("number-true-for-threads.yaml", "solver.threads: must be a whole number. Got True",
+      line=3),
+    # fixed limits of size and of the ranges the solver handles
+    C("limit-threads.yaml", "solver.threads: must be <= 64. Got 100000",
+      "valid on every machine", line=3),
+    C("limit-benefit-segments.yaml", "segment_widths_share: has 11 values, more than the "
+      "limit of 10", line=3),
+    C("limit-towns-per-post.yaml", "towns_per_post: must be <= 200", line=4),
+    C("limit-slope.yaml", "benefit.slopes.0: must be <= 10000. Got 1e+25", line=3),
+    C("limit-penalty.yaml", "balance.penalties.towns: must be <= 10000", line=5),
+    C("limit-time-limit.yaml", "solver.time_limit_s: must be <= 604800", "one week", line=3),
     # unknown keys at every level
     C("key-unknown-top.yaml", "nmae: unknown field", "did you mean `name`?", line=1),
     C("key-unknown-data.yaml", "data.planner_csv: unknown field",
@@ -233,6 +281,27 @@ SCENARIO_CASES = [
     C("tag-python-name.yaml", "YAML tag !!python/name:os.system is not allowed", line=2),
     C("tag-python-object-new.yaml", "!!python/object/new:collections.OrderedDict", line=2),
     C("tag-custom-include.yaml", "YAML tag !include is not allowed", line=2),
+    C("tag-binary.yaml", "YAML tag !!binary is not allowed", line=2),
+    C("tag-set.yaml", "YAML tag !!set is not allowed", line=3),
+    C("tag-omap.yaml", "YAML tag !!omap is not allowed", line=3),
+    C("tag-core-float.yaml", "YAML tag !!float is not allowed", line=3),
+    C("tag-on-key.yaml", "YAML tag !!str is not allowed", line=2),
+    C("tag-in-flow-sequence.yaml", "YAML tag !code is not allowed", line=4),
+    C("tag-non-specific.yaml", "YAML tag ! is not allowed", line=2),
+    C("tag-escape-sequence.yaml", r"YAML tag '!foo\x1b[2J' is not allowed", line=2),
+    # aliases, nesting and keys: bounded before anything walks the document
+    C("alias-billion-laughs.yaml", "holds more than 100,000 values", "fewer aliases",
+      line=6),
+    C("alias-self-reference.yaml", "alias *loop is used inside the value it names",
+      "anchor on line 2", line=3),
+    C("nesting-too-deep.yaml", "nested more than 20 levels deep", line=2),
+    C("key-is-a-list.yaml", "a key must be plain text, not a list or a mapping", line=2),
+    # user text in messages: quoted, escaped, on one line
+    C("key-newline-escape.yaml", r"'na\nerror: forged \x1b[31mred': unknown field", line=2),
+    C("key-unknown-control-characters.yaml",
+      r"resources.funding.'cap\x07\u2028': unknown field", line=4),
+    C("theme-unknown-escape-in-name.yaml", r"unknown theme(s) ['\x1b[2J\nerror: x']", line=2),
+    C("enum-value-escape-sequence.yaml", r"Got 'hard\x1b[31m' instead", line=3),
     # extends
     C("extends-cycle-a.yaml", "`extends` forms a cycle",
       "extends-cycle-a.yaml -> extends-cycle-b.yaml -> extends-cycle-a.yaml"),
@@ -245,6 +314,10 @@ SCENARIO_CASES = [
       where="budget-negative-envelope.yaml", line=4),
     C("extends-syntax-error-parent.yaml", "YAML syntax error",
       where="yaml-unclosed-quote.yaml", line=3),
+    C("extends-dev-zero.yaml", "extends: is a device, not a scenario file", where="/dev/zero"),
+    C("extends-directory.yaml", "extends: is a directory, not a scenario file",
+      where="scores_csv"),
+    C("extends-csv-file.yaml", "must be a mapping of sections", where="nan.csv", line=1),
     # encodings
     C("encoding-latin1.yaml", "is not valid UTF-8 text (byte 0xe9", "save it as UTF-8", line=2),
     C("encoding-utf16.yaml", "is UTF-16 text", "save it as UTF-8", line=1),
@@ -285,6 +358,18 @@ OVERRIDE_CASES = [
       overrides=("eligibility.include=10268",)),
     C(str(TOY), "--set resources.funding.envelope_eur", "probably a typo",
       overrides=("resources.funding.envelope_eur=1e15",)),
+    C(str(TOY), "--set resources.funding.envelope_eur: must be a number. Got '0x1F'",
+      overrides=("resources.funding.envelope_eur=0x1F",)),
+    C(str(TOY), "--set eligibility.include: INSEE code 01033 must be quoted text",
+      overrides=("eligibility.include=[01033]",)),
+    C(str(TOY), "--set solver.time_limit_s: must be a number. Got '1:30'",
+      overrides=("solver.time_limit_s=1:30",)),
+    C(str(TOY), "--set resources.expertise.max_days_per_town: must be a number. Got '040'",
+      overrides=("resources.expertise.max_days_per_town=040",)),
+    C(str(TOY), "--set solver.threads: must be <= 64",
+      overrides=("solver.threads=2000",)),
+    C(str(TOY), "--set themes.definitions: theme 'culture' is not defined",
+      overrides=("themes.definitions.culture=null",)),
 ]
 
 #: --set values that cannot even be parsed: they name the override, not a file.
@@ -294,6 +379,15 @@ UNPARSABLE_OVERRIDES = [
     ("=4", "--set: override '=4' must look like dotted.key=value, for example "
      "resources.funding.envelope_eur=30e6"),
     ("solver.threads=[1", "solver.threads: override value '[1' is not a valid YAML value"),
+    ("description=!!binary aGVsbG8=", "description: override value '!!binary aGVsbG8=': "
+     "YAML tag !!binary is not allowed: scenario files hold plain values only (text, numbers, "
+     "lists, mappings); remove the tag"),
+    ("name=&a [*a]", "name: override value '&a [*a]': alias *a is used inside the value it "
+     "names (anchor on line 1); a value cannot contain itself"),
+    ("eligibility.include=[!!python/name:os.system '1']", "eligibility.include: override "
+     "value \"[!!python/name:os.system '1']\": YAML tag !!python/name:os.system is not "
+     "allowed: scenario files hold plain values only (text, numbers, lists, mappings); "
+     "remove the tag"),
 ]
 
 PLANNER_CASES = [
@@ -347,6 +441,8 @@ def _error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     lines = captured.err.splitlines()
     assert len(lines) == 1, captured.err
     assert lines[0].startswith("error: "), lines[0]
+    # No raw control character (ESC, BEL, a Unicode line separator...) from the file.
+    assert not re.search("[\x00-\x1f\x7f-\x9f\u2028\u2029]", lines[0]), repr(lines[0])
     return lines[0]
 
 
@@ -416,6 +512,157 @@ def test_planner_csv_written_in_the_test(name: str, content: bytes, fragments: t
     csv.write_bytes(content)
     message = _error_line(capsys, ["validate", "-q", str(_wrap(tmp_path, csv))])
     _check(message, name, None, fragments)
+
+
+class Generated(NamedTuple):
+    """A hostile scenario written in ``tmp_path``: the file to validate and its error."""
+
+    scenario: Path
+    where: str
+    line: int | None
+    fragments: tuple[str, ...]
+
+
+def _alias_bomb(tmp: Path) -> Generated:
+    # 30 levels, each naming the previous twice: 2**30 values from 1 kB.
+    lines = ["name: t", "l0: &l0 [lol, lol]"]
+    lines += [f"l{i}: &l{i} [*l{i - 1}, *l{i - 1}]" for i in range(1, 31)]
+    path = tmp / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return Generated(path, "bomb.yaml", 16, ("holds more than 100,000 values",))
+
+
+def _alias_bomb_in_parent(tmp: Path) -> Generated:
+    bomb = _alias_bomb(tmp)
+    child = tmp / "child.yaml"
+    child.write_text("extends: bomb.yaml\nname: child\n")
+    return Generated(child, "bomb.yaml", bomb.line, bomb.fragments)
+
+
+def _self_alias_sequence(tmp: Path) -> Generated:
+    path = tmp / "loop.yaml"
+    path.write_text("name: t\ndescription: &me [1, 2, *me]\n")
+    return Generated(path, "loop.yaml", 2, ("alias *me is used inside the value it names",))
+
+
+def _deep_flow(tmp: Path) -> Generated:
+    path = tmp / "deep.yaml"
+    path.write_text("name: t\ndescription: " + "[" * 5000 + "]" * 5000 + "\n")
+    return Generated(path, "deep.yaml", 2, ("nested more than 20 levels deep",))
+
+
+def _deep_block(tmp: Path) -> Generated:
+    path = tmp / "deep-block.yaml"
+    path.write_text("name: t\n" + "".join(f"{'  ' * i}k{i}:\n" for i in range(300))
+                    + "  " * 300 + "x: 1\n")
+    return Generated(path, "deep-block.yaml", 22, ("nested more than 20 levels deep",))
+
+
+def _chain(tmp: Path, length: int) -> Path:
+    for i in range(length):
+        parent = f"extends: s{i + 1}.yaml\n" if i + 1 < length else ""
+        (tmp / f"s{i}.yaml").write_text(f"{parent}name: s{i}\n")
+    return tmp / "s0.yaml"
+
+
+def _long_chain(tmp: Path) -> Generated:
+    return Generated(_chain(tmp, 1200), "s15.yaml", 1, (
+        "extends: the `extends` chain is longer than 16 files (s0.yaml -> ... -> s15.yaml)",))
+
+
+def _chain_of_seventeen(tmp: Path) -> Generated:
+    return Generated(_chain(tmp, 17), "s15.yaml", 1, ("chain is longer than 16 files",))
+
+
+def _huge_parent(tmp: Path) -> Generated:
+    parent = tmp / "huge.yaml"
+    with parent.open("wb") as handle:  # sparse: 100 MB on disk costs nothing
+        handle.truncate(100 * 1024 * 1024)
+    child = tmp / "child.yaml"
+    child.write_text("extends: huge.yaml\nname: t\n")
+    return Generated(child, "huge.yaml", None, (
+        "extends: the scenario file is 100.0 MiB, more than the 1.0 MiB limit",))
+
+
+def _huge_file(tmp: Path) -> Generated:
+    path = tmp / "big.yaml"
+    path.write_text("name: t\ndescription: " + "x" * (1 << 20) + "\n")
+    return Generated(path, "big.yaml", None, ("more than the 1.0 MiB limit",))
+
+
+def _fifo_parent(tmp: Path) -> Generated:
+    os.mkfifo(tmp / "pipe.yaml")
+    child = tmp / "child.yaml"
+    child.write_text("extends: pipe.yaml\nname: t\n")
+    return Generated(child, "pipe.yaml", None, ("extends: is a named pipe (FIFO), not a "
+                                                "scenario file",))
+
+
+def _link_loop_parent(tmp: Path) -> Generated:
+    (tmp / "a.yaml").symlink_to(tmp / "b.yaml")
+    (tmp / "b.yaml").symlink_to(tmp / "a.yaml")
+    child = tmp / "child.yaml"
+    child.write_text("extends: a.yaml\nname: t\n")
+    return Generated(child, "a.yaml", None, ("extends: cannot open the scenario file: a loop "
+                                             "of symbolic links",))
+
+
+def _dangling_link_parent(tmp: Path) -> Generated:
+    (tmp / "gone.yaml").symlink_to(tmp / "nowhere.yaml")
+    child = tmp / "child.yaml"
+    child.write_text("extends: gone.yaml\nname: t\n")
+    return Generated(child, "gone.yaml", None, ("extends: scenario file not found",))
+
+
+def _directory_parent(tmp: Path) -> Generated:
+    (tmp / "folder.yaml").mkdir()
+    child = tmp / "child.yaml"
+    child.write_text("extends: folder.yaml\nname: t\n")
+    return Generated(child, "folder.yaml", None, ("extends: is a directory, not a scenario "
+                                                  "file",))
+
+
+def _unreadable_parent(tmp: Path) -> Generated:
+    if os.geteuid() == 0:
+        pytest.skip("root reads any file: permissions cannot be tested")
+    parent = tmp / "secret.yaml"
+    parent.write_text("name: secret\n")
+    parent.chmod(0)
+    child = tmp / "child.yaml"
+    child.write_text("extends: secret.yaml\nname: t\n")
+    return Generated(child, "secret.yaml", None, ("permission denied",))
+
+
+GENERATED = [_alias_bomb, _alias_bomb_in_parent, _self_alias_sequence, _deep_flow, _deep_block,
+             _long_chain, _chain_of_seventeen, _huge_parent, _huge_file,
+             _fifo_parent, _link_loop_parent, _dangling_link_parent, _directory_parent,
+             _unreadable_parent]
+
+
+@pytest.mark.parametrize("make", GENERATED, ids=[g.__name__.strip("_") for g in GENERATED])
+def test_hostile_scenario_generated(make: Any, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Documents and chains too big, too deep or not files: one located line, exit 2."""
+    case = make(tmp_path)
+    message = _error_line(capsys, ["validate", "-q", str(case.scenario)])
+    _check(message, case.where, case.line, case.fragments)
+
+
+def test_too_many_plain_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Plain values (no alias) count too; the limit is lowered so the test stays quick."""
+    monkeypatch.setattr("pvd_optim.scenario.yaml_reader.MAX_EXPANDED_VALUES", 1_000)
+    path = tmp_path / "wide.yaml"
+    path.write_text("name: t\ndescription:\n" + "".join(f"- {i}\n" for i in range(1_000)))
+    message = _error_line(capsys, ["validate", "-q", str(path)])
+    # 5 values precede the list's items: the 996th item (line 998) is the 1,001st value.
+    _check(message, "wide.yaml", 998, ("holds more than 1,000 values",))
+
+
+def test_chain_of_sixteen_files_is_accepted(tmp_path: Path) -> None:
+    from pvd_optim.scenario import load_scenario
+
+    assert load_scenario(_chain(tmp_path, 16)).name == "s0"
 
 
 def test_missing_scenario_and_directory(tmp_path: Path,

@@ -1,0 +1,96 @@
+"""Dotted overrides (``--set key=value``, ``with_overrides``) applied to a scenario's plain data.
+
+A ``--set`` value is read by the same YAML rules as a file (numbers as a person writes
+them, no tags, the same limits). Setting one theme of a "one value or a mapping" field
+(``theme_floors_share.heritage=0.2``) first expands the single value the file gives to
+its per-theme mapping over the themes in force.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from pvd_optim.errors import ScenarioError
+from pvd_optim.scenario.schema import PER_THEME_FIELDS, field_default
+from pvd_optim.scenario.themes_section import themes_in_force
+from pvd_optim.scenario.yaml_reader import FieldPath, dotted, read_value
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """One ``dotted.key=value`` string -> (dotted key, value read as YAML)."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ScenarioError(
+            f"override {text!r} must look like dotted.key=value, "
+            "for example resources.funding.envelope_eur=30e6",
+            field="--set",
+        )
+    key = key.strip()
+    return key, (read_value(raw, field=dotted(key.split("."))) if raw.strip() else "")
+
+
+def parse_overrides(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """Parse ``dotted.key=value`` strings from the command line into an overrides mapping."""
+    return dict(parse_override(item) for item in items)
+
+
+def _per_theme_field(parts: FieldPath) -> FieldPath | None:
+    """The per-theme field that ``parts`` names one theme of, if any."""
+    for path in PER_THEME_FIELDS:
+        if len(parts) > len(path) and parts[: len(path)] == path:
+            return path
+    return None
+
+
+def _expand_single_value(data: dict[str, Any], path: FieldPath) -> None:
+    """Replace the single value at ``path`` (written or default) by its per-theme mapping."""
+    node = data
+    for part in path[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            return  # reported when the override is set
+        node = child
+    value = node.get(path[-1])
+    if isinstance(value, dict):
+        return
+    if value is None:
+        value = field_default(path)
+    themes = themes_in_force(data)
+    if isinstance(value, bool) or not isinstance(value, int | float) or themes is None:
+        return  # validation reports the value or the themes
+    node[path[-1]] = dict.fromkeys(themes, value)
+
+
+def apply_overrides(
+    data: Mapping[str, Any], overrides: Mapping[str, Any] | None, source: str | None = None
+) -> dict[str, Any]:
+    """A deep copy of ``data`` with ``overrides`` (dotted name -> value) set in it."""
+    if not overrides:
+        return dict(data)
+    out = copy.deepcopy(dict(data))
+    # Overrides of whole fields and themes first, so that a single value is expanded over
+    # the themes the other overrides leave in force.
+    ordered = sorted(overrides.items(), key=lambda item: _per_theme_field(
+        tuple(item[0].split("."))) is not None)
+    for name, value in ordered:
+        parts = tuple(name.split("."))
+        per_theme = _per_theme_field(parts)
+        if per_theme is not None:
+            _expand_single_value(out, per_theme)
+        node = out
+        for depth, part in enumerate(parts[:-1]):
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            if not isinstance(child, dict):
+                raise ScenarioError(
+                    f"cannot set {name!r}: {'.'.join(parts[: depth + 1])!r} is a value, "
+                    "not a section; check the dotted name (`pvd-optim schema` lists the fields)",
+                    file=source,
+                    field=f"--set {dotted(parts)}",
+                )
+            node = child
+        node[parts[-1]] = value
+    return out
