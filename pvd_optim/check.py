@@ -300,8 +300,7 @@ def objective_parts(inputs: ModelInputs, allocation: AllocationArrays) -> dict[s
     penalty = 0.0
     if inputs.balance_mode == "soft":
         below, above = band_deviations(inputs, allocation)
-        weights = np.array([inputs.penalty_funding, inputs.penalty_days, inputs.penalty_towns])
-        penalty = float(((below + above) * weights[:, None] / inputs.fair_share[None, :]).sum())
+        penalty = float(((below + above) * inputs.balance_penalty_weight).sum())
     return {
         "funding_benefit": funding,
         "expertise_benefit": expertise,

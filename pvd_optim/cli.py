@@ -174,18 +174,16 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
 
 def _cmd_validate(args: argparse.Namespace, progress: _Progress) -> int:
     from pvd_optim.assemble import prepare
+    from pvd_optim.diagnose import Diagnosis
+    from pvd_optim.pipeline import check_solver_settings
+    from pvd_optim.screen import screen
 
     scenario = _load(args)
-    from pvd_optim.pipeline import check_solver_settings
-
     check_solver_settings(scenario)
     progress("checking data and eligibility")
     prepared = prepare(scenario)
     progress.finish()
     inputs = prepared.inputs
-    from pvd_optim.diagnose import Diagnosis
-    from pvd_optim.screen import screen
-
     proven_needed = screen(inputs, scenario)
     if proven_needed:
         headline = Diagnosis(scenario.name, tuple(proven_needed), ()).headline()

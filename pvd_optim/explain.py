@@ -98,6 +98,13 @@ def _benefit(a: Allocation) -> list[str]:
     if a.inputs.balance_mode == "soft":
         lines.append(f"- Soft regional-balance penalty: {-parts['balance_penalty']:,.1f} "
                      "(what the deviations outside the bands cost, in the same units)")
+        outside = a.by_region[a.by_region["outside_band"] > 0]
+        traded = "; ".join(
+            f"{row.region_name}: {row.outside_band:,.1f} {row.unit} of {row.resource}"
+            for row in outside.itertuples())
+        lines.append("- Soft balance traded that penalty for benefit elsewhere by leaving "
+                     + (f"these regions outside their bands: {traded}." if traded
+                        else "no region outside its band."))
     lines.append(f"- Objective (benefit minus penalty): {a.objective:,.1f}")
     return lines
 

@@ -146,6 +146,22 @@ class ModelInputs:
         return np.minimum(self.min_per_town_keur, self.cap_keur)
 
     @property
+    def balance_penalty_weight(self) -> FloatArray:
+        """(3, R) soft-balance cost of one unit outside a region's band, in objective units.
+
+        A unit outside the band of a region with the average fair share (1/R) costs
+        the resource's penalty (by default what it is worth at the margin: 1 per k EUR,
+        a day's value per day, a covered town's value per town); a region with a
+        smaller share costs more in inverse proportion, so small regions are not the
+        cheap ones to sacrifice (docs/model.md#balance). Divided by the share alone, as
+        first written, one town outside Mayotte's band cost 60,000 k EUR-eq and the
+        penalties swamped the benefit.
+        """
+        penalties = np.array([self.penalty_funding, self.penalty_days, self.penalty_towns])
+        average_share = 1.0 / self.n_regions
+        return penalties[:, None] * average_share / self.fair_share[None, :]
+
+    @property
     def balance_band_extra(self) -> FloatArray:
         """(3, R) absolute widening of each resource's band, per region (funding, days, towns).
 

@@ -62,7 +62,9 @@ def _wrap_scores(tmp_path: Path, csv: Path) -> Path:
     scenario.write_text(
         "name: wrapper\neligibility:\n  mode: listed\n  include: ['10268', '10420', '10003']\n"
         "themes:\n  definitions:\n    habitat: {housing_vacancy_pct: 1.0}\n"
-        f"    heritage: {{monuments: 1.0}}\n  scores_csv: '{csv.as_posix()}'\n",
+        "    heritage: {monuments: 1.0}\n    services: null\n    revitalisation: null\n"
+        "    mobility: null\n    digital: null\n"
+        f"  scores_csv: '{csv.as_posix()}'\n",
         encoding="utf-8",
     )
     return scenario

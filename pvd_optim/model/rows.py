@@ -173,10 +173,7 @@ def define_balance(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight: 
     share = inputs.fair_share
     soft = inputs.balance_mode == "soft"
     if soft:
-        # Dividing by the fair share makes a unit of deviation cost more in a small
-        # region, so small regions are not the cheap ones to sacrifice.
-        penalties = np.array([inputs.penalty_funding, inputs.penalty_days, inputs.penalty_towns])
-        weight = penalties[:, None] / share[None, :]
+        weight = inputs.balance_penalty_weight
         below = b.add_columns("below", (3, R), ("resource", "region"), cost=-weight,
                               description="shortfall under the band")
         above = b.add_columns("above", (3, R), ("resource", "region"), cost=-weight,
