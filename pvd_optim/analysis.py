@@ -23,7 +23,7 @@ from pvd_optim.check import band_deviations, check_allocation, objective_parts
 from pvd_optim.errors import InputError
 from pvd_optim.families import Family, of_kind
 from pvd_optim.families.reference import BALANCE
-from pvd_optim.inputs import EUR_PER_UNIT, RESOURCES, FloatArray
+from pvd_optim.inputs import EUR_PER_UNIT, RESOURCES, FloatArray, ProgrammeArrays
 from pvd_optim.tolerances import NOISE, TIE_RELATIVE, allowed_excess
 
 if TYPE_CHECKING:
@@ -175,7 +175,7 @@ def need_weighted_benefit(a: Allocation) -> float:
     Computed from the allocation and the inputs alone, whatever produced it, so
     it is comparable across strategies on the same inputs.
     """
-    return objective_parts(a.inputs, a.arrays)["total"]
+    return objective_parts(a.full_programme, ProgrammeArrays(a.years_arrays))["total"]
 
 
 def coverage(a: Allocation) -> dict[str, float]:
@@ -282,7 +282,8 @@ def constraint_violations(a: Allocation) -> dict[str, float]:
     (solver noise within it counts as 0). Money in EUR.
     """
     inp, arr = a.inputs, a.arrays
-    below, above = band_deviations(inp, arr)
+    years = ProgrammeArrays(a.years_arrays)  # every year (a one-year allocation: its year)
+    below, above = band_deviations(a.full_programme, years)
     used = arr.used_by_region(inp)
     outside = _beyond_tolerance(below + above, used)
     out = {
@@ -291,7 +292,7 @@ def constraint_violations(a: Allocation) -> dict[str, float]:
         "outside_band_towns": float(outside[2].sum()),
         "region_resource_pairs_outside_band": float((outside > 0).sum()),
     }
-    report = check_allocation(inp, arr, SHORTFALL_FAMILIES)
+    report = check_allocation(a.full_programme, years, SHORTFALL_FAMILIES)
     for family in SHORTFALL_FAMILIES:
         excess = sum(v.excess for v in report.violations if v.family == family.name)
         out[shortfall_key(family)] = float(excess * _SHORTFALL_UNIT[family.unit][2])

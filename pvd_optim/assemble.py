@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pvd_optim.errors import ScenarioError
-from pvd_optim.inputs import EUR_PER_UNIT, ModelInputs
+from pvd_optim.inputs import EUR_PER_UNIT, ModelInputs, ProgrammeInputs, as_programme
 from pvd_optim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -38,21 +38,26 @@ class Prepared:
     table: pd.DataFrame  # every commune, indexed by INSEE code
     scores: Scores  # for every commune, in table order
     eligible: np.ndarray  # boolean mask over the table
-    inputs: ModelInputs
+    inputs: ModelInputs | ProgrammeInputs  # one year's problem, or a programme of years
     imputed: pd.DataFrame | None  # per-cell imputation flags, when imputation ran
+
+    @property
+    def programme(self) -> ProgrammeInputs:
+        """The problem as a programme (a one-year scenario: a programme of its year)."""
+        return as_programme(self.inputs)
 
     def towns_frame(self) -> pd.DataFrame:
         """Eligible towns with identity columns, need per theme and fragility."""
         import pandas as pd
 
-        sub = self.table.loc[self.eligible, list(TOWN_INFO_COLUMNS)].copy()
+        inputs = self.programme.first
+        sub = self.table.loc[list(inputs.town_codes), list(TOWN_INFO_COLUMNS)].copy()
         need = pd.DataFrame(
-            self.inputs.need, index=sub.index, columns=[f"need_{t}" for t in self.inputs.themes]
+            inputs.need, index=sub.index, columns=[f"need_{t}" for t in inputs.themes]
         )
-        sub["fragility"] = self.inputs.fragility
-        sub["directorate"] = [self.inputs.directorate_names[d]
-                              for d in self.inputs.directorate_of_town]
-        sub["group"] = [self.inputs.group_labels[g] for g in self.inputs.group_of_town]
+        sub["fragility"] = inputs.fragility
+        sub["directorate"] = [inputs.directorate_names[d] for d in inputs.directorate_of_town]
+        sub["group"] = [inputs.group_labels[g] for g in inputs.group_of_town]
         return pd.concat([sub, need], axis=1)
 
 
@@ -200,7 +205,8 @@ def _groups(scenario: Scenario, towns: pd.DataFrame) -> tuple[np.ndarray, tuple[
 
 
 def _capacity(scenario: Scenario, directorate_of_town: np.ndarray,
-              names: tuple[str, ...]) -> np.ndarray:
+              names: tuple[str, ...], total_days: float) -> np.ndarray:
+    """A year's capacity per directorate: given, or ``total_days`` pro rata eligible towns."""
     expertise = scenario.resources.expertise
     if expertise.capacity_days_by_directorate is not None:
         given = expertise.capacity_days_by_directorate
@@ -216,13 +222,27 @@ def _capacity(scenario: Scenario, directorate_of_town: np.ndarray,
             )
         return np.array([float(given[d]) for d in names])
     towns_per = np.bincount(directorate_of_town, minlength=len(names)).astype(float)
-    return expertise.capacity_days * towns_per / towns_per.sum()
+    return total_days * towns_per / towns_per.sum()
 
 
 def build_inputs(
     scenario: Scenario, table: pd.DataFrame, scores: Scores, eligible: np.ndarray
+) -> ModelInputs | ProgrammeInputs:
+    """Convert the eligible towns and the scenario's resources into model inputs.
+
+    One model year gives its ``ModelInputs``; several give a ``ProgrammeInputs``
+    (``pvd_optim.programme_inputs``), one ``ModelInputs`` per year.
+    """
+    from pvd_optim.programme_inputs import programme_inputs
+
+    return programme_inputs(scenario, table, eligible, _full_year(scenario, table, scores,
+                                                                  eligible))
+
+
+def _full_year(
+    scenario: Scenario, table: pd.DataFrame, scores: Scores, eligible: np.ndarray
 ) -> ModelInputs:
-    """Convert the eligible towns and the scenario's resources into ``ModelInputs``."""
+    """The first year's inputs at a full year's running share, before entry years apply."""
     towns = table.loc[eligible]
     need = scores.need[eligible]
     fragility = scores.fragility[eligible]
@@ -263,16 +283,17 @@ def build_inputs(
         directorate_names=directorate_names,
         group_of_town=group_of_town,
         group_labels=group_labels,
-        envelope_keur=funding.envelope_eur / EUR_PER_UNIT,
+        envelope_keur=scenario.by_year(funding.envelope_eur)[0] / EUR_PER_UNIT,
         cap_keur=cap_eur / EUR_PER_UNIT,
         saturation_keur=_per_theme(funding.saturation_per_theme_eur, themes, 0.0) / EUR_PER_UNIT,
         min_per_town_keur=funding.min_per_covered_town_eur / EUR_PER_UNIT,
         spend_min_share=funding.spend_min_share,
-        capacity_days=_capacity(scenario, directorate_of_town, directorate_names),
+        capacity_days=_capacity(scenario, directorate_of_town, directorate_names,
+                                scenario.by_year(expertise.capacity_days)[0]),
         saturation_days=_per_theme(expertise.saturation_per_theme_days, themes, 0.0),
         max_days_per_town=expertise.max_days_per_town,
         post_cost_keur=engineering.subsidy_per_post_eur / EUR_PER_UNIT,
-        engineering_budget_keur=engineering.budget_eur / EUR_PER_UNIT,
+        engineering_budget_keur=scenario.by_year(engineering.budget_eur)[0] / EUR_PER_UNIT,
         towns_per_post=engineering.towns_per_post,
         cover_min_share=engineering.cover_min_share,
         segment_widths=np.asarray(benefit.segment_widths_share, dtype=np.float64),
@@ -325,5 +346,5 @@ def prepare(scenario: Scenario) -> Prepared:
     return Prepared(table, scores, eligible, inputs, imputed)
 
 
-__all__ = ["Prepared", "apply_score_file", "build_inputs", "load_table", "prepare",
-           "select_eligible"]
+__all__ = ["TOWN_INFO_COLUMNS", "Prepared", "apply_score_file", "build_inputs", "load_table",
+           "prepare", "select_eligible"]

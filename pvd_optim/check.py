@@ -6,6 +6,10 @@ the matrix shows up here as a violation instead of being confirmed by it. One
 function per constraint family of the registry (``pvd_optim.families``),
 registered against it; a family without a check is an error, never a skip.
 Tolerance: ``tolerances.CHECK_RELATIVE`` x max(1, |rhs|).
+
+A family of scope ``year`` is checked on each model year's inputs and arrays in turn
+(in a programme of several years its items are prefixed by the year, ``2021/...``);
+a family of scope ``programme`` on the whole programme at once.
 """
 
 from __future__ import annotations
@@ -18,6 +22,13 @@ from numpy.typing import NDArray
 
 from pvd_optim.errors import VerificationError
 from pvd_optim.families import FAMILIES, Family, resolve, verify
+from pvd_optim.families.programme import (
+    CARRY_OVER,
+    ENTRY,
+    HORIZON_SATURATION,
+    IDLE_POSTS,
+    PERSISTENCE,
+)
 from pvd_optim.families.reference import (
     BALANCE,
     BOUNDS,
@@ -32,7 +43,24 @@ from pvd_optim.families.reference import (
     THEME_FLOOR,
     TOWN_FLOOR,
 )
-from pvd_optim.inputs import RESOURCES, AllocationArrays, FloatArray, ModelInputs
+from pvd_optim.inputs import (
+    RESOURCES,
+    AllocationArrays,
+    ModelInputs,
+    ProgrammeArrays,
+    ProgrammeInputs,
+    as_programme,
+    as_programme_arrays,
+)
+from pvd_optim.measures import (
+    BalancePeriod,
+    balance_periods,
+    band_deviations,
+    band_limits,
+    concave_benefit,
+    objective_parts,
+    year_benefit,
+)
 from pvd_optim.tolerances import allowed_excess
 
 
@@ -99,9 +127,11 @@ Cells = NDArray[np.floating | np.integer] | float
 class Collector:
     """Gathers the violations of one family's checks."""
 
-    def __init__(self, family: Family, rounding: Rounding | None = None) -> None:
+    def __init__(self, family: Family, rounding: Rounding | None = None,
+                 prefix: str = "") -> None:
         self.family = family.name
         self.rounding = rounding or Rounding()
+        self.prefix = prefix  # "2021/" for one year of several
         self.violations: list[Violation] = []
 
     def check(
@@ -131,29 +161,43 @@ class Collector:
         names = [labels] * len(lhs_a) if isinstance(labels, str) else list(labels)
         for i in np.flatnonzero(bad):
             self.violations.append(
-                Violation(self.family, names[i], float(lhs_a[i]), sense, float(rhs_a[i]))
+                Violation(self.family, self.prefix + names[i], float(lhs_a[i]), sense,
+                          float(rhs_a[i]))
             )
 
 
 def check_allocation(
-    inputs: ModelInputs,
-    allocation: AllocationArrays,
+    inputs: ModelInputs | ProgrammeInputs,
+    allocation: AllocationArrays | ProgrammeArrays,
     families: Iterable[str | Family] = FAMILIES,
     *,
     rounding: Rounding | None = None,
 ) -> CheckReport:
     """Verify ``allocation`` against the constraint ``families`` it claims to satisfy.
 
-    ``families`` are names or registry entries; an unknown name is an
-    ``InputError``. Every family of the registry is checked by default.
-    ``rounding`` says how far the values were rounded (written tables).
+    ``inputs`` and ``allocation`` are one year's, or a programme's. ``families`` are
+    names or registry entries; an unknown name is an ``InputError``. Every family of
+    the registry is checked by default. ``rounding`` says how far the values were
+    rounded (written tables).
     """
+    programme = as_programme(inputs)
+    arrays = as_programme_arrays(allocation)
+    if len(arrays.years) != programme.n_years:
+        raise VerificationError(f"an allocation of {len(arrays.years)} year(s) checked against "
+                                f"a programme of {programme.n_years}: a bug in pvd-optim")
     chosen = resolve(families)
     violations: list[Violation] = []
     for family in chosen:
-        out = Collector(family, rounding)
-        family.check(inputs, allocation, out)
-        violations.extend(out.violations)
+        if family.scope == "programme":
+            out = Collector(family, rounding)
+            family.check(programme, arrays, out)
+            violations.extend(out.violations)
+            continue
+        for year, year_arrays in zip(programme.years, arrays.years, strict=True):
+            out = Collector(family, rounding,
+                            f"{year.year}/" if programme.n_years > 1 else "")
+            family.check(year, year_arrays, out)
+            violations.extend(out.violations)
     return CheckReport(tuple(f.name for f in chosen), tuple(violations))
 
 
@@ -187,18 +231,52 @@ def check_integrality(inputs: ModelInputs, a: AllocationArrays, out: Collector) 
     out.check(list(inputs.group_labels), np.abs(a.posts - np.round(a.posts)), "<=", 0.0)
 
 
+@verify(ENTRY)
+def check_entry(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+    """A town that has not joined by this year has no coverage, funding or days."""
+    waiting = ~inputs.joined
+    if not waiting.any():
+        return
+    towns = [code for code, wait in zip(inputs.town_codes, waiting, strict=True) if wait]
+    out.check(towns, a.covered[waiting], "<=", 0.0)
+    out.check(towns, a.funding_keur[waiting].sum(axis=1), "<=", 0.0,
+              funding_cells=inputs.n_themes)
+    out.check(towns, a.days[waiting].sum(axis=1), "<=", 0.0, days_cells=inputs.n_themes)
+
+
 @verify(ENVELOPE)
 def check_envelope(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
-    """Funding committed <= the envelope."""
-    out.check("national", a.funding_keur.sum(), "<=", inputs.envelope_keur,
-              funding_cells=a.funding_keur.size)
+    """Funding committed + carried out <= the envelope + carried in."""
+    out.check("national", a.funding_keur.sum() + a.carry_out_keur - a.carry_in_keur, "<=",
+              inputs.envelope_keur, funding_cells=a.funding_keur.size)
+
+
+@verify(CARRY_OVER)
+def check_carry_over(programme: ProgrammeInputs, a: ProgrammeArrays, out: Collector) -> None:
+    """0 <= carried <= the cap of the year it leaves; carried out of y = carried into y + 1."""
+    years = a.years
+    carried_out = np.array([year.carry_out_keur for year in years])
+    carried_in = np.array([year.carry_in_keur for year in years])
+    labels = [str(year) for year in programme.calendar]
+    out.check(labels, -carried_out, "<=", 0.0)
+    out.check(labels, carried_out, "<=", np.append(programme.carry_over_cap_keur[:-1], 0.0))
+    out.check(labels, np.abs(carried_in - np.append(0.0, carried_out[:-1])), "<=", 0.0)
 
 
 @verify(SPEND_MIN)
-def check_spend_min(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
-    """Funding committed >= the minimum share of the envelope."""
-    out.check("national", a.funding_keur.sum(), ">=",
-              inputs.spend_min_share * inputs.envelope_keur, funding_cells=a.funding_keur.size)
+def check_spend_min(programme: ProgrammeInputs, a: ProgrammeArrays, out: Collector) -> None:
+    """Funding committed >= the minimum share of the envelope, each year or over the horizon."""
+    years = programme.years
+    spent = np.array([year.funding_keur.sum() for year in a.years])
+    envelope = np.array([year.envelope_keur for year in years])
+    cells = a.years[0].funding_keur.size
+    if programme.spend_min_scope == "horizon" and len(years) > 1:
+        out.check("horizon", spent.sum(), ">=", years[0].spend_min_share * envelope.sum(),
+                  funding_cells=cells * len(years))
+        return
+    labels = [f"{year.year}/national" if len(years) > 1 else "national" for year in years]
+    out.check(labels, spent, ">=", np.array([year.spend_min_share for year in years]) * envelope,
+              funding_cells=cells)
 
 
 @verify(CAPACITY)
@@ -220,8 +298,8 @@ def check_engineering_budget(inputs: ModelInputs, a: AllocationArrays, out: Coll
 
 @verify(COVER_MIN)
 def check_cover_min(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
-    """Covered towns >= the minimum share of eligible towns."""
-    out.check("national", a.covered.sum(), ">=", inputs.cover_min_share * inputs.n_towns)
+    """Covered towns >= the minimum share of the eligible towns that have joined."""
+    out.check("national", a.covered.sum(), ">=", inputs.cover_min_share * inputs.n_joined)
 
 
 @verify(SHARING)
@@ -248,23 +326,26 @@ def check_town_floor(inputs: ModelInputs, a: AllocationArrays, out: Collector) -
 
 
 @verify(BALANCE)
-def check_balance(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+def check_balance(programme: ProgrammeInputs, a: ProgrammeArrays, out: Collector) -> None:
     """Each region's use of each resource within its band (hard balance only)."""
-    if inputs.balance_mode != "hard":
+    first = programme.first
+    if first.balance_mode != "hard":
         return
-    low, high = band_limits(inputs, a)
-    used = a.used_by_region(inputs)
-    # A region's use sums its towns' values; its band edge, (1 -+ delta) x share x every value.
-    region_cells = np.bincount(inputs.region_of_town, minlength=inputs.n_regions) * inputs.n_themes
-    total_cells = inputs.n_towns * inputs.n_themes
-    for j, resource in enumerate(RESOURCES):
-        labels = [f"{resource}/{r}" for r in inputs.region_names]
-        for sense, edge, factor in ((">=", low[j], 1 - inputs.balance_tolerance),
-                                    ("<=", high[j], 1 + inputs.balance_tolerance)):
-            cells = region_cells + factor * inputs.fair_share * total_cells
-            out.check(labels, used[j], sense, edge,
-                      funding_cells=cells if resource == "funding" else 0.0,
-                      days_cells=cells if resource == "days" else 0.0)
+    for period in balance_periods(programme, a):
+        low, high = period.limits()
+        # A region's use sums its towns' values; its band edge, (1 -+ delta) x share x every
+        # value.
+        region_cells = (np.bincount(first.region_of_town, minlength=first.n_regions)
+                        * first.n_themes * period.years)
+        total_cells = first.n_towns * first.n_themes * period.years
+        for j, resource in enumerate(RESOURCES):
+            labels = [f"{period.prefix}{resource}/{r}" for r in first.region_names]
+            for sense, edge, factor in ((">=", low[j], 1 - first.balance_tolerance),
+                                        ("<=", high[j], 1 + first.balance_tolerance)):
+                cells = region_cells + factor * period.share * total_cells
+                out.check(labels, period.used[j], sense, edge,
+                          funding_cells=cells if resource == "funding" else 0.0,
+                          days_cells=cells if resource == "days" else 0.0)
 
 
 @verify(THEME_FLOOR)
@@ -275,65 +356,58 @@ def check_theme_floor(inputs: ModelInputs, a: AllocationArrays, out: Collector) 
               funding_cells=inputs.n_towns * (1 + inputs.theme_floor * inputs.n_themes))
 
 
-def concave_benefit(amount: FloatArray, saturation: FloatArray, inputs: ModelInputs) -> FloatArray:
-    """Benefit of ``amount`` (n, K) on the concave curve, filling segments in order."""
-    edges = np.concatenate([[0.0], np.cumsum(inputs.segment_widths)])
-    benefit = np.zeros_like(amount)
-    for s, slope in enumerate(inputs.slopes):
-        low = edges[s] * saturation
-        width = inputs.segment_widths[s] * saturation
-        benefit += slope * np.clip(amount - low, 0.0, width)
-    return benefit
+@verify(IDLE_POSTS)
+def check_idle_posts(programme: ProgrammeInputs, a: ProgrammeArrays, out: Collector) -> None:
+    """In a programme of several years, a group's posts <= its covered towns, every year."""
+    if programme.n_years == 1:
+        return
+    first = programme.first
+    for year, arrays in zip(programme.calendar, a.years, strict=True):
+        covered = np.bincount(first.group_of_town, weights=arrays.covered,
+                              minlength=first.n_groups)
+        out.check([f"{year}/{g}" for g in first.group_labels], arrays.posts, "<=", covered)
 
 
-def objective_parts(inputs: ModelInputs, allocation: AllocationArrays) -> dict[str, float]:
-    """The objective's parts recomputed from the allocation (k EUR-equivalents).
-
-    ``balance_penalty`` is the soft-mode penalty on deviations outside the band
-    (0 in hard mode or when balance is off).
-    """
-    funding = float((inputs.need * concave_benefit(
-        allocation.funding_keur, inputs.saturation_keur, inputs)).sum())
-    expertise = float((inputs.need * concave_benefit(
-        allocation.days, inputs.saturation_days, inputs)).sum()) * inputs.value_per_day_keur
-    coverage = float(inputs.value_per_cover_keur * (inputs.fragility * allocation.covered).sum())
-    penalty = 0.0
-    if inputs.balance_mode == "soft":
-        below, above = band_deviations(inputs, allocation)
-        penalty = float(((below + above) * inputs.balance_penalty_weight).sum())
-    return {
-        "funding_benefit": funding,
-        "expertise_benefit": expertise,
-        "coverage_value": coverage,
-        "balance_penalty": -penalty,
-        "total": funding + expertise + coverage - penalty,
-    }
+@verify(PERSISTENCE)
+def check_persistence(programme: ProgrammeInputs, a: ProgrammeArrays, out: Collector) -> None:
+    """Coverage and posts never decrease (horizon), or last their contract's length."""
+    if programme.n_years == 1 or programme.persistence == "off":
+        return
+    first = programme.first
+    covered, posts = a.covered, a.posts
+    labels = {"towns": first.town_codes, "posts": first.group_labels}
+    for what, values in (("towns", covered), ("posts", posts)):
+        for y in range(1, programme.n_years):
+            names = [f"{programme.calendar[y]}/{item}" for item in labels[what]]
+            if programme.persistence == "horizon":
+                out.check(names, values[y], ">=", values[y - 1])
+                continue
+            # Contracts of L years: what started within the last L years is still there.
+            # Each year's start is the increase over the year before (never negative).
+            started = np.maximum(np.diff(values, axis=0, prepend=0.0), 0.0)
+            recent = started[max(0, y - programme.contract_years + 1):y + 1].sum(axis=0)
+            out.check(names, values[y], ">=", recent)
 
 
-def band_limits(inputs: ModelInputs, allocation: AllocationArrays
-                ) -> tuple[FloatArray, FloatArray]:
-    """(3, R) lower and upper edges of each region's balance band, for this allocation.
-
-    The band is ``(1 -+ delta) x fair share x total allocated``, widened by
-    ``inputs.balance_band_extra`` per resource.
-    """
-    totals = allocation.used_by_region(inputs).sum(axis=1, keepdims=True)
-    extra = inputs.balance_band_extra
-    delta = inputs.balance_tolerance
-    low = (1 - delta) * inputs.fair_share[None, :] * totals - extra
-    high = (1 + delta) * inputs.fair_share[None, :] * totals + extra
-    return low, high
-
-
-def band_deviations(
-    inputs: ModelInputs, allocation: AllocationArrays
-) -> tuple[FloatArray, FloatArray]:
-    """(3, R) amounts below and above each region's balance band, from the allocation."""
-    used = allocation.used_by_region(inputs)
-    low, high = band_limits(inputs, allocation)
-    return np.maximum(low - used, 0.0), np.maximum(used - high, 0.0)
+@verify(HORIZON_SATURATION)
+def check_horizon_saturation(programme: ProgrammeInputs, a: ProgrammeArrays,
+                             out: Collector) -> None:
+    """Funding and days per town and theme, summed over the years, <= the horizon caps."""
+    if programme.n_years == 1:
+        return
+    first = programme.first
+    pairs = _pair_labels(first)
+    for total, cap, kind in ((a.funding_keur.sum(axis=0), programme.horizon_saturation_keur,
+                              "funding"),
+                             (a.days.sum(axis=0), programme.horizon_saturation_days, "days")):
+        if not np.isfinite(cap).any():
+            continue
+        cells = {"funding_cells": programme.n_years} if kind == "funding" else {
+            "days_cells": programme.n_years}
+        out.check(pairs, total.ravel(), "<=", np.broadcast_to(cap, total.shape).ravel(),
+                  **cells)
 
 
-__all__ = ["AllocationArrays", "CheckReport", "Collector", "Rounding", "Violation",
-           "band_deviations", "band_limits", "check_allocation", "concave_benefit",
-           "objective_parts"]
+__all__ = ["AllocationArrays", "BalancePeriod", "CheckReport", "Collector", "Rounding",
+           "Violation", "balance_periods", "band_deviations", "band_limits", "check_allocation",
+           "concave_benefit", "objective_parts", "year_benefit"]

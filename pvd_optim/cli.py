@@ -183,8 +183,8 @@ def _cmd_validate(args: argparse.Namespace, progress: _Progress) -> int:
     progress("checking data and eligibility")
     prepared = prepare(scenario)
     progress.finish()
-    inputs = prepared.inputs
-    proven_needed = screen(inputs, scenario)
+    inputs = prepared.programme.first  # towns, regions, groups: the same every year
+    proven_needed = screen(prepared.inputs, scenario)
     if proven_needed:
         headline = Diagnosis(scenario.name, tuple(proven_needed), ()).headline()
         print(f"infeasible: {headline} (necessary conditions checked without solving; "

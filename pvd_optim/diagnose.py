@@ -28,14 +28,15 @@ from pvd_optim.families import (
     balance_block_name,
     family,
 )
+from pvd_optim.families.programme import IDLE_POSTS, PERSISTENCE
 from pvd_optim.families.reference import COVER_MIN, ENGINEERING_BUDGET, LEAD, SHARING
-from pvd_optim.inputs import ModelInputs
+from pvd_optim.inputs import ModelInputs, ProgrammeInputs, as_programme
 from pvd_optim.model.formulation import build_program
 from pvd_optim.model.program import LinearProgram, pack_csr
 from pvd_optim.model.solve import SolveBudget, fix_integers, solve
 from pvd_optim.model.status import SolveResult, SolveStatus
 from pvd_optim.model.variables import COVERED
-from pvd_optim.postprocess import extract
+from pvd_optim.postprocess import extract_programme
 from pvd_optim.scenario.schema import Scenario
 from pvd_optim.tolerances import RELAXATION_NOISE
 
@@ -173,7 +174,13 @@ def _elastic(program: LinearProgram, blocks: tuple[str, ...]
     return elastic, slices
 
 
-def _feasible(inputs: ModelInputs, budget: SolveBudget) -> bool | None:
+def _every_year(programme: ProgrammeInputs, **changes: Any) -> ProgrammeInputs:
+    """The programme with the same change in every year."""
+    return dataclasses.replace(programme, years=tuple(
+        dataclasses.replace(year, **changes) for year in programme.years))
+
+
+def _feasible(inputs: ProgrammeInputs, budget: SolveBudget) -> bool | None:
     """Whether ``inputs`` has an allocation: ``None`` when the time left did not tell."""
     settings = budget.follow_up()
     if settings is None:
@@ -188,23 +195,25 @@ class _Undecided(Exception):
     """A solve of the diagnosis ended without an answer (a limit)."""
 
 
-def _balance_fix(inputs: ModelInputs, budget: SolveBudget, search: ToleranceSearch
-                 ) -> Fix | None:
+def _balance_fix(programme: ModelInputs | ProgrammeInputs, budget: SolveBudget,
+                 search: ToleranceSearch) -> Fix | None:
     """Smallest balance tolerance (to 0.005) that makes the scenario feasible, by bisection.
 
     ``None`` when balance is not the answer; raises ``_Undecided`` when no probe could
     say within the time limit. A probe cut short ends the search with the smallest
     tolerance proven enough, marked not proven minimal.
     """
+    programme = as_programme(programme)
+    inputs = programme.first
     if inputs.balance_mode != "hard":
         return None
-    without = _feasible(dataclasses.replace(inputs, balance_mode="off"), budget)
+    without = _feasible(_every_year(programme, balance_mode="off"), budget)
     if without is None:
         raise _Undecided
     if not without:
         return None
     low, high = inputs.balance_tolerance, 1.0
-    widest = _feasible(dataclasses.replace(inputs, balance_tolerance=high), budget)
+    widest = _feasible(_every_year(programme, balance_tolerance=high), budget)
     if widest is None:
         raise _Undecided
     if not widest:
@@ -213,7 +222,7 @@ def _balance_fix(inputs: ModelInputs, budget: SolveBudget, search: ToleranceSear
     proof: Literal["proven minimal", "not proven minimal"] = "proven minimal"
     while high - low > 0.005:
         mid = (low + high) / 2
-        found = _feasible(dataclasses.replace(inputs, balance_tolerance=mid), budget)
+        found = _feasible(_every_year(programme, balance_tolerance=mid), budget)
         if found is None:
             proof = "not proven minimal"
             break
@@ -234,6 +243,8 @@ _COVERAGE_ROWS = (
     LEAD.blocks[2].name,  # lead_post: covered only where its group has a post
     balance_block_name("towns", "low"), balance_block_name("towns", "high"),
     "define_towns_region", "define_towns_total",
+    # In a programme: posts and coverage that last, and no idle post.
+    *(block.name for block in (*PERSISTENCE.blocks, *IDLE_POSTS.blocks)),
 )
 
 
@@ -274,13 +285,14 @@ def _coverage_shortcut(program: LinearProgram, budget: SolveBudget, elastic: Lin
     return result if result.status is SolveStatus.OPTIMAL else None
 
 
-def _elastic_fix(relax: Elastic, inputs: ModelInputs, scenario: Scenario,
+def _elastic_fix(relax: Elastic, programme: ProgrammeInputs, scenario: Scenario,
                  program: LinearProgram, budget: SolveBudget) -> Fix | bool | None:
     """The family's fix, ``None`` when it needs none, ``False`` when it cannot fix it alone.
 
     Raises ``_Undecided`` when the elastic solve ended at a limit without an answer.
     """
-    present = tuple(name for name in relax.blocks if name in program.rows)
+    present = tuple(name for name in relax.blocks
+                    if name in program.rows and program.rows[name].size > 0)
     if not present:
         return None  # the family is switched off in this scenario
     settings = budget.follow_up(mip_gap=DIAGNOSIS_MIP_GAP)
@@ -298,14 +310,16 @@ def _elastic_fix(relax: Elastic, inputs: ModelInputs, scenario: Scenario,
     slack = {name: values[s] for name, s in slices.items()}
     if sum(float(v.sum()) for v in slack.values()) <= RELAXATION_NOISE:
         return None
-    context = FixContext(inputs, scenario, slack, extract(program, values[:program.n_cols]))
+    arrays = extract_programme(program, values[:program.n_cols], programme)
+    context = FixContext(programme.first, scenario, slack, arrays.years[0], programme, arrays)
     fix = relax.fix(context)
     if fix is not None and result.status is not SolveStatus.OPTIMAL:
         fix = dataclasses.replace(fix, proof="not proven minimal")
     return fix
 
 
-def diagnose(inputs: ModelInputs, scenario: Scenario, main_solve_s: float = 0.0) -> Diagnosis:
+def diagnose(inputs: ModelInputs | ProgrammeInputs, scenario: Scenario,
+             main_solve_s: float = 0.0) -> Diagnosis:
     """Explain why ``inputs`` is infeasible: one minimal fix per family that has one.
 
     Every solve uses HiGHS with the scenario's settings and shares the diagnosis's
@@ -318,7 +332,8 @@ def diagnose(inputs: ModelInputs, scenario: Scenario, main_solve_s: float = 0.0)
     limit_s = diagnosis_time_limit_s(scenario, main_solve_s)
     budget = SolveBudget(scenario.solver.model_copy(update={
         "name": "highs", "mip_gap": DIAGNOSIS_MIP_GAP, "time_limit_s": limit_s}))
-    program = build_program(inputs)
+    programme = as_programme(inputs)
+    program = build_program(programme)
     fixes: list[Fix] = []
     cannot: list[str] = []
     unknown: list[str] = []
@@ -326,12 +341,12 @@ def diagnose(inputs: ModelInputs, scenario: Scenario, main_solve_s: float = 0.0)
         relax = candidate.relax
         try:
             if isinstance(relax, ToleranceSearch):
-                fix = _balance_fix(inputs, budget, relax)
-                if fix is None and inputs.balance_mode == "hard":
+                fix = _balance_fix(programme, budget, relax)
+                if fix is None and programme.first.balance_mode == "hard":
                     cannot.append(candidate.name)
             else:
                 assert isinstance(relax, Elastic)
-                outcome = _elastic_fix(relax, inputs, scenario, program, budget)
+                outcome = _elastic_fix(relax, programme, scenario, program, budget)
                 if outcome is False:
                     cannot.append(candidate.name)
                     continue

@@ -68,10 +68,14 @@ def _header(a: Allocation) -> list[str]:
     gap = f", MIP gap {a.mip_gap:.2e}" if a.mip_gap is not None else ""
     solver = (f"; solver {a.solver} {a.solver_version}, {a.solve_seconds:.2f} s"
               if a.solver else "")
+    calendar = a.calendar
+    span = ([f"Over {len(calendar)} programme years, {calendar[0]}-{calendar[-1]}: money and "
+             f"days summed over the years, covered towns and posts as in {calendar[-1]}.", ""]
+            if len(calendar) > 1 else [])
     return [
         f"# {a.scenario_name}: {a.label}, {STATUS_HEADINGS.get(a.status, a.status)}", "",
         f"**Status: {a.status}** ({_STATUS_SENTENCES.get(a.status, a.status)}{gap}){solver}.",
-        "", "## What was allocated", "",
+        "", "## What was allocated", "", *span,
         f"- Funding: {_eur(totals['funding_eur'])} of an envelope of "
         f"{_eur(totals['envelope_eur'])}.",
         f"- Cerema expertise: {totals['expert_days']:,.1f} expert-days of "
@@ -80,6 +84,25 @@ def _header(a: Allocation) -> list[str]:
         f" of {_eur(totals['engineering_budget_eur'])}) covering "
         f"{totals['covered_towns']:,.0f} of {totals['eligible_towns']:,.0f} eligible towns.",
     ]
+
+
+def _years(a: Allocation) -> list[str]:
+    """Totals year by year (a programme of several years only)."""
+    if len(a.years_inputs) == 1:
+        return []
+    lines = ["", "## Year by year", "",
+             "| year | running share | funding | envelope | carried in / out | expert-days | "
+             "capacity | covered / joined towns | posts | engineering |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for (year, totals), inputs in zip(a.totals_by_year().items(), a.years_inputs, strict=True):
+        lines.append(
+            f"| {year} | {inputs.running_share:.2f} | {_eur(totals['funding_eur'])} | "
+            f"{_eur(totals['envelope_eur'])} | {_eur(totals['carried_in_eur'])} / "
+            f"{_eur(totals['carried_out_eur'])} | {totals['expert_days']:,.1f} | "
+            f"{totals['capacity_days']:,.0f} | {totals['covered_towns']:,.0f} / "
+            f"{totals['joined_towns']:,.0f} | {totals['posts']:,.0f} | "
+            f"{_eur(totals['engineering_eur'])} |")
+    return lines
 
 
 def _benefit(a: Allocation) -> list[str]:
@@ -128,7 +151,8 @@ def _limits(a: Allocation) -> list[str]:
 
 def _uncovered(a: Allocation) -> list[str]:
     towns = uncovered_towns(a)
-    lines = ["", f"## Towns without a project lead ({len(towns):,})", ""]
+    when = f" in {a.calendar[-1]}" if len(a.calendar) > 1 else ""
+    lines = ["", f"## Towns without a project lead{when} ({len(towns):,})", ""]
     if not towns:
         return [*lines, "Every eligible town has a project lead."]
     grouped: dict[str, list[str]] = defaultdict(list)
@@ -148,37 +172,59 @@ def _prices(a: Allocation) -> list[str]:
         return []
     lines = ["", "## Shadow prices: what one more unit would be worth", "",
              f"Computed on the {prices.basis}.", ""]
-    if prices.envelope_per_keur is not None:
-        lines.append(f"- One more k EUR of funding envelope would add "
-                     f"{prices.envelope_per_keur:.3f} k EUR-equivalents of benefit.")
-    positive = {d: v for d, v in prices.capacity_per_day.items() if abs(v) > NOISE}
-    for name, value in sorted(positive.items(), key=lambda kv: -kv[1]):
-        lines.append(f"- One more expert-day for {name} would add {value:.3f} "
-                     "k EUR-equivalents.")
-    if prices.capacity_per_day and not positive:
-        lines.append("- No directorate's expert-day capacity is worth more at the margin.")
+    many = len(a.calendar) > 1
+    envelope = prices.envelope_per_keur_by_year or (
+        {} if prices.envelope_per_keur is None else {str(a.calendar[0]): prices.envelope_per_keur})
+    capacity = prices.capacity_per_day_by_year or (
+        {str(a.calendar[0]): prices.capacity_per_day} if prices.capacity_per_day else {})
+    for year, value in envelope.items():
+        when = f" in {year}" if many else ""
+        lines.append(f"- One more k EUR of funding envelope{when} would add "
+                     f"{value:.3f} k EUR-equivalents of benefit.")
+    for year, by_directorate in capacity.items():
+        when = f" in {year}" if many else ""
+        positive = {d: v for d, v in by_directorate.items() if abs(v) > NOISE}
+        for name, value in sorted(positive.items(), key=lambda kv: -kv[1]):
+            lines.append(f"- One more expert-day for {name}{when} would add {value:.3f} "
+                         "k EUR-equivalents.")
+        if by_directorate and not positive:
+            lines.append(f"- No directorate's expert-day capacity{when} is worth more at the "
+                         "margin.")
     if prices.price_of_balance is not None:
         lines.append(f"- Price of regional balance: widening the tolerance by 0.05 would add "
                      f"{prices.price_of_balance:,.2f} k EUR-equivalents (re-solved at gap 0).")
     if prices.value_of_one_more_post is not None:
-        lines.append(f"- Value of one more post's budget: "
+        every = " in every year" if many else ""
+        lines.append(f"- Value of one more post's budget{every}: "
                      f"{prices.value_of_one_more_post:,.2f} k EUR-equivalents "
                      "(re-solved at gap 0).")
     return lines
 
 
 def _regions_and_themes(a: Allocation) -> list[str]:
-    lines = ["", "## Regional balance (deviation from the fair share)", "",
-             "| region | funding | days | covered towns |", "|---|---:|---:|---:|"]
-    pivot = a.by_region.pivot(index="region_name", columns="resource", values="relative_deviation")
-    for name, row in pivot.iterrows():
-        lines.append(f"| {name} | {_signed_pct(row['funding'])} | {_signed_pct(row['days'])} | "
-                     f"{_signed_pct(row['towns'])} |")
-    lines += ["", "## Themes in force", "", "| theme | funding | share | floor |",
-              "|---|---:|---:|---:|"]
+    lines = ["", "## Regional balance (deviation from the fair share)", ""]
+    by_region = a.by_region
+    periods = list(dict.fromkeys(by_region["period"]))
+    for period in periods:
+        if len(periods) > 1 or len(a.calendar) > 1:
+            lines += [f"{period}:", ""]
+        lines += ["| region | funding | days | covered towns |", "|---|---:|---:|---:|"]
+        rows = by_region[by_region["period"] == period]
+        pivot = rows.pivot(index="region_name", columns="resource",
+                           values="relative_deviation")
+        for name, row in pivot.iterrows():
+            lines.append(f"| {name} | {_signed_pct(row['funding'])} | "
+                         f"{_signed_pct(row['days'])} | {_signed_pct(row['towns'])} |")
+        lines.append("")
+    many = len(a.calendar) > 1
+    lines += ["## Themes in force", "",
+              ("| year | theme | funding | share | floor |" if many
+               else "| theme | funding | share | floor |"),
+              "|---:|---|---:|---:|---:|" if many else "|---|---:|---:|---:|"]
     for theme, row in a.by_theme.iterrows():
-        lines.append(f"| {theme} | {_eur(row['funding_eur'])} | {row['funding_share']:.1%} | "
-                     f"{row['floor_share']:.1%} |")
+        year = f"| {row['year']} " if many else ""
+        lines.append(f"{year}| {theme} | {_eur(row['funding_eur'])} | "
+                     f"{row['funding_share']:.1%} | {row['floor_share']:.1%} |")
     return lines
 
 
@@ -200,6 +246,6 @@ def _closing(a: Allocation) -> list[str]:
 def explain_markdown(allocation: Allocation) -> str:
     """A planner-readable account of an allocation, as Markdown."""
     a = allocation
-    lines = [*_header(a), *_benefit(a), *_limits(a), *_uncovered(a), *_prices(a),
+    lines = [*_header(a), *_years(a), *_benefit(a), *_limits(a), *_uncovered(a), *_prices(a),
              *_regions_and_themes(a), *_closing(a)]
     return "\n".join(lines) + "\n"

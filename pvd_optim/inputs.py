@@ -9,7 +9,8 @@ so that every model block can be built with vectorised numpy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -19,6 +20,11 @@ from pvd_optim.tolerances import ceil_whole
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+#: The calendar year that labels the one model year of a scenario without ``years``: the
+#: edition of the embedded data (COG 2026). Every programme town has joined by then.
+ONE_YEAR = 2026
 
 #: Money inside the model is expressed in thousands of euros.
 EUR_PER_UNIT = 1_000.0
@@ -43,7 +49,11 @@ class ModelInputs:
     """A fully specified allocation problem for one programme year.
 
     All money fields are in k EUR; ``days`` fields in expert-days. Arrays with a
-    leading ``n`` dimension are per eligible town in ``town_codes`` order.
+    leading ``n`` dimension are per eligible town in ``town_codes`` order. In a
+    programme of several years (:class:`ProgrammeInputs`) each year is one of these,
+    over the same towns, with that year's resources; a year that runs only part of
+    the time already has its saturations, caps, day limit, post subsidy and coverage
+    value scaled by its running share (``docs/model.md#programme-years``).
     """
 
     town_codes: tuple[str, ...]
@@ -90,6 +100,20 @@ class ModelInputs:
     penalty_towns: float
     theme_floor: FloatArray  # (K,)
     relax_integers: bool = False
+    # The year (defaults: the one year of a scenario without ``years``)
+    year: int = ONE_YEAR
+    joined: BoolArray = field(default=None)  # type: ignore[arg-type]  # (n,) all if None
+    running_share: float = 1.0  # fraction of the year the programme runs (informational)
+    objective_weight: float = 1.0  # the year's discount factor on its benefit
+
+    def __post_init__(self) -> None:
+        if self.joined is None:
+            object.__setattr__(self, "joined", np.ones(len(self.town_codes), dtype=bool))
+
+    @property
+    def n_joined(self) -> int:
+        """Eligible towns that have joined the programme by this year."""
+        return int(np.count_nonzero(self.joined))
 
     @property
     def n_towns(self) -> int:
@@ -157,9 +181,8 @@ class ModelInputs:
         first written, one town outside Mayotte's band cost 60,000 k EUR-eq and the
         penalties swamped the benefit.
         """
-        penalties = np.array([self.penalty_funding, self.penalty_days, self.penalty_towns])
-        average_share = 1.0 / self.n_regions
-        return penalties[:, None] * average_share / self.fair_share[None, :]
+        return penalty_weight(np.array([self.penalty_funding, self.penalty_days,
+                                        self.penalty_towns]), self.fair_share)
 
     @property
     def balance_band_extra(self) -> FloatArray:
@@ -172,11 +195,105 @@ class ModelInputs:
         always holds an integer, and leaves every region that needs no widening
         untouched (docs/model.md#balance). Funding and days are continuous: no widening.
         """
-        extra = np.zeros((len(RESOURCES), self.n_regions))
-        reference_total = self.cover_min_share * self.n_towns
-        half_width = self.balance_tolerance * self.fair_share * reference_total
-        extra[RESOURCES.index("towns")] = np.maximum(0.0, 1.0 - half_width)
-        return extra
+        return band_extra(self.n_regions, self.balance_tolerance, self.fair_share,
+                          self.cover_min_share * self.n_joined)
+
+
+def band_extra(n_regions: int, tolerance: float, share: FloatArray, reference_towns: float
+               ) -> FloatArray:
+    """(3, R) absolute widening of each resource's balance band (funding, days, towns).
+
+    ``reference_towns`` is the fewest covered towns any feasible allocation has (the
+    coverage target); see :attr:`ModelInputs.balance_band_extra`.
+    """
+    extra = np.zeros((len(RESOURCES), n_regions))
+    half_width = tolerance * share * reference_towns
+    extra[RESOURCES.index("towns")] = np.maximum(0.0, 1.0 - half_width)
+    return extra
+
+
+def penalty_weight(penalties: FloatArray, share: FloatArray) -> FloatArray:
+    """(3, R) soft-balance cost per unit outside the band: penalty x (1 / R) / fair share.
+
+    A region with no fair share (no town has joined it yet) can receive nothing, so its
+    deviation is always 0: its weight is 0 rather than an infinite coefficient.
+    """
+    average_share = 1.0 / len(share)
+    safe = np.where(share > 0, share, 1.0)
+    weight = penalties[:, None] * average_share / safe[None, :]
+    return np.where(share[None, :] > 0, weight, 0.0)
+
+
+@dataclass(frozen=True, eq=False)
+class ProgrammeInputs:
+    """A programme of consecutive model years over the same towns (``docs/model.md``).
+
+    ``years`` holds one :class:`ModelInputs` per model year, with that year's
+    resources; the fields here link the years: persistence of coverage and posts,
+    carry-over of unspent funding, the scope of the minimum spend and of regional
+    balance, and the horizon caps on a town's funding and days per theme. A
+    one-year scenario is a programme of one year, and builds the model it always did.
+    """
+
+    years: tuple[ModelInputs, ...]
+    persistence: Literal["horizon", "contract", "off"] = "horizon"
+    contract_years: int = 0  # with ``contract``: a new post (and town) lasts this many years
+    carry_over_cap_keur: FloatArray = field(default=None)  # type: ignore[arg-type]  # (Y,)
+    spend_min_scope: Literal["year", "horizon"] = "year"
+    balance_scope: Literal["year", "horizon"] = "year"
+    horizon_fair_share: FloatArray = field(default=None)  # type: ignore[arg-type]  # (R,)
+    horizon_saturation_keur: FloatArray = field(default=None)  # type: ignore[arg-type]
+    horizon_saturation_days: FloatArray = field(default=None)  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        first = self.years[0]
+        defaults = {
+            "carry_over_cap_keur": np.zeros(len(self.years)),
+            "horizon_fair_share": first.fair_share,
+            "horizon_saturation_keur": np.full(first.n_themes, math.inf),
+            "horizon_saturation_days": np.full(first.n_themes, math.inf),
+        }
+        for name, value in defaults.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, value)
+
+    @property
+    def first(self) -> ModelInputs:
+        """The first year (towns, themes, groups and regions are the same in every year)."""
+        return self.years[0]
+
+    @property
+    def n_years(self) -> int:
+        """Number of model years."""
+        return len(self.years)
+
+    @property
+    def calendar(self) -> tuple[int, ...]:
+        """The calendar year of each model year."""
+        return tuple(year.year for year in self.years)
+
+    @property
+    def carries_over(self) -> bool:
+        """Whether unspent funding may be carried from one year into the next."""
+        return bool(self.n_years > 1 and (self.carry_over_cap_keur[:-1] > 0).any())
+
+    def horizon_band_extra(self) -> FloatArray:
+        """(3, R) band widening of the horizon balance (coverage target summed over years)."""
+        first = self.first
+        reference = sum(year.cover_min_share * year.n_joined for year in self.years)
+        return band_extra(first.n_regions, first.balance_tolerance, self.horizon_fair_share,
+                          reference)
+
+    def horizon_penalty_weight(self) -> FloatArray:
+        """(3, R) soft-balance weights of the horizon balance."""
+        first = self.first
+        return penalty_weight(np.array([first.penalty_funding, first.penalty_days,
+                                        first.penalty_towns]), self.horizon_fair_share)
+
+
+def as_programme(inputs: ModelInputs | ProgrammeInputs) -> ProgrammeInputs:
+    """``inputs`` itself, or one year's inputs as a programme of that one year."""
+    return inputs if isinstance(inputs, ProgrammeInputs) else ProgrammeInputs((inputs,))
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,13 +301,17 @@ class AllocationArrays:
     """An allocation as plain arrays, in model units (k EUR, days): what the model gives back.
 
     ``posts`` is the number of co-funded posts per group that the allocation
-    pays for.
+    pays for. In a programme, one of these per year; ``carry_in_keur`` and
+    ``carry_out_keur`` are the unspent funding carried into this year from the
+    previous one and out of it into the next.
     """
 
     funding_keur: FloatArray  # (n, K)
     days: FloatArray  # (n, K)
     covered: FloatArray  # (n,) 0/1 (fractional only in a labelled relaxation)
     posts: FloatArray  # (G,)
+    carry_in_keur: float = 0.0
+    carry_out_keur: float = 0.0
 
     def used_by_region(self, inputs: ModelInputs) -> FloatArray:
         """(3, R): funding, days and covered towns used per region."""
@@ -201,3 +322,35 @@ class AllocationArrays:
             [np.bincount(inputs.region_of_town, weights=row, minlength=inputs.n_regions)
              for row in per_town]
         )
+
+
+@dataclass(frozen=True, eq=False)
+class ProgrammeArrays:
+    """A programme's allocation: one :class:`AllocationArrays` per model year."""
+
+    years: tuple[AllocationArrays, ...]
+
+    @property
+    def funding_keur(self) -> FloatArray:
+        """(Y, n, K) funding per year, town and theme."""
+        return np.stack([year.funding_keur for year in self.years])
+
+    @property
+    def days(self) -> FloatArray:
+        """(Y, n, K) expert-days per year, town and theme."""
+        return np.stack([year.days for year in self.years])
+
+    @property
+    def covered(self) -> FloatArray:
+        """(Y, n) coverage per year and town."""
+        return np.stack([year.covered for year in self.years])
+
+    @property
+    def posts(self) -> FloatArray:
+        """(Y, G) posts per year and group."""
+        return np.stack([year.posts for year in self.years])
+
+
+def as_programme_arrays(arrays: AllocationArrays | ProgrammeArrays) -> ProgrammeArrays:
+    """``arrays`` itself, or one year's allocation as a programme of that one year."""
+    return arrays if isinstance(arrays, ProgrammeArrays) else ProgrammeArrays((arrays,))

@@ -16,10 +16,10 @@ from pvd_optim.assemble import Prepared, prepare
 from pvd_optim.check import CheckReport, check_allocation
 from pvd_optim.errors import InfeasibleError, ScenarioError, SolverError, VerificationError
 from pvd_optim.families import Binding
-from pvd_optim.inputs import AllocationArrays
+from pvd_optim.inputs import ProgrammeArrays
 from pvd_optim.model.program import LinearProgram
 from pvd_optim.model.status import SolveResult, SolveStatus
-from pvd_optim.postprocess import binding, clean, extract, shadow_prices
+from pvd_optim.postprocess import binding, clean_programme, extract_programme, shadow_prices
 from pvd_optim.results import Allocation, Problem, ShadowPrices
 from pvd_optim.scenario.schema import Scenario
 from pvd_optim.tolerances import CHECK_RELATIVE
@@ -44,7 +44,7 @@ class Solved:
 
     program: LinearProgram
     result: SolveResult
-    arrays: AllocationArrays  # cleaned of solver noise, checked
+    arrays: ProgrammeArrays  # every year's, cleaned of solver noise, checked
     check: CheckReport
     binding: tuple[Binding, ...]
 
@@ -55,7 +55,8 @@ class Solved:
         result = self.result
         allocation = Allocation.of(
             problem, label, self.arrays,
-            "relaxed" if problem.inputs.relax_integers else result.status.value, self.check,
+            "relaxed" if problem.programme.first.relax_integers else result.status.value,
+            self.check,
             solver=result.solver, solver_version=result.solver_version, mip_gap=result.mip_gap,
             solve_seconds=result.solve_seconds, binding=self.binding,
             solver_objective=result.objective, shadow_prices=prices,
@@ -85,8 +86,8 @@ def solve_problem(
     """
     from pvd_optim.model import build_program, solve
 
-    inputs = problem.inputs
-    program = program if program is not None else build_program(inputs)
+    programme = problem.programme
+    program = program if program is not None else build_program(programme)
     result = solve(program, problem.solver)
     if result.status is SolveStatus.INFEASIBLE:
         if on_infeasible is not None:
@@ -109,10 +110,11 @@ def solve_problem(
             "check the scenario's extreme figures, or try solver.name: cbc, and report it "
             "with the scenario if the figures are ordinary")
     values = result.require_values()
-    raw = extract(program, values)
-    report = check_allocation(inputs, raw)
+    raw = extract_programme(program, values, programme)
+    report = check_allocation(programme, raw)
     report.raise_if_violated("solver's allocation")
-    return Solved(program, result, clean(raw, inputs), report, binding(program, values, inputs))
+    return Solved(program, result, clean_programme(raw, programme), report,
+                  binding(program, values, programme))
 
 
 def check_solver_settings(scenario: Scenario) -> None:
@@ -165,10 +167,12 @@ def run(scenario: Scenario, progress: Progress | None = None) -> Run:
     say("loading and scoring towns")
     prepared = prepare(scenario)
     problem = problem_of(scenario, prepared)
-    inputs = problem.inputs
+    programme = problem.programme
     lap("prepare")
-    say(f"building the model for {inputs.n_towns} towns")
-    program = build_program(inputs)
+    years = (f" over {programme.n_years} years ({programme.calendar[0]}-"
+             f"{programme.calendar[-1]})" if programme.n_years > 1 else "")
+    say(f"building the model for {programme.first.n_towns} towns{years}")
+    program = build_program(programme)
     lap("build")
     say(f"solving with {scenario.solver.name} ({program.n_cols} variables, "
         f"{program.n_rows} constraints)")
@@ -177,7 +181,7 @@ def run(scenario: Scenario, progress: Progress | None = None) -> Run:
         from pvd_optim.diagnose import diagnose
 
         say("infeasible: diagnosing the smallest relaxation")
-        diagnosis = diagnose(inputs, scenario, main_solve_s=result.solve_seconds)
+        diagnosis = diagnose(programme, scenario, main_solve_s=result.solve_seconds)
         return InfeasibleError(diagnosis.headline(), diagnosis)
 
     budget = SolveBudget(scenario.solver)

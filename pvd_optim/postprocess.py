@@ -9,23 +9,31 @@ pipeline only orchestrates.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
 from pvd_optim.families import FAMILIES, Binding
 from pvd_optim.families.reference import CAPACITY, ENVELOPE
-from pvd_optim.inputs import AllocationArrays, ModelInputs
+from pvd_optim.inputs import (
+    AllocationArrays,
+    ModelInputs,
+    ProgrammeArrays,
+    ProgrammeInputs,
+    as_programme,
+)
+from pvd_optim.model.builder import YEAR_AXIS
 from pvd_optim.model.program import LinearProgram
 from pvd_optim.model.solve import SolveBudget
 from pvd_optim.model.status import SolveResult
-from pvd_optim.model.variables import COVERED, DAYS, FUNDING, POSTS, total_name
+from pvd_optim.model.variables import CARRY, COVERED, DAYS, FUNDING, POSTS, total_name
 from pvd_optim.results import Problem, ShadowPrices
 from pvd_optim.scenario.schema import AnalysisSection, SolverSection
 from pvd_optim.tolerances import EXACT_GAP, NOISE, allowed_excess
 
 
 def extract(program: LinearProgram, values: np.ndarray) -> AllocationArrays:
-    """Read the allocation arrays from a solution vector of ``program``."""
+    """Read the allocation arrays from a solution vector of a one-year ``program``."""
     return AllocationArrays(
         funding_keur=program.column(FUNDING, values).sum(axis=2),
         days=program.column(DAYS, values).sum(axis=2),
@@ -34,8 +42,26 @@ def extract(program: LinearProgram, values: np.ndarray) -> AllocationArrays:
     )
 
 
-def clean(arrays: AllocationArrays, inputs: ModelInputs) -> AllocationArrays:
-    """Solver noise removed: integers rounded (already checked within tolerance), tiny values 0."""
+def extract_programme(program: LinearProgram, values: np.ndarray,
+                      programme: ProgrammeInputs) -> ProgrammeArrays:
+    """Read every year's allocation arrays from a solution vector of ``program``."""
+    count = programme.n_years
+    if count == 1:
+        return ProgrammeArrays((extract(program, values),))
+    funding = program.column(FUNDING, values).sum(axis=3)
+    days = program.column(DAYS, values).sum(axis=3)
+    covered = program.column(COVERED, values)
+    posts = program.column(POSTS, values)
+    carry = (program.column(CARRY, values) if CARRY in program.columns
+             else np.zeros(count - 1))
+    return ProgrammeArrays(tuple(
+        AllocationArrays(funding[y], days[y], covered[y].copy(), posts[y].copy(),
+                         carry_in_keur=float(carry[y - 1]) if y > 0 else 0.0,
+                         carry_out_keur=float(carry[y]) if y < count - 1 else 0.0)
+        for y in range(count)))
+
+
+def _clean_year(arrays: AllocationArrays, inputs: ModelInputs) -> AllocationArrays:
     covered = arrays.covered if inputs.relax_integers else np.round(arrays.covered)
     posts = arrays.posts if inputs.relax_integers else np.round(arrays.posts)
     return AllocationArrays(
@@ -43,35 +69,72 @@ def clean(arrays: AllocationArrays, inputs: ModelInputs) -> AllocationArrays:
         days=np.where(np.abs(arrays.days) < NOISE, 0.0, arrays.days),
         covered=covered,
         posts=posts,
+        carry_in_keur=0.0 if abs(arrays.carry_in_keur) < NOISE else arrays.carry_in_keur,
+        carry_out_keur=0.0 if abs(arrays.carry_out_keur) < NOISE else arrays.carry_out_keur,
     )
 
 
-def binding(program: LinearProgram, values: np.ndarray, inputs: ModelInputs
-            ) -> tuple[Binding, ...]:
+def clean(arrays: AllocationArrays, inputs: ModelInputs) -> AllocationArrays:
+    """Solver noise removed: integers rounded (already checked within tolerance), tiny values 0."""
+    return _clean_year(arrays, inputs)
+
+
+def clean_programme(arrays: ProgrammeArrays, programme: ProgrammeInputs) -> ProgrammeArrays:
+    """Every year's allocation cleaned of solver noise (:func:`clean`)."""
+    return ProgrammeArrays(tuple(_clean_year(year_arrays, year) for year_arrays, year
+                                 in zip(arrays.years, programme.years, strict=True)))
+
+
+def binding(program: LinearProgram, values: np.ndarray,
+            inputs: ModelInputs | ProgrammeInputs) -> tuple[Binding, ...]:
     """The constraints a planner controls that hold with equality, in planner words.
 
     Every row block with a planner wording in the registry is read on
     ``program`` (the program ``values`` solve); a block absent from it belongs
     to a family the scenario switched off. Proportional rows (balance bands,
-    theme floors) hold trivially when nothing of their resource is allocated,
-    and are then not reported.
+    theme floors) hold trivially when nothing of their resource is allocated (that
+    year, or over the horizon), and are then not reported. In a programme of
+    several years each label says its year ("... in 2021"), or "over the horizon".
     """
+    programme = as_programme(inputs)
+    count = programme.n_years
     activity = program.activity(values)
     out: list[Binding] = []
     for family in FAMILIES:
         for block in family.blocks:
             if block.binding is None or block.name not in program.rows:
                 continue
-            rows = program.rows[block.name].slice
+            placed = program.rows[block.name]
+            if placed.size == 0:
+                continue
+            rows = placed.slice
             lower, upper = program.row_lower[rows], program.row_upper[rows]
             bound = np.where(np.isfinite(upper), upper, lower)
             tight = np.abs(activity[rows] - bound) <= allowed_excess(bound)
-            if block.proportional_to is not None and (
-                    program.column(total_name(block.proportional_to), values)[0] <= NOISE):
-                continue
-            out.extend(Binding(family.name, block.binding(inputs, int(i)))
-                       for i in np.flatnonzero(tight))
+            per_year = count > 1 and placed.axes[:1] == (YEAR_AXIS,)
+            per = placed.size // count if per_year else placed.size
+            allocated = None
+            if block.proportional_to is not None:
+                allocated = program.column(total_name(block.proportional_to), values).ravel()
+            for i in np.flatnonzero(tight):
+                y, local = divmod(int(i), per) if per_year else (0, int(i))
+                if allocated is not None and (
+                        allocated[y] if per_year else allocated.sum()) <= NOISE:
+                    continue
+                label = block.binding(programme.years[y], local)
+                if per_year:
+                    label += f" in {programme.years[y].year}"
+                elif count > 1:
+                    label += " over the horizon"
+                out.append(Binding(family.name, label))
     return tuple(out)
+
+
+def _with_years(programme: ProgrammeInputs, **changes_of: Any) -> ProgrammeInputs:
+    """The programme with every year changed by ``changes_of[field](year)``."""
+    return dataclasses.replace(programme, years=tuple(
+        dataclasses.replace(year, **{name: change(year) for name, change in changes_of.items()})
+        for year in programme.years))
 
 
 def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearProgram,
@@ -79,8 +142,8 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
                   budget: SolveBudget) -> tuple[ShadowPrices, tuple[str, ...]]:
     """Marginal values at the optimum (``docs/model.md``, shadow prices and re-solves).
 
-    The envelope's and each directorate's prices are the duals of the LP with
-    posts and coverage fixed at the optimum; the price of balance (tolerance
+    The envelope's and each directorate's prices, each year, are the duals of the LP
+    with posts and coverage fixed at the optimum; the price of balance (tolerance
     + 0.05) and the value of one more post are re-solves at MIP gap 0 against a
     gap-0 base, because one post was worth less than a 1e-4 gap. Every solve
     here gets what is left of the run's time limit (``budget``); one that cannot
@@ -88,7 +151,8 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
     """
     from pvd_optim.model import build_program, fix_integers, solve
 
-    inputs = problem.inputs
+    programme = problem.programme
+    first = programme.first
     notes: list[str] = []
 
     def settings_for(what: str, **changes: object) -> SolverSection | None:
@@ -108,21 +172,25 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
     is_mip = bool(program.integer.any())
     basis = ("LP with posts and coverage fixed at the optimum" if is_mip
              else "LP (integrality relaxed)")
-    envelope = None
-    capacity: dict[str, float] = {}
+    envelope_by_year: dict[str, float] = {}
+    capacity_by_year: dict[str, dict[str, float]] = {}
     if analysis.shadow_prices and (settings := settings_for("shadow prices")) is not None:
         # With posts and coverage fixed, the perspective rows only restate bounds; leaving
         # them out made this LP far cheaper at 34,875 towns (same columns, same duals of
         # the envelope and capacity rows).
-        lp = fix_integers(build_program(inputs, tight=False), values) if is_mip else program
+        lp = fix_integers(build_program(programme, tight=False), values) if is_mip else program
         fixed = solve(lp, settings)
         if finished("shadow prices", fixed, optimal=False) and fixed.row_duals is not None:
-            envelope = float(lp.row_values(ENVELOPE.blocks[0].name, fixed.row_duals)[0])
-            capacity = dict(zip(inputs.directorate_names,
-                                lp.row_values(CAPACITY.blocks[0].name, fixed.row_duals).tolist(),
-                                strict=True))
+            envelope = lp.row_values(ENVELOPE.blocks[0].name, fixed.row_duals).reshape(
+                programme.n_years)
+            capacity = lp.row_values(CAPACITY.blocks[0].name, fixed.row_duals).reshape(
+                programme.n_years, first.n_directorates)
+            for y, year in enumerate(programme.calendar):
+                envelope_by_year[str(year)] = float(envelope[y])
+                capacity_by_year[str(year)] = dict(zip(first.directorate_names,
+                                                       capacity[y].tolist(), strict=True))
     price_of_balance = value_of_post = None
-    wanted = {"price of balance": analysis.price_of_balance and inputs.balance_mode != "off",
+    wanted = {"price of balance": analysis.price_of_balance and first.balance_mode != "off",
               "value of one more post": analysis.value_of_one_more_post}
     if any(wanted.values()):
         base: float | None = objective
@@ -134,7 +202,7 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
                 if finished("the gap-0 base of the re-solves", again, optimal=True):
                     base = again.objective
 
-        def resolve(what: str, changed: ModelInputs) -> float | None:
+        def resolve(what: str, changed: ProgrammeInputs) -> float | None:
             if base is None or (exact := settings_for(what, mip_gap=0.0)) is None:
                 return None
             result = solve(build_program(changed), exact)
@@ -143,11 +211,14 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
             return float(result.objective - base)
 
         if wanted["price of balance"]:
-            price_of_balance = resolve("price of balance", dataclasses.replace(
-                inputs, balance_tolerance=min(1.0, inputs.balance_tolerance + 0.05)))
+            price_of_balance = resolve("price of balance", _with_years(
+                programme, balance_tolerance=lambda y: min(1.0, y.balance_tolerance + 0.05)))
         if wanted["value of one more post"]:
-            value_of_post = resolve("value of one more post", dataclasses.replace(
-                inputs,
-                engineering_budget_keur=inputs.engineering_budget_keur + inputs.post_cost_keur))
-    return (ShadowPrices(basis, envelope, capacity, price_of_balance, value_of_post),
-            tuple(notes))
+            value_of_post = resolve("value of one more post", _with_years(
+                programme,
+                engineering_budget_keur=lambda y: y.engineering_budget_keur + y.post_cost_keur))
+    one = programme.n_years == 1
+    only = str(programme.calendar[0])
+    return (ShadowPrices(basis, envelope_by_year.get(only) if one else None,
+                         capacity_by_year.get(only, {}) if one else {}, price_of_balance,
+                         value_of_post, envelope_by_year, capacity_by_year), tuple(notes))

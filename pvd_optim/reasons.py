@@ -13,7 +13,10 @@ Each uncovered town is put in the first category that applies, in this order:
    have displaced. Its fragility's rank among the covered towns is given.
 
 These are necessary readings of the optimum, not a counterfactual re-solve: the
-town page's "cost of covering it" (a re-solve) measures the last category.
+town page's "cost of covering it" (a re-solve) measures the last category. In a
+programme of several years, the towns are those without a project lead in its last
+year, read on that year (with balance over the horizon, the first category is not
+read: no year has a band of its own).
 """
 
 from __future__ import annotations
@@ -55,13 +58,14 @@ class Uncovered:
 
 
 def uncovered_towns(a: Allocation) -> list[Uncovered]:
-    """Every eligible town without a project lead, with its reason, in town order."""
-    inp, arr = a.inputs, a.arrays
+    """Every eligible town without a project lead (in the last year), with its reason."""
+    inp, arr = a.years_inputs[-1], a.years_arrays[-1]
     covered = arr.covered > 0.5
     if covered.all():
         return []
     at_top = np.zeros(inp.n_regions, dtype=bool)
-    if inp.balance_mode == "hard":
+    per_year_band = len(a.years_inputs) == 1 or a.full_programme.balance_scope == "year"
+    if inp.balance_mode == "hard" and per_year_band:
         _, high = band_limits(inp, arr)
         used = arr.used_by_region(inp)[2]
         at_top = used >= high[2] - allowed_excess(high[2])

@@ -7,17 +7,26 @@ checked, and only then wrapped in DataFrames here. Money in tables is in EUR
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pvd_optim.check import CheckReport, band_deviations, objective_parts
+from pvd_optim import allocation_tables as tables
+from pvd_optim.check import CheckReport
 from pvd_optim.families import Binding
-from pvd_optim.inputs import EUR_PER_UNIT, RESOURCES, AllocationArrays, ModelInputs
+from pvd_optim.inputs import (
+    AllocationArrays,
+    ModelInputs,
+    ProgrammeArrays,
+    ProgrammeInputs,
+    as_programme,
+    as_programme_arrays,
+)
+from pvd_optim.measures import balance_periods
 from pvd_optim.scenario.schema import SolverSection
-from pvd_optim.tolerances import NOISE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,13 +40,31 @@ class Problem:
     ``Problem`` and returns a complete :class:`Allocation`: ``scenario_name``
     labels it, ``solver`` is the scenario's solver section (the one owner of
     solver settings), ``town_info`` the identity columns joined into the town
-    table (a pandas DataFrame indexed like ``inputs.town_codes``).
+    table (a pandas DataFrame indexed like ``inputs.town_codes``). ``inputs`` is
+    one year's problem or a programme of years (:attr:`programme` is always the
+    programme).
     """
 
-    inputs: ModelInputs
+    inputs: ModelInputs | ProgrammeInputs
     scenario_name: str = ""
     solver: SolverSection = field(default_factory=SolverSection)  # type: ignore[arg-type]
     town_info: Any = None
+
+    @property
+    def programme(self) -> ProgrammeInputs:
+        """The problem as a programme (one year: a programme of that year)."""
+        return as_programme(self.inputs)
+
+    @property
+    def one_year(self) -> ModelInputs:
+        """The problem's one year; ``InputError`` for a programme of several years."""
+        programme = self.programme
+        if programme.n_years > 1:
+            from pvd_optim.errors import InputError
+
+            raise InputError(f"this problem spans {programme.n_years} programme years; only "
+                             "one year can be allocated by this rule")
+        return programme.first
 
 
 @dataclass(frozen=True)
@@ -46,10 +73,11 @@ class ShadowPrices:
 
     ``envelope_per_keur``: objective gained per extra k EUR of envelope;
     ``capacity_per_day``: per extra expert-day, by directorate. Both come from
-    the LP with posts and coverage fixed at their optimum (``basis``).
-    ``price_of_balance``: objective gained if the balance tolerance widened by
-    0.05 (re-solve). ``value_of_one_more_post``: objective gained with one more
-    post's budget (re-solve).
+    the LP with posts and coverage fixed at their optimum (``basis``), and are
+    given for a one-year scenario; ``*_by_year`` give them for every year
+    (keys: the calendar years, as text). ``price_of_balance``: objective gained
+    if the balance tolerance widened by 0.05 (re-solve). ``value_of_one_more_post``:
+    objective gained with one more post's budget in every year (re-solve).
     """
 
     basis: str
@@ -57,6 +85,40 @@ class ShadowPrices:
     capacity_per_day: dict[str, float] = field(default_factory=dict)
     price_of_balance: float | None = None
     value_of_one_more_post: float | None = None
+    envelope_per_keur_by_year: dict[str, float] = field(default_factory=dict)
+    capacity_per_day_by_year: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def horizon_view(programme: ProgrammeInputs, arrays: ProgrammeArrays
+                 ) -> tuple[ModelInputs, AllocationArrays]:
+    """A programme's allocation seen as one period, for measures made for one year.
+
+    Resources, saturations, caps and amounts are summed over the years; coverage and
+    posts are those of the last year (the programme's end state); the fair shares are
+    the horizon's. A one-year programme is its year, unchanged.
+    """
+    if programme.n_years == 1:
+        return programme.first, arrays.years[0]
+    years = programme.years
+    first = programme.first
+
+    def total(name: str) -> Any:
+        return sum(getattr(year, name) for year in years)
+
+    inputs = dataclasses.replace(
+        first, envelope_keur=total("envelope_keur"), capacity_days=total("capacity_days"),
+        engineering_budget_keur=total("engineering_budget_keur"),
+        saturation_keur=total("saturation_keur"), saturation_days=total("saturation_days"),
+        cap_keur=total("cap_keur"), max_days_per_town=total("max_days_per_town"),
+        min_per_town_keur=total("min_per_town_keur"),
+        value_per_cover_keur=years[-1].value_per_cover_keur,
+        fair_share=programme.horizon_fair_share, joined=years[-1].joined,
+        year=years[-1].year, running_share=float(sum(y.running_share for y in years)),
+        objective_weight=1.0)
+    last = arrays.years[-1]
+    view = AllocationArrays(arrays.funding_keur.sum(axis=0), arrays.days.sum(axis=0),
+                            last.covered.copy(), last.posts.copy())
+    return inputs, view
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,6 +134,9 @@ class Allocation:
         ``relaxed`` (LP relaxation, posts and coverage fractional).
     objective:
         Need-weighted benefit in k EUR-equivalents, recomputed from the allocation.
+    inputs, arrays:
+        One year's inputs and allocation; for a programme of several years, its
+        :func:`horizon_view` (the years are in ``programme`` and ``programme_arrays``).
     """
 
     label: str
@@ -91,192 +156,157 @@ class Allocation:
     solver_objective: float | None = None
     notes: tuple[str, ...] = ()  # how the solves ran: threads clamped, follow-ups skipped...
     town_info: Any = None  # pandas DataFrame of identity columns, indexed like town_codes
+    programme: ProgrammeInputs | None = None  # every year (None: the one year of ``inputs``)
+    programme_arrays: ProgrammeArrays | None = None
 
     @classmethod
-    def of(cls, problem: Problem, label: str, arrays: AllocationArrays, status: str,
-           check: CheckReport, **solver_details: Any) -> Allocation:
+    def of(cls, problem: Problem, label: str, arrays: AllocationArrays | ProgrammeArrays,
+           status: str, check: CheckReport, **solver_details: Any) -> Allocation:
         """A complete allocation of ``problem``, its objective recomputed once from the arrays.
 
         ``solver_details`` are the remaining fields (solver, mip_gap, shadow_prices...).
         """
-        parts = objective_parts(problem.inputs, arrays)
-        return cls(label=label, scenario_name=problem.scenario_name, inputs=problem.inputs,
-                   arrays=arrays, status=status, objective=parts["total"],
+        from pvd_optim import check as checker  # its objective_parts: the one recomputation
+
+        programme = problem.programme
+        years = as_programme_arrays(arrays)
+        parts = checker.objective_parts(programme, years)
+        inputs, view = horizon_view(programme, years)
+        return cls(label=label, scenario_name=problem.scenario_name, inputs=inputs,
+                   arrays=view, status=status, objective=parts["total"],
                    objective_parts=parts, check=check, town_info=problem.town_info,
-                   **solver_details)
+                   programme=programme, programme_arrays=years, **solver_details)
+
+    # ---- years --------------------------------------------------------------------------
+    @property
+    def years_inputs(self) -> tuple[ModelInputs, ...]:
+        """Every model year's inputs (one year: ``inputs``)."""
+        return self.programme.years if self.programme is not None else (self.inputs,)
+
+    @property
+    def years_arrays(self) -> tuple[AllocationArrays, ...]:
+        """Every model year's allocation (one year: ``arrays``)."""
+        return (self.programme_arrays.years if self.programme_arrays is not None
+                else (self.arrays,))
+
+    @property
+    def full_programme(self) -> ProgrammeInputs:
+        """The programme (one year: a programme of that year)."""
+        return self.programme if self.programme is not None else as_programme(self.inputs)
+
+    @property
+    def calendar(self) -> tuple[int, ...]:
+        """The calendar year of each model year."""
+        return tuple(year.year for year in self.years_inputs)
+
+    @cached_property
+    def posts_by_year(self) -> tuple[np.ndarray, ...]:
+        """Posts reported per group, each year: what the year's coverage needs."""
+        return tuple(year.posts_needed(arrays.covered)
+                     for year, arrays in zip(self.years_inputs, self.years_arrays,
+                                             strict=True))
+
+    def _each_year(self, make: Any) -> pd.DataFrame:
+        import pandas as pd
+
+        frames = [make(year, arrays, posts) for year, arrays, posts
+                  in zip(self.years_inputs, self.years_arrays, self.posts_by_year,
+                         strict=True)]
+        return frames[0] if len(frames) == 1 else pd.concat(frames)
 
     # ---- tables -------------------------------------------------------------------------
     @cached_property
     def by_town_theme(self) -> pd.DataFrame:
-        """Funding (EUR) and expert-days per town and theme (long format)."""
-        import pandas as pd
-
-        inp = self.inputs
-        index = pd.MultiIndex.from_product([inp.town_codes, inp.themes],
-                                           names=["insee", "theme"])
-        return pd.DataFrame(
-            {
-                "funding_eur": (self.arrays.funding_keur * EUR_PER_UNIT).ravel(),
-                "expert_days": self.arrays.days.ravel(),
-                "need": inp.need.ravel(),
-            },
-            index=index,
-        )
+        """Funding (EUR) and expert-days per year, town and theme (long format)."""
+        return self._each_year(lambda i, a, p: tables.town_theme(i, a))
 
     @cached_property
     def posts_by_group(self) -> np.ndarray:
-        """Posts reported per group: what the coverage needs (``ModelInputs.posts_needed``)."""
+        """Posts reported per group: what the coverage needs (``ModelInputs.posts_needed``).
+
+        For a programme of several years, those of its last year.
+        """
         return self.inputs.posts_needed(self.arrays.covered)
 
     @cached_property
     def by_town(self) -> pd.DataFrame:
-        """One row per eligible town: covered, group, post share, funding, days, need."""
-        import pandas as pd
+        """One row per year and eligible town: covered, group, post share, funding, days."""
+        return self._each_year(tables.town)
 
-        inp = self.inputs
-        covered = self.arrays.covered
-        group_covered = np.bincount(inp.group_of_town, weights=covered, minlength=inp.n_groups)
-        posts = self.posts_by_group
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(covered > 0,
-                             posts[inp.group_of_town] / group_covered[inp.group_of_town], 0.0)
-        frame = pd.DataFrame(
-            {
-                "name": inp.town_names,
-                "region_code": [inp.region_codes[r] for r in inp.region_of_town],
-                "region_name": [inp.region_names[r] for r in inp.region_of_town],
-                "directorate": [inp.directorate_names[d] for d in inp.directorate_of_town],
-                "group": [inp.group_labels[g] for g in inp.group_of_town],
-                "population": inp.population.astype(np.int64),
-                "fragility": inp.fragility,
-                "mean_need": inp.need.mean(axis=1),
-                "covered": covered,
-                "post_share": share,
-                "funding_eur": self.arrays.funding_keur.sum(axis=1) * EUR_PER_UNIT,
-                "expert_days": self.arrays.days.sum(axis=1),
-                "cap_eur": inp.cap_keur * EUR_PER_UNIT,
-            },
-            index=pd.Index(inp.town_codes, name="insee"),
-        )
-        return frame
+    @cached_property
+    def horizon_by_town(self) -> pd.DataFrame:
+        """One row per eligible town over the horizon (:func:`horizon_view`; one year: by_town)."""
+        if len(self.years_inputs) == 1:
+            return self.by_town
+        return tables.town(self.inputs, self.arrays, self.posts_by_group)
 
     @cached_property
     def by_group(self) -> pd.DataFrame:
-        """One row per project-lead group: towns, covered towns, posts, subsidy."""
-        import pandas as pd
-
-        inp = self.inputs
-        return pd.DataFrame(
-            {
-                "towns": inp.group_size,
-                "covered_towns": np.bincount(inp.group_of_town, weights=self.arrays.covered,
-                                             minlength=inp.n_groups),
-                "posts": self.posts_by_group,
-                "subsidy_eur": self.posts_by_group * inp.post_cost_keur * EUR_PER_UNIT,
-            },
-            index=pd.Index(inp.group_labels, name="group"),
-        )
+        """One row per year and project-lead group: towns, covered towns, posts, subsidy."""
+        return self._each_year(tables.group)
 
     @cached_property
     def by_region(self) -> pd.DataFrame:
-        """Per region and resource: used, fair share, band, deviation from the fair share."""
+        """Per balance period (year or horizon), region and resource: used, fair share, band."""
         import pandas as pd
 
-        inp = self.inputs
-        used = self.arrays.used_by_region(inp)
-        totals = used.sum(axis=1, keepdims=True)
-        fair = inp.fair_share[None, :] * totals
-        below, above = band_deviations(inp, self.arrays)
-        scale = np.array([EUR_PER_UNIT, 1.0, 1.0])[:, None]
-        units = ("eur", "days", "towns")
-        frames = []
-        for j, resource in enumerate(RESOURCES):
-            frames.append(pd.DataFrame(
-                {
-                    "region_code": inp.region_codes,
-                    "region_name": inp.region_names,
-                    "resource": resource,
-                    "unit": units[j],
-                    "used": used[j] * scale[j],
-                    "fair_share": fair[j] * scale[j],
-                    "fair_share_fraction": inp.fair_share,
-                    "deviation": (used[j] - fair[j]) * scale[j],
-                    "relative_deviation": np.divide(
-                        used[j] - fair[j], fair[j], out=np.zeros(inp.n_regions),
-                        where=fair[j] > 0),
-                    "outside_band": (below[j] + above[j]) * scale[j],
-                }
-            ))
-        return pd.concat(frames, ignore_index=True)
+        programme = self.full_programme
+        periods = balance_periods(programme, as_programme_arrays(
+            ProgrammeArrays(self.years_arrays)))
+        first = programme.first
+        if len(periods) == programme.n_years:
+            labelled: list[tuple[Any, int | None, str]] = [
+                (period, year.year, str(year.year))
+                for period, year in zip(periods, programme.years, strict=True)]
+        else:
+            labelled = [(periods[0], None,
+                         f"{programme.calendar[0]}-{programme.calendar[-1]}")]
+        frames = [tables.region(first, period, year, label) for period, year, label in labelled]
+        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
     @cached_property
     def by_directorate(self) -> pd.DataFrame:
-        """Per Cerema directorate: days used, capacity, towns, fair share, deviation."""
-        import pandas as pd
+        """Per year and Cerema directorate: days used, capacity, towns, fair share, price."""
+        prices = self.shadow_prices
 
-        inp = self.inputs
-        used = np.bincount(inp.directorate_of_town, weights=self.arrays.days.sum(axis=1),
-                           minlength=inp.n_directorates)
-        towns = np.bincount(inp.directorate_of_town, minlength=inp.n_directorates)
-        capacity = inp.capacity_days
-        fair = towns / max(1, inp.n_towns) * used.sum()
-        prices = self.shadow_prices.capacity_per_day if self.shadow_prices else {}
-        return pd.DataFrame(
-            {
-                "eligible_towns": towns,
-                "days_used": used,
-                "capacity_days": capacity,
-                "utilisation": np.divide(used, capacity, out=np.zeros_like(used),
-                                         where=capacity > 0),
-                "fair_share_days": fair,
-                "deviation_days": used - fair,
-                "shadow_price_keur_eq_per_day": [prices.get(d, np.nan)
-                                                 for d in inp.directorate_names],
-            },
-            index=pd.Index(inp.directorate_names, name="directorate"),
-        )
+        def make(year: ModelInputs, arrays: AllocationArrays, posts: np.ndarray) -> Any:
+            by_year = prices.capacity_per_day_by_year.get(str(year.year)) if prices else None
+            if by_year is None:
+                by_year = prices.capacity_per_day if prices and len(self.years_inputs) == 1 else {}
+            return tables.directorate(year, arrays, by_year)
+
+        return self._each_year(make)
 
     @cached_property
     def by_theme(self) -> pd.DataFrame:
-        """Per theme: funding, days, share of funding, floor."""
-        import pandas as pd
-
-        inp = self.inputs
-        funding = self.arrays.funding_keur.sum(axis=0) * EUR_PER_UNIT
-        total = funding.sum()
-        return pd.DataFrame(
-            {
-                "funding_eur": funding,
-                "expert_days": self.arrays.days.sum(axis=0),
-                "funding_share": funding / total if total > 0 else np.zeros_like(funding),
-                "floor_share": inp.theme_floor,
-                "towns_funded": (self.arrays.funding_keur > NOISE).sum(axis=0),
-            },
-            index=pd.Index(inp.themes, name="theme"),
-        )
+        """Per year and theme: funding, days, share of funding, floor."""
+        return self._each_year(lambda i, a, p: tables.theme(i, a))
 
     # ---- summary ------------------------------------------------------------------------
+    def totals_by_year(self) -> dict[str, dict[str, float]]:
+        """Each year's totals in planner units (keys: calendar years as text), rounded."""
+        return {str(year.year): _rounded(tables.totals(year, arrays, posts))
+                for year, arrays, posts in zip(self.years_inputs, self.years_arrays,
+                                               self.posts_by_year, strict=True)}
+
     def totals(self) -> dict[str, float]:
         """National totals in planner units (euros to the cent, days and counts to 1e-6).
 
-        Rounded because sums of solver values carry float noise (20000.000000000007
-        days) that reads as a real amount in a planner's summary.
+        Over the horizon: money and days summed over the years; covered towns,
+        eligible towns and posts those of the last year. Rounded because sums of
+        solver values carry float noise (20000.000000000007 days) that reads as a
+        real amount in a planner's summary.
         """
-        inp = self.inputs
-        raw = {
-            "funding_eur": float(self.arrays.funding_keur.sum() * EUR_PER_UNIT),
-            "envelope_eur": inp.envelope_keur * EUR_PER_UNIT,
-            "expert_days": float(self.arrays.days.sum()),
-            "capacity_days": float(inp.capacity_days.sum()),
-            "covered_towns": float(self.arrays.covered.sum()),
-            "eligible_towns": float(inp.n_towns),
-            "posts": float(self.posts_by_group.sum()),
-            "engineering_eur": float(self.posts_by_group.sum() * inp.post_cost_keur
-                                     * EUR_PER_UNIT),
-            "engineering_budget_eur": inp.engineering_budget_keur * EUR_PER_UNIT,
-        }
-        return {key: round(value, 2 if key.endswith("_eur") else 6)
-                for key, value in raw.items()}
+        years = [tables.totals(year, arrays, posts) for year, arrays, posts
+                 in zip(self.years_inputs, self.years_arrays, self.posts_by_year, strict=True)]
+        last = years[-1]
+        summed = ("funding_eur", "envelope_eur", "expert_days", "capacity_days",
+                  "engineering_eur", "engineering_budget_eur")
+        raw = {key: (sum(year[key] for year in years) if key in summed else last[key])
+               for key in ("funding_eur", "envelope_eur", "expert_days", "capacity_days",
+                           "covered_towns", "eligible_towns", "posts", "engineering_eur",
+                           "engineering_budget_eur")}
+        return _rounded(raw)
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary: status, objective and parts, totals, prices, checks."""
@@ -291,7 +321,7 @@ class Allocation:
                     by_region.loc[by_region.resource == resource, "relative_deviation"].abs().mean()
                 ),
             }
-            for resource in RESOURCES
+            for resource in ("funding", "days", "towns")
         }
         return {
             "label": self.label,
@@ -304,17 +334,17 @@ class Allocation:
             "solver": self.solver,
             "solver_version": self.solver_version,
             "solve_seconds": self.solve_seconds,
+            "years": list(self.calendar),
             "totals": self.totals(),
+            "totals_by_year": self.totals_by_year(),
             "regional_deviation": deviation,
-            "shadow_prices": None if prices is None else {
-                "basis": prices.basis,
-                "envelope_per_keur": prices.envelope_per_keur,
-                "capacity_per_day": prices.capacity_per_day,
-                "price_of_balance": prices.price_of_balance,
-                "value_of_one_more_post": prices.value_of_one_more_post,
-            },
+            "shadow_prices": None if prices is None else dataclasses.asdict(prices),
             "binding_constraints": [item.label for item in self.binding],
             "checked_constraints": list(self.check.checked),
             "violations": [str(v) for v in self.check.violations],
             "notes": list(self.notes),
         }
+
+
+def _rounded(raw: dict[str, float]) -> dict[str, float]:
+    return {key: round(value, 2 if key.endswith("_eur") else 6) for key, value in raw.items()}

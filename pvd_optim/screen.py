@@ -31,7 +31,14 @@ from pvd_optim.families.reference import (
     TOWN_FLOOR,
 )
 from pvd_optim.families.registry import Elastic
-from pvd_optim.inputs import AllocationArrays, FloatArray, ModelInputs
+from pvd_optim.inputs import (
+    AllocationArrays,
+    FloatArray,
+    ModelInputs,
+    ProgrammeArrays,
+    ProgrammeInputs,
+    as_programme,
+)
 from pvd_optim.scenario.schema import Scenario
 from pvd_optim.tolerances import CHECK_RELATIVE, floor_whole
 
@@ -44,84 +51,114 @@ def _chunks(inputs: ModelInputs) -> FloatArray:
     return np.sort(chunks)[::-1]
 
 
-def _word(family: object, inputs: ModelInputs, scenario: Scenario, slack: dict[str, FloatArray],
-          arrays: AllocationArrays | None = None) -> Fix:
+def _word(family: object, programme: ProgrammeInputs, scenario: Scenario,
+          slack: dict[str, FloatArray], arrays: AllocationArrays | None = None) -> Fix:
     relax = getattr(family, "relax", None)
     assert isinstance(relax, Elastic)
+    inputs = programme.first
     if arrays is None:
         n, k = inputs.n_towns, inputs.n_themes
         arrays = AllocationArrays(np.zeros((n, k)), np.zeros((n, k)), np.zeros(n),
                                   np.zeros(inputs.n_groups))
-    fix = relax.fix(FixContext(inputs, scenario, slack, arrays))
+    many = ProgrammeArrays((arrays,) * programme.n_years)
+    fix = relax.fix(FixContext(inputs, scenario, slack, arrays, programme, many))
     assert fix is not None
     return fix
 
 
-def _posts_and_coverage(inputs: ModelInputs, scenario: Scenario) -> list[Fix]:
-    demanded = inputs.cover_min_share * inputs.n_towns
-    chunks = _chunks(inputs)
-    affordable = min(floor_whole(inputs.engineering_budget_keur / inputs.post_cost_keur),
-                     len(chunks))
-    coverable = float(chunks[:affordable].sum())
-    if coverable >= demanded - CHECK_RELATIVE * max(1.0, demanded):
+def _posts_and_coverage(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]:
+    count = programme.n_years
+    cover_short, budget_short = np.zeros(count), np.zeros(count)
+    for y, inputs in enumerate(programme.years):
+        demanded = inputs.cover_min_share * inputs.n_joined
+        chunks = _chunks(inputs)
+        affordable = min(floor_whole(inputs.engineering_budget_keur / inputs.post_cost_keur),
+                         len(chunks))
+        coverable = float(chunks[:affordable].sum())
+        if coverable >= demanded - CHECK_RELATIVE * max(1.0, demanded):
+            continue
+        cover_short[y] = demanded - coverable
+        needed_posts = int(np.searchsorted(np.cumsum(chunks), demanded - CHECK_RELATIVE))
+        if needed_posts < len(chunks):
+            more = needed_posts + 1 - affordable
+            budget_short[y] = more * inputs.post_cost_keur - (
+                inputs.engineering_budget_keur - affordable * inputs.post_cost_keur)
+    if not cover_short.any():
         return []
-    needed_posts = int(np.searchsorted(np.cumsum(chunks), demanded - CHECK_RELATIVE))
-    fixes = [_word(COVER_MIN, inputs, scenario, {"cover_min": np.array([demanded - coverable])})]
-    if needed_posts < len(chunks):
-        more = needed_posts + 1 - affordable
-        fixes.insert(0, _word(ENGINEERING_BUDGET, inputs, scenario, {
-            "engineering_budget": np.array([more * inputs.post_cost_keur
-                                            - (inputs.engineering_budget_keur
-                                               - affordable * inputs.post_cost_keur)])}))
+    fixes = [_word(COVER_MIN, programme, scenario, {"cover_min": cover_short})]
+    if budget_short.any():
+        fixes.insert(0, _word(ENGINEERING_BUDGET, programme, scenario,
+                              {"engineering_budget": budget_short}))
     return fixes
 
 
-def _spend_and_caps(inputs: ModelInputs, scenario: Scenario) -> list[Fix]:
-    absorbable = np.minimum(inputs.cap_keur, inputs.saturation_keur.sum()).sum()
-    demanded = inputs.spend_min_share * inputs.envelope_keur
-    if absorbable >= demanded - CHECK_RELATIVE * max(1.0, demanded):
-        return []
-    return [_word(SPEND_MIN, inputs, scenario, {"spend_min": np.array([demanded - absorbable])})]
-
-
-def _theme_floors(inputs: ModelInputs, scenario: Scenario) -> list[Fix]:
-    spend = inputs.spend_min_share * inputs.envelope_keur
-    if spend <= 0:
-        return []
-    achievable = inputs.n_towns * inputs.saturation_keur / spend  # largest share per theme
-    short = inputs.theme_floor > achievable + CHECK_RELATIVE
+def _spend_and_caps(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]:
+    absorbable = np.array([np.minimum(year.cap_keur, year.saturation_keur.sum())[year.joined].sum()
+                           for year in programme.years])
+    demanded = np.array([year.spend_min_share * year.envelope_keur for year in programme.years])
+    if programme.spend_min_scope == "horizon" and programme.n_years > 1:
+        absorbable, demanded = absorbable.sum(keepdims=True), demanded.sum(keepdims=True)
+    short = np.maximum(demanded - absorbable, 0.0)
+    short[absorbable >= demanded - CHECK_RELATIVE * np.maximum(1.0, demanded)] = 0.0
     if not short.any():
         return []
-    # A funding split whose shares are the achievable ones where floors fail, for the wording.
-    shares = np.where(short, achievable, 0.0)
-    rest = max(0.0, 1.0 - shares.sum())
-    shares = np.where(short, shares, rest / max(1, int((~short).sum())))
-    arrays = AllocationArrays(shares[None, :], np.zeros_like(shares[None, :]), np.zeros(1),
-                              np.zeros(1))
-    return [_word(THEME_FLOOR, inputs, scenario,
-                  {"theme_floor": np.where(short, inputs.theme_floor - achievable, 0.0)}, arrays)]
+    return [_word(SPEND_MIN, programme, scenario, {"spend_min": short})]
 
 
-def _town_floors(inputs: ModelInputs, scenario: Scenario) -> list[Fix]:
-    if inputs.min_per_town_keur <= 0:
+def _theme_floors(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]:
+    inputs = programme.first
+    slack = np.zeros((programme.n_years, inputs.n_themes))
+    arrays = None
+    for y, year in enumerate(programme.years):
+        spend = year.spend_min_share * year.envelope_keur
+        if spend <= 0:
+            continue
+        achievable = year.n_joined * year.saturation_keur / spend  # largest share per theme
+        short = year.theme_floor > achievable + CHECK_RELATIVE
+        if not short.any():
+            continue
+        slack[y] = np.where(short, year.theme_floor - achievable, 0.0)
+        if arrays is None:
+            # A funding split whose shares are the achievable ones where floors fail, for
+            # the wording.
+            shares = np.where(short, achievable, 0.0)
+            rest = max(0.0, 1.0 - shares.sum())
+            shares = np.where(short, shares, rest / max(1, int((~short).sum())))
+            arrays = AllocationArrays(shares[None, :], np.zeros_like(shares[None, :]),
+                                      np.zeros(1), np.zeros(1))
+    if arrays is None:
         return []
-    fewest = math.ceil(inputs.cover_min_share * inputs.n_towns - CHECK_RELATIVE)
-    smallest = np.sort(inputs.town_floor_keur)[:fewest]
-    if smallest.sum() <= inputs.envelope_keur * (1 + CHECK_RELATIVE):
+    return [_word(THEME_FLOOR, programme, scenario, {"theme_floor": slack}, arrays)]
+
+
+def _town_floors(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]:
+    inputs = programme.first
+    slack = np.zeros((programme.n_years, inputs.n_towns))
+    for y, year in enumerate(programme.years):
+        if year.min_per_town_keur <= 0:
+            return []
+        fewest = math.ceil(year.cover_min_share * year.n_joined - CHECK_RELATIVE)
+        floors = np.where(year.joined, year.town_floor_keur, np.inf)
+        smallest = np.sort(floors)[:fewest]
+        if smallest.sum() <= year.envelope_keur * (1 + CHECK_RELATIVE):
+            continue
+        # The largest floor f with sum of min(f, cap) over the towns of smallest cap <=
+        # envelope.
+        caps = np.sort(np.where(year.joined, year.cap_keur, np.inf))[:fewest]
+        low, high = 0.0, year.min_per_town_keur
+        for _ in range(60):
+            mid = (low + high) / 2
+            low, high = (mid, high) if np.minimum(mid, caps).sum() <= year.envelope_keur else (
+                low, mid)
+        # Every town whose floor exceeds the affordable one falls short by the difference.
+        slack[y] = np.maximum(0.0, year.town_floor_keur - np.minimum(low, year.cap_keur))
+    if not slack.any():
         return []
-    # The largest floor f with sum of min(f, cap) over the towns of smallest cap <= envelope.
-    caps = np.sort(inputs.cap_keur)[:fewest]
-    low, high = 0.0, inputs.min_per_town_keur
-    for _ in range(60):
-        mid = (low + high) / 2
-        low, high = (mid, high) if np.minimum(mid, caps).sum() <= inputs.envelope_keur else (
-            low, mid)
-    # Every town whose floor exceeds the affordable one falls short by the difference.
-    slack = np.maximum(0.0, inputs.town_floor_keur - np.minimum(low, inputs.cap_keur))
-    return [_word(TOWN_FLOOR, inputs, scenario, {"town_floor": slack})]
+    return [_word(TOWN_FLOOR, programme, scenario, {"town_floor": slack})]
 
 
-def screen(inputs: ModelInputs, scenario: Scenario) -> list[Fix]:
+def screen(inputs: ModelInputs | ProgrammeInputs, scenario: Scenario) -> list[Fix]:
     """The fixes that the necessary conditions already prove needed (empty when none fails)."""
-    return [*_posts_and_coverage(inputs, scenario), *_spend_and_caps(inputs, scenario),
-            *_theme_floors(inputs, scenario), *_town_floors(inputs, scenario)]
+    programme = as_programme(inputs)
+    return [*_posts_and_coverage(programme, scenario), *_spend_and_caps(programme, scenario),
+            *_theme_floors(programme, scenario), *_town_floors(programme, scenario)]

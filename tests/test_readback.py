@@ -115,7 +115,7 @@ def _meta(folder: Path) -> dict[str, object]:
     ("damage", "needle"),
     [
         ("unversioned-state", "written by an older pvd-optim (unversioned state"),
-        ("newer-state", "state format 99, this pvd-optim reads format 2; upgrade pvd-optim"),
+        ("newer-state", "state format 99, this pvd-optim reads format 3; upgrade pvd-optim"),
         ("foreign-meta", "is not a pvd-optim state file"),
         ("no-meta", "has no meta record"),
         ("old-manifest", "written by an older pvd-optim (its manifest.json has no folder"),

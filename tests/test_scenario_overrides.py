@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from pvd_optim.cli import main
 from pvd_optim.scenario import Scenario, load_scenario, parse_overrides, with_overrides
-from pvd_optim.scenario.schema import PER_THEME_FIELDS
+from pvd_optim.scenario.schema import PER_THEME_FIELDS, PER_YEAR_FIELDS
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 NATIONAL = SCENARIOS / "national.yaml"
@@ -37,8 +37,11 @@ def _single_or_mapping_fields(model: type[BaseModel], prefix: tuple[str, ...] = 
 
 
 def test_every_single_or_mapping_field_is_listed() -> None:
-    assert set(PER_THEME_FIELDS) == _single_or_mapping_fields(Scenario)
+    # Per theme and per year: each such field is listed in exactly one of the two.
+    assert set(PER_THEME_FIELDS) | set(PER_YEAR_FIELDS) == _single_or_mapping_fields(Scenario)
+    assert not set(PER_THEME_FIELDS) & set(PER_YEAR_FIELDS)
     assert len(PER_THEME_FIELDS) == 3
+    assert len(PER_YEAR_FIELDS) == 3
 
 
 @pytest.mark.parametrize(

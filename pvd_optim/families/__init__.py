@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pvd_optim.families import programme as _programme
+from pvd_optim.families import reference as _reference
 from pvd_optim.families.reference import REFERENCE_FAMILIES, balance_block_name
 from pvd_optim.families.registry import (
     Binding,
@@ -26,8 +28,16 @@ from pvd_optim.families.registry import (
     verify,
 )
 
-#: Every constraint family, in the order of their rows in the model.
-FAMILIES: tuple[Family, ...] = REFERENCE_FAMILIES
+#: Every constraint family, in the order of their rows in the model: the one-year
+#: families of the reference model with the programme's families among them.
+FAMILIES: tuple[Family, ...] = (
+    _reference.BOUNDS, _reference.INTEGRALITY, _programme.ENTRY, _reference.ENVELOPE,
+    _programme.CARRY_OVER, _reference.SPEND_MIN, _reference.CAPACITY,
+    _reference.ENGINEERING_BUDGET, _reference.COVER_MIN, _reference.SHARING, _reference.LEAD,
+    _programme.IDLE_POSTS, _programme.PERSISTENCE, _reference.TOWN_FLOOR, _reference.BALANCE,
+    _reference.THEME_FLOOR, _programme.HORIZON_SATURATION,
+)
+assert set(REFERENCE_FAMILIES) <= set(FAMILIES)
 
 _BY_NAME = {family.name: family for family in FAMILIES}
 

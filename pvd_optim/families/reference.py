@@ -44,73 +44,114 @@ def _bent(slack: np.ndarray) -> np.ndarray:
 # ---- fixes, one per family a planner controls ------------------------------------------------
 
 
+def _in_year(ctx: FixContext, y: int) -> str:
+    """`` in 2021`` in a programme of several years, nothing in a one-year scenario."""
+    return f" in {ctx.years[y].year}" if len(ctx.years) > 1 else ""
+
+
+def _year_field(ctx: FixContext, field: str, years: np.ndarray) -> str:
+    """The field to change: one year's entry when one year of several must change."""
+    return f"{field}.{ctx.years[int(years[0])].year}" if (
+        len(ctx.years) > 1 and len(years) == 1) else field
+
+
 def _envelope_fix(ctx: FixContext) -> Fix:
-    inputs = ctx.inputs
-    needed_keur = _at_least_keur(inputs.envelope_keur + ctx.total("envelope"))
-    return Fix("envelope", "resources.funding.envelope_eur", keur_to_eur(inputs.envelope_keur),
-               keur_to_eur(needed_keur),
-               f"raise the funding envelope to at least {keur_to_meur(needed_keur):,.3f} M EUR "
-               f"(now {keur_to_meur(inputs.envelope_keur):,.3f} M EUR)")
+    s = ctx.year_slack("envelope")[:, 0]
+    years = _bent(s) if len(ctx.years) > 1 else np.arange(1)
+    now = np.array([ctx.years[y].envelope_keur for y in years])
+    needed = np.array([_at_least_keur(ctx.years[y].envelope_keur + s[y]) for y in years])
+    parts = [f"to at least {keur_to_meur(n):,.3f} M EUR{_in_year(ctx, int(y))} "
+             f"(now {keur_to_meur(c):,.3f} M EUR)" for y, n, c in zip(years, needed, now,
+                                                                     strict=True)]
+    return Fix("envelope", _year_field(ctx, "resources.funding.envelope_eur", years),
+               keur_to_eur(float(now.sum())), keur_to_eur(float(needed.sum())),
+               "raise the funding envelope " + "; ".join(parts), tuple(parts[1:]))
 
 
 def _capacity_fix(ctx: FixContext) -> Fix:
-    inputs = ctx.inputs
-    s = ctx.slack["capacity"]
+    s = ctx.year_slack("capacity")
+    capacity = np.stack([year.capacity_days for year in ctx.years])
     detail = tuple(
-        f"{inputs.directorate_names[d]}: from {inputs.capacity_days[d]:,.0f} to at least "
-        f"{inputs.capacity_days[d] + s[d]:,.0f} days" for d in _bent(s))
-    needed = float(inputs.capacity_days.sum() + s.sum())
-    return Fix("capacity", "resources.expertise.capacity_days", float(inputs.capacity_days.sum()),
+        f"{ctx.inputs.directorate_names[d]}{_in_year(ctx, int(y))}: from "
+        f"{capacity[y, d]:,.0f} to at least {capacity[y, d] + s[y, d]:,.0f} days"
+        for y, d in zip(*np.nonzero(s > RELAXATION_NOISE), strict=True))
+    needed = float(capacity.sum() + s.sum())
+    return Fix("capacity", "resources.expertise.capacity_days", float(capacity.sum()),
                needed, f"raise Cerema capacity by {s.sum():,.0f} expert-days in all, to at "
                f"least {needed:,.0f}", detail)
 
 
 def _engineering_fix(ctx: FixContext) -> Fix:
-    inputs = ctx.inputs
-    posts = int(ceil_whole(ctx.total("engineering_budget") / inputs.post_cost_keur))
-    needed_keur = inputs.engineering_budget_keur + posts * inputs.post_cost_keur
-    return Fix("engineering_budget", "resources.engineering.budget_eur",
-               keur_to_eur(inputs.engineering_budget_keur), keur_to_eur(needed_keur),
-               f"raise the engineering budget to at least {keur_to_meur(needed_keur):,.3f} M EUR "
-               f"({_plural(posts, 'more post')})")
+    s = ctx.year_slack("engineering_budget")[:, 0]
+    years = _bent(s) if len(ctx.years) > 1 else np.arange(1)
+    posts = [int(ceil_whole(s[y] / ctx.years[y].post_cost_keur)) for y in years]
+    now = [ctx.years[y].engineering_budget_keur for y in years]
+    needed = [c + n * ctx.years[y].post_cost_keur for y, n, c in zip(years, posts, now,
+                                                                    strict=True)]
+    parts = [f"to at least {keur_to_meur(x):,.3f} M EUR{_in_year(ctx, int(y))} "
+             f"({_plural(n, 'more post')})" for y, n, x in zip(years, posts, needed,
+                                                              strict=True)]
+    return Fix("engineering_budget", _year_field(ctx, "resources.engineering.budget_eur", years),
+               keur_to_eur(sum(now)), keur_to_eur(sum(needed)),
+               "raise the engineering budget " + "; ".join(parts), tuple(parts[1:]))
 
 
 def _spend_min_fix(ctx: FixContext) -> Fix:
+    s = ctx.slack["spend_min"].ravel()
     inputs = ctx.inputs
-    share = _at_most(max(0.0, inputs.spend_min_share
-                         - ctx.total("spend_min") / inputs.envelope_keur))
+    if len(s) == len(ctx.years):  # one row per year, on the year's envelope
+        envelopes = np.array([year.envelope_keur for year in ctx.years])
+    else:  # one row over the horizon
+        envelopes = np.array([sum(year.envelope_keur for year in ctx.years)])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reachable = np.where(envelopes > 0, inputs.spend_min_share - s / envelopes,
+                             inputs.spend_min_share)
+    share = _at_most(max(0.0, float(reachable.min())))
     return Fix("spend_min", "resources.funding.spend_min_share", inputs.spend_min_share, share,
                f"lower the minimum spend share to at most {share:.3f} "
                f"(now {inputs.spend_min_share})")
 
 
 def _cover_min_fix(ctx: FixContext) -> Fix:
+    s = ctx.year_slack("cover_min")[:, 0]
     inputs = ctx.inputs
-    demanded = inputs.cover_min_share * inputs.n_towns
-    # The slack is a count of towns up to solver noise.
-    reachable = int(np.floor(demanded - ctx.total("cover_min") + CHECK_RELATIVE))
-    share = _at_most(max(0.0, reachable / inputs.n_towns))
-    fewer = int(ceil_whole(demanded)) - reachable
+    worst: tuple[float, int, int, int] | None = None  # share, reachable, joined, year
+    for y, year in enumerate(ctx.years):
+        demanded = year.cover_min_share * year.n_joined
+        # The slack is a count of towns up to solver noise.
+        reachable = int(np.floor(demanded - s[y] + CHECK_RELATIVE))
+        share = max(0.0, reachable / year.n_joined) if year.n_joined else 1.0
+        if worst is None or share < worst[0]:
+            worst = (share, reachable, year.n_joined, y)
+    assert worst is not None
+    share, reachable, joined, y = worst[0], worst[1], worst[2], worst[3]
+    share = _at_most(share)
+    fewer = int(ceil_whole(ctx.years[y].cover_min_share * joined)) - reachable
+    towns = (f"{joined:,} towns" if len(ctx.years) == 1
+             else f"{joined:,} towns that have joined by {ctx.years[y].year}")
     return Fix("cover_min", "resources.engineering.cover_min_share", inputs.cover_min_share, share,
                f"lower the minimum coverage share to at most {share:.3f} "
                f"(now {inputs.cover_min_share}): at most {reachable:,} of "
-               f"{inputs.n_towns:,} towns can have a project lead, "
-               f"{_plural(fewer, 'town')} fewer")
+               f"{towns} can have a project lead, {_plural(fewer, 'town')} fewer")
 
 
 def _town_floor_fix(ctx: FixContext) -> Fix:
-    inputs = ctx.inputs
-    s = ctx.slack["town_floor"]
-    needed = float(np.floor(keur_to_eur(max(0.0, inputs.min_per_town_keur - float(s.max())))))
+    s = ctx.year_slack("town_floor")
+    worst = max(range(len(ctx.years)), key=lambda y: float(s[y].max()))
+    year = ctx.years[worst]
+    # A year's floor is the scenario's (full-year) floor times the year's running share.
+    share = year.running_share or 1.0
+    needed = float(np.floor(keur_to_eur(
+        max(0.0, year.min_per_town_keur - float(s[worst].max())) / share)))
     return Fix("town_floor", "resources.funding.min_per_covered_town_eur",
-               keur_to_eur(inputs.min_per_town_keur), needed,
+               keur_to_eur(year.min_per_town_keur / share), needed,
                f"lower the minimum per covered town to at most {needed:,.0f} EUR "
-               f"({_plural(len(_bent(s)), 'town')} fall short)")
+               f"({_plural(len(_bent(s.max(axis=0))), 'town')} fall short)")
 
 
 def _town_caps_fix(ctx: FixContext) -> Fix:
     inputs = ctx.inputs
-    s = ctx.slack["lead_funding"]
+    s = ctx.year_slack("lead_funding").max(axis=0)
     towns = _bent(s)
     detail = tuple(f"{inputs.town_names[t]} ({inputs.town_codes[t]}): "
                    f"+{keur_to_eur(s[t]):,.0f} EUR" for t in towns)
@@ -122,15 +163,19 @@ def _town_caps_fix(ctx: FixContext) -> Fix:
 
 def _theme_floor_fix(ctx: FixContext) -> Fix:
     inputs = ctx.inputs
-    s = ctx.slack["theme_floor"]
-    funding = ctx.arrays.funding_keur.sum(axis=0)
-    total_funding = float(funding.sum())
-    detail = tuple(
-        f"{inputs.themes[k]}: floor from {inputs.theme_floor[k]:.3g} to at most "
-        f"{funding[k] / total_funding if total_funding else 0:.3g}" for k in _bent(s))
+    s = ctx.year_slack("theme_floor")
+    arrays = (ctx.programme_arrays.years if ctx.programme_arrays is not None
+              else (ctx.arrays,))
+    detail: list[str] = []
+    for y, (year, year_arrays) in enumerate(zip(ctx.years, arrays, strict=True)):
+        funding = year_arrays.funding_keur.sum(axis=0)
+        total_funding = float(funding.sum())
+        detail += [
+            f"{year.themes[k]}{_in_year(ctx, y)}: floor from {year.theme_floor[k]:.3g} to at "
+            f"most {funding[k] / total_funding if total_funding else 0:.3g}" for k in _bent(s[y])]
     return Fix("theme_floor", "theme_floors_share", float(inputs.theme_floor.max()),
                float(inputs.theme_floor.max()), "lower the theme floors: " + "; ".join(detail),
-               detail)
+               tuple(detail))
 
 
 # ---- the families ---------------------------------------------------------------------------
@@ -155,13 +200,15 @@ ENVELOPE = Family(
             "benefit (its shadow price says how much per k EUR)")
 
 SPEND_MIN = Family(
-    "spend_min", "minimum spend", "funding committed >= the minimum share of the envelope",
+    "spend_min", "minimum spend", "funding committed >= the minimum share of the envelope "
+    "(each year's, or the horizon's)",
     "k EUR", "target",
     (RowBlock("spend_min", "funding committed >= minimum share of the envelope (k EUR)",
               binding=lambda inputs, i: "minimum spend"),),
     Elastic(("spend_min",), _spend_min_fix),
     meaning="the model spends only what it must: beyond the minimum share, funding would "
-            "bring less benefit than its cost elsewhere")
+            "bring less benefit than its cost elsewhere",
+    scope="programme")
 
 CAPACITY = Family(
     "capacity", "Cerema capacity", "expert-days used by the towns of each directorate <= its "
@@ -235,7 +282,8 @@ BALANCE = Family(
     tuple(_balance_block(resource, side) for resource in RESOURCES for side in ("low", "high")),
     ToleranceSearch("balance.tolerance_share"),
     meaning="the region sits at the edge of its balance band: more for it (or less) would "
-            "break the regional balance rule")
+            "break the regional balance rule",
+    scope="programme")
 
 THEME_FLOOR = Family(
     "theme_floor", "theme floors", "funding to each theme >= its floor x total funding",

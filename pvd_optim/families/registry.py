@@ -17,16 +17,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+import numpy as np
+
 from pvd_optim.errors import InputError, VerificationError
 
 if TYPE_CHECKING:
-    from pvd_optim.inputs import AllocationArrays, FloatArray, ModelInputs
+    from pvd_optim.inputs import (
+        AllocationArrays,
+        FloatArray,
+        ModelInputs,
+        ProgrammeArrays,
+        ProgrammeInputs,
+    )
     from pvd_optim.scenario.schema import Scenario
 
 #: ``structure``: rules of the model itself (bounds, sharing posts, no support without a
 #: project lead); ``limit``: a resource a planner can raise; ``target``: a demand or
 #: policy a planner can lower (minimum spend, coverage, balance, floors).
 Kind = Literal["structure", "limit", "target"]
+
+#: ``year``: the family's rows and check concern one model year at a time (its define and
+#: check take that year's ``ModelInputs`` and arrays, and are run for every year);
+#: ``programme``: they link years or may span the horizon (define and check take the
+#: ``ProgrammeInputs`` and the whole programme's variables and arrays).
+Scope = Literal["year", "programme"]
 
 
 @dataclass(frozen=True)
@@ -77,16 +91,32 @@ class Fix:
 
 @dataclass(frozen=True, eq=False)
 class FixContext:
-    """What a fix's wording may read: the problem, and the elastic solve's slacks."""
+    """What a fix's wording may read: the problem, and the elastic solve's slacks.
+
+    ``inputs`` and ``arrays`` are the first (in a one-year scenario, the only) year's;
+    ``programme`` and ``programme_arrays`` every year's. A slack of a block with one
+    slice per year has the years as its first axis (``year_slack``).
+    """
 
     inputs: ModelInputs
     scenario: Scenario
     slack: dict[str, FloatArray]  # row block name -> how far each row bent
-    arrays: AllocationArrays  # the allocation of the elastic solve
+    arrays: AllocationArrays  # the allocation of the elastic solve (first year)
+    programme: ProgrammeInputs | None = None
+    programme_arrays: ProgrammeArrays | None = None
 
     def total(self, block: str) -> float:
         """Total bending of one row block."""
         return float(self.slack[block].sum())
+
+    @property
+    def years(self) -> tuple[ModelInputs, ...]:
+        """Every model year's inputs."""
+        return self.programme.years if self.programme is not None else (self.inputs,)
+
+    def year_slack(self, block: str) -> FloatArray:
+        """The slack of a per-year block as (Y, rows per year)."""
+        return np.asarray(self.slack[block], dtype=np.float64).reshape(len(self.years), -1)
 
 
 @dataclass(frozen=True)
@@ -128,6 +158,7 @@ class Family:
     relax: Relaxation | None = None
     meaning: str = ""
     active: Callable[[ModelInputs], bool] = field(default=_always)
+    scope: Scope = "year"
 
     @property
     def define(self) -> Callable[..., None]:

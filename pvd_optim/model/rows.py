@@ -4,6 +4,10 @@ Each function is registered against its family (``pvd_optim.families``) and
 adds that family's rows (or, for ``bounds`` and ``integrality``, column bounds
 and types) to the builder; ``build_program`` calls them in registry order. The
 numbered comments refer to the constraints of ``docs/model.md``.
+
+A family of scope ``year`` is called once per model year, with that year's inputs and
+columns, inside the builder's year scope; a family of scope ``programme`` once, with
+the programme and every year's columns (it links years, or spans the horizon).
 """
 
 from __future__ import annotations
@@ -11,6 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from pvd_optim.families import balance_block_name, define_rows
+from pvd_optim.families.programme import (
+    CARRY_OVER,
+    ENTRY,
+    HORIZON_SATURATION,
+    IDLE_POSTS,
+    PERSISTENCE,
+)
 from pvd_optim.families.reference import (
     BALANCE,
     BOUNDS,
@@ -25,9 +36,9 @@ from pvd_optim.families.reference import (
     THEME_FLOOR,
     TOWN_FLOOR,
 )
-from pvd_optim.inputs import RESOURCES, ModelInputs
+from pvd_optim.inputs import RESOURCES, ModelInputs, ProgrammeInputs
 from pvd_optim.model.builder import ProgramBuilder, Term
-from pvd_optim.model.variables import Variables
+from pvd_optim.model.variables import CARRY, Variables
 
 _ZERO = np.zeros(1, dtype=np.int64)
 
@@ -56,18 +67,55 @@ def define_integrality(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tig
         b.make_integer(v.p)
 
 
+@define_rows(ENTRY)
+def define_entry(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight: bool) -> None:
+    """A town that has not joined by this year is neither covered nor supported (bounds)."""
+    waiting = np.flatnonzero(~inputs.joined)
+    if not waiting.size:
+        return
+    b.tighten_columns(v.c, waiting, upper=0.0)
+    segments = np.flatnonzero(~inputs.joined[v.seg_town])
+    b.tighten_columns(v.f, segments, upper=0.0)
+    b.tighten_columns(v.x, segments, upper=0.0)
+
+
 @define_rows(ENVELOPE)
 def define_envelope(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight: bool) -> None:
-    """1. Funding envelope: sum f <= F."""
-    b.add_rows(ENVELOPE.blocks[0], (1,), ("",), [(_ZERO, v.total["funding"].indices, 1.0)],
-               sense="<=", rhs=inputs.envelope_keur)
+    """1. Funding envelope: sum f <= F (plus what is carried in, minus what is carried out)."""
+    terms: list[Term] = [(_ZERO, v.total["funding"].indices, 1.0)]
+    if v.carry_out is not None:
+        terms.append((_ZERO, np.array([v.carry_out]), 1.0))
+    if v.carry_in is not None:
+        terms.append((_ZERO, np.array([v.carry_in]), -1.0))
+    b.add_rows(ENVELOPE.blocks[0], (1,), ("",), terms, sense="<=", rhs=inputs.envelope_keur)
+
+
+@define_rows(CARRY_OVER)
+def define_carry_over(b: ProgramBuilder, programme: ProgrammeInputs,
+                      variables: tuple[Variables, ...], tight: bool) -> None:
+    """Carried funding between 0 and the cap of the year it leaves (column bounds)."""
+    if CARRY in b.columns:
+        b.bound_columns(b.columns[CARRY], lower=0.0,
+                        upper=programme.carry_over_cap_keur[:-1])
 
 
 @define_rows(SPEND_MIN)
-def define_spend_min(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight: bool) -> None:
-    """6b. Minimum spend: sum f >= spend_min F."""
-    b.add_rows(SPEND_MIN.blocks[0], (1,), ("",), [(_ZERO, v.total["funding"].indices, 1.0)],
-               sense=">=", rhs=inputs.spend_min_share * inputs.envelope_keur)
+def define_spend_min(b: ProgramBuilder, programme: ProgrammeInputs,
+                     variables: tuple[Variables, ...], tight: bool) -> None:
+    """6b. Minimum spend: sum f >= spend_min F, each year or over the horizon."""
+    spec = SPEND_MIN.blocks[0]
+    years = programme.years
+    if programme.spend_min_scope == "horizon" and len(years) > 1:
+        b.add_rows(spec, (1,), ("",),
+                   [(np.zeros(len(years), dtype=np.int64),
+                     np.array([v.total["funding"].start for v in variables]), 1.0)],
+                   sense=">=", rhs=years[0].spend_min_share * sum(
+                       year.envelope_keur for year in years))
+        return
+    for y, (inputs, v) in enumerate(zip(years, variables, strict=True)):
+        with b.year(y, len(years)):
+            b.add_rows(spec, (1,), ("",), [(_ZERO, v.total["funding"].indices, 1.0)],
+                       sense=">=", rhs=inputs.spend_min_share * inputs.envelope_keur)
 
 
 @define_rows(CAPACITY)
@@ -89,9 +137,9 @@ def define_engineering_budget(b: ProgramBuilder, inputs: ModelInputs, v: Variabl
 
 @define_rows(COVER_MIN)
 def define_cover_min(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight: bool) -> None:
-    """6b. Minimum coverage: sum c >= cover_min |T|."""
+    """6b. Minimum coverage: sum c >= cover_min |T joined by this year|."""
     b.add_rows(COVER_MIN.blocks[0], (1,), ("",), [(_ZERO, v.total["towns"].indices, 1.0)],
-               sense=">=", rhs=inputs.cover_min_share * inputs.n_towns)
+               sense=">=", rhs=inputs.cover_min_share * inputs.n_joined)
 
 
 @define_rows(SHARING)
@@ -163,27 +211,50 @@ def define_town_floor(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tigh
 
 
 @define_rows(BALANCE)
-def define_balance(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight: bool) -> None:
-    """7. Regional balance per resource and side, hard or with penalised slacks (soft)."""
-    if inputs.balance_mode == "off":
+def define_balance(b: ProgramBuilder, programme: ProgrammeInputs,
+                   variables: tuple[Variables, ...], tight: bool) -> None:
+    """7. Regional balance per resource and side, hard or with penalised slacks (soft).
+
+    Each year on its own, or (``balance.scope: horizon``) once on the sums over years.
+    """
+    first = programme.first
+    if first.balance_mode == "off":
         return
+    if programme.balance_scope == "horizon" and programme.n_years > 1:
+        used = [[v.used[resource].indices for v in variables] for resource in RESOURCES]
+        totals = [[v.total[resource].start for v in variables] for resource in RESOURCES]
+        _balance_rows(b, first, programme.horizon_fair_share, programme.horizon_band_extra(),
+                      programme.horizon_penalty_weight(), used, totals)
+        return
+    for y, (inputs, v) in enumerate(zip(programme.years, variables, strict=True)):
+        with b.year(y, programme.n_years):
+            _balance_rows(b, inputs, inputs.fair_share, inputs.balance_band_extra,
+                          inputs.balance_penalty_weight,
+                          [[v.used[resource].indices] for resource in RESOURCES],
+                          [[v.total[resource].start] for resource in RESOURCES])
+
+
+def _balance_rows(b: ProgramBuilder, inputs: ModelInputs, share: np.ndarray,
+                  band_extra: np.ndarray, weight: np.ndarray,
+                  used: list[list[np.ndarray]], totals: list[list[int]]) -> None:
+    """The balance rows over the years whose region-use columns ``used`` and totals sum."""
     R = inputs.n_regions
     regions = np.arange(R)
     delta = inputs.balance_tolerance
-    share = inputs.fair_share
     soft = inputs.balance_mode == "soft"
     if soft:
-        weight = inputs.balance_penalty_weight
         below = b.add_columns("below", (3, R), ("resource", "region"), cost=-weight,
                               description="shortfall under the band")
         above = b.add_columns("above", (3, R), ("resource", "region"), cost=-weight,
                               description="excess over the band")
     for j, resource in enumerate(RESOURCES):
-        extra = inputs.balance_band_extra[j]
-        used_cols = v.used[resource].indices
-        total_col = np.full(R, v.total[resource].start)
-        low: list[Term] = [(regions, used_cols, 1.0), (regions, total_col, -(1 - delta) * share)]
-        high: list[Term] = [(regions, used_cols, 1.0), (regions, total_col, -(1 + delta) * share)]
+        extra = band_extra[j]
+        low: list[Term] = []
+        high: list[Term] = []
+        for used_cols, total in zip(used[j], totals[j], strict=True):
+            total_col = np.full(R, total)
+            low += [(regions, used_cols, 1.0), (regions, total_col, -(1 - delta) * share)]
+            high += [(regions, used_cols, 1.0), (regions, total_col, -(1 + delta) * share)]
         if soft:
             low.append((regions, below.start + j * R + regions, 1.0))
             high.append((regions, above.start + j * R + regions, -1.0))
@@ -202,3 +273,89 @@ def define_theme_floor(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tig
                [(np.arange(K), v.funding_theme.indices, 1.0),
                 (np.arange(K), np.full(K, v.total["funding"].start), -inputs.theme_floor)],
                sense=">=", rhs=0.0)
+
+
+@define_rows(IDLE_POSTS)
+def define_idle_posts(b: ProgramBuilder, programme: ProgrammeInputs,
+                      variables: tuple[Variables, ...], tight: bool) -> None:
+    """A group's posts never outnumber its covered towns, in a programme of several years.
+
+    Posts carry no cost in the objective: with budgets that do not bind, and posts
+    that must last, nothing stops the relaxation (or a solver) from opening posts
+    nobody uses. A one-year model has no such rows: it always went without them.
+    """
+    spec = IDLE_POSTS.blocks[0]
+    if programme.n_years == 1:
+        b.add_rows(spec, (0,), ("group",), [], sense="<=", rhs=0.0)
+        return
+    first = programme.first
+    G = first.n_groups
+    for y, v in enumerate(variables):
+        with b.year(y, programme.n_years):
+            b.add_rows(spec, (G,), ("group",),
+                       [(np.arange(G), v.p.indices, 1.0),
+                        (first.group_of_town, v.c.indices, -1.0)], sense="<=", rhs=0.0)
+
+
+@define_rows(PERSISTENCE)
+def define_persistence(b: ProgramBuilder, programme: ProgrammeInputs,
+                       variables: tuple[Variables, ...], tight: bool) -> None:
+    """Coverage and posts last: over the horizon (never decrease), or for L-year contracts."""
+    cover, posts, cover_start, cover_contract, posts_start, posts_contract = PERSISTENCE.blocks
+    Y = programme.n_years
+    first = programme.first
+    n, G = first.n_towns, first.n_groups
+    horizon = programme.persistence == "horizon" and Y > 1
+    for spec, size, block in ((cover, n, "c"), (posts, G, "p")):
+        if not horizon:
+            b.add_rows(spec, (0,), ("",), [], sense=">=", rhs=0.0)
+            continue
+        rows = np.arange((Y - 1) * size)
+        now = np.concatenate([getattr(v, block).indices for v in variables[1:]])
+        before = np.concatenate([getattr(v, block).indices for v in variables[:-1]])
+        b.add_rows(spec, (Y - 1, size), ("transition", "town" if block == "c" else "group"),
+                   [(rows, now, 1.0), (rows, before, -1.0)], sense=">=", rhs=0.0)
+    contract = programme.persistence == "contract" and Y > 1
+    for start_spec, last_spec, size, block, name in (
+            (cover_start, cover_contract, n, "c", "started"),
+            (posts_start, posts_contract, G, "p", "opened")):
+        if not contract:
+            b.add_rows(start_spec, (0,), ("",), [], sense=">=", rhs=0.0)
+            b.add_rows(last_spec, (0,), ("",), [], sense=">=", rhs=0.0)
+            continue
+        started = b.add_columns(name, (Y, size), ("year", "town" if block == "c" else "group"),
+                                description="newly started this year (contract mode)")
+        rows = np.arange(size)
+        start_terms: list[Term] = []
+        last_terms: list[Term] = []
+        for y, v in enumerate(variables):
+            here = y * size + rows
+            start_terms += [(here, started.start + here, 1.0),
+                            (here, getattr(v, block).indices, -1.0)]
+            if y > 0:
+                start_terms.append((here, getattr(variables[y - 1], block).indices, 1.0))
+            last_terms.append((here, getattr(v, block).indices, 1.0))
+            for j in range(max(0, y - programme.contract_years + 1), y + 1):
+                last_terms.append((here, started.start + j * size + rows, -1.0))
+        axes = ("year", "town" if block == "c" else "group")
+        b.add_rows(start_spec, (Y, size), axes, start_terms, sense=">=", rhs=0.0)
+        b.add_rows(last_spec, (Y, size), axes, last_terms, sense=">=", rhs=0.0)
+
+
+@define_rows(HORIZON_SATURATION)
+def define_horizon_saturation(b: ProgramBuilder, programme: ProgrammeInputs,
+                              variables: tuple[Variables, ...], tight: bool) -> None:
+    """Funding and days to a town and theme summed over the years <= the horizon caps."""
+    first = programme.first
+    n, K, S = first.n_towns, first.n_themes, first.n_segments
+    for spec, cap, block in ((HORIZON_SATURATION.blocks[0], programme.horizon_saturation_keur,
+                              "f"),
+                             (HORIZON_SATURATION.blocks[1], programme.horizon_saturation_days,
+                              "x")):
+        if programme.n_years == 1 or not np.isfinite(cap).any():
+            b.add_rows(spec, (0,), ("town", "theme"), [], sense="<=", rhs=0.0)
+            continue
+        pair = np.repeat(np.arange(n * K), S)  # town-theme of each segment column
+        terms: list[Term] = [(pair, getattr(v, block).indices, 1.0) for v in variables]
+        b.add_rows(spec, (n, K), ("town", "theme"), terms, sense="<=",
+                   rhs=np.tile(cap, n))

@@ -7,21 +7,29 @@ resource's use per region, funding per theme, and each resource's national
 total, each with one defining row, so that balance and floor rows stay sparse.
 The objective coefficients are set here; bounds and integrality belong to the
 ``bounds`` and ``integrality`` families (``pvd_optim.model.rows``).
+
+In a programme of several years every block has one slice per year (its first axis
+``year``, see ``ProgramBuilder.year``); :func:`define_variables` returns one
+:class:`Variables` per year, each holding that year's slices. The unspent funding
+carried from each year into the next (``carry``) is one more column per year boundary.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
-from pvd_optim.inputs import RESOURCES, IntArray, ModelInputs
+from pvd_optim.inputs import RESOURCES, IntArray, ModelInputs, ProgrammeInputs
 from pvd_optim.model.builder import ProgramBuilder
 from pvd_optim.model.program import Block
 
 #: Column block names read back from a solution.
 FUNDING, DAYS, COVERED, POSTS = "f", "x", "c", "p"
 FUNDING_THEME = "funding_theme"
+#: Funding carried from year y into year y + 1 (k EUR), one column per boundary.
+CARRY = "carry"
 
 
 def region_use_name(resource: str) -> str:
@@ -47,6 +55,8 @@ class Variables:
     funding_theme: Block
     seg_town: IntArray  # town of each f/x column, in block order
     seg_theme: IntArray  # theme of each f/x column
+    carry_in: int | None = None  # column of the funding carried into this year
+    carry_out: int | None = None  # column of the funding carried out of it
 
     @property
     def towns(self) -> IntArray:
@@ -54,17 +64,38 @@ class Variables:
         return np.arange(self.c.size, dtype=np.int64)
 
 
-def define_variables(b: ProgramBuilder, inputs: ModelInputs) -> Variables:
+def define_variables(b: ProgramBuilder, programme: ProgrammeInputs) -> tuple[Variables, ...]:
     """Add every column with its objective coefficient (``docs/model.md``, objective)."""
+    count = programme.n_years
+    out = []
+    for y, inputs in enumerate(programme.years):
+        with b.year(y, count):
+            out.append(_year_variables(b, inputs))
+    if not programme.carries_over:
+        return tuple(out)
+    carry = b.add_columns(CARRY, (count - 1,), ("boundary",),
+                          description="funding carried into the next year, k EUR")
+    return tuple(
+        dataclasses.replace(v, carry_in=carry.start + y - 1 if y > 0 else None,
+                            carry_out=carry.start + y if y < count - 1 else None)
+        for y, v in enumerate(out))
+
+
+def _year_variables(b: ProgramBuilder, inputs: ModelInputs) -> Variables:
+    """One year's columns; its benefit weighted by the year's discount factor."""
     n, K, S = inputs.n_towns, inputs.n_themes, inputs.n_segments
     R = inputs.n_regions
+    weight = inputs.objective_weight
     # Benefit per unit on each segment: need[t,k] * slope[s].
     gain = inputs.need[:, :, None] * inputs.slopes[None, None, :]
+    if weight != 1.0:
+        gain = gain * weight
     f = b.add_columns(FUNDING, (n, K, S), ("town", "theme", "segment"), cost=gain,
                       description="funding, k EUR")
     x = b.add_columns(DAYS, (n, K, S), ("town", "theme", "segment"),
                       cost=gain * inputs.value_per_day_keur, description="expert-days")
-    c = b.add_columns(COVERED, (n,), ("town",), cost=inputs.value_per_cover_keur * inputs.fragility,
+    c = b.add_columns(COVERED, (n,), ("town",),
+                      cost=inputs.value_per_cover_keur * inputs.fragility * weight,
                       description="covered by a project lead (0/1)")
     p = b.add_columns(POSTS, (inputs.n_groups,), ("group",), description="co-funded posts")
     units = {"funding": "k EUR", "days": "days", "towns": "covered towns"}

@@ -48,12 +48,20 @@ from pvd_optim.output.provenance import (
     scenario_hash,
     sha256_bytes,
 )
-from pvd_optim.output.state import ARRAY_NAMES, MAX_STATE_BYTES, RERUN, STATE_FILE, read_state
+from pvd_optim.output.state import (
+    ARRAY_NAMES,
+    MAX_STATE_BYTES,
+    PROGRAMME_ARRAYS,
+    PROGRAMME_SETTINGS,
+    RERUN,
+    STATE_FILE,
+    read_state,
+)
 from pvd_optim.output.target import MANIFEST_FILE, MAX_JSON_BYTES
 from pvd_optim.textfiles import MAX_CSV_BYTES, read_regular_file
 
 if TYPE_CHECKING:
-    from pvd_optim.inputs import ModelInputs
+    from pvd_optim.inputs import ProgrammeInputs
     from pvd_optim.results import Allocation
     from pvd_optim.scenario.schema import Scenario
 
@@ -181,25 +189,46 @@ def _same(stored: np.ndarray, derived: np.ndarray) -> bool:
     return bool(stored.tolist() == derived.tolist())
 
 
-def _check_stored_inputs(folder: Path, members: dict[str, np.ndarray],
-                         inputs: ModelInputs) -> None:
-    for item in dataclasses.fields(inputs):
-        stored = members.get(f"inputs.{item.name}")
-        derived = np.asarray(getattr(inputs, item.name))
-        if stored is None or not _same(stored, derived):
-            raise InputError(
-                f"the model inputs stored in {STATE_FILE} ({item.name}) differ from those "
-                f"derived again from {SCENARIO_FILE} and the data: the folder was edited, or "
-                f"written by another pvd-optim version; {RERUN}", file=folder)
+def _edited(folder: Path, name: str) -> InputError:
+    return InputError(
+        f"the model inputs stored in {STATE_FILE} ({name}) differ from those "
+        f"derived again from {SCENARIO_FILE} and the data: the folder was edited, or "
+        f"written by another pvd-optim version; {RERUN}", file=folder)
 
 
-def _arrays(folder: Path, members: dict[str, np.ndarray], inputs: ModelInputs) -> Any:
-    from pvd_optim.check import AllocationArrays
+def _check_stored_inputs(folder: Path, members: dict[str, np.ndarray], meta: dict[str, Any],
+                         programme: ProgrammeInputs) -> None:
+    count = programme.n_years
+    if meta["years"] != list(programme.calendar):
+        raise _edited(folder, "years")
+    for item in dataclasses.fields(programme.first):
+        first = members.get(f"inputs.{item.name}")
+        by_year = members.get(f"years.{item.name}")
+        if first is None or (by_year is not None and len(by_year) != count):
+            raise _edited(folder, item.name)
+        for y, year in enumerate(programme.years):
+            stored = by_year[y] if by_year is not None else first
+            if not _same(stored, np.asarray(getattr(year, item.name))):
+                raise _edited(folder, item.name)
+    for name in PROGRAMME_ARRAYS:
+        stored = members.get(f"programme.{name}")
+        if stored is None or not _same(stored, np.asarray(getattr(programme, name))):
+            raise _edited(folder, name)
+    settings = meta["programme"]
+    if any(settings.get(name) != getattr(programme, name) for name in PROGRAMME_SETTINGS):
+        raise _edited(folder, "programme")
 
-    shapes = {"funding_keur": (inputs.n_towns, inputs.n_themes),
-              "days": (inputs.n_towns, inputs.n_themes), "covered": (inputs.n_towns,),
-              "posts": (inputs.n_groups,)}
-    values = []
+
+def _arrays(folder: Path, members: dict[str, np.ndarray], programme: ProgrammeInputs) -> Any:
+    from pvd_optim.inputs import AllocationArrays, ProgrammeArrays
+
+    inputs, count = programme.first, programme.n_years
+    year_axis = (count,) if count > 1 else ()
+    shapes = {name: (*year_axis, *shape) for name, shape in (
+        ("funding_keur", (inputs.n_towns, inputs.n_themes)),
+        ("days", (inputs.n_towns, inputs.n_themes)), ("covered", (inputs.n_towns,)),
+        ("posts", (inputs.n_groups,)), ("carry_in_keur", ()), ("carry_out_keur", ()))}
+    values = {}
     for name in ARRAY_NAMES:
         array = members.get(f"arrays.{name}")
         if array is None:
@@ -211,8 +240,12 @@ def _arrays(folder: Path, members: dict[str, np.ndarray], inputs: ModelInputs) -
         if not np.isfinite(array).all():
             raise InputError(f"{STATE_FILE}: {name} holds NaN or infinite values; {RERUN}",
                              file=folder)
-        values.append(array)
-    return AllocationArrays(*values)
+        values[name] = array if count > 1 else array[None]
+    return ProgrammeArrays(tuple(
+        AllocationArrays(values["funding_keur"][y], values["days"][y], values["covered"][y],
+                         values["posts"][y], carry_in_keur=float(values["carry_in_keur"][y]),
+                         carry_out_keur=float(values["carry_out_keur"][y]))
+        for y in range(count)))
 
 
 _META_TYPES: dict[str, tuple[type, ...]] = {
@@ -220,7 +253,8 @@ _META_TYPES: dict[str, tuple[type, ...]] = {
     "solver_version": (str,), "mip_gap": (float, int, type(None)),
     "solve_seconds": (float, int), "checked": (list,),
     "solver_objective": (float, int, type(None)), "binding": (list,),
-    "shadow_prices": (dict, type(None)), "notes": (list,),
+    "shadow_prices": (dict, type(None)), "notes": (list,), "years": (list,),
+    "programme": (dict,),
 }
 
 
@@ -271,9 +305,9 @@ def read_results(folder: str | Path) -> ReadBack:
     re-verification against inputs derived again from its scenario and data.
     """
     from pvd_optim.assemble import prepare
-    from pvd_optim.check import check_allocation, objective_parts
+    from pvd_optim.check import check_allocation
     from pvd_optim.families import Binding
-    from pvd_optim.results import Allocation
+    from pvd_optim.results import Allocation, Problem
 
     folder = Path(folder)
     manifest = _results_manifest(folder)
@@ -289,10 +323,10 @@ def read_results(folder: str | Path) -> ReadBack:
                                              max_bytes=MAX_JSON_BYTES), manifest)
     _check_data(folder, manifest, scenario)
     prepared = prepare(scenario)
-    inputs = prepared.inputs
-    _check_stored_inputs(folder, state.members, inputs)
-    arrays = _arrays(folder, state.members, inputs)
-    report = check_allocation(inputs, arrays, _families(meta))
+    programme = prepared.programme
+    _check_stored_inputs(folder, state.members, meta, programme)
+    arrays = _arrays(folder, state.members, programme)
+    report = check_allocation(programme, arrays, _families(meta))
     if not report.ok:
         shown = "; ".join(str(v) for v in report.violations[:_SHOWN_VIOLATIONS])
         more = len(report.violations) - _SHOWN_VIOLATIONS
@@ -300,15 +334,14 @@ def read_results(folder: str | Path) -> ReadBack:
             f"fails re-verification against its scenario: {len(report.violations)} "
             f"constraint(s) violated: {shown}" + (f" (and {more} more)" if more > 0 else "")
             + f"; the allocation was edited or damaged: {RERUN}", file=folder)
-    parts = objective_parts(inputs, arrays)
-    allocation = Allocation(
-        label=meta["label"], scenario_name=scenario.name, inputs=inputs, arrays=arrays,
-        status=meta["status"], objective=parts["total"], objective_parts=parts, check=report,
+    problem = Problem(prepared.inputs, scenario.name, scenario.solver, prepared.towns_frame())
+    allocation = Allocation.of(
+        problem, meta["label"], arrays, meta["status"], report,
         solver=meta["solver"], solver_version=meta["solver_version"], mip_gap=meta["mip_gap"],
         solve_seconds=meta["solve_seconds"], solver_objective=meta["solver_objective"],
         binding=tuple(Binding(*item) for item in meta["binding"]),
         shadow_prices=_shadow_prices(folder, meta["shadow_prices"]),
-        town_info=prepared.towns_frame(), notes=tuple(meta["notes"]),
+        notes=tuple(meta["notes"]),
     )
     return ReadBack(allocation, scenario, manifest)
 

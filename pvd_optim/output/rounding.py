@@ -64,15 +64,19 @@ def for_planners(frame: pd.DataFrame) -> pd.DataFrame:
 
 def verify_rounded(allocation: Allocation, town_theme: pd.DataFrame, town: pd.DataFrame) -> None:
     """Re-check the rounded tables on the families the allocation promises (a bug if not)."""
+    from pvd_optim.inputs import ProgrammeArrays
+
     inputs = allocation.inputs
-    shape = (inputs.n_towns, inputs.n_themes)
-    arrays = AllocationArrays(
-        funding_keur=town_theme["funding_eur"].to_numpy(dtype=np.float64).reshape(shape)
-        / EUR_PER_UNIT,
-        days=town_theme["expert_days"].to_numpy(dtype=np.float64).reshape(shape),
-        covered=town["covered"].to_numpy(dtype=np.float64),
-        posts=allocation.arrays.posts,
-    )
-    report = check_allocation(inputs, arrays, allocation.check.checked,
+    years = allocation.years_arrays
+    shape = (len(years), inputs.n_towns, inputs.n_themes)
+    funding = town_theme["funding_eur"].to_numpy(dtype=np.float64).reshape(shape) / EUR_PER_UNIT
+    days = town_theme["expert_days"].to_numpy(dtype=np.float64).reshape(shape)
+    covered = town["covered"].to_numpy(dtype=np.float64).reshape(shape[:2])
+    arrays = ProgrammeArrays(tuple(
+        AllocationArrays(funding_keur=funding[y], days=days[y], covered=covered[y],
+                         posts=year.posts, carry_in_keur=year.carry_in_keur,
+                         carry_out_keur=year.carry_out_keur)
+        for y, year in enumerate(years)))
+    report = check_allocation(allocation.full_programme, arrays, allocation.check.checked,
                               rounding=WRITTEN_ROUNDING)
     report.raise_if_violated("rounded tables")

@@ -1,9 +1,11 @@
 """``allocation_state.npz``: the exact numbers behind a results folder, versioned, read bounded.
 
 An ``.npz`` is a zip of ``.npy`` arrays; this one holds the allocation's arrays
-(``arrays.*``), the model inputs it was computed on (``inputs.*``) and a JSON
-``meta`` record (label, status, solver, shadow prices...) with the state
-format's name and version. No pickles, ever.
+(``arrays.*``, one slice per model year), the model inputs it was computed on
+(``inputs.*``: the first year's; ``years.*``: the fields that differ between years,
+one slice per year; ``programme.*``: what links the years) and a JSON ``meta``
+record (label, status, solver, shadow prices, the years and the programme's
+settings...) with the state format's name and version. No pickles, ever.
 
 Reading never trusts the file: its size is bounded before it is read, each
 member's declared size before it is decompressed (a zip bomb is refused, not
@@ -33,14 +35,18 @@ if TYPE_CHECKING:
 STATE_FILE = "allocation_state.npz"
 #: Name and version of the state format; a reader refuses any other.
 STATE_FORMAT = "pvd-optim allocation state"
-STATE_FORMAT_VERSION = 2  # 1: the unversioned state of pvd-optim 0.1.0
+STATE_FORMAT_VERSION = 3  # 1: the unversioned state of pvd-optim 0.1.0; 2: one year only
 #: Largest state file read, and largest total of its members once decompressed.
 #: All 34,969 communes with 12 themes take about 15 MB decompressed.
 MAX_STATE_BYTES = 256 << 20  # 256 MiB
 MAX_STATE_UNPACKED_BYTES = 256 << 20  # 256 MiB
 _MAX_MEMBERS = 256
-#: The allocation's arrays, as stored.
-ARRAY_NAMES = ("funding_keur", "days", "covered", "posts")
+#: The allocation's arrays, as stored (with a leading year axis when there are several).
+ARRAY_NAMES = ("funding_keur", "days", "covered", "posts", "carry_in_keur", "carry_out_keur")
+#: The programme's array fields, as stored (``programme.*``); its other settings are in meta.
+PROGRAMME_ARRAYS = ("carry_over_cap_keur", "horizon_fair_share", "horizon_saturation_keur",
+                    "horizon_saturation_days")
+PROGRAMME_SETTINGS = ("persistence", "contract_years", "spend_min_scope", "balance_scope")
 
 RERUN = "re-run `pvd-optim run` on its scenario to write the folder again"
 
@@ -53,15 +59,30 @@ class State:
     members: dict[str, np.ndarray]
 
 
+def _same_every_year(values: list[Any]) -> bool:
+    first = np.asarray(values[0])
+    return all(np.asarray(v).shape == first.shape and np.array_equal(np.asarray(v), first)
+               for v in values[1:])
+
+
 def allocation_state(allocation: Allocation) -> bytes:
     """The allocation's inputs and arrays as a compressed ``.npz`` (no pickles)."""
     import dataclasses
 
+    programme = allocation.full_programme
+    years = programme.years
     arrays: dict[str, Any] = {}
-    for item in dataclasses.fields(allocation.inputs):
-        arrays[f"inputs.{item.name}"] = np.asarray(getattr(allocation.inputs, item.name))
+    for item in dataclasses.fields(years[0]):
+        values = [getattr(year, item.name) for year in years]
+        arrays[f"inputs.{item.name}"] = np.asarray(values[0])
+        if not _same_every_year(values):
+            arrays[f"years.{item.name}"] = np.stack([np.asarray(v) for v in values])
+    for name in PROGRAMME_ARRAYS:
+        arrays[f"programme.{name}"] = np.asarray(getattr(programme, name))
     for name in ARRAY_NAMES:
-        arrays[f"arrays.{name}"] = np.asarray(getattr(allocation.arrays, name))
+        values = [np.asarray(getattr(year, name)) for year in allocation.years_arrays]
+        # One year: the arrays as they always were; several: one slice per year.
+        arrays[f"arrays.{name}"] = values[0] if len(values) == 1 else np.stack(values)
     meta = {
         "format": STATE_FORMAT, "format_version": STATE_FORMAT_VERSION,
         "label": allocation.label, "scenario_name": allocation.scenario_name,
@@ -73,6 +94,8 @@ def allocation_state(allocation: Allocation) -> bytes:
         "notes": list(allocation.notes),
         "shadow_prices": (dataclasses.asdict(allocation.shadow_prices)
                           if allocation.shadow_prices is not None else None),
+        "years": list(programme.calendar),
+        "programme": {name: getattr(programme, name) for name in PROGRAMME_SETTINGS},
     }
     arrays["meta"] = np.asarray(json.dumps(meta))
     buffer = io.BytesIO()

@@ -102,7 +102,9 @@ def _metrics_section(c: Comparison) -> str:
             "in every allocation that reaches it (↑ higher is better, ↓ lower is better; "
             "no mark when neither is better).</p>"
             + table + "<h3>Each metric</h3>" + f'<div class="grid">{"".join(charts)}</div>'
-            + "<h3>Totals</h3>" + table_html(c.summary) + "</section>")
+            + "<h3>Totals</h3>" + table_html(c.summary)
+            + ("<h3>Totals per programme year</h3>" + table_html(c.summary_by_year)
+               if c.has_years else "") + "</section>")
 
 
 def _maps_section(c: Comparison, layers: dict[str, svg.Layer]) -> str:
@@ -146,9 +148,15 @@ def _deviation_section(c: Comparison) -> str:
              "<p>Relative deviation of each region's share from its fair share "
              "((used − fair) / fair, in %); red below, blue above.</p>"]
     for resource, group in deviation.groupby("resource", sort=False):
-        wide = group.pivot_table(index=["region_code", "region_name"], columns="label",
+        # An allocation balanced year by year has one column per year ("label 2021").
+        group = group.assign(column=[
+            label if len(c.allocation(label).calendar) == 1 and period == str(
+                c.allocation(label).calendar[0]) else f"{label} {period}"
+            for label, period in zip(group["label"], group["period"], strict=True)])
+        wide = group.pivot_table(index=["region_code", "region_name"], columns="column",
                                  values="relative_deviation", sort=False)
-        wide = wide[[x for x in c.labels if x in wide.columns]]
+        order = list(dict.fromkeys(group["column"]))
+        wide = wide[[x for x in order if x in wide.columns]]
         scale = svg.Scale.diverging(list(wide.to_numpy().ravel()))
         head = ('<th class="text">region</th>'
                 + "".join(f"<th>{escape(str(x))}</th>" for x in wide.columns))

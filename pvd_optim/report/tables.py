@@ -101,7 +101,7 @@ def area_table(allocation: Allocation, level: str, departments: np.ndarray | Non
     import pandas as pd
 
     inp = allocation.inputs
-    town = allocation.by_town
+    town = allocation.horizon_by_town  # a programme of several years: over its horizon
     if level == "region":
         codes = np.asarray([inp.region_codes[r] for r in inp.region_of_town], dtype=object)
         names = dict(zip(inp.region_codes, inp.region_names, strict=True))
@@ -242,6 +242,29 @@ class Comparison:
         return info.label, info.unit, info.better, info.description
 
     @cached_property
+    def summary_by_year(self) -> pd.DataFrame:
+        """National totals per allocation and programme year (one row per year)."""
+        import pandas as pd
+
+        rows = []
+        for a in self.allocations:
+            for year, totals in a.totals_by_year().items():
+                rows.append({
+                    "label": a.label, "year": int(year),
+                    "funding_eur": totals["funding_eur"], "envelope_eur": totals["envelope_eur"],
+                    "expert_days": totals["expert_days"],
+                    "capacity_days": totals["capacity_days"], "posts": totals["posts"],
+                    "covered_towns": totals["covered_towns"],
+                    "joined_towns": totals["joined_towns"],
+                })
+        return pd.DataFrame(rows)
+
+    @property
+    def has_years(self) -> bool:
+        """Whether any allocation spans several programme years."""
+        return any(len(a.calendar) > 1 for a in self.allocations)
+
+    @cached_property
     def summary(self) -> pd.DataFrame:
         """Status, objective and national totals per allocation."""
         import pandas as pd
@@ -294,8 +317,9 @@ class Comparison:
     @cached_property
     def deviation(self) -> pd.DataFrame:
         """Per allocation, region and resource: used, fair share, relative deviation."""
-        frames = {a.label: a.by_region[["region_code", "region_name", "resource", "unit", "used",
-                                        "fair_share", "relative_deviation", "outside_band"]]
+        frames = {a.label: a.by_region[["period", "region_code", "region_name", "resource",
+                                        "unit", "used", "fair_share", "relative_deviation",
+                                        "outside_band"]]
                   for a in self.allocations}
         return _long(frames, "label")
 
@@ -358,9 +382,11 @@ class Comparison:
                               for label in metrics["label"]]
         town_changes = _long({f"{x} -> {y}": frame.reset_index(drop=frame.index.name is None)
                               for (x, y), frame in self.town_changes.items()}, "comparison")
+        by_year = {"summary_by_year": self.summary_by_year} if self.has_years else {}
         return {
             "metrics": metrics,
             "summary": self.summary,
+            **by_year,
             "regions": _long(self.areas("region"), "label"),
             "departments": _long(self.areas("department"), "label"),
             "region_differences": _long({f"{x} -> {y}": f for (x, y), f

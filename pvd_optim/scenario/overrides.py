@@ -3,7 +3,8 @@
 A ``--set`` value is read by the same YAML rules as a file (numbers as a person writes
 them, no tags, the same limits). Setting one theme of a "one value or a mapping" field
 (``theme_floors_share.heritage=0.2``) first expands the single value the file gives to
-its per-theme mapping over the themes in force.
+its per-theme mapping over the themes in force; setting one year of a per-year field
+(``resources.funding.envelope_eur.2027=30e6``) expands it over the scenario's years.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from pvd_optim.errors import ScenarioError
-from pvd_optim.scenario.schema import PER_THEME_FIELDS, field_default
+from pvd_optim.scenario.programme_section import years_in_force
+from pvd_optim.scenario.schema import PER_THEME_FIELDS, PER_YEAR_FIELDS, field_default
 from pvd_optim.scenario.themes_section import themes_in_force
 from pvd_optim.scenario.yaml_reader import FieldPath, dotted, read_value
 
@@ -37,15 +39,20 @@ def parse_overrides(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
 
 
 def _per_theme_field(parts: FieldPath) -> FieldPath | None:
-    """The per-theme field that ``parts`` names one theme of, if any."""
-    for path in PER_THEME_FIELDS:
+    """The per-theme or per-year field that ``parts`` names one entry of, if any."""
+    for path in (*PER_THEME_FIELDS, *PER_YEAR_FIELDS):
         if len(parts) > len(path) and parts[: len(path)] == path:
             return path
     return None
 
 
+def _keys_in_force(data: dict[str, Any], path: FieldPath) -> tuple[Any, ...] | None:
+    """The themes (per-theme field) or years (per-year field) a mapping at ``path`` covers."""
+    return years_in_force(data) if path in PER_YEAR_FIELDS else themes_in_force(data)
+
+
 def _expand_single_value(data: dict[str, Any], path: FieldPath) -> None:
-    """Replace the single value at ``path`` (written or default) by its per-theme mapping."""
+    """Replace the single value at ``path`` (written or default) by its per-key mapping."""
     node = data
     for part in path[:-1]:
         child = node.setdefault(part, {})
@@ -57,10 +64,10 @@ def _expand_single_value(data: dict[str, Any], path: FieldPath) -> None:
         return
     if value is None:
         value = field_default(path)
-    themes = themes_in_force(data)
-    if isinstance(value, bool) or not isinstance(value, int | float) or themes is None:
-        return  # validation reports the value or the themes
-    node[path[-1]] = dict.fromkeys(themes, value)
+    keys = _keys_in_force(data, path)
+    if isinstance(value, bool) or not isinstance(value, int | float) or keys is None:
+        return  # validation reports the value, the themes or the years
+    node[path[-1]] = dict.fromkeys(keys, value)
 
 
 def apply_overrides(
@@ -92,5 +99,10 @@ def apply_overrides(
                     field=f"--set {dotted(parts)}",
                 )
             node = child
-        node[parts[-1]] = value
+        key: Any = parts[-1]
+        if per_theme in PER_YEAR_FIELDS and len(parts) == len(per_theme) + 1 and key.isdigit():
+            # A year written on the command line is text; the file's years are numbers.
+            key = int(key)
+            node.pop(parts[-1], None)
+        node[key] = value
     return out

@@ -13,12 +13,21 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from pvd_optim.inputs import ONE_YEAR
 from pvd_optim.scenario.fields import MAX_PLAUSIBLE_DAYS, MAX_PLAUSIBLE_EUR, Frozen, Share
+from pvd_optim.scenario.programme_section import (
+    SCHEMA_VERSION,
+    CommitmentsSection,
+    ProgrammeSection,
+    YearSection,
+    check_years,
+    year_list,
+)
 from pvd_optim.scenario.sections import (
     MEASURED_HIGHS_OPTIONS,
     AnalysisSection,
@@ -38,6 +47,7 @@ from pvd_optim.scenario.themes_section import ThemesSection
 
 __all__ = [
     "MAX_PLAUSIBLE_DAYS", "MAX_PLAUSIBLE_EUR", "MEASURED_HIGHS_OPTIONS", "PER_THEME_FIELDS",
+    "PER_YEAR_FIELDS",
     "AnalysisSection", "BalanceSection", "BenefitSection", "DataSection", "EligibilitySection",
     "EngineeringSection", "ExpertiseSection", "FundingSection", "PenaltiesSection",
     "ResourcesSection", "RulesSection", "Scenario", "SolverSection", "ThemesSection",
@@ -54,10 +64,33 @@ PER_THEME_FIELDS: tuple[tuple[str, ...], ...] = (
     ("resources", "expertise", "saturation_per_theme_days"),
 )
 
+#: The "one value or a mapping year -> value" fields, as dotted paths. An override of one
+#: year (``--set resources.funding.envelope_eur.2027=30e6``) expands a single value to its
+#: per-year mapping over the scenario's years first. A mapping must give every year.
+PER_YEAR_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("resources", "funding", "envelope_eur"),
+    ("resources", "expertise", "capacity_days"),
+    ("resources", "engineering", "budget_eur"),
+)
+
+#: Fields a version-1 scenario (pvd-optim 0.1: one year, pooled budget) cannot hold.
+VERSION_2_FIELDS: tuple[str, ...] = ("years", "programme", "commitments")
+
 
 class Scenario(Frozen):
-    """A complete, validated allocation scenario (one programme year)."""
+    """A complete, validated allocation scenario (one programme year, or several)."""
 
+    model_config = ConfigDict(json_schema_extra={"x-pvd-optim-schema-version": SCHEMA_VERSION})
+
+    schema_version: Literal[1, 2] | None = Field(
+        None,
+        description=(
+            f"The scenario schema version the file is written for; this pvd-optim reads 1 "
+            f"(one programme year, pooled engineering budget) and {SCHEMA_VERSION} (adds "
+            "`years`, `programme`, `commitments` and the co-funders of a post). Omitted: "
+            f"{SCHEMA_VERSION}."
+        ),
+    )
     name: str = Field("scenario", description="Short name used in reports.")
     description: str = Field("", description="What this scenario is about.")
     data: DataSection = Field(
@@ -95,10 +128,60 @@ class Scenario(Frozen):
         default_factory=AnalysisSection,  # type: ignore[arg-type]
         description="Explanations computed after the main solve (each costs extra solves).",
     )
+    years: tuple[YearSection, ...] | None = Field(
+        None,
+        description=(
+            "The programme's model years: consecutive calendar years, each a year number or "
+            "{year, running_share}. Omitted: one programme year (labelled "
+            f"{ONE_YEAR}), as in a version-1 scenario."
+        ),
+    )
+    programme: ProgrammeSection = Field(
+        default_factory=ProgrammeSection,  # type: ignore[arg-type]
+        description="How the years link: entry of towns, persistence of posts, discount.",
+    )
+    commitments: CommitmentsSection | None = Field(
+        None, description="What is already decided: a CSV, or an earlier results folder."
+    )
     # Set by the loader, never written in a file: left out of dumps and of the JSON Schema.
     source: SkipJsonSchema[Path | None] = Field(
         None, description="The file this scenario was read from (set by the loader).", exclude=True
     )
+
+    @field_validator("years", mode="before")
+    @classmethod
+    def _bare_years(cls, value: Any) -> Any:
+        return year_list(value)
+
+    @field_validator("years")
+    @classmethod
+    def _years_follow(cls, value: tuple[YearSection, ...] | None
+                      ) -> tuple[YearSection, ...] | None:
+        return None if value is None else check_years(value)
+
+    @model_validator(mode="after")
+    def _years_are_consistent(self) -> Scenario:
+        years = set(self.year_numbers)
+        problems: list[str] = []
+        for path in PER_YEAR_FIELDS:
+            value = self._value(path)
+            if isinstance(value, dict):
+                unknown = sorted(set(value) - years)
+                missing = sorted(years - set(value))
+                if unknown:
+                    problems.append(f"{'.'.join(path)} names year(s) {unknown} outside the "
+                                    f"scenario's years {_span(self.year_numbers)}")
+                if missing:
+                    problems.append(f"{'.'.join(path)} gives no value for year(s) {missing}; "
+                                    "give every year, or one value for all")
+        if self.schema_version == 1:
+            written = [name for name in VERSION_2_FIELDS if name in self.model_fields_set]
+            if written:
+                problems.append(f"{written[0]} is a schema-version-{SCHEMA_VERSION} field; "
+                                f"write schema_version: {SCHEMA_VERSION} (or leave it out)")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @model_validator(mode="after")
     def _themes_are_consistent(self) -> Scenario:
@@ -149,12 +232,33 @@ class Scenario(Frozen):
         """Theme names in their declared order."""
         return tuple(self.themes.definitions)
 
+    @property
+    def year_numbers(self) -> tuple[int, ...]:
+        """The calendar years of the model, in order (one year without ``years``)."""
+        return (ONE_YEAR,) if self.years is None else tuple(item.year for item in self.years)
+
+    @property
+    def running_shares(self) -> tuple[float, ...]:
+        """The fraction of each model year that the programme runs."""
+        return (1.0,) if self.years is None else tuple(item.running_share
+                                                         for item in self.years)
+
+    def by_year(self, value: float | dict[int, float]) -> tuple[float, ...]:
+        """A per-year field's value for each model year, in order."""
+        if isinstance(value, dict):
+            return tuple(float(value[year]) for year in self.year_numbers)
+        return (float(value),) * len(self.year_numbers)
+
     def floor_by_theme(self) -> dict[str, float]:
         """Minimum funding share per theme, one entry per theme."""
         value = self.theme_floors_share
         if isinstance(value, dict):
             return {k: float(value.get(k, 0.0)) for k in self.theme_names}
         return dict.fromkeys(self.theme_names, float(value))
+
+
+def _span(years: tuple[int, ...]) -> str:
+    return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
 
 
 def section_model(path: tuple[str, ...]) -> type[BaseModel] | None:

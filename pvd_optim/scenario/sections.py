@@ -10,9 +10,9 @@ from __future__ import annotations
 import itertools
 import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from pvd_optim.scenario.fields import (
     MAX_BENEFIT_SEGMENTS,
@@ -33,6 +33,16 @@ from pvd_optim.scenario.fields import (
     Whole,
     check_insee_codes,
 )
+from pvd_optim.scenario.fields import _real as real_number
+from pvd_optim.scenario.programme_section import PerYearDays, PerYearEuros
+
+#: JSON Schema of a per-year amount: its bound stated once, for the single value and for
+#: each year's value alike (``minimum`` applies to numbers only).
+PER_YEAR_SCHEMA: dict[str, Any] = {"minimum": 0.0}
+
+#: A cap over the horizon in full years of a theme's saturation: at least one year (a
+#: smaller cap would bind within a single year, which the yearly saturation already caps).
+HorizonYears = Annotated[float, Field(ge=1.0, allow_inf_nan=False), BeforeValidator(real_number)]
 
 
 class DataSection(Frozen):
@@ -135,13 +145,14 @@ class EligibilitySection(Frozen):
 
 
 class FundingSection(Frozen):
-    """Banque des Territoires funding for engineering and studies (one programme year)."""
+    """Banque des Territoires funding for engineering and studies (each programme year)."""
 
-    envelope_eur: Euros = Field(
-        25_800_000,
+    envelope_eur: PerYearEuros = Field(
+        25_800_000, json_schema_extra=PER_YEAR_SCHEMA,
         description=(
-            "Funding envelope F for the year. Default: 85 M EUR studies + 70 M EUR technical "
-            "assistance over 6 years."
+            "Funding envelope F for the year (one value, or year -> value in a scenario with "
+            "`years`; a partly run year's envelope is its own). Default: 85 M EUR studies + "
+            "70 M EUR technical assistance over 6 years."
         ),
     )
     cap_per_town_eur: Euros = Field(300_000, description="Absolute cap per town (cap_abs).")
@@ -162,20 +173,46 @@ class FundingSection(Frozen):
     spend_min_share: Share = Field(
         0.95, description="Minimum share of the envelope that must be committed."
     )
+    spend_min_scope: Literal["year", "horizon"] = Field(
+        "year",
+        description=(
+            "`year`: the minimum share of each year's envelope is spent that year; `horizon`: "
+            "of the whole horizon's envelope over the horizon (scenarios with `years`)."
+        ),
+    )
+    carry_over_share: Share = Field(
+        0.0,
+        description=(
+            "Unspent funding a year may carry into the next, at most this share of the "
+            "year's envelope (0: none). Scenarios with `years`."
+        ),
+    )
+    horizon_saturation_years: HorizonYears | None = Field(
+        None,
+        description=(
+            "Cap on funding to a town and theme over the whole horizon, in full years of the "
+            "theme's saturation (e.g. 3: at most 3 x 40,000 EUR over the years); null: none."
+        ),
+    )
 
 
 class ExpertiseSection(Frozen):
     """Cerema expert-days, limited per territorial directorate."""
 
-    capacity_days: Days = Field(
-        20_000,
+    capacity_days: PerYearDays = Field(
+        20_000, json_schema_extra=PER_YEAR_SCHEMA,
         description=(
-            "Total expert-days for individual missions, split over directorates pro rata "
-            "eligible towns unless `capacity_days_by_directorate` is given."
+            "Total expert-days for individual missions in the year (one value, or year -> "
+            "value), split over directorates pro rata eligible towns unless "
+            "`capacity_days_by_directorate` is given."
         ),
     )
     capacity_days_by_directorate: dict[str, Days] | None = Field(
-        None, description="Explicit capacity per directorate name (overrides the split)."
+        None,
+        description=(
+            "Explicit capacity per directorate name (overrides the split); in a scenario with "
+            "`years`, each year's (scaled by its running share)."
+        ),
     )
     directorate_by_department: dict[CodeText, str] = Field(
         default_factory=dict,
@@ -185,13 +222,24 @@ class ExpertiseSection(Frozen):
         10, description="Days per town and theme beyond which expertise brings no benefit (ux)."
     )
     max_days_per_town: Days = Field(40, description="At most this many days per town.")
+    horizon_saturation_years: HorizonYears | None = Field(
+        None,
+        description=(
+            "Cap on expert-days to a town and theme over the whole horizon, in full years of "
+            "the theme's saturation; null: none."
+        ),
+    )
 
 
 class EngineeringSection(Frozen):
     """Co-funded project-lead posts."""
 
-    budget_eur: Euros = Field(
-        40_500_000, description="Engineering budget E: about 900 posts x 45,000 EUR."
+    budget_eur: PerYearEuros = Field(
+        40_500_000, json_schema_extra=PER_YEAR_SCHEMA,
+        description=(
+            "Engineering budget E of the year (one value, or year -> value): the co-funders' "
+            "budgets pooled, about 900 posts x 45,000 EUR."
+        ),
     )
     subsidy_per_post_eur: PositiveEuros = Field(
         45_000, description="Yearly subsidy per post: 75 % of cost, capped at 45,000 EUR."
@@ -250,6 +298,14 @@ class BalanceSection(Frozen):
     tolerance_share: Share = Field(0.15, description="Relative band delta around the fair share.")
     mode: Literal["hard", "soft", "off"] = Field(
         "hard", description="`hard` constraints, `soft` penalised slacks, or `off`."
+    )
+    scope: Literal["year", "horizon"] = Field(
+        "year",
+        description=(
+            "`year`: each year balanced on its own, fair shares over the towns that have "
+            "joined by then; `horizon`: the sums over the years balanced once (scenarios with "
+            "`years`)."
+        ),
     )
     penalties: PenaltiesSection = Field(
         default_factory=PenaltiesSection,  # type: ignore[arg-type]

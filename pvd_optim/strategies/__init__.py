@@ -87,7 +87,10 @@ def run_strategies(problem: Problem | ModelInputs, names: Sequence[str] | None =
             f"The 'names' parameter of run_strategies must list strategies among "
             f"{sorted(STRATEGIES)}. Got unknown {unknown} instead."
         )
-    problem = as_problem(problem)
+    if not isinstance(problem, Problem):
+        problem = Problem(problem)
+    if any(name != "optimum" for name in chosen):
+        problem = as_problem(problem)  # the rules allocate one year
     return [STRATEGIES[name](problem) for name in chosen]
 
 

@@ -105,7 +105,7 @@ def regional_quotas(problem: Problem | ModelInputs, method: ApportionmentMethod 
     Labelled ``quota_<method>``.
     """
     problem = as_problem(problem)
-    inputs = problem.inputs
+    inputs = problem.one_year
     label = f"quota_{method}"
     if label not in PROMISES:
         raise InputError(

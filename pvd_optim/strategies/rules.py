@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from pvd_optim.check import check_allocation
+from pvd_optim.errors import InputError
 from pvd_optim.families import FAMILY_NAMES, of_kind
 from pvd_optim.inputs import AllocationArrays, FloatArray, ModelInputs
 from pvd_optim.results import Allocation, Problem
@@ -39,8 +42,22 @@ HEURISTIC = "heuristic"
 
 
 def as_problem(problem: Problem | ModelInputs) -> Problem:
-    """``problem`` itself, or bare model inputs posed as a problem with default settings."""
-    return problem if isinstance(problem, Problem) else Problem(problem)
+    """``problem`` itself, or bare model inputs posed as a problem with default settings.
+
+    The baseline rules allocate one programme year: a programme of several years is
+    refused with an ``InputError`` (the optimum handles it; run the rules year by year
+    on one-year scenarios to compare).
+    """
+    problem = problem if isinstance(problem, Problem) else Problem(problem)
+    programme = problem.programme
+    if programme.n_years > 1:
+        raise InputError(
+            f"the baseline strategies allocate one programme year; this scenario has "
+            f"{programme.n_years} ({programme.calendar[0]}-{programme.calendar[-1]}): compare "
+            "its optimum alone, or give the rules one year (`years: [YEAR]`) at a time")
+    if not isinstance(problem.inputs, ModelInputs):
+        problem = dataclasses.replace(problem, inputs=programme.first)
+    return problem
 
 
 def optimum(problem: Problem | ModelInputs) -> Allocation:
@@ -59,7 +76,8 @@ def optimum(problem: Problem | ModelInputs) -> Allocation:
     """
     from pvd_optim.pipeline import solve_problem
 
-    problem = as_problem(problem)
+    # The optimum allocates a programme of several years too (the rules do not).
+    problem = problem if isinstance(problem, Problem) else Problem(problem)
     return solve_problem(problem).allocation(problem, "optimum")
 
 
@@ -115,7 +133,7 @@ def split_themes(inputs: ModelInputs, funding: FloatArray, days: FloatArray,
 def finish(problem: Problem, label: str, covered: BoolArray, funding_keur: FloatArray,
            days: FloatArray) -> Allocation:
     """Posts from coverage, objective recomputed, promised families checked."""
-    inputs = problem.inputs
+    inputs = problem.one_year
     covered_f = covered.astype(np.float64)
     arrays = AllocationArrays(funding_keur=funding_keur, days=days, covered=covered_f,
                               posts=inputs.posts_needed(covered_f))
@@ -127,7 +145,7 @@ def finish(problem: Problem, label: str, covered: BoolArray, funding_keur: Float
 def _pro_rata(problem: Problem, label: str, covered: BoolArray, town_weight: FloatArray,
               by_need: bool) -> Allocation:
     """Envelope and capacities shared over covered towns by ``town_weight``."""
-    inputs = problem.inputs
+    inputs = problem.one_year
     weights = theme_weights(inputs, by_need)
     max_funding, max_days = town_maxima(inputs, covered, weights)
     town_weight = town_weight * covered
@@ -150,7 +168,7 @@ def equal_split(problem: Problem | ModelInputs) -> Allocation:
     No targeting by need at all: the baseline that shows what targeting buys.
     """
     problem = as_problem(problem)
-    inputs = problem.inputs
+    inputs = problem.one_year
     covered = cover_in_order(inputs, priority_order(inputs.fragility), affordable_posts(inputs))
     return _pro_rata(problem, "equal_split", covered, np.ones(inputs.n_towns), by_need=False)
 
@@ -161,7 +179,7 @@ def pro_rata_population(problem: Problem | ModelInputs) -> Allocation:
     Themes split by need. A per-inhabitant rule, as many grant schemes use.
     """
     problem = as_problem(problem)
-    inputs = problem.inputs
+    inputs = problem.one_year
     covered = cover_in_order(inputs, priority_order(inputs.population, inputs.fragility),
                              affordable_posts(inputs))
     return _pro_rata(problem, "pro_rata_population", covered, inputs.population, by_need=True)
@@ -173,7 +191,7 @@ def pro_rata_need(problem: Problem | ModelInputs) -> Allocation:
     Themes split by need; ties in need broken by fragility.
     """
     problem = as_problem(problem)
-    inputs = problem.inputs
+    inputs = problem.one_year
     total_need = inputs.need.sum(axis=1)
     covered = cover_in_order(inputs, priority_order(total_need, inputs.fragility),
                              affordable_posts(inputs))
@@ -189,7 +207,7 @@ def greedy_by_need(problem: Problem | ModelInputs) -> Allocation:
     directorate's days. Within a town, its neediest theme is filled first.
     """
     problem = as_problem(problem)
-    inputs = problem.inputs
+    inputs = problem.one_year
     order = priority_order(inputs.need.mean(axis=1), inputs.fragility)
     covered = cover_in_order(inputs, order, affordable_posts(inputs))
     weights = theme_weights(inputs, by_need=True)

@@ -1,0 +1,184 @@
+"""The tables of one allocation, one year at a time: what ``Allocation.by_*`` concatenate.
+
+Each function builds one year's table from that year's inputs and arrays, with a
+``year`` column first; :class:`pvd_optim.results.Allocation` stacks the years. Money
+is in EUR (the model's k EUR converted back); a one-year allocation has one year.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from pvd_optim.inputs import EUR_PER_UNIT, RESOURCES, AllocationArrays, ModelInputs
+from pvd_optim.measures import BalancePeriod
+from pvd_optim.tolerances import NOISE
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def town_theme(inputs: ModelInputs, arrays: AllocationArrays) -> pd.DataFrame:
+    """Funding (EUR) and expert-days per town and theme (long format), one year."""
+    import pandas as pd
+
+    index = pd.MultiIndex.from_product([inputs.town_codes, inputs.themes],
+                                       names=["insee", "theme"])
+    return pd.DataFrame(
+        {
+            "year": np.full(inputs.n_towns * inputs.n_themes, inputs.year, dtype=np.int64),
+            "funding_eur": (arrays.funding_keur * EUR_PER_UNIT).ravel(),
+            "expert_days": arrays.days.ravel(),
+            "need": inputs.need.ravel(),
+        },
+        index=index,
+    )
+
+
+def town(inputs: ModelInputs, arrays: AllocationArrays, posts: np.ndarray) -> pd.DataFrame:
+    """One row per eligible town: covered, group, post share, funding, days, need; one year."""
+    import pandas as pd
+
+    covered = arrays.covered
+    group_covered = np.bincount(inputs.group_of_town, weights=covered,
+                                minlength=inputs.n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(covered > 0,
+                         posts[inputs.group_of_town] / group_covered[inputs.group_of_town], 0.0)
+    return pd.DataFrame(
+        {
+            "year": np.full(inputs.n_towns, inputs.year, dtype=np.int64),
+            "name": inputs.town_names,
+            "region_code": [inputs.region_codes[r] for r in inputs.region_of_town],
+            "region_name": [inputs.region_names[r] for r in inputs.region_of_town],
+            "directorate": [inputs.directorate_names[d] for d in inputs.directorate_of_town],
+            "group": [inputs.group_labels[g] for g in inputs.group_of_town],
+            "population": inputs.population.astype(np.int64),
+            "fragility": inputs.fragility,
+            "mean_need": inputs.need.mean(axis=1),
+            "joined": inputs.joined,
+            "covered": covered,
+            "post_share": share,
+            "funding_eur": arrays.funding_keur.sum(axis=1) * EUR_PER_UNIT,
+            "expert_days": arrays.days.sum(axis=1),
+            "cap_eur": inputs.cap_keur * EUR_PER_UNIT,
+        },
+        index=pd.Index(inputs.town_codes, name="insee"),
+    )
+
+
+def group(inputs: ModelInputs, arrays: AllocationArrays, posts: np.ndarray) -> pd.DataFrame:
+    """One row per project-lead group: towns, covered towns, posts, subsidy; one year."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "year": np.full(inputs.n_groups, inputs.year, dtype=np.int64),
+            "towns": inputs.group_size,
+            "covered_towns": np.bincount(inputs.group_of_town, weights=arrays.covered,
+                                         minlength=inputs.n_groups),
+            "posts": posts,
+            "subsidy_eur": posts * inputs.post_cost_keur * EUR_PER_UNIT,
+        },
+        index=pd.Index(inputs.group_labels, name="group"),
+    )
+
+
+def region(inputs: ModelInputs, period: BalancePeriod, year: int | None, label: str
+           ) -> pd.DataFrame:
+    """Per region and resource over one balance period: used, fair share, band, deviation."""
+    import pandas as pd
+
+    used = period.used
+    totals = used.sum(axis=1, keepdims=True)
+    fair = period.share[None, :] * totals
+    below, above = period.deviations()
+    scale = np.array([EUR_PER_UNIT, 1.0, 1.0])[:, None]
+    units = ("eur", "days", "towns")
+    frames = []
+    for j, resource in enumerate(RESOURCES):
+        frames.append(pd.DataFrame(
+            {
+                "year": pd.array([year] * inputs.n_regions, dtype="Int64"),
+                "period": label,
+                "region_code": inputs.region_codes,
+                "region_name": inputs.region_names,
+                "resource": resource,
+                "unit": units[j],
+                "used": used[j] * scale[j],
+                "fair_share": fair[j] * scale[j],
+                "fair_share_fraction": period.share,
+                "deviation": (used[j] - fair[j]) * scale[j],
+                "relative_deviation": np.divide(
+                    used[j] - fair[j], fair[j], out=np.zeros(inputs.n_regions),
+                    where=fair[j] > 0),
+                "outside_band": (below[j] + above[j]) * scale[j],
+            }
+        ))
+    return pd.concat(frames, ignore_index=True)
+
+
+def directorate(inputs: ModelInputs, arrays: AllocationArrays, prices: dict[str, float]
+                ) -> pd.DataFrame:
+    """Per Cerema directorate: days used, capacity, towns, fair share, price; one year."""
+    import pandas as pd
+
+    used = np.bincount(inputs.directorate_of_town, weights=arrays.days.sum(axis=1),
+                       minlength=inputs.n_directorates)
+    towns = np.bincount(inputs.directorate_of_town, minlength=inputs.n_directorates)
+    capacity = inputs.capacity_days
+    fair = towns / max(1, inputs.n_towns) * used.sum()
+    return pd.DataFrame(
+        {
+            "year": np.full(inputs.n_directorates, inputs.year, dtype=np.int64),
+            "eligible_towns": towns,
+            "days_used": used,
+            "capacity_days": capacity,
+            "utilisation": np.divide(used, capacity, out=np.zeros_like(used),
+                                     where=capacity > 0),
+            "fair_share_days": fair,
+            "deviation_days": used - fair,
+            "shadow_price_keur_eq_per_day": [prices.get(d, np.nan)
+                                             for d in inputs.directorate_names],
+        },
+        index=pd.Index(inputs.directorate_names, name="directorate"),
+    )
+
+
+def theme(inputs: ModelInputs, arrays: AllocationArrays) -> pd.DataFrame:
+    """Per theme: funding, days, share of funding, floor; one year."""
+    import pandas as pd
+
+    funding = arrays.funding_keur.sum(axis=0) * EUR_PER_UNIT
+    total = funding.sum()
+    return pd.DataFrame(
+        {
+            "year": np.full(inputs.n_themes, inputs.year, dtype=np.int64),
+            "funding_eur": funding,
+            "expert_days": arrays.days.sum(axis=0),
+            "funding_share": funding / total if total > 0 else np.zeros_like(funding),
+            "floor_share": inputs.theme_floor,
+            "towns_funded": (arrays.funding_keur > NOISE).sum(axis=0),
+        },
+        index=pd.Index(inputs.themes, name="theme"),
+    )
+
+
+def totals(inputs: ModelInputs, arrays: AllocationArrays, posts: np.ndarray
+           ) -> dict[str, float]:
+    """One year's totals in planner units, unrounded."""
+    return {
+        "funding_eur": float(arrays.funding_keur.sum() * EUR_PER_UNIT),
+        "envelope_eur": inputs.envelope_keur * EUR_PER_UNIT,
+        "carried_in_eur": arrays.carry_in_keur * EUR_PER_UNIT,
+        "carried_out_eur": arrays.carry_out_keur * EUR_PER_UNIT,
+        "expert_days": float(arrays.days.sum()),
+        "capacity_days": float(inputs.capacity_days.sum()),
+        "covered_towns": float(arrays.covered.sum()),
+        "eligible_towns": float(inputs.n_towns),
+        "joined_towns": float(inputs.n_joined),
+        "posts": float(posts.sum()),
+        "engineering_eur": float(posts.sum() * inputs.post_cost_keur * EUR_PER_UNIT),
+        "engineering_budget_eur": inputs.engineering_budget_keur * EUR_PER_UNIT,
+    }
