@@ -19,25 +19,35 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def town_theme(inputs: ModelInputs, arrays: AllocationArrays) -> pd.DataFrame:
-    """Funding (EUR) and expert-days per town and theme (long format), one year."""
+def town_theme(inputs: ModelInputs, arrays: AllocationArrays, marked: bool = False
+               ) -> pd.DataFrame:
+    """Funding (EUR) and expert-days per town and theme (long format), one year.
+
+    ``marked``: add what was committed (``committed_funding_eur``, ``committed_days``).
+    """
     import pandas as pd
 
     index = pd.MultiIndex.from_product([inputs.town_codes, inputs.themes],
                                        names=["insee", "theme"])
-    return pd.DataFrame(
-        {
-            "year": np.full(inputs.n_towns * inputs.n_themes, inputs.year, dtype=np.int64),
-            "funding_eur": (arrays.funding_keur * EUR_PER_UNIT).ravel(),
-            "expert_days": arrays.days.ravel(),
-            "need": inputs.need.ravel(),
-        },
-        index=index,
-    )
+    columns: dict[str, object] = {
+        "year": np.full(inputs.n_towns * inputs.n_themes, inputs.year, dtype=np.int64),
+        "funding_eur": (arrays.funding_keur * EUR_PER_UNIT).ravel(),
+        "expert_days": arrays.days.ravel(),
+        "need": inputs.need.ravel(),
+    }
+    if marked:
+        columns["committed_funding_eur"] = (inputs.committed_funding_keur * EUR_PER_UNIT).ravel()
+        columns["committed_days"] = inputs.committed_days.ravel()
+    return pd.DataFrame(columns, index=index)
 
 
-def town(inputs: ModelInputs, arrays: AllocationArrays, posts: np.ndarray) -> pd.DataFrame:
-    """One row per eligible town: covered, group, post share, funding, days, need; one year."""
+def town(inputs: ModelInputs, arrays: AllocationArrays, posts: np.ndarray,
+         marked: bool = False) -> pd.DataFrame:
+    """One row per eligible town: covered, group, post share, funding, days, need; one year.
+
+    ``marked``: add ``eligible`` and what was committed (``committed_covered``,
+    ``committed_funding_eur``, ``committed_days``) and whether the year is ``locked``.
+    """
     import pandas as pd
 
     covered = arrays.covered
@@ -63,26 +73,89 @@ def town(inputs: ModelInputs, arrays: AllocationArrays, posts: np.ndarray) -> pd
             "funding_eur": arrays.funding_keur.sum(axis=1) * EUR_PER_UNIT,
             "expert_days": arrays.days.sum(axis=1),
             "cap_eur": inputs.cap_keur * EUR_PER_UNIT,
+            **({"eligible": inputs.eligible, "locked": inputs.locked,
+                "committed_covered": inputs.committed_covered,
+                "committed_funding_eur": inputs.committed_funding_keur.sum(axis=1)
+                * EUR_PER_UNIT,
+                "committed_days": inputs.committed_days.sum(axis=1)} if marked else {}),
         },
         index=pd.Index(inputs.town_codes, name="insee"),
     )
 
 
-def group(inputs: ModelInputs, arrays: AllocationArrays, posts: np.ndarray) -> pd.DataFrame:
-    """One row per project-lead group: towns, covered towns, posts, subsidy; one year."""
+def group(inputs: ModelInputs, arrays: AllocationArrays, posts: np.ndarray,
+          marked: bool = False) -> pd.DataFrame:
+    """One row per project-lead group: towns, covered towns, posts, subsidy; one year.
+
+    With co-funders, each co-funder's part of the group's subsidy (``<key>_eur``) is its
+    share of the year's posts of the group's kind, pro rata the group's posts (the
+    split is made per kind of post and year, not per group), and ``local_share_eur`` is
+    what the towns pay: posts x (charged cost - subsidy).
+    """
     import pandas as pd
 
-    return pd.DataFrame(
-        {
-            "year": np.full(inputs.n_groups, inputs.year, dtype=np.int64),
-            "towns": inputs.group_size,
-            "covered_towns": np.bincount(inputs.group_of_town, weights=arrays.covered,
-                                         minlength=inputs.n_groups),
-            "posts": posts,
-            "subsidy_eur": posts * inputs.post_cost_keur * EUR_PER_UNIT,
-        },
-        index=pd.Index(inputs.group_labels, name="group"),
-    )
+    subsidy = inputs.subsidy_of_group if inputs.group_anah.any() else inputs.post_cost_keur
+    columns: dict[str, object] = {
+        "year": np.full(inputs.n_groups, inputs.year, dtype=np.int64),
+        "towns": inputs.group_size,
+        "covered_towns": np.bincount(inputs.group_of_town, weights=arrays.covered,
+                                     minlength=inputs.n_groups),
+        "posts": posts,
+        "subsidy_eur": posts * subsidy * EUR_PER_UNIT,
+    }
+    if marked:
+        columns["committed_posts"] = inputs.committed_posts
+    if inputs.group_anah.any():
+        columns["with_anah"] = inputs.group_anah
+    if inputs.cofunded:
+        kind = inputs.post_type_of_group
+        of_kind = inputs.posts_by_type(posts)
+        per_post = np.divide(arrays.cofunding_keur, of_kind[:, None],
+                             out=np.zeros_like(arrays.cofunding_keur),
+                             where=of_kind[:, None] > 0)  # (2, F) per post of each kind
+        for f, key in enumerate(inputs.funder_keys):
+            columns[f"{key}_eur"] = posts * per_post[kind, f] * EUR_PER_UNIT
+    if np.isfinite(inputs.charged_cost_keur):
+        columns["local_share_eur"] = posts * (inputs.charged_cost_keur - subsidy) * EUR_PER_UNIT
+    return pd.DataFrame(columns, index=pd.Index(inputs.group_labels, name="group"))
+
+
+#: Name of the local share's row in the co-funders' table.
+LOCAL_SHARE = "local share (towns and intercommunalities)"
+POOLED = "co-funders (pooled budget)"
+
+
+def funder(inputs: ModelInputs, arrays: AllocationArrays, posts: np.ndarray) -> pd.DataFrame:
+    """Per co-funder, one year: posts it co-funds, amount, budget; the local share's row."""
+    import pandas as pd
+
+    of_kind = inputs.posts_by_type(posts)
+    subsidy = inputs.post_subsidy_keur * of_kind
+    rows: list[dict[str, object]] = []
+    if inputs.cofunded:
+        for f, (key, name) in enumerate(zip(inputs.funder_keys, inputs.funder_names,
+                                            strict=True)):
+            share = arrays.cofunding_keur[:, f]
+            rows.append({"funder": name, "key": key, "year": inputs.year,
+                         "posts_cofunded": float(of_kind[share > NOISE].sum()),
+                         "amount_eur": float(share.sum()) * EUR_PER_UNIT,
+                         "budget_eur": float(inputs.funder_budget_keur[f]) * EUR_PER_UNIT})
+    else:
+        rows.append({"funder": POOLED, "key": "pooled", "year": inputs.year,
+                     "posts_cofunded": float(of_kind.sum()),
+                     "amount_eur": float(subsidy.sum()) * EUR_PER_UNIT,
+                     "budget_eur": inputs.engineering_budget_keur * EUR_PER_UNIT})
+    if np.isfinite(inputs.charged_cost_keur):
+        local = inputs.charged_cost_keur * of_kind - subsidy
+        rows.append({"funder": LOCAL_SHARE, "key": "local", "year": inputs.year,
+                     "posts_cofunded": float(of_kind.sum()),
+                     "amount_eur": float(local.sum()) * EUR_PER_UNIT, "budget_eur": np.nan})
+    frame = pd.DataFrame(rows)
+    frame["budget_used_share"] = np.divide(
+        frame["amount_eur"].to_numpy(dtype=float), frame["budget_eur"].to_numpy(dtype=float),
+        out=np.full(len(frame), np.nan),
+        where=frame["budget_eur"].to_numpy(dtype=float) > 0)
+    return frame
 
 
 def region(inputs: ModelInputs, period: BalancePeriod, year: int | None, label: str
@@ -179,6 +252,9 @@ def totals(inputs: ModelInputs, arrays: AllocationArrays, posts: np.ndarray
         "eligible_towns": float(inputs.n_towns),
         "joined_towns": float(inputs.n_joined),
         "posts": float(posts.sum()),
-        "engineering_eur": float(posts.sum() * inputs.post_cost_keur * EUR_PER_UNIT),
-        "engineering_budget_eur": inputs.engineering_budget_keur * EUR_PER_UNIT,
+        "engineering_eur": float((inputs.post_subsidy_keur * inputs.posts_by_type(posts)).sum()
+                                 * EUR_PER_UNIT) if inputs.group_anah.any()
+        else float(posts.sum() * inputs.post_cost_keur * EUR_PER_UNIT),
+        "engineering_budget_eur": (float(inputs.funder_budget_keur.sum()) if inputs.cofunded
+                                   else inputs.engineering_budget_keur) * EUR_PER_UNIT,
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from pvd_optim.scenario.schema import Scenario
 if TYPE_CHECKING:
     import pandas as pd
 
+    from pvd_optim.data.commitments import Commitments
     from pvd_optim.scoring import Scores
 
 #: Identity columns carried into results next to each town.
@@ -40,6 +41,7 @@ class Prepared:
     eligible: np.ndarray  # boolean mask over the table
     inputs: ModelInputs | ProgrammeInputs  # one year's problem, or a programme of years
     imputed: pd.DataFrame | None  # per-cell imputation flags, when imputation ran
+    commitments: Commitments | None = None  # what was already decided
 
     @property
     def programme(self) -> ProgrammeInputs:
@@ -226,26 +228,44 @@ def _capacity(scenario: Scenario, directorate_of_town: np.ndarray,
 
 
 def build_inputs(
-    scenario: Scenario, table: pd.DataFrame, scores: Scores, eligible: np.ndarray
+    scenario: Scenario, table: pd.DataFrame, scores: Scores, eligible: np.ndarray,
+    commitments: Commitments | None = None,
 ) -> ModelInputs | ProgrammeInputs:
     """Convert the eligible towns and the scenario's resources into model inputs.
 
     One model year gives its ``ModelInputs``; several give a ``ProgrammeInputs``
-    (``pvd_optim.programme_inputs``), one ``ModelInputs`` per year.
+    (``pvd_optim.programme_inputs``), one ``ModelInputs`` per year. A committed town
+    that is no longer eligible is in the model too, for its commitments only.
     """
+    from pvd_optim.commitment_inputs import committed_towns
     from pvd_optim.programme_inputs import programme_inputs
 
-    return programme_inputs(scenario, table, eligible, _full_year(scenario, table, scores,
-                                                                  eligible))
+    model = eligible
+    kept = committed_towns(commitments)
+    if kept:
+        model = eligible | table.index.isin(kept)
+        homeless = model & table["region"].isna().to_numpy()
+        if homeless.any():
+            raise ScenarioError(
+                f"committed town(s) {table.index[homeless][:5].tolist()} belong to no region "
+                "of the model (an overseas collectivity); remove their commitments",
+                **scenario.located("commitments"))
+    template = _full_year(scenario, table, scores, model, eligible[model])
+    return programme_inputs(scenario, table, model, template, commitments)
 
 
 def _full_year(
-    scenario: Scenario, table: pd.DataFrame, scores: Scores, eligible: np.ndarray
+    scenario: Scenario, table: pd.DataFrame, scores: Scores, model: np.ndarray,
+    eligible: np.ndarray,
 ) -> ModelInputs:
-    """The first year's inputs at a full year's running share, before entry years apply."""
-    towns = table.loc[eligible]
-    need = scores.need[eligible]
-    fragility = scores.fragility[eligible]
+    """The first year's inputs at a full year's running share, before entry years apply.
+
+    ``model`` selects the model's towns in the table; ``eligible`` (over them) those that
+    compete for resources (the others are kept for their commitments).
+    """
+    towns = table.loc[model]
+    need = scores.need[model]
+    fragility = scores.fragility[model]
     region_codes, region_of_town = np.unique(towns["region"].astype(str).to_numpy(),
                                              return_inverse=True)
     region_name_of = dict(zip(towns["region"].astype(str), towns["region_name"].astype(str),
@@ -264,6 +284,8 @@ def _full_year(
     basis = scenario.balance.basis
     weights = {"towns": np.ones(len(towns)), "population": population,
                "need": need.mean(axis=1)}[basis]
+    if not eligible.all():
+        weights = weights * eligible  # a town kept for its commitments has no fair share
     per_region = np.bincount(region_of_town, weights=weights, minlength=len(region_codes))
     if per_region.sum() <= 0:
         raise ScenarioError(f"balance basis {basis!r} sums to 0 over the eligible towns; "
@@ -292,8 +314,9 @@ def _full_year(
                                 scenario.by_year(expertise.capacity_days)[0]),
         saturation_days=_per_theme(expertise.saturation_per_theme_days, themes, 0.0),
         max_days_per_town=expertise.max_days_per_town,
-        post_cost_keur=engineering.subsidy_per_post_eur / EUR_PER_UNIT,
-        engineering_budget_keur=scenario.by_year(engineering.budget_eur)[0] / EUR_PER_UNIT,
+        post_cost_keur=engineering.subsidy_eur() / EUR_PER_UNIT,
+        engineering_budget_keur=scenario.by_year(engineering.pooled_budget_eur)[0]
+        / EUR_PER_UNIT,
         towns_per_post=engineering.towns_per_post,
         cover_min_share=engineering.cover_min_share,
         segment_widths=np.asarray(benefit.segment_widths_share, dtype=np.float64),
@@ -309,7 +332,58 @@ def _full_year(
                        * benefit.value_per_covered_town_eur / EUR_PER_UNIT),
         theme_floor=np.array([scenario.floor_by_theme()[t] for t in themes]),
         relax_integers=scenario.solver.relax_integers,
+        eligible=np.asarray(eligible, dtype=bool).copy(),
+        **_cofunding(scenario, table, towns, group_of_town, len(group_labels)),
     )
+
+
+def _cofunding(scenario: Scenario, table: pd.DataFrame, towns: pd.DataFrame,
+               group_of_town: np.ndarray, n_groups: int) -> dict[str, Any]:
+    """Who pays for a post, for a full first year: subsidies, groups with Anah, co-funders."""
+    engineering = scenario.resources.engineering
+    group_anah = np.zeros(n_groups, dtype=bool)
+    if engineering.habitat_operation_csv is not None:
+        operating = habitat_operation_towns(scenario, table)
+        group_anah[group_of_town[towns.index.isin(operating)]] = True
+    cost = engineering.cost_per_post_eur
+    out: dict[str, Any] = {
+        "post_cost_anah_keur": (engineering.subsidy_eur(with_anah=True) / EUR_PER_UNIT
+                                if group_anah.any() else 0.0),
+        "charged_cost_keur": np.nan if cost is None else cost / EUR_PER_UNIT,
+        "group_anah": group_anah,
+    }
+    funders = engineering.cofunders
+    if not funders:
+        return out
+    out.update(
+        funder_keys=tuple(funders), funder_names=tuple(f.name for f in funders.values()),
+        funder_rate=np.array([f.rate_share for f in funders.values()]),
+        funder_cap_keur=np.array([f.cap_per_post_eur for f in funders.values()]) / EUR_PER_UNIT,
+        funder_budget_keur=np.array([scenario.by_year(f.budget_eur)[0]
+                                     for f in funders.values()]) / EUR_PER_UNIT,
+        funder_serves=np.array([[f.posts == "all", True] for f in funders.values()]),
+        funder_residual=np.array([f.residual for f in funders.values()]),
+    )
+    return out
+
+
+def habitat_operation_towns(scenario: Scenario, table: pd.DataFrame) -> list[str]:
+    """The towns a planner's CSV says run a habitat operation (``habitat_operation`` = 1)."""
+    from pvd_optim.data.planner_csv import read_planner_csv
+
+    path = scenario.resources.engineering.habitat_operation_csv
+    assert path is not None
+    csv = read_planner_csv(path, known_codes=table.index, what="habitat-operation file",
+                           field="resources.engineering.habitat_operation_csv",
+                           value_columns="columns", allow_empty=False,
+                           expected=("habitat_operation",),
+                           expected_hint=" (1: the town runs a habitat operation, 0: it does not)")
+    flags = csv.values["habitat_operation"].to_numpy()
+    bad = np.flatnonzero(~np.isin(flags, (0.0, 1.0)))
+    if bad.size:
+        raise csv.error(f"habitat_operation must be 1 or 0, got {flags[bad[0]]:g}",
+                        row=int(bad[0]), field="habitat_operation")
+    return csv.values.index[flags == 1.0].tolist()
 
 
 def apply_score_file(scenario: Scenario, table: pd.DataFrame, scores: Scores,
@@ -335,15 +409,23 @@ def apply_score_file(scenario: Scenario, table: pd.DataFrame, scores: Scores,
     return dataclasses.replace(scores, need=need, fragility=fragility)
 
 
-def prepare(scenario: Scenario) -> Prepared:
-    """Load, score and select: everything the model needs for ``scenario``."""
+def prepare(scenario: Scenario, commitments: Commitments | None = None) -> Prepared:
+    """Load, score and select: everything the model needs for ``scenario``.
+
+    ``commitments`` are those of an earlier results folder
+    (``pvd_optim.output.commitments_from_results``); a scenario's CSV of commitments is
+    read here.
+    """
+    from pvd_optim.commitment_inputs import scenario_commitments
+
     table, imputed = load_table(scenario)
     scores = _score(scenario, table)
     if scenario.themes.scores_csv is not None:
         scores = apply_score_file(scenario, table, scores, scenario.themes.scores_csv)
     eligible = select_eligible(scenario, table, scores)
-    inputs = build_inputs(scenario, table, scores, eligible)
-    return Prepared(table, scores, eligible, inputs, imputed)
+    commitments = scenario_commitments(scenario, table, commitments)
+    inputs = build_inputs(scenario, table, scores, eligible, commitments)
+    return Prepared(table, scores, eligible, inputs, imputed, commitments)
 
 
 __all__ = ["TOWN_INFO_COLUMNS", "Prepared", "apply_score_file", "build_inputs", "load_table",

@@ -24,10 +24,14 @@ from pvd_optim.errors import VerificationError
 from pvd_optim.families import FAMILIES, Family, resolve, verify
 from pvd_optim.families.programme import (
     CARRY_OVER,
+    COFUNDER_BUDGET,
+    COFUNDER_SHARE,
+    COMMITMENTS,
     ENTRY,
     HORIZON_SATURATION,
     IDLE_POSTS,
     PERSISTENCE,
+    SUBSIDY,
 )
 from pvd_optim.families.reference import (
     BALANCE,
@@ -46,6 +50,7 @@ from pvd_optim.families.reference import (
 from pvd_optim.inputs import (
     RESOURCES,
     AllocationArrays,
+    FloatArray,
     ModelInputs,
     ProgrammeArrays,
     ProgrammeInputs,
@@ -233,15 +238,44 @@ def check_integrality(inputs: ModelInputs, a: AllocationArrays, out: Collector) 
 
 @verify(ENTRY)
 def check_entry(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
-    """A town that has not joined by this year has no coverage, funding or days."""
+    """A town that has not joined by this year has no coverage, funding or days (but what
+    was committed to it)."""
     waiting = ~inputs.joined
     if not waiting.any():
         return
     towns = [code for code, wait in zip(inputs.town_codes, waiting, strict=True) if wait]
-    out.check(towns, a.covered[waiting], "<=", 0.0)
-    out.check(towns, a.funding_keur[waiting].sum(axis=1), "<=", 0.0,
-              funding_cells=inputs.n_themes)
-    out.check(towns, a.days[waiting].sum(axis=1), "<=", 0.0, days_cells=inputs.n_themes)
+    committed_covered = inputs.committed_covered[waiting].astype(np.float64)
+    out.check(towns, a.covered[waiting], "<=", committed_covered)
+    out.check(towns, a.funding_keur[waiting].sum(axis=1), "<=",
+              inputs.committed_funding_keur[waiting].sum(axis=1), funding_cells=inputs.n_themes)
+    out.check(towns, a.days[waiting].sum(axis=1), "<=",
+              inputs.committed_days[waiting].sum(axis=1), days_cells=inputs.n_themes)
+
+
+@verify(COMMITMENTS)
+def check_commitments(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+    """At least every commitment; exactly it in a locked year and for a town no longer eligible."""
+    if not inputs.has_commitments:
+        return
+    pairs, towns, groups = _pair_labels(inputs), list(inputs.town_codes), list(inputs.group_labels)
+    covered = inputs.committed_covered.astype(np.float64)
+    out.check(pairs, a.funding_keur.ravel(), ">=", inputs.committed_funding_keur.ravel(),
+              funding_cells=1)
+    out.check(pairs, a.days.ravel(), ">=", inputs.committed_days.ravel(), days_cells=1)
+    out.check(towns, a.covered, ">=", covered)
+    out.check(groups, a.posts, ">=", inputs.committed_posts)
+    fixed = ~inputs.eligible | inputs.locked
+    if fixed.any():
+        cells = np.repeat(fixed, inputs.n_themes)
+        out.check([p for p, f in zip(pairs, cells, strict=True) if f],
+                  a.funding_keur.ravel()[cells], "<=",
+                  inputs.committed_funding_keur.ravel()[cells], funding_cells=1)
+        out.check([p for p, f in zip(pairs, cells, strict=True) if f], a.days.ravel()[cells],
+                  "<=", inputs.committed_days.ravel()[cells], days_cells=1)
+        out.check([t for t, f in zip(towns, fixed, strict=True) if f], a.covered[fixed], "<=",
+                  covered[fixed])
+    if inputs.locked:
+        out.check(groups, a.posts, "<=", inputs.committed_posts)
 
 
 @verify(ENVELOPE)
@@ -291,9 +325,57 @@ def check_capacity(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> 
 
 @verify(ENGINEERING_BUDGET)
 def check_engineering_budget(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
-    """Posts paid for x subsidy per post <= the engineering budget."""
-    out.check("national", inputs.post_cost_keur * a.posts.sum(), "<=",
-              inputs.engineering_budget_keur)
+    """Posts paid for x subsidy per post <= the (pooled) engineering budget."""
+    if inputs.cofunded:
+        return  # co-funders' budgets instead: ``cofunder_budget``
+    subsidy = np.where(inputs.group_anah, inputs.post_cost_anah_keur, inputs.post_cost_keur)
+    out.check("national", (subsidy * a.posts).sum(), "<=", inputs.engineering_budget_keur)
+
+
+def _split(inputs: ModelInputs, a: AllocationArrays) -> tuple[FloatArray, FloatArray]:
+    """(2, F) the co-funders' shares and (2,) the posts of each kind (without/with Anah)."""
+    kind = inputs.group_anah.astype(np.int64)
+    return (np.asarray(a.cofunding_keur, dtype=np.float64).reshape(2, inputs.n_funders),
+            np.bincount(kind, weights=a.posts, minlength=2).astype(np.float64))
+
+
+@verify(SUBSIDY)
+def check_subsidy(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+    """Per kind of post, the co-funders' shares add up to posts x the post's subsidy."""
+    if not inputs.cofunded:
+        return
+    shares, posts = _split(inputs, a)
+    # The programme's rule, from the charged cost: min(75 % x cost, 45 k EUR or 55 k EUR).
+    subsidy = np.array([inputs.post_cost_keur, inputs.post_cost_anah_keur])
+    labels = ["posts without Anah", "posts with Anah"]
+    out.check(labels, shares.sum(axis=1), "<=", subsidy * posts)
+    out.check(labels, shares.sum(axis=1), ">=", subsidy * posts)
+
+
+@verify(COFUNDER_SHARE)
+def check_cofunder_share(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+    """0 <= share <= posts x rate x cost and <= posts x cap; 0 where the funder does not pay."""
+    if not inputs.cofunded:
+        return
+    shares, posts = _split(inputs, a)
+    labels = [f"{inputs.funder_names[f]}/{kind}" for kind in ("without Anah", "with Anah")
+              for f in range(inputs.n_funders)]
+    by_rate = (inputs.funder_rate[None, :] * inputs.charged_cost_keur) * posts[:, None]
+    by_cap = inputs.funder_cap_keur[None, :] * posts[:, None]
+    allowed = np.where(inputs.funder_serves.T, np.inf, 0.0)
+    out.check(labels, -shares.ravel(), "<=", 0.0)
+    out.check(labels, shares.ravel(), "<=", by_rate.ravel())
+    out.check(labels, shares.ravel(), "<=", by_cap.ravel())
+    out.check(labels, shares.ravel(), "<=", allowed.ravel())
+
+
+@verify(COFUNDER_BUDGET)
+def check_cofunder_budget(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
+    """Each co-funder's shares of the year's posts <= its budget."""
+    if not inputs.cofunded:
+        return
+    shares, _ = _split(inputs, a)
+    out.check(list(inputs.funder_names), shares.sum(axis=0), "<=", inputs.funder_budget_keur)
 
 
 @verify(COVER_MIN)
@@ -375,8 +457,10 @@ def check_persistence(programme: ProgrammeInputs, a: ProgrammeArrays, out: Colle
         return
     first = programme.first
     covered, posts = a.covered, a.posts
-    labels = {"towns": first.town_codes, "posts": first.group_labels}
-    for what, values in (("towns", covered), ("posts", posts)):
+    lasting = first.eligible  # a town no longer eligible keeps its commitments only
+    labels = {"towns": [c for c, keep in zip(first.town_codes, lasting, strict=True) if keep],
+              "posts": list(first.group_labels)}
+    for what, values in (("towns", covered[:, lasting]), ("posts", posts)):
         for y in range(1, programme.n_years):
             names = [f"{programme.calendar[y]}/{item}" for item in labels[what]]
             if programme.persistence == "horizon":

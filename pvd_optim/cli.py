@@ -46,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--solver", choices=("highs", "cbc"), default=None,
                      help="override the scenario's solver")
     run.add_argument("--force", action="store_true", help="replace an existing results folder")
+    run.add_argument("--commitments", type=Path, default=None, metavar="PATH",
+                     help="what is already decided: a CSV of commitments, or an earlier "
+                          "results folder (with --from-year)")
+    run.add_argument("--from-year", type=int, default=None, metavar="YEAR",
+                     help="with a results folder as --commitments: lock every year before "
+                          "this one to its allocation")
 
     sub.add_parser("validate", parents=[common, scenario_args],
                    help="check a scenario and its data without solving")
@@ -119,6 +125,18 @@ def _load(args: argparse.Namespace) -> Scenario:
     overrides = parse_overrides(args.overrides)
     if getattr(args, "solver", None):
         overrides["solver.name"] = args.solver
+    committed = getattr(args, "commitments", None)
+    if committed is not None:
+        # Paths on the command line are relative to the current folder.
+        where = "results" if committed.is_dir() else "csv"
+        overrides["commitments"] = {where: str(committed.resolve()),
+                                    **({"from_year": args.from_year}
+                                       if args.from_year is not None else {})}
+    elif getattr(args, "from_year", None) is not None:
+        from pvd_optim.errors import InputError
+
+        raise InputError("applies to a results folder given with --commitments",
+                         field="--from-year")
     return load_scenario(args.scenario, overrides or None)
 
 
@@ -131,6 +149,7 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
         write_allocation,
         write_diagnosis,
     )
+    from pvd_optim.output.commitments import resolve_commitments
     from pvd_optim.pipeline import run
 
     scenario = _load(args)
@@ -142,7 +161,9 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     with reserve(out, force=args.force, expected_bytes=folder_bytes,
                  largest_file_bytes=largest_file_bytes):
         try:
-            result = run(scenario, progress)
+            if scenario.commitments is not None and scenario.commitments.results is not None:
+                progress("reading and verifying the committed results folder")
+            result = run(scenario, progress, resolve_commitments(scenario))
         except InfeasibleError as exc:
             progress.finish()
             from pvd_optim.diagnose import Diagnosis

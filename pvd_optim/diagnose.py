@@ -28,7 +28,13 @@ from pvd_optim.families import (
     balance_block_name,
     family,
 )
-from pvd_optim.families.programme import IDLE_POSTS, PERSISTENCE
+from pvd_optim.families.programme import (
+    COFUNDER_BUDGET,
+    COFUNDER_SHARE,
+    IDLE_POSTS,
+    PERSISTENCE,
+    SUBSIDY,
+)
 from pvd_optim.families.reference import COVER_MIN, ENGINEERING_BUDGET, LEAD, SHARING
 from pvd_optim.inputs import ModelInputs, ProgrammeInputs, as_programme
 from pvd_optim.model.formulation import build_program
@@ -85,9 +91,15 @@ class Diagnosis:
     notes: tuple[str, ...] = field(default=())
     unknown: tuple[str, ...] = ()  # families whose elastic solve ended without an answer
     time_limit_s: float | None = None
+    commitment_conflicts: tuple[str, ...] = ()  # commitments that cannot all be honoured
 
     def headline(self) -> str:
-        """One line: the first fixes found."""
+        """One line: the commitments that conflict, then the first fixes found."""
+        if self.commitment_conflicts:
+            more = len(self.commitment_conflicts) - 1
+            return ("commitments cannot all be honoured: " + self.commitment_conflicts[0]
+                    + (f" (and {more} more)" if more > 0 else "")
+                    + (f"; or {self.fixes[0].message}" if self.fixes else ""))
         if not self.fixes:
             if self.unknown:
                 return ("no single change found within the diagnosis time limit; undecided: "
@@ -111,15 +123,22 @@ class Diagnosis:
             "diagnosis_time_limit_s": self.time_limit_s,
             "lp_relaxation_infeasible": self.lp_relaxation_infeasible,
             "irreducible_infeasible_subset_rows": list(self.iis_rows),
+            "commitment_conflicts": list(self.commitment_conflicts),
             "notes": list(self.notes),
         }
 
     def markdown(self) -> str:
         """Planner-readable explanation, for ``explain.md``."""
-        lines = [f"# {self.scenario_name}: infeasible", "",
-                 "No allocation satisfies every constraint of this scenario. Each of the "
-                 "following changes, on its own, would make it feasible (the smallest such "
-                 "change for that family of constraints, where proven):", ""]
+        each = ("Each of the following changes, on its own, would make it feasible (the "
+                "smallest such change for that family of constraints, where proven):")
+        lines = [f"# {self.scenario_name}: infeasible", ""]
+        if self.commitment_conflicts:
+            lines += ["No allocation satisfies every constraint of this scenario. What is "
+                      "already committed cannot all be honoured:", ""]
+            lines += [f"- {sentence}" for sentence in self.commitment_conflicts]
+            lines += ["", each, ""]
+        else:
+            lines += ["No allocation satisfies every constraint of this scenario. " + each, ""]
         for fix in self.fixes:
             lines.append(f"- **{family(fix.family).title}** (`{fix.field}`): {fix.message} "
                          f"({fix.proof})")
@@ -243,8 +262,9 @@ _COVERAGE_ROWS = (
     LEAD.blocks[2].name,  # lead_post: covered only where its group has a post
     balance_block_name("towns", "low"), balance_block_name("towns", "high"),
     "define_towns_region", "define_towns_total",
-    # In a programme: posts and coverage that last, and no idle post.
-    *(block.name for block in (*PERSISTENCE.blocks, *IDLE_POSTS.blocks)),
+    # In a programme: posts and coverage that last, and no idle post; who pays for posts.
+    *(block.name for block in (*PERSISTENCE.blocks, *IDLE_POSTS.blocks, *SUBSIDY.blocks,
+                               *COFUNDER_SHARE.blocks, *COFUNDER_BUDGET.blocks)),
 )
 
 
@@ -377,5 +397,7 @@ def diagnose(inputs: ModelInputs | ProgrammeInputs, scenario: Scenario,
             "and takes minutes, while the fixes above say what to change.")
     names = program.row_names()
     iis_rows = tuple(names[i] for i in iis[0]) if iis else ()
+    from pvd_optim.conflicts import commitment_conflicts
+
     return Diagnosis(scenario.name, tuple(fixes), tuple(cannot), iis_rows, iis is not None,
-                     tuple(notes), tuple(unknown), limit_s)
+                     tuple(notes), tuple(unknown), limit_s, tuple(commitment_conflicts(programme)))

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from pvd_optim.families import family
 from pvd_optim.inputs import EUR_PER_MILLION, EUR_PER_UNIT, keur_to_eur
 from pvd_optim.reasons import REASON_WORDS, uncovered_towns
@@ -102,6 +104,68 @@ def _years(a: Allocation) -> list[str]:
             f"{totals['capacity_days']:,.0f} | {totals['covered_towns']:,.0f} / "
             f"{totals['joined_towns']:,.0f} | {totals['posts']:,.0f} | "
             f"{_eur(totals['engineering_eur'])} |")
+    return lines
+
+
+def _funders(a: Allocation) -> list[str]:
+    """Who pays for posts, year by year (co-funders, or a charged cost, given)."""
+    first = a.years_inputs[0]
+    if not first.cofunded and not np.isfinite(first.charged_cost_keur):
+        return []
+    lines = ["", "## Who pays for the posts", "",
+             "A post's subsidy is min(75 % x its charged cost, 45,000 EUR; 55,000 EUR with "
+             "Anah) a year; the co-funders share it in the order listed, each up to its rate, "
+             "cap per post and budget, the residual funder paying the rest; the towns pay the "
+             "local share (the rest of the cost).", "",
+             "| year | funder | posts co-funded | amount | budget | used |",
+             "|---:|---|---:|---:|---:|---:|"]
+    for row in a.by_funder.to_dict("records"):
+        budget_eur, used_share = float(row["budget_eur"]), float(row["budget_used_share"])
+        budget = "" if not np.isfinite(budget_eur) else _eur(budget_eur)
+        used = "" if not np.isfinite(used_share) else f"{used_share:.1%}"
+        lines.append(f"| {row['year']} | {row['funder']} | {float(row['posts_cofunded']):,.0f} | "
+                     f"{_eur(float(row['amount_eur']))} | {budget} | {used} |")
+    prices = a.shadow_prices
+    if prices is not None and prices.value_of_one_more_post_by_funder:
+        since = (f" every year from {prices.budget_value_from_year} on"
+                 if prices.budget_value_from_year is not None else "")
+        lines += ["", f"Value of one more post's subsidy in a co-funder's budget{since} "
+                  "(re-solved at gap 0):"]
+        for name, value in prices.value_of_one_more_post_by_funder.items():
+            shown = "not computed" if value is None else f"{value:,.2f} k EUR-equivalents"
+            lines.append(f"- {name}: {shown}")
+    return lines
+
+
+def _commitments(a: Allocation) -> list[str]:
+    """What was already decided, and which commitments bind."""
+    if not a.has_commitments:
+        return []
+    summary = a.commitments_summary()
+    lines = ["", "## Commitments (already decided)", ""]
+    if summary["locked_years"]:
+        years = summary["locked_years"]
+        lines.append(f"- Locked to the earlier allocation: {years[0]}-{years[-1]} (every "
+                     "amount, coverage and post of those years as decided then).")
+    for year, row in summary["committed_by_year"].items():
+        if row["locked"]:
+            continue
+        lines.append(f"- {year}: {_eur(row['funding_eur'])} of funding, "
+                     f"{row['expert_days']:,.1f} expert-days, {row['covered_towns']:,.0f} towns "
+                     f"covered and {row['posts']:,.0f} posts committed (lower bounds; the "
+                     "allocation adds to them).")
+    if summary["towns_no_longer_eligible"]:
+        kept = summary["towns_no_longer_eligible"]
+        lines.append(f"- {len(kept):,} committed town(s) no longer eligible, kept with their "
+                     f"commitments and nothing more: {', '.join(kept[:20])}"
+                     + (" ..." if len(kept) > 20 else "") + ".")
+    binding = summary["binding"]
+    if binding:
+        lines += ["", "Commitments that bind (the optimum would rather have used them "
+                  "elsewhere):", ""] + [f"- {text}" for text in binding]
+    elif a.shadow_prices is not None:
+        lines.append("- No committed funding or expert-days bind: the optimum would have "
+                     "given at least as much.")
     return lines
 
 
@@ -246,6 +310,6 @@ def _closing(a: Allocation) -> list[str]:
 def explain_markdown(allocation: Allocation) -> str:
     """A planner-readable account of an allocation, as Markdown."""
     a = allocation
-    lines = [*_header(a), *_years(a), *_benefit(a), *_limits(a), *_uncovered(a), *_prices(a),
-             *_regions_and_themes(a), *_closing(a)]
+    lines = [*_header(a), *_years(a), *_commitments(a), *_funders(a), *_benefit(a), *_limits(a),
+             *_uncovered(a), *_prices(a), *_regions_and_themes(a), *_closing(a)]
     return "\n".join(lines) + "\n"

@@ -42,6 +42,8 @@ def keur_to_meur(amount_keur: float) -> float:
     return amount_keur * EUR_PER_UNIT / EUR_PER_MILLION
 
 RESOURCES = ("funding", "days", "towns")
+#: Kinds of post, as they are paid: without Anah, and co-funded by Anah (habitat operation).
+POST_TYPES = ("standard", "with_anah")
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,10 +107,94 @@ class ModelInputs:
     joined: BoolArray = field(default=None)  # type: ignore[arg-type]  # (n,) all if None
     running_share: float = 1.0  # fraction of the year the programme runs (informational)
     objective_weight: float = 1.0  # the year's discount factor on its benefit
+    # Who pays for a post (docs/model.md#co-funders). ``post_cost_keur`` is the subsidy of
+    # a post without Anah; ``post_cost_anah_keur`` that of a post Anah co-funds (a group
+    # with a town running a habitat operation, ``group_anah``). No co-funders: the pooled
+    # ``engineering_budget_keur`` pays.
+    post_cost_anah_keur: float = 0.0
+    charged_cost_keur: float = math.nan  # a post's charged cost (unknown: pooled subsidy)
+    group_anah: BoolArray = field(default=None)  # type: ignore[arg-type]  # (G,)
+    funder_keys: tuple[str, ...] = ()
+    funder_names: tuple[str, ...] = ()
+    funder_rate: FloatArray = field(default=None)  # type: ignore[arg-type]  # (F,) of cost
+    funder_cap_keur: FloatArray = field(default=None)  # type: ignore[arg-type]  # (F,) per post
+    funder_budget_keur: FloatArray = field(default=None)  # type: ignore[arg-type]  # (F,)
+    funder_serves: BoolArray = field(default=None)  # type: ignore[arg-type]  # (F, 2) types
+    funder_residual: BoolArray = field(default=None)  # type: ignore[arg-type]  # (F,)
+    # What is already decided (docs/model.md#commitments): lower bounds of the year's
+    # allocation, or, in a ``locked`` year, the allocation itself. A town not ``eligible``
+    # is in the model only for its commitments, and receives nothing more.
+    eligible: BoolArray = field(default=None)  # type: ignore[arg-type]  # (n,)
+    committed_funding_keur: FloatArray = field(default=None)  # type: ignore[arg-type]  # (n, K)
+    committed_days: FloatArray = field(default=None)  # type: ignore[arg-type]  # (n, K)
+    committed_covered: BoolArray = field(default=None)  # type: ignore[arg-type]  # (n,)
+    committed_posts: FloatArray = field(default=None)  # type: ignore[arg-type]  # (G,)
+    locked: bool = False
+    committed_carry_out_keur: float = math.nan  # a locked year's carry-over (nan: free)
 
     def __post_init__(self) -> None:
-        if self.joined is None:
-            object.__setattr__(self, "joined", np.ones(len(self.town_codes), dtype=bool))
+        count = len(self.funder_keys)
+        n, k = len(self.town_codes), len(self.themes)
+        defaults = {
+            "eligible": np.ones(n, dtype=bool),
+            "committed_funding_keur": np.zeros((n, k)), "committed_days": np.zeros((n, k)),
+            "committed_covered": np.zeros(n, dtype=bool),
+            "committed_posts": np.zeros(len(self.group_labels)),
+            "joined": np.ones(len(self.town_codes), dtype=bool),
+            "group_anah": np.zeros(len(self.group_labels), dtype=bool),
+            "funder_rate": np.zeros(count), "funder_cap_keur": np.zeros(count),
+            "funder_budget_keur": np.zeros(count),
+            "funder_serves": np.zeros((count, len(POST_TYPES)), dtype=bool),
+            "funder_residual": np.zeros(count, dtype=bool),
+        }
+        for name, value in defaults.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, value)
+
+    @property
+    def has_commitments(self) -> bool:
+        """Whether anything is committed (or locked) in this year."""
+        return bool(self.locked or self.committed_covered.any() or self.committed_posts.any()
+                    or self.committed_funding_keur.any() or self.committed_days.any()
+                    or not self.eligible.all())
+
+    # ---- posts and who pays -----------------------------------------------------------------
+    @property
+    def cofunded(self) -> bool:
+        """Whether co-funders (rather than a pooled budget) pay for posts."""
+        return bool(self.funder_keys)
+
+    @property
+    def n_funders(self) -> int:
+        """Number of co-funders."""
+        return len(self.funder_keys)
+
+    @property
+    def post_subsidy_keur(self) -> FloatArray:
+        """(2,) subsidy of a post of each type (without Anah, with Anah), k EUR."""
+        return np.array([self.post_cost_keur, self.post_cost_anah_keur])
+
+    @property
+    def post_type_of_group(self) -> IntArray:
+        """(G,) 0: a post without Anah, 1: a post Anah co-funds."""
+        return self.group_anah.astype(np.int64)
+
+    @property
+    def subsidy_of_group(self) -> FloatArray:
+        """(G,) subsidy of one post of each group, k EUR."""
+        return self.post_subsidy_keur[self.post_type_of_group]
+
+    def posts_by_type(self, posts: FloatArray) -> FloatArray:
+        """(2,) posts of each type, from posts per group."""
+        return np.bincount(self.post_type_of_group, weights=posts,
+                           minlength=len(POST_TYPES)).astype(np.float64)
+
+    @property
+    def funder_share_cap_keur(self) -> FloatArray:
+        """(F, 2) most a co-funder pays per post of each type: min(rate x cost, cap), or 0."""
+        cost = self.charged_cost_keur if math.isfinite(self.charged_cost_keur) else math.inf
+        per_post = np.minimum(self.funder_rate * cost, self.funder_cap_keur)
+        return np.where(self.funder_serves, per_post[:, None], 0.0)
 
     @property
     def n_joined(self) -> int:
@@ -312,6 +398,7 @@ class AllocationArrays:
     posts: FloatArray  # (G,)
     carry_in_keur: float = 0.0
     carry_out_keur: float = 0.0
+    cofunding_keur: FloatArray = field(default_factory=lambda: np.zeros((2, 0)))  # (2, F)
 
     def used_by_region(self, inputs: ModelInputs) -> FloatArray:
         """(3, R): funding, days and covered towns used per region."""

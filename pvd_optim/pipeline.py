@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from pvd_optim.assemble import Prepared, prepare
 from pvd_optim.check import CheckReport, check_allocation
+from pvd_optim.data.commitments import Commitments
 from pvd_optim.errors import InfeasibleError, ScenarioError, SolverError, VerificationError
 from pvd_optim.families import Binding
 from pvd_optim.inputs import ProgrammeArrays
@@ -132,7 +133,8 @@ def problem_of(scenario: Scenario, prepared: Prepared) -> Problem:
     return Problem(prepared.inputs, scenario.name, scenario.solver, prepared.towns_frame())
 
 
-def optimise(scenario: Scenario, progress: Progress | None = None) -> Allocation:
+def optimise(scenario: Scenario, progress: Progress | None = None,
+             commitments: Commitments | None = None) -> Allocation:
     """Solve ``scenario`` and return its verified, explained optimal allocation.
 
     Raises
@@ -145,11 +147,18 @@ def optimise(scenario: Scenario, progress: Progress | None = None) -> Allocation
     VerificationError
         The independent checker rejected the solution (a bug, never a result).
     """
-    return run(scenario, progress).allocation
+    return run(scenario, progress, commitments).allocation
 
 
-def run(scenario: Scenario, progress: Progress | None = None) -> Run:
-    """Like :func:`optimise`, also returning the prepared data and step timings."""
+def run(scenario: Scenario, progress: Progress | None = None,
+        commitments: Commitments | None = None) -> Run:
+    """Like :func:`optimise`, also returning the prepared data and step timings.
+
+    ``commitments``: those of an earlier results folder, read and verified by
+    ``pvd_optim.output.commitments_from_results`` (``pvd_optim.optimise`` and
+    ``pvd-optim run`` do so for a scenario that names one); a CSV of commitments the
+    scenario names is read here.
+    """
     from pvd_optim.model import build_program
     from pvd_optim.model.solve import SolveBudget
 
@@ -165,7 +174,7 @@ def run(scenario: Scenario, progress: Progress | None = None) -> Run:
 
     check_solver_settings(scenario)
     say("loading and scoring towns")
-    prepared = prepare(scenario)
+    prepared = prepare(scenario, commitments)
     problem = problem_of(scenario, prepared)
     programme = problem.programme
     lap("prepare")

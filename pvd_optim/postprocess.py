@@ -21,24 +21,36 @@ from pvd_optim.inputs import (
     ProgrammeArrays,
     ProgrammeInputs,
     as_programme,
+    keur_to_eur,
 )
 from pvd_optim.model.builder import YEAR_AXIS
 from pvd_optim.model.program import LinearProgram
 from pvd_optim.model.solve import SolveBudget
 from pvd_optim.model.status import SolveResult
-from pvd_optim.model.variables import CARRY, COVERED, DAYS, FUNDING, POSTS, total_name
+from pvd_optim.model.variables import (
+    CARRY,
+    COFUNDING,
+    COVERED,
+    DAYS,
+    FUNDING,
+    POSTS,
+    total_name,
+)
 from pvd_optim.results import Problem, ShadowPrices
 from pvd_optim.scenario.schema import AnalysisSection, SolverSection
-from pvd_optim.tolerances import EXACT_GAP, NOISE, allowed_excess
+from pvd_optim.tolerances import EXACT_GAP, NOISE, RELAXATION_NOISE, allowed_excess
 
 
 def extract(program: LinearProgram, values: np.ndarray) -> AllocationArrays:
     """Read the allocation arrays from a solution vector of a one-year ``program``."""
+    split = (program.column(COFUNDING, values).copy() if COFUNDING in program.columns
+             else np.zeros((2, 0)))
     return AllocationArrays(
         funding_keur=program.column(FUNDING, values).sum(axis=2),
         days=program.column(DAYS, values).sum(axis=2),
         covered=program.column(COVERED, values).copy(),
         posts=program.column(POSTS, values).copy(),
+        cofunding_keur=split,
     )
 
 
@@ -54,10 +66,13 @@ def extract_programme(program: LinearProgram, values: np.ndarray,
     posts = program.column(POSTS, values)
     carry = (program.column(CARRY, values) if CARRY in program.columns
              else np.zeros(count - 1))
+    split = (program.column(COFUNDING, values) if COFUNDING in program.columns
+             else np.zeros((count, 2, 0)))
     return ProgrammeArrays(tuple(
         AllocationArrays(funding[y], days[y], covered[y].copy(), posts[y].copy(),
                          carry_in_keur=float(carry[y - 1]) if y > 0 else 0.0,
-                         carry_out_keur=float(carry[y]) if y < count - 1 else 0.0)
+                         carry_out_keur=float(carry[y]) if y < count - 1 else 0.0,
+                         cofunding_keur=split[y].copy())
         for y in range(count)))
 
 
@@ -71,6 +86,8 @@ def _clean_year(arrays: AllocationArrays, inputs: ModelInputs) -> AllocationArra
         posts=posts,
         carry_in_keur=0.0 if abs(arrays.carry_in_keur) < NOISE else arrays.carry_in_keur,
         carry_out_keur=0.0 if abs(arrays.carry_out_keur) < NOISE else arrays.carry_out_keur,
+        cofunding_keur=np.where(np.abs(arrays.cofunding_keur) < NOISE, 0.0,
+                                arrays.cofunding_keur),
     )
 
 
@@ -80,9 +97,35 @@ def clean(arrays: AllocationArrays, inputs: ModelInputs) -> AllocationArrays:
 
 
 def clean_programme(arrays: ProgrammeArrays, programme: ProgrammeInputs) -> ProgrammeArrays:
-    """Every year's allocation cleaned of solver noise (:func:`clean`)."""
-    return ProgrammeArrays(tuple(_clean_year(year_arrays, year) for year_arrays, year
-                                 in zip(arrays.years, programme.years, strict=True)))
+    """Every year's allocation cleaned of solver noise (:func:`clean`), posts as reported.
+
+    In a programme of several years, or with co-funders, posts carry no cost in the
+    objective, so a solver may keep a spare post: each year's posts become those its
+    coverage needs (``ModelInputs.posts_needed``) and, with co-funders, their subsidies
+    are split in the reported order (:func:`pvd_optim.model.cofunding.reported_split`).
+    The result is checked again; if it did not hold (a contract still running, say),
+    the solver's posts stay.
+    """
+    cleaned = ProgrammeArrays(tuple(_clean_year(year_arrays, year) for year_arrays, year
+                                    in zip(arrays.years, programme.years, strict=True)))
+    if programme.first.relax_integers or not (programme.n_years > 1
+                                              or programme.first.cofunded):
+        return cleaned
+    from pvd_optim.check import check_allocation
+    from pvd_optim.model.cofunding import reported_split
+
+    years = []
+    for year, year_arrays in zip(programme.years, cleaned.years, strict=True):
+        posts = year.posts_needed(year_arrays.covered)
+        split = year_arrays.cofunding_keur
+        if year.cofunded:
+            found = reported_split(year, year.posts_by_type(posts))
+            if found is None:
+                return cleaned
+            split = found
+        years.append(dataclasses.replace(year_arrays, posts=posts, cofunding_keur=split))
+    reported = ProgrammeArrays(tuple(years))
+    return reported if check_allocation(programme, reported).ok else cleaned
 
 
 def binding(program: LinearProgram, values: np.ndarray,
@@ -130,10 +173,12 @@ def binding(program: LinearProgram, values: np.ndarray,
     return tuple(out)
 
 
-def _with_years(programme: ProgrammeInputs, **changes_of: Any) -> ProgrammeInputs:
-    """The programme with every year changed by ``changes_of[field](year)``."""
+def _with_years(programme: ProgrammeInputs, from_year: int | None, **changes_of: Any
+                ) -> ProgrammeInputs:
+    """The programme with every year (from ``from_year`` on) changed by ``changes_of``."""
     return dataclasses.replace(programme, years=tuple(
         dataclasses.replace(year, **{name: change(year) for name, change in changes_of.items()})
+        if from_year is None or year.year >= from_year else year
         for year in programme.years))
 
 
@@ -173,6 +218,7 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
     basis = ("LP with posts and coverage fixed at the optimum" if is_mip
              else "LP (integrality relaxed)")
     envelope_by_year: dict[str, float] = {}
+    committed: tuple[str, ...] = ()
     capacity_by_year: dict[str, dict[str, float]] = {}
     if analysis.shadow_prices and (settings := settings_for("shadow prices")) is not None:
         # With posts and coverage fixed, the perspective rows only restate bounds; leaving
@@ -189,7 +235,12 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
                 envelope_by_year[str(year)] = float(envelope[y])
                 capacity_by_year[str(year)] = dict(zip(first.directorate_names,
                                                        capacity[y].tolist(), strict=True))
+            if fixed.values is not None:
+                committed = binding_commitments(programme, lp, fixed.values, fixed.row_duals)
     price_of_balance = value_of_post = None
+    by_funder: dict[str, float | None] = {}
+    from_year = (analysis.budget_value_from_year if analysis.budget_value_from_year is not None
+                 else first_free_year(programme))
     wanted = {"price of balance": analysis.price_of_balance and first.balance_mode != "off",
               "value of one more post": analysis.value_of_one_more_post}
     if any(wanted.values()):
@@ -212,13 +263,72 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
 
         if wanted["price of balance"]:
             price_of_balance = resolve("price of balance", _with_years(
-                programme, balance_tolerance=lambda y: min(1.0, y.balance_tolerance + 0.05)))
-        if wanted["value of one more post"]:
+                programme, None,
+                balance_tolerance=lambda y: min(1.0, y.balance_tolerance + 0.05)))
+        if wanted["value of one more post"] and not first.cofunded:
             value_of_post = resolve("value of one more post", _with_years(
-                programme,
+                programme, from_year,
                 engineering_budget_keur=lambda y: y.engineering_budget_keur + y.post_cost_keur))
+        if wanted["value of one more post"] and first.cofunded:
+            for f, name in enumerate(first.funder_names):
+                by_funder[name] = resolve(f"value of one more post for {name}", _with_years(
+                    programme, from_year, funder_budget_keur=lambda y, f=f: y.funder_budget_keur
+                    + np.eye(y.n_funders)[f] * y.post_cost_keur))
     one = programme.n_years == 1
     only = str(programme.calendar[0])
     return (ShadowPrices(basis, envelope_by_year.get(only) if one else None,
                          capacity_by_year.get(only, {}) if one else {}, price_of_balance,
-                         value_of_post, envelope_by_year, capacity_by_year), tuple(notes))
+                         value_of_post, envelope_by_year, capacity_by_year, by_funder,
+                         from_year if programme.n_years > 1 else None, committed),
+            tuple(notes))
+
+
+#: Most binding commitments worded one by one; the others are counted.
+SHOWN_COMMITMENTS = 20
+
+
+def binding_commitments(programme: ProgrammeInputs, lp: LinearProgram, values: np.ndarray,
+                        duals: np.ndarray) -> tuple[str, ...]:
+    """The committed funding and days the optimum would rather have spent elsewhere.
+
+    A commitment binds where a benefit segment sits at its committed lower bound with a
+    negative reduced cost in the LP with posts and coverage fixed (``cost - A^T y``: one
+    more committed unit would lower the benefit by that much). Locked years, fixed
+    whole, are not read; they are history.
+    """
+    reduced = lp.cost - np.bincount(lp.row_index, weights=lp.row_value * duals[lp.row_of_entry],
+                                    minlength=lp.n_cols)
+    first = programme.first
+    found: list[tuple[float, str]] = []
+    for name, what, unit in ((FUNDING, "funding", "k EUR"), (DAYS, "expert-days", "day")):
+        block = lp.columns[name]
+        shape = (programme.n_years, first.n_towns, first.n_themes, first.n_segments)
+        lower = lp.col_lower[block.slice].reshape(shape)
+        value = values[block.slice].reshape(shape)
+        cost = reduced[block.slice].reshape(shape)
+        regret = (lower > NOISE) & (np.abs(value - lower) <= allowed_excess(lower)) & (
+            cost < -RELAXATION_NOISE)
+        for y, t, k in {(int(a), int(b), int(c)) for a, b, c, _ in zip(*np.nonzero(regret),
+                                                                       strict=True)}:
+            year = programme.years[y]
+            if year.locked:
+                continue
+            amount = (year.committed_funding_keur if name == FUNDING
+                      else year.committed_days)[t, k]
+            shown = f"{keur_to_eur(amount):,.0f} EUR" if name == FUNDING else f"{amount:,.1f} days"
+            price = float(-cost[y, t, k][regret[y, t, k]].max())
+            found.append((price, f"{what} committed to {first.town_names[t]} "
+                                 f"({first.town_codes[t]}) for {first.themes[k]} in {year.year} "
+                                 f"({shown}): costs {price:.3f} k EUR-eq per {unit} against the "
+                                 "best use elsewhere"))
+    found.sort(key=lambda item: -item[0])
+    words = [text for _, text in found[:SHOWN_COMMITMENTS]]
+    if len(found) > SHOWN_COMMITMENTS:
+        words.append(f"and {len(found) - SHOWN_COMMITMENTS:,} more committed amounts")
+    return tuple(words)
+
+
+def first_free_year(programme: ProgrammeInputs) -> int:
+    """The first calendar year the allocation decides (not locked by commitments)."""
+    return next((year.year for year in programme.years if not year.locked),
+                programme.calendar[-1])

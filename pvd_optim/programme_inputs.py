@@ -24,6 +24,8 @@ from pvd_optim.scenario.schema import Scenario
 if TYPE_CHECKING:
     import pandas as pd
 
+    from pvd_optim.data.commitments import Commitments
+
 
 def modal_signature_year(table: pd.DataFrame) -> int:
     """The calendar year most programme towns signed their convention in (2021)."""
@@ -84,29 +86,42 @@ def _capacity_of_year(scenario: Scenario, template: ModelInputs, total_days: flo
 
 
 def programme_inputs(scenario: Scenario, table: pd.DataFrame, eligible: np.ndarray,
-                     template: ModelInputs) -> ModelInputs | ProgrammeInputs:
+                     template: ModelInputs, commitments: Commitments | None = None
+                     ) -> ModelInputs | ProgrammeInputs:
     """The model inputs of every year of ``scenario``: one year's, or a programme's.
 
     ``template`` is the first year's inputs at a full running share, with every town
-    joined (``assemble._full_year``).
+    joined (``assemble._full_year``); ``commitments`` are placed in each year.
     """
+    from pvd_optim.commitment_inputs import check_from_year, year_fields
+
+    if commitments is not None:
+        check_from_year(scenario, commitments)
     calendar = scenario.year_numbers
     running = scenario.running_shares
     resources = scenario.resources
     envelope = scenario.by_year(resources.funding.envelope_eur)
     capacity = scenario.by_year(resources.expertise.capacity_days)
-    budget = scenario.by_year(resources.engineering.budget_eur)
+    budget = scenario.by_year(resources.engineering.pooled_budget_eur)
+    funders = resources.engineering.cofunders or {}
+    funder_budgets = np.array([scenario.by_year(f.budget_eur) for f in funders.values()]
+                              ).reshape(len(funders), len(calendar))
     entry = entry_years(scenario, table, template.town_codes)
     basis = _basis(scenario, template)
     rate = scenario.programme.discount_rate_share
     years: list[ModelInputs] = []
     horizon_weights = np.zeros(template.n_towns)
     for y, (year, rho) in enumerate(zip(calendar, running, strict=True)):
-        joined = entry <= year
+        joined = (entry <= year) & template.eligible
         share = template.fair_share if joined.all() else _shares(template, basis * joined)
         horizon_weights += rho * basis * joined
-        years.append(_year(scenario, template, year, rho, envelope[y], capacity[y], budget[y],
-                           joined, share, (1.0 + rate) ** -(year - calendar[0])))
+        inputs = _year(scenario, template, year, rho, envelope[y], capacity[y], budget[y],
+                       funder_budgets[:, y], joined, share,
+                       (1.0 + rate) ** -(year - calendar[0]))
+        if commitments is not None:
+            inputs = dataclasses.replace(inputs, **year_fields(scenario, commitments, template,
+                                                               year, rho))
+        years.append(inputs)
     if len(years) == 1:
         return years[0]
     funding, expertise = resources.funding, resources.expertise
@@ -133,13 +148,14 @@ def _horizon_cap(years_of_saturation: float | None, saturation: np.ndarray) -> n
 
 
 def _year(scenario: Scenario, template: ModelInputs, year: int, rho: float,
-          envelope_eur: float, capacity_days: float, budget_eur: float, joined: np.ndarray,
-          share: np.ndarray, weight: float) -> ModelInputs:
+          envelope_eur: float, capacity_days: float, budget_eur: float,
+          funder_budget_eur: np.ndarray, joined: np.ndarray, share: np.ndarray, weight: float
+          ) -> ModelInputs:
     """One year's inputs: the full-year figures times the year's running share ``rho``."""
     capacity = _capacity_of_year(scenario, template, capacity_days)
     scaled: dict[str, Any]
     if rho == 1.0:
-        scaled = {"capacity_days": capacity}
+        scaled = {"capacity_days": capacity, "funder_budget_keur": funder_budget_eur / EUR_PER_UNIT}
     else:
         scaled = {
             "cap_keur": template.cap_keur * rho,
@@ -151,6 +167,10 @@ def _year(scenario: Scenario, template: ModelInputs, year: int, rho: float,
             "post_cost_keur": template.post_cost_keur * rho,
             "value_per_cover_keur": template.value_per_cover_keur * rho,
             "penalty_towns": template.penalty_towns * rho,
+            "post_cost_anah_keur": template.post_cost_anah_keur * rho,
+            "charged_cost_keur": template.charged_cost_keur * rho,
+            "funder_cap_keur": template.funder_cap_keur * rho,
+            "funder_budget_keur": funder_budget_eur * rho / EUR_PER_UNIT,
         }
     return dataclasses.replace(
         template, envelope_keur=envelope_eur * rho / EUR_PER_UNIT,

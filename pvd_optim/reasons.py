@@ -73,9 +73,12 @@ def uncovered_towns(a: Allocation) -> list[Uncovered]:
     covered_in_group = np.bincount(inp.group_of_town, weights=arr.covered,
                                    minlength=inp.n_groups)
     group_full = covered_in_group >= posts * inp.towns_per_post - 0.5
-    budget_left = inp.engineering_budget_keur - posts.sum() * inp.post_cost_keur
-    no_post_affordable = budget_left < inp.post_cost_keur - float(
-        allowed_excess(inp.engineering_budget_keur))
+    # With co-funders, what their budgets have left, all together.
+    budget = float(inp.funder_budget_keur.sum()) if inp.cofunded else inp.engineering_budget_keur
+    spent = (float((inp.subsidy_of_group * posts).sum()) if inp.group_anah.any()
+             else posts.sum() * inp.post_cost_keur)
+    budget_left = budget - spent
+    no_post_affordable = budget_left < inp.post_cost_keur - float(allowed_excess(budget))
     covered_fragility = np.sort(inp.fragility[covered])
     out = []
     for t in np.flatnonzero(~covered):

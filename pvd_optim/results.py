@@ -18,6 +18,7 @@ from pvd_optim import allocation_tables as tables
 from pvd_optim.check import CheckReport
 from pvd_optim.families import Binding
 from pvd_optim.inputs import (
+    EUR_PER_UNIT,
     AllocationArrays,
     ModelInputs,
     ProgrammeArrays,
@@ -77,7 +78,9 @@ class ShadowPrices:
     given for a one-year scenario; ``*_by_year`` give them for every year
     (keys: the calendar years, as text). ``price_of_balance``: objective gained
     if the balance tolerance widened by 0.05 (re-solve). ``value_of_one_more_post``:
-    objective gained with one more post's budget in every year (re-solve).
+    objective gained with one more post's budget in every year (re-solve; pooled budget).
+    ``value_of_one_more_post_by_funder``: the same for each co-funder's budget (by name),
+    every year from ``budget_value_from_year`` on.
     """
 
     basis: str
@@ -87,6 +90,9 @@ class ShadowPrices:
     value_of_one_more_post: float | None = None
     envelope_per_keur_by_year: dict[str, float] = field(default_factory=dict)
     capacity_per_day_by_year: dict[str, dict[str, float]] = field(default_factory=dict)
+    value_of_one_more_post_by_funder: dict[str, float | None] = field(default_factory=dict)
+    budget_value_from_year: int | None = None
+    binding_commitments: tuple[str, ...] = ()
 
 
 def horizon_view(programme: ProgrammeInputs, arrays: ProgrammeArrays
@@ -216,9 +222,15 @@ class Allocation:
 
     # ---- tables -------------------------------------------------------------------------
     @cached_property
+    def has_commitments(self) -> bool:
+        """Whether anything was committed in any year (tables then mark it)."""
+        return any(year.has_commitments for year in self.years_inputs)
+
+    @cached_property
     def by_town_theme(self) -> pd.DataFrame:
         """Funding (EUR) and expert-days per year, town and theme (long format)."""
-        return self._each_year(lambda i, a, p: tables.town_theme(i, a))
+        marked = self.has_commitments
+        return self._each_year(lambda i, a, p: tables.town_theme(i, a, marked))
 
     @cached_property
     def posts_by_group(self) -> np.ndarray:
@@ -231,7 +243,8 @@ class Allocation:
     @cached_property
     def by_town(self) -> pd.DataFrame:
         """One row per year and eligible town: covered, group, post share, funding, days."""
-        return self._each_year(tables.town)
+        marked = self.has_commitments
+        return self._each_year(lambda i, a, p: tables.town(i, a, p, marked))
 
     @cached_property
     def horizon_by_town(self) -> pd.DataFrame:
@@ -243,7 +256,17 @@ class Allocation:
     @cached_property
     def by_group(self) -> pd.DataFrame:
         """One row per year and project-lead group: towns, covered towns, posts, subsidy."""
-        return self._each_year(tables.group)
+        marked = self.has_commitments
+        return self._each_year(lambda i, a, p: tables.group(i, a, p, marked))
+
+    @cached_property
+    def by_funder(self) -> pd.DataFrame:
+        """Per co-funder and year: posts co-funded, amount, budget; and the local share."""
+        import pandas as pd
+
+        frames = [tables.funder(year, arrays, posts) for year, arrays, posts
+                  in zip(self.years_inputs, self.years_arrays, self.posts_by_year, strict=True)]
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
     @cached_property
     def by_region(self) -> pd.DataFrame:
@@ -335,6 +358,7 @@ class Allocation:
             "solver_version": self.solver_version,
             "solve_seconds": self.solve_seconds,
             "years": list(self.calendar),
+            **({"commitments": self.commitments_summary()} if self.has_commitments else {}),
             "totals": self.totals(),
             "totals_by_year": self.totals_by_year(),
             "regional_deviation": deviation,
@@ -344,6 +368,27 @@ class Allocation:
             "violations": [str(v) for v in self.check.violations],
             "notes": list(self.notes),
         }
+
+
+    def commitments_summary(self) -> dict[str, Any]:
+        """What was committed, per year: locked years, amounts, towns kept for commitments."""
+        by_year = {}
+        for year in self.years_inputs:
+            if not year.has_commitments:
+                continue
+            by_year[str(year.year)] = _rounded({
+                "funding_eur": float(year.committed_funding_keur.sum()) * EUR_PER_UNIT,
+                "expert_days": float(year.committed_days.sum()),
+                "covered_towns": float(year.committed_covered.sum()),
+                "posts": float(year.committed_posts.sum())}) | {"locked": year.locked}
+        first = self.years_inputs[0]
+        kept = [code for code, keep in zip(first.town_codes, ~first.eligible, strict=True)
+                if keep]
+        prices = self.shadow_prices
+        return {"locked_years": [y.year for y in self.years_inputs if y.locked],
+                "committed_by_year": by_year,
+                "towns_no_longer_eligible": kept,
+                "binding": list(prices.binding_commitments) if prices is not None else []}
 
 
 def _rounded(raw: dict[str, float]) -> dict[str, float]:

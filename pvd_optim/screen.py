@@ -13,7 +13,9 @@ scenario feasible: only a solve does.
 - theme floors against saturation: a theme can take at most ``n x its
   saturation``, against its floor times the minimum spend;
 - town floors against the envelope: the floors of the fewest towns the minimum
-  coverage demands against the envelope.
+  coverage demands against the envelope;
+- commitments against each year's budgets, envelope, capacities and caps
+  (:func:`pvd_optim.conflicts.commitment_conflicts`).
 """
 
 from __future__ import annotations
@@ -66,20 +68,37 @@ def _word(family: object, programme: ProgrammeInputs, scenario: Scenario,
     return fix
 
 
+def _most_posts(inputs: ModelInputs) -> int:
+    """An upper bound on the posts the year's budgets pay for.
+
+    Pooled: the budget over the subsidy. Co-funders: their budgets over the cheapest
+    subsidy, and none if their shares per post cannot reach a whole subsidy.
+    """
+    if not inputs.cofunded:
+        return floor_whole(inputs.engineering_budget_keur / inputs.post_cost_keur)
+    kinds = [0, 1] if inputs.group_anah.any() else [0]
+    per_post = inputs.funder_share_cap_keur.sum(axis=0)  # (2,) most paid per post
+    subsidy = inputs.post_subsidy_keur
+    payable = [k for k in kinds if per_post[k] >= subsidy[k] * (1 - CHECK_RELATIVE)]
+    if not payable:
+        return 0
+    cheapest = min(subsidy[k] for k in payable)
+    return floor_whole(inputs.funder_budget_keur.sum() / cheapest) if cheapest > 0 else 10**9
+
+
 def _posts_and_coverage(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]:
     count = programme.n_years
     cover_short, budget_short = np.zeros(count), np.zeros(count)
     for y, inputs in enumerate(programme.years):
         demanded = inputs.cover_min_share * inputs.n_joined
         chunks = _chunks(inputs)
-        affordable = min(floor_whole(inputs.engineering_budget_keur / inputs.post_cost_keur),
-                         len(chunks))
+        affordable = min(_most_posts(inputs), len(chunks))
         coverable = float(chunks[:affordable].sum())
         if coverable >= demanded - CHECK_RELATIVE * max(1.0, demanded):
             continue
         cover_short[y] = demanded - coverable
         needed_posts = int(np.searchsorted(np.cumsum(chunks), demanded - CHECK_RELATIVE))
-        if needed_posts < len(chunks):
+        if needed_posts < len(chunks) and not inputs.cofunded:
             more = needed_posts + 1 - affordable
             budget_short[y] = more * inputs.post_cost_keur - (
                 inputs.engineering_budget_keur - affordable * inputs.post_cost_keur)
@@ -159,6 +178,11 @@ def _town_floors(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]:
 
 def screen(inputs: ModelInputs | ProgrammeInputs, scenario: Scenario) -> list[Fix]:
     """The fixes that the necessary conditions already prove needed (empty when none fails)."""
+    from pvd_optim.conflicts import commitment_conflicts
+
     programme = as_programme(inputs)
-    return [*_posts_and_coverage(programme, scenario), *_spend_and_caps(programme, scenario),
-            *_theme_floors(programme, scenario), *_town_floors(programme, scenario)]
+    conflicts = [Fix("commitments", "commitments", 0.0, 0.0, sentence)
+                 for sentence in commitment_conflicts(programme)]
+    return [*conflicts, *_posts_and_coverage(programme, scenario),
+            *_spend_and_caps(programme, scenario), *_theme_floors(programme, scenario),
+            *_town_floors(programme, scenario)]

@@ -31,9 +31,11 @@ from pvd_optim.families.registry import (
 #: Every constraint family, in the order of their rows in the model: the one-year
 #: families of the reference model with the programme's families among them.
 FAMILIES: tuple[Family, ...] = (
-    _reference.BOUNDS, _reference.INTEGRALITY, _programme.ENTRY, _reference.ENVELOPE,
+    _reference.BOUNDS, _reference.INTEGRALITY, _programme.ENTRY, _programme.COMMITMENTS,
+    _reference.ENVELOPE,
     _programme.CARRY_OVER, _reference.SPEND_MIN, _reference.CAPACITY,
-    _reference.ENGINEERING_BUDGET, _reference.COVER_MIN, _reference.SHARING, _reference.LEAD,
+    _reference.ENGINEERING_BUDGET, _programme.SUBSIDY, _programme.COFUNDER_SHARE,
+    _programme.COFUNDER_BUDGET, _reference.COVER_MIN, _reference.SHARING, _reference.LEAD,
     _programme.IDLE_POSTS, _programme.PERSISTENCE, _reference.TOWN_FLOOR, _reference.BALANCE,
     _reference.THEME_FLOOR, _programme.HORIZON_SATURATION,
 )

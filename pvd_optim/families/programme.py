@@ -9,18 +9,79 @@ bound, so a one-year model is the model it always was (``docs/model.md``,
 
 from __future__ import annotations
 
-from pvd_optim.families.registry import Family, RowBlock
+import numpy as np
+
+from pvd_optim.families.registry import Elastic, Family, Fix, FixContext, RowBlock
+from pvd_optim.inputs import keur_to_eur, keur_to_meur
+from pvd_optim.tolerances import RELAXATION_NOISE, ceil_whole
+
+
+def _cofunder_budget_fix(ctx: FixContext) -> Fix:
+    """Raise the budgets that bent: per co-funder and year, in full-year euros."""
+    s = ctx.year_slack("cofunder_budget")
+    many = len(ctx.years) > 1
+    parts: list[str] = []
+    fields: list[str] = []
+    now = needed = 0.0
+    for y, f in zip(*np.nonzero(s > RELAXATION_NOISE), strict=True):
+        year = ctx.years[y]
+        rho = year.running_share or 1.0
+        budget = year.funder_budget_keur[f]
+        target = float(ceil_whole(budget + s[y, f]))
+        posts = int(ceil_whole(s[y, f] / year.post_cost_keur)) if year.post_cost_keur else 0
+        when = f" in {year.year}" if many else ""
+        parts.append(f"the budget of {year.funder_names[f]}{when} to at least "
+                     f"{keur_to_meur(target / rho):,.3f} M EUR a year (now "
+                     f"{keur_to_meur(budget / rho):,.3f} M EUR; the subsidy of about "
+                     f"{posts:,} more post{'' if posts == 1 else 's'})")
+        fields.append(f"resources.engineering.cofunders.{year.funder_keys[f]}.budget_eur"
+                      + (f".{year.year}" if many else ""))
+        now += budget / rho
+        needed += target / rho
+    field = fields[0] if len(set(fields)) == 1 else "resources.engineering.cofunders"
+    return Fix("cofunder_budget", field, keur_to_eur(now), keur_to_eur(needed),
+               "raise " + "; and ".join(parts), tuple(parts[1:]))
 
 ENTRY = Family(
     "entry", "entry years",
     "no coverage, funding or expert-days for a town in a year before the one it joined "
     "the programme", "", "structure")
 
+COMMITMENTS = Family(
+    "commitments", "commitments",
+    "what is committed stays in the allocation: at least the committed funding and days per "
+    "town, theme and year, the committed towns covered and the committed posts; a locked "
+    "year is exactly its earlier allocation; a town no longer eligible gets nothing beyond "
+    "its commitments", "k EUR, days, towns, posts", "structure")
+
 CARRY_OVER = Family(
     "carry_over", "carry-over of unspent funding",
     "funding carried from one year into the next between 0 and the year's carry-over cap; "
     "what a year carries in is what the previous year carried out, and nothing is carried "
     "into the first year or out of the last", "k EUR", "structure", scope="programme")
+
+SUBSIDY = Family(
+    "subsidy", "subsidy of a post",
+    "for each kind of post (without Anah, with Anah), the co-funders' shares add up to the "
+    "posts x the post's subsidy, min(75 % x its charged cost, 45,000 EUR or 55,000 EUR with "
+    "Anah)", "k EUR", "structure",
+    (RowBlock("subsidy", "sum of the co-funders' shares = posts x subsidy, per kind of post"),))
+
+COFUNDER_SHARE = Family(
+    "cofunder_share", "co-funders' rates and caps",
+    "each co-funder's share of each kind of post between 0 and the posts x min(its rate x "
+    "the charged cost, its cap per post), and 0 for a kind it does not co-fund", "k EUR",
+    "structure",
+    (RowBlock("cofunder_share", "a co-funder's share <= posts x min(rate x cost, cap)"),))
+
+COFUNDER_BUDGET = Family(
+    "cofunder_budget", "co-funders' budgets",
+    "each co-funder's shares of the year's posts <= its budget of the year", "k EUR", "limit",
+    (RowBlock("cofunder_budget", "a co-funder's shares <= its yearly budget (k EUR)",
+              binding=lambda inputs, f: f"budget of {inputs.funder_names[f]}"),),
+    Elastic(("cofunder_budget",), _cofunder_budget_fix),
+    meaning="the co-funder's budget is spent: another post would need another co-funder to "
+            "pay more, or a larger budget")
 
 IDLE_POSTS = Family(
     "idle_posts", "no idle post",

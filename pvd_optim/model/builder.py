@@ -155,6 +155,15 @@ class ProgramBuilder:
             values = np.broadcast_to(np.asarray(upper, dtype=np.float64), at.shape)
             part.upper[at] = np.minimum(part.upper[at], values)
 
+    def set_column_bounds(self, block: Block, positions: IntArray, *, lower: FloatArray | float,
+                          upper: FloatArray | float) -> None:
+        """Set the bounds of some columns of a block (flat positions), whatever they were."""
+        part = self._col_parts[block.name]
+        at = self._local(self.columns[block.name], block).start + np.asarray(positions,
+                                                                            dtype=np.int64)
+        part.lower[at] = np.broadcast_to(np.asarray(lower, dtype=np.float64), at.shape)
+        part.upper[at] = np.broadcast_to(np.asarray(upper, dtype=np.float64), at.shape)
+
     def column_bounds(self, block: Block) -> tuple[FloatArray, FloatArray]:
         """The current (lower, upper) bounds of a column block's slice, flat."""
         part = self._col_parts[block.name]

@@ -17,10 +17,14 @@ import numpy as np
 from pvd_optim.families import balance_block_name, define_rows
 from pvd_optim.families.programme import (
     CARRY_OVER,
+    COFUNDER_BUDGET,
+    COFUNDER_SHARE,
+    COMMITMENTS,
     ENTRY,
     HORIZON_SATURATION,
     IDLE_POSTS,
     PERSISTENCE,
+    SUBSIDY,
 )
 from pvd_optim.families.reference import (
     BALANCE,
@@ -79,6 +83,49 @@ def define_entry(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight: bo
     b.tighten_columns(v.x, segments, upper=0.0)
 
 
+@define_rows(COMMITMENTS)
+def define_commitments(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight: bool
+                       ) -> None:
+    """Committed amounts as bounds: lower bounds, or both bounds in a locked year.
+
+    A committed amount fills the benefit segments in order (the optimum does so
+    anyway, the curve being concave), so a commitment is a bound on each segment.
+    A locked year, and a town no longer eligible, get nothing beyond their commitments.
+    """
+    if not inputs.has_commitments:
+        return
+    fixed_town = ~inputs.eligible | inputs.locked  # upper bound = the commitment
+    edges = np.concatenate([[0.0], np.cumsum(inputs.segment_widths)[:-1]])
+    for block, committed, saturation in ((v.f, inputs.committed_funding_keur,
+                                          inputs.saturation_keur),
+                                         (v.x, inputs.committed_days, inputs.saturation_days)):
+        low = np.clip(committed[:, :, None] - edges[None, None, :] * saturation[None, :, None],
+                      0.0, _segment_upper(inputs, saturation)).ravel()
+        _, upper = b.column_bounds(block)
+        fixed = np.broadcast_to(fixed_town[:, None, None], (inputs.n_towns, inputs.n_themes,
+                                                           inputs.n_segments)).ravel()
+        at = np.flatnonzero((low > 0) | fixed)
+        b.set_column_bounds(block, at, lower=low[at],
+                            upper=np.where(fixed[at], low[at], np.maximum(upper[at], low[at])))
+    covered = inputs.committed_covered.astype(np.float64)
+    _, upper = b.column_bounds(v.c)
+    at = np.flatnonzero(inputs.committed_covered | fixed_town)
+    b.set_column_bounds(v.c, at, lower=covered[at],
+                        upper=np.where(fixed_town[at], covered[at],
+                                       np.maximum(upper[at], covered[at])))
+    posts = inputs.committed_posts
+    _, upper = b.column_bounds(v.p)
+    at = np.flatnonzero((posts > 0) | inputs.locked)
+    b.set_column_bounds(v.p, at, lower=posts[at],
+                        upper=posts[at] if inputs.locked else np.maximum(upper[at], posts[at]))
+    if inputs.locked and np.isfinite(inputs.committed_carry_out_keur) and (
+            v.carry_out is not None):
+        carry = b.columns[CARRY]
+        b.set_column_bounds(carry, np.array([v.carry_out - carry.start]),
+                            lower=inputs.committed_carry_out_keur,
+                            upper=inputs.committed_carry_out_keur)
+
+
 @define_rows(ENVELOPE)
 def define_envelope(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight: bool) -> None:
     """1. Funding envelope: sum f <= F (plus what is carried in, minus what is carried out)."""
@@ -129,10 +176,60 @@ def define_capacity(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight:
 @define_rows(ENGINEERING_BUDGET)
 def define_engineering_budget(b: ProgramBuilder, inputs: ModelInputs, v: Variables,
                               tight: bool) -> None:
-    """3. Engineering budget: post_cost x sum p <= E."""
+    """3. Engineering budget (pooled): sum_g subsidy[g] x p[g] <= E. No rows with co-funders."""
+    if inputs.cofunded:
+        b.add_rows(ENGINEERING_BUDGET.blocks[0], (0,), ("",), [], sense="<=", rhs=0.0)
+        return
+    subsidy = inputs.post_cost_keur if not inputs.group_anah.any() else inputs.subsidy_of_group
     b.add_rows(ENGINEERING_BUDGET.blocks[0], (1,), ("",),
-               [(np.zeros(inputs.n_groups, dtype=np.int64), v.p.indices, inputs.post_cost_keur)],
+               [(np.zeros(inputs.n_groups, dtype=np.int64), v.p.indices, subsidy)],
                sense="<=", rhs=inputs.engineering_budget_keur)
+
+
+@define_rows(SUBSIDY)
+def define_subsidy(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight: bool) -> None:
+    """Per kind of post: sum_f share[type, f] = subsidy[type] x posts of the type."""
+    if v.split is None:
+        b.add_rows(SUBSIDY.blocks[0], (0,), ("post_type",), [], sense="=", rhs=0.0)
+        return
+    F = inputs.n_funders
+    shares = v.split.indices.reshape(2, F)
+    terms: list[Term] = [(np.repeat(np.arange(2), F), shares.ravel(), 1.0)]
+    kind = inputs.post_type_of_group
+    terms.append((kind, v.p.indices, -inputs.post_subsidy_keur[kind]))
+    b.add_rows(SUBSIDY.blocks[0], (2,), ("post_type",), terms, sense="=", rhs=0.0)
+
+
+@define_rows(COFUNDER_SHARE)
+def define_cofunder_share(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight: bool
+                          ) -> None:
+    """share[type, f] <= posts of the type x min(rate x cost, cap) (0 if f does not pay it)."""
+    if v.split is None:
+        b.add_rows(COFUNDER_SHARE.blocks[0], (0,), ("post_type", "funder"), [], sense="<=",
+                   rhs=0.0)
+        return
+    F = inputs.n_funders
+    rows = np.arange(2 * F)
+    per_post = inputs.funder_share_cap_keur.T  # (2, F)
+    kind = inputs.post_type_of_group
+    terms: list[Term] = [(rows, v.split.indices, 1.0)]
+    for f in range(F):
+        terms.append((kind * F + f, v.p.indices, -per_post[kind, f]))
+    b.add_rows(COFUNDER_SHARE.blocks[0], (2, F), ("post_type", "funder"), terms, sense="<=",
+               rhs=0.0)
+
+
+@define_rows(COFUNDER_BUDGET)
+def define_cofunder_budget(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight: bool
+                           ) -> None:
+    """sum over kinds of post of a co-funder's shares <= its budget of the year."""
+    if v.split is None:
+        b.add_rows(COFUNDER_BUDGET.blocks[0], (0,), ("funder",), [], sense="<=", rhs=0.0)
+        return
+    F = inputs.n_funders
+    b.add_rows(COFUNDER_BUDGET.blocks[0], (F,), ("funder",),
+               [(np.tile(np.arange(F), 2), v.split.indices, 1.0)], sense="<=",
+               rhs=inputs.funder_budget_keur)
 
 
 @define_rows(COVER_MIN)
@@ -306,13 +403,17 @@ def define_persistence(b: ProgramBuilder, programme: ProgrammeInputs,
     first = programme.first
     n, G = first.n_towns, first.n_groups
     horizon = programme.persistence == "horizon" and Y > 1
-    for spec, size, block in ((cover, n, "c"), (posts, G, "p")):
+    # A town no longer eligible keeps its commitments only: its coverage does not last.
+    lasting = {"c": np.flatnonzero(first.eligible), "p": np.arange(G)}
+    for spec, block in ((cover, "c"), (posts, "p")):
+        size = len(lasting[block])
         if not horizon:
             b.add_rows(spec, (0,), ("",), [], sense=">=", rhs=0.0)
             continue
         rows = np.arange((Y - 1) * size)
-        now = np.concatenate([getattr(v, block).indices for v in variables[1:]])
-        before = np.concatenate([getattr(v, block).indices for v in variables[:-1]])
+        now = np.concatenate([getattr(v, block).indices[lasting[block]] for v in variables[1:]])
+        before = np.concatenate([getattr(v, block).indices[lasting[block]]
+                                 for v in variables[:-1]])
         b.add_rows(spec, (Y - 1, size), ("transition", "town" if block == "c" else "group"),
                    [(rows, now, 1.0), (rows, before, -1.0)], sense=">=", rhs=0.0)
     contract = programme.persistence == "contract" and Y > 1

@@ -30,6 +30,8 @@ FUNDING, DAYS, COVERED, POSTS = "f", "x", "c", "p"
 FUNDING_THEME = "funding_theme"
 #: Funding carried from year y into year y + 1 (k EUR), one column per boundary.
 CARRY = "carry"
+#: Each co-funder's share of each kind of post (k EUR), per year.
+COFUNDING = "cofunding"
 
 
 def region_use_name(resource: str) -> str:
@@ -57,6 +59,7 @@ class Variables:
     seg_theme: IntArray  # theme of each f/x column
     carry_in: int | None = None  # column of the funding carried into this year
     carry_out: int | None = None  # column of the funding carried out of it
+    split: Block | None = None  # (2, F) co-funders' shares per kind of post (co-funders only)
 
     @property
     def towns(self) -> IntArray:
@@ -104,10 +107,13 @@ def _year_variables(b: ProgramBuilder, inputs: ModelInputs) -> Variables:
     funding_theme = b.add_columns(FUNDING_THEME, (K,), ("theme",), description="k EUR")
     total = {resource: b.add_columns(total_name(resource), (1,), ("",),
                                      description=units[resource]) for resource in RESOURCES}
+    split = (b.add_columns(COFUNDING, (2, inputs.n_funders), ("post_type", "funder"),
+                           description="a co-funder's share of a kind of post, k EUR")
+             if inputs.cofunded else None)
     return Variables(
         f=f, x=x, c=c, p=p, used=used, total=total, funding_theme=funding_theme,
         seg_town=np.repeat(np.arange(n, dtype=np.int64), K * S),
-        seg_theme=np.tile(np.repeat(np.arange(K, dtype=np.int64), S), n),
+        seg_theme=np.tile(np.repeat(np.arange(K, dtype=np.int64), S), n), split=split,
     )
 
 

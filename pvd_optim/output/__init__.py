@@ -12,6 +12,7 @@
 
 from pvd_optim.output.atomic import write_file_atomic
 from pvd_optim.output.cells import csv_text, is_formula_like, neutralise_formulas, safe_cell
+from pvd_optim.output.commitments import commitments_from_results, resolve_commitments
 from pvd_optim.output.folder import verify_folder, write_folder
 from pvd_optim.output.lock import reserve
 from pvd_optim.output.names import safe_name
@@ -31,6 +32,7 @@ __all__ = [
     "ReadBack",
     "allocation_state",
     "check_target",
+    "commitments_from_results",
     "csv_text",
     "dumps",
     "expected_results_bytes",
@@ -40,6 +42,7 @@ __all__ = [
     "read_allocation",
     "read_results",
     "reserve",
+    "resolve_commitments",
     "safe_cell",
     "safe_name",
     "scenario_hash",

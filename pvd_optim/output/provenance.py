@@ -85,6 +85,12 @@ def planner_files(scenario: Scenario) -> list[Path]:
     files = [Path(p) for p in scenario.data.planner_indicators]
     if scenario.themes.scores_csv is not None:
         files.append(Path(scenario.themes.scores_csv))
+    # The towns running a habitat operation and a CSV of commitments are the planner's too.
+    habitat = scenario.resources.engineering.habitat_operation_csv
+    if habitat is not None:
+        files.append(Path(habitat))
+    if scenario.commitments is not None and scenario.commitments.csv is not None:
+        files.append(Path(scenario.commitments.csv))
     return files
 
 

@@ -227,7 +227,8 @@ def _arrays(folder: Path, members: dict[str, np.ndarray], programme: ProgrammeIn
     shapes = {name: (*year_axis, *shape) for name, shape in (
         ("funding_keur", (inputs.n_towns, inputs.n_themes)),
         ("days", (inputs.n_towns, inputs.n_themes)), ("covered", (inputs.n_towns,)),
-        ("posts", (inputs.n_groups,)), ("carry_in_keur", ()), ("carry_out_keur", ()))}
+        ("posts", (inputs.n_groups,)), ("carry_in_keur", ()), ("carry_out_keur", ()),
+        ("cofunding_keur", (2, inputs.n_funders)))}
     values = {}
     for name in ARRAY_NAMES:
         array = members.get(f"arrays.{name}")
@@ -244,7 +245,8 @@ def _arrays(folder: Path, members: dict[str, np.ndarray], programme: ProgrammeIn
     return ProgrammeArrays(tuple(
         AllocationArrays(values["funding_keur"][y], values["days"][y], values["covered"][y],
                          values["posts"][y], carry_in_keur=float(values["carry_in_keur"][y]),
-                         carry_out_keur=float(values["carry_out_keur"][y]))
+                         carry_out_keur=float(values["carry_out_keur"][y]),
+                         cofunding_keur=values["cofunding_keur"][y])
         for y in range(count)))
 
 
@@ -322,7 +324,10 @@ def read_results(folder: str | Path) -> ReadBack:
     scenario = _scenario(folder, read_listed(folder, SCENARIO_FILE, files[SCENARIO_FILE],
                                              max_bytes=MAX_JSON_BYTES), manifest)
     _check_data(folder, manifest, scenario)
-    prepared = prepare(scenario)
+    from pvd_optim.output.commitments import resolve_commitments
+
+    # An allocation made on top of an earlier one: that one is read back (and verified) too.
+    prepared = prepare(scenario, resolve_commitments(scenario))
     programme = prepared.programme
     _check_stored_inputs(folder, state.members, meta, programme)
     arrays = _arrays(folder, state.members, programme)

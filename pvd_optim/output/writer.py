@@ -39,6 +39,7 @@ def table_frames(allocation: Allocation) -> dict[str, pd.DataFrame]:
         "allocation_region": allocation.by_region,
         "allocation_directorate": allocation.by_directorate.reset_index(),
         "allocation_theme": allocation.by_theme.reset_index(),
+        "allocation_funder": allocation.by_funder,
     }
     rounded = {name: for_planners(frame) for name, frame in tables.items()}
     verify_rounded(allocation, rounded["allocation_town_theme"], rounded["allocation_town"])

@@ -84,12 +84,24 @@ def _resolve_paths(scenario: Scenario, base_dir: Path) -> Scenario:
 
     csvs = tuple(resolve(csv) for csv in scenario.data.planner_indicators)
     scores = scenario.themes.scores_csv
+    engineering = scenario.resources.engineering
+    habitat = engineering.habitat_operation_csv
+    commitments = scenario.commitments
+    if commitments is not None:
+        commitments = commitments.model_copy(update={
+            name: resolve(getattr(commitments, name)) for name in ("csv", "results")
+            if getattr(commitments, name) is not None})
     return scenario.model_copy(
         update={
             "data": scenario.data.model_copy(update={"planner_indicators": csvs}),
             "themes": scenario.themes.model_copy(
                 update={"scores_csv": resolve(scores) if scores is not None else None}
             ),
+            "resources": scenario.resources.model_copy(update={
+                "engineering": engineering.model_copy(update={
+                    "habitat_operation_csv": resolve(habitat) if habitat is not None
+                    else None})}),
+            "commitments": commitments,
         }
     )
 

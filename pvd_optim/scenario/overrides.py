@@ -15,9 +15,20 @@ from typing import Any
 
 from pvd_optim.errors import ScenarioError
 from pvd_optim.scenario.programme_section import years_in_force
-from pvd_optim.scenario.schema import PER_THEME_FIELDS, PER_YEAR_FIELDS, field_default
+from pvd_optim.scenario.schema import (
+    PER_THEME_FIELDS,
+    PER_YEAR_FIELDS,
+    PER_YEAR_FUNDER_FIELD,
+    field_default,
+)
+from pvd_optim.scenario.sections import DEFAULT_POOLED_BUDGET_EUR
 from pvd_optim.scenario.themes_section import themes_in_force
 from pvd_optim.scenario.yaml_reader import FieldPath, dotted, read_value
+
+#: The value a field left at ``null`` stands for, when one year of it is overridden.
+EFFECTIVE_DEFAULTS: dict[FieldPath, float] = {
+    ("resources", "engineering", "budget_eur"): DEFAULT_POOLED_BUDGET_EUR,
+}
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -38,9 +49,19 @@ def parse_overrides(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
     return dict(parse_override(item) for item in items)
 
 
+def _per_year(path: FieldPath) -> bool:
+    return path in PER_YEAR_FIELDS or (
+        len(path) == len(PER_YEAR_FUNDER_FIELD)
+        and all(a in ("*", b) for a, b in zip(PER_YEAR_FUNDER_FIELD, path, strict=True)))
+
+
 def _per_theme_field(parts: FieldPath) -> FieldPath | None:
     """The per-theme or per-year field that ``parts`` names one entry of, if any."""
-    for path in (*PER_THEME_FIELDS, *PER_YEAR_FIELDS):
+    funder = PER_YEAR_FUNDER_FIELD
+    candidates = [*PER_THEME_FIELDS, *PER_YEAR_FIELDS]
+    if len(parts) > len(funder) and parts[:3] == funder[:3]:
+        candidates.append((*funder[:3], parts[3], funder[4]))
+    for path in candidates:
         if len(parts) > len(path) and parts[: len(path)] == path:
             return path
     return None
@@ -48,7 +69,7 @@ def _per_theme_field(parts: FieldPath) -> FieldPath | None:
 
 def _keys_in_force(data: dict[str, Any], path: FieldPath) -> tuple[Any, ...] | None:
     """The themes (per-theme field) or years (per-year field) a mapping at ``path`` covers."""
-    return years_in_force(data) if path in PER_YEAR_FIELDS else themes_in_force(data)
+    return years_in_force(data) if _per_year(path) else themes_in_force(data)
 
 
 def _expand_single_value(data: dict[str, Any], path: FieldPath) -> None:
@@ -63,7 +84,7 @@ def _expand_single_value(data: dict[str, Any], path: FieldPath) -> None:
     if isinstance(value, dict):
         return
     if value is None:
-        value = field_default(path)
+        value = EFFECTIVE_DEFAULTS.get(path, field_default(path))
     keys = _keys_in_force(data, path)
     if isinstance(value, bool) or not isinstance(value, int | float) or keys is None:
         return  # validation reports the value, the themes or the years
@@ -100,9 +121,11 @@ def apply_overrides(
                 )
             node = child
         key: Any = parts[-1]
-        if per_theme in PER_YEAR_FIELDS and len(parts) == len(per_theme) + 1 and key.isdigit():
+        if (per_theme is not None and _per_year(per_theme) and len(parts) == len(per_theme) + 1
+                and key.isdigit()):
             # A year written on the command line is text; the file's years are numbers.
             key = int(key)
             node.pop(parts[-1], None)
-        node[key] = value
+        # A copy: a later override of one entry must not change the caller's value.
+        node[key] = copy.deepcopy(value)
     return out

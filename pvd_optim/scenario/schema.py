@@ -73,8 +73,14 @@ PER_YEAR_FIELDS: tuple[tuple[str, ...], ...] = (
     ("resources", "engineering", "budget_eur"),
 )
 
+#: The per-year field of each co-funder (``*``: any co-funder's key), for overrides.
+PER_YEAR_FUNDER_FIELD: tuple[str, ...] = ("resources", "engineering", "cofunders", "*",
+                                          "budget_eur")
+
 #: Fields a version-1 scenario (pvd-optim 0.1: one year, pooled budget) cannot hold.
 VERSION_2_FIELDS: tuple[str, ...] = ("years", "programme", "commitments")
+VERSION_2_ENGINEERING_FIELDS: tuple[str, ...] = ("cost_per_post_eur", "cofunders", "subsidy",
+                                                 "habitat_operation_csv")
 
 
 class Scenario(Frozen):
@@ -163,7 +169,7 @@ class Scenario(Frozen):
     def _years_are_consistent(self) -> Scenario:
         years = set(self.year_numbers)
         problems: list[str] = []
-        for path in PER_YEAR_FIELDS:
+        for path in self.per_year_paths():
             value = self._value(path)
             if isinstance(value, dict):
                 unknown = sorted(set(value) - years)
@@ -175,7 +181,9 @@ class Scenario(Frozen):
                     problems.append(f"{'.'.join(path)} gives no value for year(s) {missing}; "
                                     "give every year, or one value for all")
         if self.schema_version == 1:
-            written = [name for name in VERSION_2_FIELDS if name in self.model_fields_set]
+            written = [name for name in VERSION_2_FIELDS if name in self.model_fields_set] + [
+                f"resources.engineering.{name}" for name in VERSION_2_ENGINEERING_FIELDS
+                if name in self.resources.engineering.model_fields_set]
             if written:
                 problems.append(f"{written[0]} is a schema-version-{SCHEMA_VERSION} field; "
                                 f"write schema_version: {SCHEMA_VERSION} (or leave it out)")
@@ -211,8 +219,14 @@ class Scenario(Frozen):
     def _value(self, path: tuple[str, ...]) -> Any:
         node: Any = self
         for part in path:
-            node = getattr(node, part)
+            node = node[part] if isinstance(node, dict) else getattr(node, part)
         return node
+
+    def per_year_paths(self) -> tuple[tuple[str, ...], ...]:
+        """Every per-year field of this scenario, co-funders' budgets included."""
+        funders = self.resources.engineering.cofunders or {}
+        return (*PER_YEAR_FIELDS, *(("resources", "engineering", "cofunders", key,
+                                     "budget_eur") for key in funders))
 
     # Where each field was written (file, line), recorded by the loader so that errors
     # found later (unknown indicators, towns, directorates) can still point at a line.

@@ -55,6 +55,9 @@ def as_problem(problem: Problem | ModelInputs) -> Problem:
             f"the baseline strategies allocate one programme year; this scenario has "
             f"{programme.n_years} ({programme.calendar[0]}-{programme.calendar[-1]}): compare "
             "its optimum alone, or give the rules one year (`years: [YEAR]`) at a time")
+    if programme.first.has_commitments:
+        raise InputError("the baseline strategies ignore commitments; compare this scenario's "
+                         "optimum alone, or the rules on the scenario without commitments")
     if not isinstance(problem.inputs, ModelInputs):
         problem = dataclasses.replace(problem, inputs=programme.first)
     return problem
@@ -135,8 +138,16 @@ def finish(problem: Problem, label: str, covered: BoolArray, funding_keur: Float
     """Posts from coverage, objective recomputed, promised families checked."""
     inputs = problem.one_year
     covered_f = covered.astype(np.float64)
+    posts = inputs.posts_needed(covered_f)
+    split = np.zeros((2, 0))
+    if inputs.cofunded:
+        from pvd_optim.model.cofunding import reported_split
+
+        found = reported_split(inputs, inputs.posts_by_type(posts))
+        assert found is not None, "affordable_posts opens only posts the co-funders can pay"
+        split = found
     arrays = AllocationArrays(funding_keur=funding_keur, days=days, covered=covered_f,
-                              posts=inputs.posts_needed(covered_f))
+                              posts=posts, cofunding_keur=split)
     report = check_allocation(inputs, arrays, PROMISES[label])
     report.raise_if_violated(f"{label} allocation")
     return Allocation.of(problem, label, arrays, HEURISTIC, report)

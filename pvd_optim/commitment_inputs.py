@@ -1,0 +1,129 @@
+"""Commitments onto the model's towns, themes, groups and years: the ``committed_*`` arrays.
+
+A :class:`~pvd_optim.data.commitments.Commitments` is keyed by INSEE code, theme and
+group label; here each commitment finds its place in the scenario's model, or is a
+one-line error naming its line (a year, theme or group the scenario does not have,
+more posts than the group can use, more than a year's saturation). A committed town
+that is no longer eligible is kept in the model for its commitments
+(``ModelInputs.eligible``). See ``docs/model.md#commitments``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from pvd_optim.errors import DataError, ScenarioError
+from pvd_optim.inputs import EUR_PER_UNIT, ModelInputs
+from pvd_optim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pvd_optim.data.commitments import Commitments
+
+
+def scenario_commitments(scenario: Scenario, table: pd.DataFrame,
+                         given: Commitments | None) -> Commitments | None:
+    """The scenario's commitments: ``given`` (read from a results folder), or its CSV's."""
+    section = scenario.commitments
+    if given is not None or section is None:
+        return given
+    if section.csv is None:
+        raise ScenarioError(
+            "commitments from a results folder are read by `pvd-optim run` (or "
+            "pvd_optim.optimise), which re-verifies the folder; pvd_optim.pipeline.run takes "
+            "them as its `commitments` argument", **scenario.located("commitments.results"))
+    from pvd_optim.data.commitments import read_commitments_csv
+
+    return read_commitments_csv(section.csv, known_codes=table.index, field="commitments.csv")
+
+
+def committed_towns(commitments: Commitments | None) -> list[str]:
+    """Every town with a commitment."""
+    return [] if commitments is None else sorted(set(commitments.towns["insee"]))
+
+
+def _fail(commitments: Commitments, line: int, message: str, column: str) -> DataError:
+    return commitments.error(message, line, column)
+
+
+def year_fields(scenario: Scenario, commitments: Commitments, template: ModelInputs,
+                year: int, rho: float) -> dict[str, Any]:
+    """The ``committed_*`` fields of one model year (full-year template scaled by ``rho``)."""
+    calendar = scenario.year_numbers
+    towns, posts = commitments.towns, commitments.posts
+    outside = sorted(set(commitments.years) - set(calendar))
+    if outside:
+        rows = towns.loc[towns["year"].isin(outside), "line"].tolist() + posts.loc[
+            posts["year"].isin(outside), "line"].tolist()
+        raise _fail(commitments, min(rows) if rows else 0,
+                    f"commitments for {outside[:3]} outside the scenario's years "
+                    f"{calendar[0]}-{calendar[-1]}; give the scenario those years (or leave "
+                    "them out of the commitments)", "year")
+    n, K = template.n_towns, template.n_themes
+    position = {code: i for i, code in enumerate(template.town_codes)}
+    theme_of = {theme: k for k, theme in enumerate(template.themes)}
+    group_of = {label: g for g, label in enumerate(template.group_labels)}
+    funding, days = np.zeros((n, K)), np.zeros((n, K))
+    covered = np.zeros(n, dtype=bool)
+    committed_posts = np.zeros(template.n_groups)
+    mine = towns[towns["year"] == year]
+    for row in mine.to_dict("records"):
+        t = position[str(row["insee"])]
+        if row["covered"]:
+            covered[t] = True
+        if not row["theme"]:
+            continue
+        if row["theme"] not in theme_of:
+            raise _fail(commitments, int(row['line']), f"theme {row['theme']!r} is not a theme of "
+                        f"this scenario ({', '.join(template.themes)})", "theme")
+        k = theme_of[str(row["theme"])]
+        funding[t, k] += float(row["funding_keur"])
+        days[t, k] += float(row["days"])
+        for what, amount, saturation, unit in (
+                ("funding", funding[t, k], template.saturation_keur[k] * rho, "EUR"),
+                ("days", days[t, k], template.saturation_days[k] * rho, "days")):
+            if amount > saturation * (1 + 1e-9) + 1e-12:
+                shown = (amount * EUR_PER_UNIT, saturation * EUR_PER_UNIT) if unit == "EUR" else (
+                    amount, saturation)
+                raise _fail(commitments, int(row["line"]),
+                            f"{what} committed to {row['insee']} for {row['theme']} in {year} "
+                            f"({shown[0]:,.0f} {unit}) is above the year's saturation per town "
+                            f"and theme ({shown[1]:,.0f} {unit}): lower the commitment or "
+                            "raise the saturation", "funding_eur" if what == "funding"
+                            else "days")
+    max_posts = template.max_posts
+    for row in posts[posts["year"] == year].to_dict("records"):
+        if row["group"] not in group_of:
+            raise _fail(commitments, int(row["line"]),
+                        f"group {row['group']!r} is not a project-lead group of this scenario "
+                        f"(grouping: {scenario.resources.engineering.grouping}; e.g. "
+                        f"{template.group_labels[0]!r})", "group")
+        g = group_of[str(row["group"])]
+        committed_posts[g] = float(row["posts"])
+        if row["posts"] > max_posts[g]:
+            raise _fail(commitments, int(row["line"]),
+                        f"{row['posts']:g} posts committed to group {row['group']} in {year}, more "
+                        f"than its {max_posts[g]} towns' posts can be", "posts")
+    locked = year in commitments.locked_years
+    return {"committed_funding_keur": funding, "committed_days": days,
+            "committed_covered": covered, "committed_posts": committed_posts, "locked": locked,
+            "committed_carry_out_keur": commitments.carry_out_keur.get(year, np.nan)
+            if locked else np.nan}
+
+
+def check_from_year(scenario: Scenario, commitments: Commitments) -> None:
+    """Every locked year is a year of the scenario, and a later year is left to decide."""
+    calendar = scenario.year_numbers
+    missing = sorted(set(commitments.locked_years) - set(calendar))
+    if missing:
+        raise ScenarioError(
+            f"the results folder's years {missing[:3]} before from_year are not years of "
+            f"this scenario ({calendar[0]}-{calendar[-1]}); start the scenario's years in "
+            f"{missing[0]}, or lock fewer years", **scenario.located("commitments"))
+    if commitments.locked_years and set(calendar) <= set(commitments.locked_years):
+        raise ScenarioError(
+            "every year of the scenario is locked by the results folder; from_year must be a "
+            "year of the scenario that is left to decide", **scenario.located("commitments"))
