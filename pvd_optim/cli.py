@@ -78,6 +78,26 @@ def _parser() -> argparse.ArgumentParser:
                               "results folder's name, or SCENARIO/STRATEGY")
     compare.add_argument("--force", action="store_true",
                          help="replace an existing tables folder or report")
+
+    from pvd_optim.i18n import LANGUAGES
+
+    explain = sub.add_parser(
+        "explain", parents=[common], epilog=EPILOG,
+        help="one town's page: what it got, why, and what would change it")
+    explain.add_argument("results", type=Path, metavar="RESULTS",
+                         help="results folder (from `pvd-optim run`) or scenario YAML file "
+                              "(solved first)")
+    explain.add_argument("--town", required=True, metavar="INSEE|NAME",
+                         help="the town: its INSEE code (01350) or its name")
+    explain.add_argument("--html", type=Path, default=None, metavar="FILE.html",
+                         help="also write the page as a self-contained HTML file")
+    explain.add_argument("--lang", choices=LANGUAGES, default=None,
+                         help="language of the page (default: the locale's if French or "
+                              "English, else French)")
+    explain.add_argument("--exact", action="store_true",
+                         help="re-solve exactly with the town's coverage forced even above "
+                              "5,000 towns (minutes), instead of the LP bound")
+    explain.add_argument("--force", action="store_true", help="replace an existing HTML file")
     return parser
 
 
@@ -257,8 +277,45 @@ def _cmd_compare(args: argparse.Namespace, progress: _Progress) -> int:
     return ExitCode.OK
 
 
+def _cmd_explain(args: argparse.Namespace, progress: _Progress) -> int:
+    import contextlib
+
+    from pvd_optim import i18n
+    from pvd_optim.data.towns import load_communes
+    from pvd_optim.output import reserve, write_file_atomic
+    from pvd_optim.town import (
+        load_allocation,
+        page_content,
+        render_markdown,
+        render_page,
+        town_page,
+    )
+    from pvd_optim.town.lookup import find_commune
+
+    t = i18n.use(i18n.choose_language(args.lang))
+    # The town is found first: a misspelt name fails at once, before any solve.
+    insee = find_commune(args.town, load_communes(), t)
+    with contextlib.ExitStack() as held:
+        if args.html is not None:
+            held.enter_context(reserve(args.html, force=args.force, kind="file",
+                                       expected_bytes=1 << 20))
+        progress(t.gettext("reading the allocation"))
+        allocation, scenario = load_allocation(args.results, progress)
+        progress(t.gettext("explaining {insee} (a re-solve with its coverage forced)").format(
+            insee=insee))
+        page = town_page(allocation, scenario, insee, t, exact=True if args.exact else None)
+        document = page_content(page, t)
+        progress.finish()
+        sys.stdout.write(render_markdown(document))
+        if args.html is not None:
+            write_file_atomic(args.html, render_page(document, t).encode(), force=args.force)
+    if args.html is not None and not args.quiet:
+        print(t.gettext("town page -> {path}").format(path=args.html), file=sys.stderr)
+    return ExitCode.OK
+
+
 COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "towns": _cmd_towns,
-            "schema": _cmd_schema, "compare": _cmd_compare}
+            "schema": _cmd_schema, "compare": _cmd_compare, "explain": _cmd_explain}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
