@@ -21,10 +21,11 @@ Babel's CLDR data): ``25 800 000 €`` in French, ``€25,800,000`` in English.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gettext as _gettext
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from pvd_optim.errors import InputError
@@ -104,6 +105,16 @@ def use(language: str) -> Translator:
     return chosen
 
 
+@contextlib.contextmanager
+def using(language: str) -> Iterator[Translator]:
+    """``language`` active for the block (a report rendered in one language), then the previous."""
+    previous = list(_active)
+    try:
+        yield use(language)
+    finally:
+        _active[:] = previous
+
+
 def active() -> Translator:
     """The run's translator (French until :func:`use` chose another)."""
     return _active[0] if _active else translator(DEFAULT_LANGUAGE)
@@ -123,4 +134,4 @@ _ = gettext
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "N_", "Translator", "active", "check_language",
            "choose_language", "gettext", "language_from_environment", "ngettext", "translator",
-           "use"]
+           "use", "using"]

@@ -6,14 +6,17 @@
     python -m pvd_optim.i18n.catalogue compile   # rewrite the committed .mo from the .po
     python -m pvd_optim.i18n.catalogue check     # what the test checks: exit 1 on a problem
 
-Messages are found by Babel's Python extractor in the whole package: calls of
-``gettext``, ``ngettext``, ``_`` and ``N_`` with literal text (a translator's
-``t.gettext("...")`` included). A message is complete when every catalogue
-translates it (non-empty, not fuzzy) with the same ``{placeholders}``.
+Messages are found in the whole package by reading its syntax trees: calls of
+``gettext``, ``ngettext``, ``_`` and ``N_`` with literal text, a translator's
+``t.gettext("...")`` and calls inside f-strings included (which a token-based
+extractor misses). A message is complete when every catalogue translates it
+(non-empty, not fuzzy) with the same ``{placeholders}``. Babel reads, writes
+and compiles the catalogues.
 """
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import sys
@@ -21,14 +24,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
 from pvd_optim.i18n import DOMAIN, LANGUAGES, LOCALE_DIR
 
 PACKAGE_DIR = LOCALE_DIR.parents[1]
-KEYWORDS = {"gettext": None, "_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = ("gettext", "_", "N_")
+PLURAL_KEYWORDS = ("ngettext",)
 _PLACEHOLDER = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)[^{}]*\}")
 
 MessageId = str | tuple[str, str]
@@ -44,14 +47,35 @@ def mo_path(language: str) -> Path:
     return po_path(language).with_suffix(".mo")
 
 
+def _literal(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def messages_in(source: str) -> list[tuple[MessageId, int]]:
+    """The marked messages of one module's source, with their line numbers."""
+    found: list[tuple[MessageId, int]] = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else (
+            func.attr if isinstance(func, ast.Attribute) else "")
+        if name in KEYWORDS and (text := _literal(node.args[0])) is not None:
+            found.append((text, node.lineno))
+        elif name in PLURAL_KEYWORDS and len(node.args) >= 2:
+            singular, plural = _literal(node.args[0]), _literal(node.args[1])
+            if singular is not None and plural is not None:
+                found.append(((singular, plural), node.lineno))
+    return found
+
+
 def extract_messages(package_dir: Path = PACKAGE_DIR) -> dict[MessageId, list[str]]:
     """Every marked message of the package's code -> where it is used (``file:line``)."""
     found: dict[MessageId, list[str]] = {}
-    for filename, line, message, _comments, _context in extract_from_dir(
-            package_dir, method_map=[("**.py", "python")], keywords=KEYWORDS,
-            comment_tags=(), strip_comment_tags=True):
-        key: MessageId = message if isinstance(message, str) else (message[0], message[1])
-        found.setdefault(key, []).append(f"{filename}:{line}")
+    for path in sorted(package_dir.rglob("*.py")):
+        relative = path.relative_to(package_dir).as_posix()
+        for key, line in messages_in(path.read_text(encoding="utf-8")):
+            found.setdefault(key, []).append(f"{relative}:{line}")
     return found
 
 

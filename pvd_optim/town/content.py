@@ -104,7 +104,7 @@ def _status(t: Translator, status: str) -> str:
             "heuristic": t.gettext("allocated by a simple rule")}.get(status, status)
 
 
-def _got(f: TownFacts, t: Translator) -> Section:
+def _got(f: TownFacts, t: Translator, compact: bool = False) -> Section:
     section = Section("got", t.gettext("What it got"))
     if f.covered:
         others = len(f.group_towns) - 1
@@ -119,13 +119,21 @@ def _got(f: TownFacts, t: Translator) -> Section:
         funding=t.eur(f.funding_eur), cap=t.eur(f.cap_eur)))
     section.li(t.gettext("Cerema expert-days: {days} (at most {limit} per town)."
                                      ).format(days=t.days(f.days), limit=t.days(f.max_days, 0)))
-    section.add(Table(
-        t.gettext("Funding and expert-days per theme"),
-        [t.gettext("theme"), t.gettext("need (0 to 1)"), t.gettext("funding"),
-         t.gettext("saturation"), t.gettext("expert-days"), t.gettext("saturation (days)")],
-        [[name(t, x.theme), t.number(x.need, 2), t.eur(x.funding_eur), t.eur(x.saturation_eur),
-          t.number(x.days, 1), t.number(x.saturation_days, 1)] for x in f.themes],
-        [False, True, True, True, True, True]))
+    if compact:
+        section.add(Table(
+            t.gettext("Funding and expert-days per theme"),
+            [t.gettext("theme"), t.gettext("need (0 to 1)"), t.gettext("funding"),
+             t.gettext("expert-days")],
+            [[name(t, x.theme), t.number(x.need, 2), t.eur(x.funding_eur),
+              t.number(x.days, 1)] for x in f.themes], [False, True, True, True]))
+    else:
+        section.add(Table(
+            t.gettext("Funding and expert-days per theme"),
+            [t.gettext("theme"), t.gettext("need (0 to 1)"), t.gettext("funding"),
+             t.gettext("saturation"), t.gettext("expert-days"), t.gettext("saturation (days)")],
+            [[name(t, x.theme), t.number(x.need, 2), t.eur(x.funding_eur),
+              t.eur(x.saturation_eur), t.number(x.days, 1), t.number(x.saturation_days, 1)]
+             for x in f.themes], [False, True, True, True, True, True]))
     if f.per_year is not None and len(f.per_year):
         section.add(Table(
             t.gettext("Per programme year"),
@@ -135,7 +143,7 @@ def _got(f: TownFacts, t: Translator) -> Section:
     return section
 
 
-def _standing(f: TownFacts, t: Translator) -> Section:
+def _standing(f: TownFacts, t: Translator, compact: bool = False) -> Section:
     section = Section("need", t.gettext("Its need and fragility, against other towns"))
     section.p(t.gettext(
         "Fragility {fragility} (0 to 1): higher than {region_pct} of the {region_n} towns of "
@@ -143,13 +151,15 @@ def _standing(f: TownFacts, t: Translator) -> Section:
         fragility=t.number(f.fragility, 2), region_pct=t.percent(f.fragility_percentile_region, 0),
         region_n=t.number(f.region_towns), region=f.region,
         nation_pct=t.percent(f.fragility_percentile_nation, 0), nation_n=t.number(f.nation_towns)))
-    section.add(Table(
-        t.gettext("Need per theme: percentile among the towns of its region and of the nation"),
-        [t.gettext("theme"), t.gettext("need (0 to 1)"), t.gettext("region percentile"),
-         t.gettext("national percentile")],
-        [[name(t, x.theme), t.number(x.need, 2), t.percent(x.need_percentile_region, 0),
-          t.percent(x.need_percentile_nation, 0)] for x in f.themes],
-        [False, True, True, True]))
+    if not compact:
+        section.add(Table(
+            t.gettext("Need per theme: percentile among the towns of its region and of the "
+                      "nation"),
+            [t.gettext("theme"), t.gettext("need (0 to 1)"), t.gettext("region percentile"),
+             t.gettext("national percentile")],
+            [[name(t, x.theme), t.number(x.need, 2), t.percent(x.need_percentile_region, 0),
+              t.percent(x.need_percentile_nation, 0)] for x in f.themes],
+            [False, True, True, True]))
     items = [(t.gettext("fragility"), f.fragility_percentile_region,
               f.fragility_percentile_nation)]
     items += [(name(t, x.theme), x.need_percentile_region, x.need_percentile_nation)
@@ -307,8 +317,12 @@ def _excluded(page: TownPage, t: Translator) -> Document:
                     [section], t.language)
 
 
-def page_content(page: TownPage, t: Translator) -> Document:
-    """The town page as a :class:`Document` in ``t``'s language."""
+def page_content(page: TownPage, t: Translator, *, compact: bool = False) -> Document:
+    """The town page as a :class:`Document` in ``t``'s language.
+
+    ``compact`` (the report's town pages): the need table and saturations are left to the
+    chart and the full page, which ``pvd-optim explain`` writes.
+    """
     if page.facts is None:
         return _excluded(page, t)
     f = page.facts
@@ -316,6 +330,7 @@ def page_content(page: TownPage, t: Translator) -> Document:
                          "{region}; {population} inhabitants.").format(
         label=f.allocation_label, scenario=page.scenario_name, status=_status(t, f.status),
         department=f.department, region=f.region, population=t.number(f.population))
-    sections = [_got(f, t), _standing(f, t), _limits(f, t), _change(page, f, t)]
+    sections = [_got(f, t, compact), _standing(f, t, compact), _limits(f, t),
+                _change(page, f, t)]
     return Document(t.gettext("{name} ({insee}): why it got what it got").format(
         name=f.name, insee=f.insee), subtitle, sections, t.language)
