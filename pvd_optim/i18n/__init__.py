@@ -56,22 +56,25 @@ def check_language(language: str, *, field: str = "--lang") -> str:
 def language_from_environment(environ: Mapping[str, str] | None = None) -> str | None:
     """The catalogue language the environment's locale names, or ``None``.
 
-    The first of ``LANGUAGE`` (a colon-separated list), ``LC_ALL``, ``LC_MESSAGES``
-    and ``LANG`` that is set decides, as in gettext; ``C`` and ``POSIX`` name no
-    language. A locale of a language without a catalogue (``de_DE``) gives ``None``.
+    As in gettext, ``LANGUAGE`` (a colon-separated list of preferences) is read
+    first, its first language with a catalogue winning; then the first of
+    ``LC_ALL``, ``LC_MESSAGES`` and ``LANG`` that is set decides. ``C`` and
+    ``POSIX`` name no language; a locale of a language without a catalogue
+    (``de_DE``) gives ``None``.
     """
     env = os.environ if environ is None else environ
-    for variable in LOCALE_VARIABLES:
-        value = env.get(variable, "")
-        if not value:
+
+    def code_of(item: str) -> str:
+        return item.split(".")[0].split("@")[0].split("_")[0].split("-")[0].lower()
+
+    for item in env.get("LANGUAGE", "").split(":"):
+        if code_of(item) in LANGUAGES:
+            return code_of(item)
+    for variable in LOCALE_VARIABLES[1:]:
+        code = code_of(env.get(variable, ""))
+        if code in ("", "c", "posix"):
             continue
-        for item in value.split(":") if variable == "LANGUAGE" else [value]:
-            code = item.split(".")[0].split("@")[0].split("_")[0].split("-")[0].lower()
-            if code in ("c", "posix", ""):
-                continue
-            return code if code in LANGUAGES else None
-        if variable != "LANGUAGE":
-            return None
+        return code if code in LANGUAGES else None
     return None
 
 
@@ -116,8 +119,8 @@ def using(language: str) -> Iterator[Translator]:
 
 
 def active() -> Translator:
-    """The run's translator (French until :func:`use` chose another)."""
-    return _active[0] if _active else translator(DEFAULT_LANGUAGE)
+    """The run's translator: the one :func:`use` chose, else the locale's, else French."""
+    return _active[0] if _active else translator(choose_language())
 
 
 def gettext(message: str) -> str:

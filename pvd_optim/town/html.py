@@ -81,7 +81,7 @@ def chart_svg(chart: Chart, t: Translator) -> str:
                          f'height="{bar - 1:.0f}" fill="{colour}"/>'
                          f'<text x="{label_w + w + 4:.1f}" y="{top + bar - 1.5:.1f}">'
                          f"{escape(t.percent(value, 0))}</text>")
-    return (f'<figure class="chart"><svg viewBox="0 0 {width:.0f} {height:.0f}" '
+    return (f'<figure class="percentiles"><svg viewBox="0 0 {width:.0f} {height:.0f}" '
             f'width="{width:.0f}" height="{height:.0f}" role="img" '
             f'aria-label="{escape(chart.alt)}"><title>{escape(chart.alt)}</title>'
             + "".join(parts) + f"</svg><figcaption>{escape(chart.title)}</figcaption></figure>")
