@@ -445,6 +445,9 @@ def test_workbook_has_french_labels_and_the_data_credits(comparison: Comparison,
 
 def test_the_report_speaks_the_locale_s_language_else_french(
         comparison: Comparison, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pvd_optim import i18n
+
+    monkeypatch.setattr(i18n, "_active", [])  # no language chosen by an earlier command
     for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("LANG", "en_GB.UTF-8")

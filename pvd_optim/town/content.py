@@ -182,7 +182,7 @@ def _limits(f: TownFacts, t: Translator) -> Section:
         section.p(t.gettext("It has no project lead because {reason}.").format(
             reason=t.gettext(REASON_WORDS[f.reason])))
     own = [x for x in f.limits if x.scope == "town"]
-    shared = [x for x in f.limits if x.scope == "shared"]
+    shared = [x for x in f.limits if x.scope == "common"]
     section.li(*(fill(t, LIMIT_WORDS[x.kind], x.values) for x in own))
     if shared:
         section.p(t.gettext("Limits shared with other towns, met exactly:"))
@@ -269,12 +269,18 @@ def _counterfactual(c: Counterfactual, t: Translator) -> tuple[list[str], Table 
                       [t.gettext("town"), t.gettext("region"), t.gettext("funding change"),
                        t.gettext("expert-days change"), t.gettext("project lead")],
                       [[f"{r['name']} ({code})", str(r["region"]),
-                        t.eur(float(r["funding_change_eur"])),
-                        t.number(float(r["days_change"]), 1),
+                        _signed(t.eur(float(r["funding_change_eur"])),
+                                float(r["funding_change_eur"])),
+                        _signed(t.number(float(r["days_change"]), 1), float(r["days_change"])),
                         _lead_change(t, float(r["covered_a"]), float(r["covered_b"]))]
                        for code, r in c.moves.iterrows()],
                       [False, False, True, True, False])
     return lines, table
+
+
+def _signed(text: str, value: float) -> str:
+    """A change with its sign: ``+10 000 €``, ``-2,5`` (zero unsigned)."""
+    return "+" + text if value > 0 and not text.lstrip("€").startswith("0") else text
 
 
 def _lead_change(t: Translator, before: float, after: float) -> str:

@@ -21,7 +21,7 @@ from pvd_optim.tolerances import NOISE, allowed_excess
 if TYPE_CHECKING:
     from pvd_optim.results import Allocation
 
-Scope = Literal["town", "shared"]
+Scope = Literal["town", "common"]
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def _shared_limits(a: Allocation, t: int) -> list[Limit]:
     d = int(inp.directorate_of_town[t])
     used_days = float(arr.days[inp.directorate_of_town == d].sum())
     if covered and inp.capacity_days[d] > 0 and _at(used_days, float(inp.capacity_days[d])):
-        out.append(Limit("directorate_capacity", "capacity", "shared", {
+        out.append(Limit("directorate_capacity", "capacity", "common", {
             "directorate": inp.directorate_names[d],
             "capacity_days": float(inp.capacity_days[d])}))
     if inp.balance_mode == "hard":
@@ -86,24 +86,24 @@ def _shared_limits(a: Allocation, t: int) -> list[Limit]:
                 continue
             for side, edge in (("ceiling", high), ("floor", low)):
                 if _at(float(used[j, r]), float(edge[j, r])):
-                    out.append(Limit(f"region_{side}_{resource}", "balance", "shared",
+                    out.append(Limit(f"region_{side}_{resource}", "balance", "common",
                                      {"region": inp.region_names[r]}))
     funding_total = float(arr.funding_keur.sum())
     if _at(funding_total, float(inp.envelope_keur)):
-        out.append(Limit("envelope", "envelope", "shared",
+        out.append(Limit("envelope", "envelope", "common",
                          {"envelope_eur": float(inp.envelope_keur * EUR_PER_UNIT)}))
     elif inp.spend_min_share > 0 and _at(funding_total, inp.spend_min_share * inp.envelope_keur):
-        out.append(Limit("spend_min", "spend_min", "shared",
+        out.append(Limit("spend_min", "spend_min", "common",
                          {"spend_min_share": float(inp.spend_min_share)}))
     posts = float(a.posts_by_group.sum())
     room = inp.engineering_budget_keur - posts * inp.post_cost_keur
     if room < inp.post_cost_keur - float(allowed_excess(inp.engineering_budget_keur)):
-        out.append(Limit("engineering_budget", "engineering_budget", "shared", {
+        out.append(Limit("engineering_budget", "engineering_budget", "common", {
             "posts": int(posts),
             "budget_eur": float(inp.engineering_budget_keur * EUR_PER_UNIT)}))
     minimum = inp.cover_min_share * inp.n_towns
     if inp.cover_min_share > 0 and float(arr.covered.sum()) < minimum + 1 - NOISE:
-        out.append(Limit("cover_min", "cover_min", "shared", {
+        out.append(Limit("cover_min", "cover_min", "common", {
             "covered": round(float(arr.covered.sum())), "towns": inp.n_towns,
             "cover_min_share": float(inp.cover_min_share)}))
     by_theme = arr.funding_keur.sum(axis=0)
@@ -111,7 +111,7 @@ def _shared_limits(a: Allocation, t: int) -> list[Limit]:
         floor = float(inp.theme_floor[k] * funding_total)
         if (covered and inp.theme_floor[k] > 0 and funding_total > NOISE
                 and arr.funding_keur[t, k] > NOISE and _at(float(by_theme[k]), floor)):
-            out.append(Limit("theme_floor", "theme_floor", "shared", {
+            out.append(Limit("theme_floor", "theme_floor", "common", {
                 "theme": theme, "floor_share": float(inp.theme_floor[k])}))
     return out
 
