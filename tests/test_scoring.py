@@ -737,7 +737,7 @@ def test_normalise_target_errors():
     with pytest.raises(InputError, match=r"The 'target' parameter of normalise must be a finite "
                                          r"number > 0 .* Got 0 instead"):
         normalise([1.0], target=0)
-    with pytest.raises(InputError, match="Got -1.0 instead"):
+    with pytest.raises(InputError, match=r"Got -1\.0 instead"):
         normalise([1.0], target=-1.0)
 
 
