@@ -14,7 +14,7 @@ import numpy as np
 
 from pvd_optim.errors import InputError
 from pvd_optim.scoring import FloatArray, Scores, score_towns
-from pvd_optim.scoring.normalisation import check_targets
+from pvd_optim.scoring.targets import check_targets
 from pvd_optim.themes import DEFAULT_DIRECTIONS, DEFAULT_FRAGILITY, DEFAULT_TARGETS, DEFAULT_THEMES
 
 if TYPE_CHECKING:

@@ -150,7 +150,7 @@ THEME_RATIONALE: Final[Mapping[str, str]] = MappingProxyType(
 
 #: Natural target level per indicator, in the indicator's own unit: the need of a town is
 #: its distance from the target, on the side its direction says is need, over the target
-#: (``pvd_optim.scoring.normalisation.target_need``): ``(target - value) / target`` for a
+#: (``pvd_optim.scoring.targets.target_need``): ``(target - value) / target`` for a
 #: "lower" indicator (a shortfall), ``(value - target) / target`` for a "higher" one (an
 #: excess: full need at twice the target), clipped to [0, 1]. Only where a public target
 #: applies to every commune; every other indicator is ranked (``NORMALISATION_RATIONALE``

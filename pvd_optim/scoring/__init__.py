@@ -42,8 +42,9 @@ from pvd_optim.scoring.checks import (
     FloatArray,
     validate_weights,
 )
-from pvd_optim.scoring.normalisation import TARGET, Normaliser, normalise, target_need
+from pvd_optim.scoring.normalisation import Normaliser, normalise
 from pvd_optim.scoring.scores import NEUTRAL, Scores, score_towns
+from pvd_optim.scoring.targets import TARGET, target_need
 from pvd_optim.themes import (
     DEFAULT_DIRECTIONS,
     DEFAULT_FRAGILITY,

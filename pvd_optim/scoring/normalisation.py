@@ -30,12 +30,10 @@ from pvd_optim.scoring.checks import (
     choice_error,
 )
 from pvd_optim.scoring.percentile import PercentileTable, count_below, percentile_table
+from pvd_optim.scoring.targets import TARGET, check_targets, target_need
 from pvd_optim.themes import DEFAULT_DIRECTIONS, Direction
 
-__all__ = ["TARGET", "Normaliser", "normalise", "target_need"]
-
-#: Name of the target normalisation in :attr:`Normaliser.methods` and reports.
-TARGET: Final = "target"
+__all__ = ["Normaliser", "normalise"]
 
 _T = TypeVar("_T")
 
@@ -123,61 +121,6 @@ def _transform_column(
         if lower:
             out = 1.0 - out
     out[missing] = np.nan
-    return out
-
-
-def target_need(values: FloatArray, target: float, lower: bool) -> FloatArray:
-    """Need as the distance from a target level, over the target, clipped to ``[0, 1]``.
-
-    For a ``"lower"`` indicator (a smaller value means more need: fibre coverage) the need
-    is the shortfall ``(target - x) / target``; for a ``"higher"`` one (vacancy over an
-    acceptable level) the excess ``(x - target) / target``, full at twice the target. A
-    value at or beyond the target, on the side of no need, scores 0; a distance of the
-    target or more scores 1; NaN stays NaN. ``target`` must be finite and > 0 (a target
-    of 0 gives the distance no scale: :func:`check_targets` refuses it). No reference is
-    involved, so a town's need depends on its own value alone.
-    """
-    gap = np.subtract(target, values) if lower else np.subtract(values, target)
-    np.divide(gap, target, out=gap)
-    return np.clip(gap, 0.0, 1.0, out=gap)
-
-
-def check_targets(targets: object, names: Sequence[str], func: str) -> dict[str, float]:
-    """``targets`` (indicator -> level) as floats, each finite and > 0, naming known indicators.
-
-    Raises
-    ------
-    InputError
-        Not a mapping, an indicator not in ``names``, or a level that is not a finite
-        number > 0; ``field`` is the indicator at fault.
-    """
-    if targets is None:
-        return {}
-    if not isinstance(targets, Mapping):
-        raise InputError(
-            f"The 'targets' parameter of {func} must map indicator names to target levels. "
-            f"Got {targets!r} instead."
-        )
-    out: dict[str, float] = {}
-    for name, level in targets.items():
-        if name not in names:
-            raise InputError(
-                f"The 'targets' parameter of {func} names indicator {name!r}, which is not "
-                f"among the indicators ({', '.join(names)}).",
-                field=str(name),
-            )
-        if (
-            isinstance(level, bool)
-            or not isinstance(level, int | float | np.floating | np.integer)
-            or not np.isfinite(level)
-            or level <= 0
-        ):
-            raise InputError(
-                f"The target of {name!r} must be a finite number > 0 (need is the distance "
-                f"from the target over the target). Got {level!r} instead.",
-                field=str(name),
-            )
-        out[str(name)] = float(level)
     return out
 
 

@@ -19,7 +19,8 @@ from pvd_optim.scoring.checks import (
     choice_error,
     validate_weights,
 )
-from pvd_optim.scoring.normalisation import Normaliser, check_targets
+from pvd_optim.scoring.normalisation import Normaliser
+from pvd_optim.scoring.targets import check_targets
 from pvd_optim.themes import DEFAULT_FRAGILITY, DEFAULT_THEMES
 
 __all__ = ["NEUTRAL", "Scores", "score_towns"]
@@ -57,7 +58,7 @@ class Scores:
         The settings used (``method``: the normalisation of the indicators without a target).
     targets:
         Indicator -> target level of the indicators scored against a target
-        (:func:`~pvd_optim.scoring.normalisation.target_need`) instead of ``method``.
+        (:func:`~pvd_optim.scoring.targets.target_need`) instead of ``method``.
     """
 
     need: FloatArray
@@ -134,7 +135,7 @@ def score_towns(
         Optional boolean mask or integer indices of the rows to score (after fitting).
     targets:
         Indicator -> target level (finite, > 0) for the indicators to score as the
-        distance from a target (:func:`~pvd_optim.scoring.normalisation.target_need`)
+        distance from a target (:func:`~pvd_optim.scoring.targets.target_need`)
         rather than by ``method``; targets of unweighted indicators are ignored. None:
         no target (the commune-table entry ``pvd_optim.scoring_frame.score_table``
         applies the built-in :data:`~pvd_optim.themes.DEFAULT_TARGETS`). Ignored when
