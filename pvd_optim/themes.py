@@ -1,9 +1,10 @@
 """The default themes: which indicators make each theme's need, how, and why.
 
 Plain constants (no numpy, no pandas), the one owner of the built-in theme
-definitions, need directions, fragility weights and their rationale: the
-scenario schema reads them for its defaults and the scoring core for its
-computations, so neither imports the other.
+definitions, need directions, target levels, fragility weights and their
+rationale (per theme, and per indicator for its normalisation): the scenario
+schema reads them for its defaults and the scoring core for its computations,
+so neither imports the other.
 """
 
 from __future__ import annotations
