@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -20,6 +20,7 @@ from pvd_optim.scoring.checks import (
     validate_weights,
 )
 from pvd_optim.scoring.normalisation import Normaliser
+from pvd_optim.scoring.targets import check_targets
 from pvd_optim.themes import DEFAULT_FRAGILITY, DEFAULT_THEMES
 
 __all__ = ["NEUTRAL", "Scores", "score_towns"]
@@ -54,7 +55,10 @@ class Scores:
     indicators:
         Names of the normalised indicators (those with a weight somewhere).
     method, nan_policy:
-        The settings used.
+        The settings used (``method``: the normalisation of the indicators without a target).
+    targets:
+        Indicator -> target level of the indicators scored against a target
+        (:func:`~pvd_optim.scoring.targets.target_need`) instead of ``method``.
     """
 
     need: FloatArray
@@ -66,6 +70,7 @@ class Scores:
     indicators: tuple[str, ...]
     method: str
     nan_policy: str
+    targets: Mapping[str, float] = field(default_factory=dict)
 
     def theme(self, name: str) -> FloatArray:
         """The need column of theme ``name``."""
@@ -91,6 +96,7 @@ def score_towns(
     clip: float = 3.0,
     normaliser: Normaliser | None = None,
     rows: npt.ArrayLike | None = None,
+    targets: Mapping[str, float] | None = None,
 ) -> Scores:
     """Score communes: per-theme need and a fragility composite, all in ``[0, 1]``.
 
@@ -110,7 +116,8 @@ def score_towns(
         Indicator -> ``"higher"``/``"lower"``; defaults to :data:`DEFAULT_DIRECTIONS`.
         Ignored when ``normaliser`` is given (it carries its own).
     method:
-        Normalisation, one of :data:`NORMALISATION_METHODS`; ignored when ``normaliser`` is given.
+        Normalisation of the indicators without a target, one of
+        :data:`NORMALISATION_METHODS`; ignored when ``normaliser`` is given.
     nan_policy:
         ``"renormalise"``: a missing indicator is dropped from that commune's
         weighted mean and the others re-weighted; a theme with no data at all
@@ -126,6 +133,13 @@ def score_towns(
         depend on ``rows``.
     rows:
         Optional boolean mask or integer indices of the rows to score (after fitting).
+    targets:
+        Indicator -> target level (finite, > 0) for the indicators to score as the
+        distance from a target (:func:`~pvd_optim.scoring.targets.target_need`)
+        rather than by ``method``; targets of unweighted indicators are ignored. None:
+        no target (the commune-table entry ``pvd_optim.scoring_frame.score_table``
+        applies the built-in :data:`~pvd_optim.themes.DEFAULT_TARGETS`). Ignored when
+        ``normaliser`` is given (it carries its own).
 
     Returns
     -------
@@ -156,7 +170,9 @@ def score_towns(
             f"(Normaliser.fit). Got {normaliser!r} instead."
         )
     if normaliser is None:
-        fitted = Normaliser.fit(used_arr, used, directions=directions, method=method, clip=clip)
+        levels = check_targets(targets, names, "score_towns")
+        fitted = Normaliser.fit(used_arr, used, directions=directions, method=method, clip=clip,
+                                targets={n: t for n, t in levels.items() if n in used})
     else:
         fitted = normaliser.select(used)
     norm = fitted.transform(used_arr if rows is None else used_arr[_row_selection(rows, n_rows)])
@@ -186,11 +202,11 @@ def score_towns(
     known_weight = np.zeros((n, len(all_groups)), order="F")
     term = np.empty(n)
     for col, indicator in enumerate(used):
-        targets = [(k, w[indicator]) for k, (_, w) in enumerate(all_groups) if w.get(indicator)]
+        weighted_in = [(k, w[indicator]) for k, (_, w) in enumerate(all_groups) if w.get(indicator)]
         mask = present[:, col]
         complete = bool(mask.all())
         values = norm[:, col] if complete else np.where(mask, norm[:, col], fill)
-        for k, weight in targets:
+        for k, weight in weighted_in:
             np.add(num[:, k], np.multiply(values, weight, out=term), out=num[:, k])
             if complete:  # same sum, in the same order, as adding weight * True
                 known_weight[:, k] += weight
@@ -224,6 +240,7 @@ def score_towns(
         indicators=used,
         method=fitted.method,
         nan_policy=nan_policy,
+        targets=dict(fitted.targets),
     )
 
 
