@@ -515,16 +515,33 @@ def _searchsorted_percentile(x: np.ndarray, ref: np.ndarray) -> np.ndarray:
     st.lists(values | st.floats(-1e6, 1e6, allow_subnormal=False), min_size=1, max_size=40),
 )
 def test_bucketed_search_equals_searchsorted(ref, x):
-    """Force the bucketed path (normally for > 256 distinct values) on small inputs."""
+    """With one bucket (a plain binary search), crowded buckets or the default, on small inputs."""
     import unittest.mock
 
     import pvd_optim.scoring.percentile as percentile
 
     ref_arr, x_arr = np.array(ref), np.array(x)
     assume((~np.isnan(ref_arr)).sum() >= 2)
-    with unittest.mock.patch.object(percentile, "_SMALL_TABLE", 0):
-        got = normalise(x_arr, reference=ref_arr)
-    np.testing.assert_allclose(got, _searchsorted_percentile(x_arr, ref_arr), atol=1e-12)
+    expected = _searchsorted_percentile(x_arr, ref_arr)
+    for max_buckets in (1, 2, percentile._MAX_BUCKETS):
+        with unittest.mock.patch.object(percentile, "_MAX_BUCKETS", max_buckets):
+            got = normalise(x_arr, reference=ref_arr)
+        np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+def test_square_root_buckets_on_a_skewed_reference():
+    """Skewed references bucket on sqrt(x - min); queries below, above, between and NaN."""
+    from pvd_optim.scoring.percentile import percentile_table
+
+    rng = np.random.default_rng(3)
+    ref = np.concatenate([rng.lognormal(0, 4, 30_000), np.zeros(5_000)])
+    table = percentile_table(np.sort(ref), lower=False)
+    assert table.sqrt, "this reference should take the square-root buckets"
+    queries = np.concatenate([ref, [-1e308, -1.0, -0.0, 0.0, 5e-324, 1e308, np.nan],
+                              np.nextafter(ref, -np.inf), np.nextafter(ref, np.inf),
+                              rng.lognormal(0, 4, 5_000)])
+    np.testing.assert_allclose(normalise(queries, reference=ref),
+                               _searchsorted_percentile(queries, ref), atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -28,7 +28,7 @@ from pvd_optim.scoring.checks import (
     check_clip,
     choice_error,
 )
-from pvd_optim.scoring.percentile import PercentileTable, count_below, percentile_table
+from pvd_optim.scoring.percentile import PercentileTable, percentile_scores, percentile_table
 from pvd_optim.themes import DEFAULT_DIRECTIONS, Direction
 
 __all__ = ["Normaliser", "normalise"]
@@ -102,11 +102,8 @@ def _transform_column(
     if ref.size == 0:
         return np.full(x.shape, np.nan)
     if table is not None:
-        idx = count_below(table, x)
         # NaN queries may land anywhere; they are reset to NaN below.
-        np.minimum(idx, table.size, out=idx)
-        inside = np.minimum(idx, table.size - 1)
-        out = np.where(table.padded[inside] == x, table.member[inside], table.between[idx])
+        out = percentile_scores(table, x)
     else:
         if scale > 0:  # minmax (scale = range) or robust_z
             z = (x - centre) / scale
