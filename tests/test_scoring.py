@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
 import statistics
 import sys
+import time
 from collections.abc import Mapping
 
 import numpy as np
@@ -488,6 +490,53 @@ def test_threaded_path_matches_sequential(monkeypatch):
     sequential = run(m)
     np.testing.assert_array_equal(threaded.need, sequential.need)
     np.testing.assert_array_equal(threaded.normalised, sequential.normalised)
+
+
+@pytest.mark.parametrize("policy", ["renormalise", "neutral"])
+def test_weighted_means_by_row_blocks_match_one_block(monkeypatch, policy):
+    """The weighted means run by row blocks (on threads when large): same bits as one block."""
+    import pvd_optim.scoring.normalisation as normalisation
+    import pvd_optim.scoring.scores as scores_module
+
+    rng = np.random.default_rng(8)
+    m = rng.normal(size=(normalisation._PARALLEL_MIN_ROWS + 1_001, 3)).round(1)
+    m[rng.random(m.shape) < 0.2] = np.nan
+    m[:50] = np.nan  # towns with no data at all
+    monkeypatch.setattr(scores_module, "_BLOCK_ROWS", 10**9)
+    one_block = run(m, policy=policy)
+    monkeypatch.setattr(scores_module, "_BLOCK_ROWS", 997)
+    blocks = run(m, policy=policy)
+    for field_name in ("need", "fragility", "coverage", "fragility_coverage"):
+        np.testing.assert_array_equal(getattr(blocks, field_name), getattr(one_block, field_name))
+    assert (one_block.coverage[:50] == 0).all() and (one_block.need[:50] == NEUTRAL).all()
+
+
+def test_scoring_works_in_a_forked_child():
+    """The scoring's thread pool is per process: a child forked after scoring still scores."""
+    import pvd_optim.scoring.normalisation as normalisation
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    m = np.random.default_rng(9).normal(size=(normalisation._PARALLEL_MIN_ROWS + 1, 3))
+    expected = run(m).need  # starts the pool in this process
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if it scored the same
+        ok = False
+        try:
+            ok = bool(np.array_equal(run(m).need, expected))
+        finally:
+            os._exit(0 if ok else 1)
+    deadline = time.monotonic() + 60
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("scoring in a forked child hung (a stale thread pool)")
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 def test_score_arrays_are_read_only():
