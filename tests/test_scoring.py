@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
 import statistics
 import sys
+import time
 from collections.abc import Mapping
 
 import numpy as np
@@ -490,6 +492,53 @@ def test_threaded_path_matches_sequential(monkeypatch):
     np.testing.assert_array_equal(threaded.normalised, sequential.normalised)
 
 
+@pytest.mark.parametrize("policy", ["renormalise", "neutral"])
+def test_weighted_means_by_row_blocks_match_one_block(monkeypatch, policy):
+    """The weighted means run by row blocks (on threads when large): same bits as one block."""
+    import pvd_optim.scoring.normalisation as normalisation
+    import pvd_optim.scoring.scores as scores_module
+
+    rng = np.random.default_rng(8)
+    m = rng.normal(size=(normalisation._PARALLEL_MIN_ROWS + 1_001, 3)).round(1)
+    m[rng.random(m.shape) < 0.2] = np.nan
+    m[:50] = np.nan  # towns with no data at all
+    monkeypatch.setattr(scores_module, "_BLOCK_ROWS", 10**9)
+    one_block = run(m, policy=policy)
+    monkeypatch.setattr(scores_module, "_BLOCK_ROWS", 997)
+    blocks = run(m, policy=policy)
+    for field_name in ("need", "fragility", "coverage", "fragility_coverage"):
+        np.testing.assert_array_equal(getattr(blocks, field_name), getattr(one_block, field_name))
+    assert (one_block.coverage[:50] == 0).all() and (one_block.need[:50] == NEUTRAL).all()
+
+
+def test_scoring_works_in_a_forked_child():
+    """The scoring's thread pool is per process: a child forked after scoring still scores."""
+    import pvd_optim.scoring.normalisation as normalisation
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    m = np.random.default_rng(9).normal(size=(normalisation._PARALLEL_MIN_ROWS + 1, 3))
+    expected = run(m).need  # starts the pool in this process
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if it scored the same
+        ok = False
+        try:
+            ok = bool(np.array_equal(run(m).need, expected))
+        finally:
+            os._exit(0 if ok else 1)
+    deadline = time.monotonic() + 60
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("scoring in a forked child hung (a stale thread pool)")
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
 def test_score_arrays_are_read_only():
     s = run(np.arange(12, dtype=float).reshape(4, 3))
     with pytest.raises(ValueError, match="read-only"):
@@ -515,16 +564,33 @@ def _searchsorted_percentile(x: np.ndarray, ref: np.ndarray) -> np.ndarray:
     st.lists(values | st.floats(-1e6, 1e6, allow_subnormal=False), min_size=1, max_size=40),
 )
 def test_bucketed_search_equals_searchsorted(ref, x):
-    """Force the bucketed path (normally for > 256 distinct values) on small inputs."""
+    """With one bucket (a plain binary search), crowded buckets or the default, on small inputs."""
     import unittest.mock
 
     import pvd_optim.scoring.percentile as percentile
 
     ref_arr, x_arr = np.array(ref), np.array(x)
     assume((~np.isnan(ref_arr)).sum() >= 2)
-    with unittest.mock.patch.object(percentile, "_SMALL_TABLE", 0):
-        got = normalise(x_arr, reference=ref_arr)
-    np.testing.assert_allclose(got, _searchsorted_percentile(x_arr, ref_arr), atol=1e-12)
+    expected = _searchsorted_percentile(x_arr, ref_arr)
+    for max_buckets in (1, 2, percentile._MAX_BUCKETS):
+        with unittest.mock.patch.object(percentile, "_MAX_BUCKETS", max_buckets):
+            got = normalise(x_arr, reference=ref_arr)
+        np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+def test_square_root_buckets_on_a_skewed_reference():
+    """Skewed references bucket on sqrt(x - min); queries below, above, between and NaN."""
+    from pvd_optim.scoring.percentile import percentile_table
+
+    rng = np.random.default_rng(3)
+    ref = np.concatenate([rng.lognormal(0, 4, 30_000), np.zeros(5_000)])
+    table = percentile_table(np.sort(ref), lower=False)
+    assert table.sqrt, "this reference should take the square-root buckets"
+    queries = np.concatenate([ref, [-1e308, -1.0, -0.0, 0.0, 5e-324, 1e308, np.nan],
+                              np.nextafter(ref, -np.inf), np.nextafter(ref, np.inf),
+                              rng.lognormal(0, 4, 5_000)])
+    np.testing.assert_allclose(normalise(queries, reference=ref),
+                               _searchsorted_percentile(queries, ref), atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", range(4))

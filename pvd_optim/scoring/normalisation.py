@@ -10,6 +10,7 @@ against that level instead (:func:`target_need`), which needs no reference.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from pvd_optim.scoring.checks import (
     check_clip,
     choice_error,
 )
-from pvd_optim.scoring.percentile import PercentileTable, count_below, percentile_table
+from pvd_optim.scoring.percentile import PercentileTable, percentile_scores, percentile_table
 from pvd_optim.scoring.targets import TARGET, check_targets, target_need
 from pvd_optim.themes import DEFAULT_DIRECTIONS, Direction
 
@@ -47,17 +48,43 @@ _PARALLEL_MIN_ROWS: Final = 5_000
 _MAX_WORKERS: Final = 4
 
 
-def _map_columns(func: Callable[[int], _T], count: int, n_rows: int) -> list[_T]:
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _forget_pool() -> None:
+    # A forked child inherits the pool object but not its threads: start afresh.
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _shared_pool(workers: int) -> ThreadPoolExecutor:
+    """One pool for the process: starting threads on every call cost more than some columns."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pvd-scoring")
+        return _POOL
+
+
+def map_blocks(func: Callable[[int], _T], count: int, n_rows: int) -> list[_T]:
     """``[func(j) for j in range(count)]``, on a few threads for large inputs.
 
-    Sorting and ``searchsorted`` release the GIL and dominate the cost at
-    national scale (35,000 communes), so indicators run in parallel.
+    Sorting, searching and the weighted sums release the GIL and dominate the
+    cost at national scale (35,000 communes), so indicators (or row blocks) run
+    in parallel. ``func`` must not call ``map_blocks`` itself (one shared pool).
     """
     workers = min(count, os.cpu_count() or 1, _MAX_WORKERS)
     if workers < 2 or n_rows < _PARALLEL_MIN_ROWS:
         return [func(j) for j in range(count)]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(func, range(count)))
+    return list(_shared_pool(min(os.cpu_count() or 1, _MAX_WORKERS)).map(func, range(count)))
+
+
+_map_columns = map_blocks
 
 
 def _fit_column(column: FloatArray, method: str) -> tuple[FloatArray, float, float]:
@@ -104,11 +131,8 @@ def _transform_column(
     if ref.size == 0:
         return np.full(x.shape, np.nan)
     if table is not None:
-        idx = count_below(table, x)
         # NaN queries may land anywhere; they are reset to NaN below.
-        np.minimum(idx, table.size, out=idx)
-        inside = np.minimum(idx, table.size - 1)
-        out = np.where(table.padded[inside] == x, table.member[inside], table.between[idx])
+        out = percentile_scores(table, x)
     else:
         if scale > 0:  # minmax (scale = range) or robust_z
             z = (x - centre) / scale
