@@ -81,12 +81,11 @@ def solve_problem(
     program: LinearProgram | None = None,
     on_infeasible: Callable[[SolveResult], InfeasibleError] | None = None,
     start: StartingPoint | None = None,
-    same_as_start: bool = False,
 ) -> Solved:
     """Build (unless given), solve with the problem's solver settings, extract and verify.
 
     ``start``: a base optimum to start from where it is feasible (a sweep's variants,
-    :mod:`pvd_optim.model.warm`); ``same_as_start``: ``program`` has the start's matrix.
+    :mod:`pvd_optim.model.warm`).
 
     Raises ``InfeasibleError`` (from ``on_infeasible(result)`` when given, so callers can
     attach a diagnosis), ``SolverError`` when no allocation was found, and
@@ -101,7 +100,7 @@ def solve_problem(
     else:
         from pvd_optim.model.warm import solve_from
 
-        result = solve_from(program, problem.solver, start, same_as_start=same_as_start)
+        result = solve_from(program, problem.solver, start)
     if result.status is SolveStatus.INFEASIBLE:
         if on_infeasible is not None:
             raise on_infeasible(result)

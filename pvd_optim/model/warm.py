@@ -4,9 +4,7 @@ A sweep solves many variants of one base scenario. Each variant may start from t
 base's optimum, and only from it: a start taken from whatever a process solved last
 would make a variant's answer depend on the order of the work, so a sweep's tables
 would differ between one process and a cluster. The start is handed to HiGHS as a
-MIP start (``setSolution``: an incumbent that prunes the search) and, for a linear
-program whose matrix is the base's, as a starting basis (``setBasis``: the simplex
-carries on from the base's vertex).
+MIP start (``setSolution``: an incumbent that prunes the search from the first node).
 
 The start is used only where it stays feasible for the variant: checked here with
 HiGHS's own default feasibility tolerance, so that HiGHS is never handed an
@@ -23,7 +21,6 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
-from numpy.typing import NDArray
 
 from pvd_optim.errors import SolverError
 from pvd_optim.inputs import FloatArray
@@ -41,15 +38,9 @@ START_INTEGRALITY = 1e-6
 
 @dataclass(frozen=True, eq=False)
 class StartingPoint:
-    """The base optimum a variant may start from: column values and, for an LP, its basis.
-
-    ``col_status`` and ``row_status`` are HiGHS basis statuses (integers), present only
-    when the base was a linear program solved to optimality with a valid basis.
-    """
+    """The base optimum a variant may start from: the value of every column."""
 
     values: FloatArray
-    col_status: NDArray[np.int64] | None = None
-    row_status: NDArray[np.int64] | None = None
 
 
 def same_matrix(a: LinearProgram, b: LinearProgram) -> bool:
@@ -90,21 +81,6 @@ def start_is_feasible(program: LinearProgram, start: StartingPoint) -> bool:
                 or (activity > program.row_upper + tol).any())
 
 
-def _start_highs(h: highspy.Highs, program: LinearProgram, start: StartingPoint,
-                 with_basis: bool) -> None:
-    solution = highspy.HighsSolution()
-    solution.col_value = start.values
-    solution.value_valid = True
-    h.setSolution(solution)
-    if with_basis and start.col_status is not None and start.row_status is not None \
-            and not program.integer.any():
-        basis = highspy.HighsBasis()
-        basis.col_status = [highspy.HighsBasisStatus(int(s)) for s in start.col_status]
-        basis.row_status = [highspy.HighsBasisStatus(int(s)) for s in start.row_status]
-        basis.valid = True
-        h.setBasis(basis)
-
-
 def _run(h: highspy.Highs, program: LinearProgram, settings: SolverSection) -> SolveResult:
     started = time.perf_counter()
     if h.run() == highspy.HighsStatus.kError and (
@@ -119,44 +95,20 @@ def _run(h: highspy.Highs, program: LinearProgram, settings: SolverSection) -> S
                                notes=threads_to_use(settings.threads)[1])
 
 
-def solve_from(program: LinearProgram, settings: SolverSection, start: StartingPoint | None,
-               *, same_as_start: bool = False) -> SolveResult:
-    """Solve ``program`` starting from ``start`` (if given and feasible for it).
+def solve_from(program: LinearProgram, settings: SolverSection, start: StartingPoint | None
+               ) -> SolveResult:
+    """Solve ``program`` starting from ``start`` where it is feasible for ``program``.
 
-    ``same_as_start``: ``program`` has the matrix of the program ``start`` solves (only
-    bounds differ), so the base's basis is a valid starting basis too. Without a start,
-    with an infeasible one, or with CBC, this is a cold :func:`solve`.
+    Without a start, with an infeasible one, or with CBC, this is a cold :func:`solve`.
     """
     if start is None or settings.name != "highs" or not start_is_feasible(program, start):
         return solve(program, settings)
     h = make_highs(program, settings)
-    _start_highs(h, program, start, with_basis=same_as_start)
+    solution = highspy.HighsSolution()
+    solution.col_value = start.values
+    solution.value_valid = True
+    h.setSolution(solution)
     return _run(h, program, settings)
 
 
-def solve_keeping_start(program: LinearProgram, settings: SolverSection
-                        ) -> tuple[SolveResult, StartingPoint | None]:
-    """Solve ``program`` cold; return the result and its optimum as a starting point.
-
-    The starting point is ``None`` when the solve found no allocation. An LP optimum
-    keeps its basis too; with CBC only the values are kept.
-    """
-    if settings.name != "highs":
-        result = solve(program, settings)
-        return result, (StartingPoint(result.values.copy()) if result.status.has_solution
-                        and result.values is not None else None)
-    h = make_highs(program, settings)
-    result = _run(h, program, settings)
-    if not result.status.has_solution or result.values is None:
-        return result, None
-    col_status = row_status = None
-    if not program.integer.any():
-        basis = h.getBasis()
-        if basis.valid:
-            col_status = np.array([int(s) for s in basis.col_status], dtype=np.int64)
-            row_status = np.array([int(s) for s in basis.row_status], dtype=np.int64)
-    return result, StartingPoint(result.values.copy(), col_status, row_status)
-
-
-__all__ = ["StartingPoint", "same_matrix", "solve_from", "solve_keeping_start",
-           "start_is_feasible", "with_bounds_of"]
+__all__ = ["StartingPoint", "same_matrix", "solve_from", "start_is_feasible", "with_bounds_of"]
