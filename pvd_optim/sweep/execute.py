@@ -142,11 +142,13 @@ def run_dask(client: Any, base_task: VariantTask, tasks: Sequence[VariantTask],
     from distributed import as_completed
 
     prefix = f"pvd-sweep-{base_task.sweep_sha256[:12]}"
-    base_future = client.submit(solve_base, base_task, key=f"{prefix}-base", pure=False)
+    base_future = client.submit(solve_base, base_task, key=f"{prefix}-base", pure=False,
+                                priority=1)
+    # Before the variants, and ahead of them: the base's record is written first.
+    record_future = client.submit(base_record, base_future, key=f"{prefix}-base-record",
+                                  pure=False, priority=1)
     futures = {client.submit(evaluate, task, base_future, key=f"{prefix}-{task.variant_id}",
                              pure=False): task for task in tasks}
-    record_future = client.submit(base_record, base_future, key=f"{prefix}-base-record",
-                                  pure=False)
     try:
         on_base(record_future.result())
     except Exception as exc:  # the base's worker failed: the variants cannot start from it

@@ -145,11 +145,11 @@ def town_figures(allocation: Allocation) -> pd.DataFrame:
     """
     from pvd_optim.output.rounding import for_planners
 
-    frame = allocation.by_town[["covered", "funding_eur", "expert_days"]]
-    by_year = "year" in frame.columns or "year" in (frame.index.names or [])
-    if by_year:
-        frame = frame.groupby(level="insee", sort=False).sum(numeric_only=True)
-    return for_planners(frame.astype(np.float64))
+    figures = ["covered", "funding_eur", "expert_days"]
+    frame = allocation.by_town
+    if "year" in frame.columns or "year" in (frame.index.names or []):
+        frame = frame[figures].groupby(level="insee", sort=False).sum()
+    return for_planners(frame[figures].astype(np.float64))
 
 
 def _worker_name() -> str:
