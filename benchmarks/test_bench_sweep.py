@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pytest
 from cases import full_mode
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -43,8 +43,12 @@ def test_the_command_writes_the_tables_and_the_report(tmp_path: Path,
     assert "<script" not in html and not re.search(r"(src|href)=\"https?:", html)
     assert html.count("<svg") > 10
     # The same command again resumes: nothing is solved twice.
-    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "-q"]) == ExitCode.OK
-    assert "6 resumed" not in capsys.readouterr().out  # quiet
+    records = sorted((out / "variants").glob("*/*.json"))
+    written = [r.stat().st_mtime_ns for r in records]
+    assert len(records) == 6
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == ExitCode.OK
+    assert "6 resumed from the folder" in capsys.readouterr().out
+    assert [r.stat().st_mtime_ns for r in records] == written
 
 
 def test_list_prints_the_variants_without_solving(tmp_path: Path,
@@ -84,3 +88,12 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path,
                  "tcp://127.0.0.1:9"])
     assert code == ExitCode.INPUT
     assert "cannot reach a Dask scheduler at 'tcp://127.0.0.1:9'" in capsys.readouterr().err
+
+
+def test_pvd_optim_sweep_is_the_function_and_the_package(tmp_path: Path) -> None:
+    import pvd_optim
+    from pvd_optim.sweep import run_sweep
+
+    assert pvd_optim.sweep.run_sweep is run_sweep
+    table = pvd_optim.sweep(_sweep_file(tmp_path, GRID), out=tmp_path / "out", workers=1)
+    assert len(table) == 6 and set(table["status"]) == {"optimal", "infeasible"}

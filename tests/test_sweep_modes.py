@@ -99,7 +99,7 @@ def _external_cluster(tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     dask = [sys.executable, "-m", "dask"]
-    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    env = dict(os.environ)
     logs = [open(tmp_path / name, "w") for name in ("scheduler.log", "worker.log")]  # noqa: SIM115
     processes = [subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port",
                                    str(port), "--no-dashboard"], stdout=logs[0],
@@ -153,7 +153,7 @@ def test_a_different_sweep_into_the_folder_is_refused(serial: object, sweep_file
                                                       tmp_path: Path) -> None:
     out = tmp_path / "out"
     shutil.copytree(serial.out, out)  # type: ignore[attr-defined]
-    with pytest.raises(OutputError, match="holds a different sweep .*base scenario"):
+    with pytest.raises(OutputError, match=r"holds a different sweep .*base scenario"):
         run_sweep(sweep_file, out=out, workers=1,
                   overrides={"resources.engineering.budget_eur": 45_000})
 

@@ -144,3 +144,14 @@ def test_a_start_is_used_only_where_it_is_feasible() -> None:
                                                                 start.values * 0.5))
     assert not start_is_feasible(tighter, start)
     assert not start_is_feasible(program, StartingPoint(start.values[:-1]))
+
+
+def test_an_infeasible_base_leaves_the_variants_to_solve_cold() -> None:
+    plan = sweep_of(load_scenario(TOY, {"resources.funding.envelope_eur": 300_000,
+                                        "resources.funding.spend_min_share": 0.95}),
+                    {"grid": {"resources.funding.spend_min_share": [0.5]}})
+    base = solve_base(plan.base_task())
+    assert base.record["status"] == "infeasible" and base.start is None
+    record = evaluate(plan.task(plan.variants[0]), base)
+    assert record["status"] == "optimal"
+    assert record["work"] == {"scoring": "reused", "model": work.REBUILT, "warm_start": False}

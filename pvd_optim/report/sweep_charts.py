@@ -22,12 +22,14 @@ def _finite(values: Sequence[float | None]) -> list[float]:
     return [float(v) for v in values if v is not None and math.isfinite(float(v))]
 
 
-def _range(values: Sequence[float]) -> tuple[float, float]:
+def _range(values: Sequence[float], pad_share: float = 0.0) -> tuple[float, float]:
+    """The span of ``values``, widened by ``pad_share`` of it on each side (points fit)."""
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     if high <= low:
         pad = abs(low) * 0.05 or 1.0
         return low - pad, high + pad
-    return low, high
+    pad = (high - low) * pad_share
+    return low - pad, high + pad
 
 
 def _frame(width: float, height: float, x: tuple[float, float], y: tuple[float, float],
@@ -71,7 +73,7 @@ def line_chart(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], *
     """Lines with markers, one per ``(label, xs, ys)``; a legend when there are several."""
     xs = _finite([x for _, s, _ in series for x in s])
     ys = _finite([y for _, _, s in series for y in s])
-    x_span, y_span = _range(xs), _range(ys)
+    x_span, y_span = _range(xs, 0.04), _range(ys, 0.04)
     plot_w, plot_h = width - _LEFT - _RIGHT, height - _TOP - _BOTTOM
     items = _frame(width, height, x_span, y_span, x_label, y_label)
     legend = []
@@ -99,7 +101,8 @@ def scatter_chart(xs: Sequence[float], ys: Sequence[float], *, title: str, x_lab
     """One point per variant."""
     pairs = [(float(x), float(y)) for x, y in zip(xs, ys, strict=True)
              if x is not None and y is not None and math.isfinite(x) and math.isfinite(y)]
-    x_span, y_span = _range([x for x, _ in pairs]), _range([y for _, y in pairs])
+    x_span = _range([x for x, _ in pairs], 0.04)
+    y_span = _range([y for _, y in pairs], 0.04)
     plot_w, plot_h = width - _LEFT - _RIGHT, height - _TOP - _BOTTOM
     items = _frame(width, height, x_span, y_span, x_label, y_label)
     for x, y in pairs:
@@ -125,8 +128,9 @@ def tornado_chart(rows: Sequence[tuple[str, float, float, float]], *, title: str
     zero = _scale(reference, span, label_w, plot) if math.isfinite(reference) else label_w
     items = [f'<line x1="{zero:.1f}" y1="0" x2="{zero:.1f}" y2="{height - 14:.0f}" '
              'stroke="#666" stroke-width="0.8"/>',
-             f'<text x="{zero:.1f}" y="{height - 3:.0f}" text-anchor="middle" class="unit">'
-             f"reference {escape(number(reference))} {escape(unit)}</text>"]
+             f'<text x="{label_w + plot / 2:.1f}" y="{height - 3:.0f}" text-anchor="middle" '
+             f'class="unit">reference (line): {escape(number(reference))} {escape(unit)}'
+             "</text>"]
     for i, (label, low, high, _) in enumerate(rows):
         y = gap + i * (bar + gap)
         short = label if len(label) <= 38 else "…" + label[-37:]

@@ -83,8 +83,8 @@ class Sweep:
 
     def task(self, variant: Variant) -> VariantTask:
         """What a worker gets to solve ``variant``."""
-        return VariantTask(variant.variant_id, variant.sample, variant.parameters,
-                           variant.scenario, self.identity["sweep_sha256"], versions())
+        return VariantTask(variant.variant_id, variant.sample, variant.parameters, None,
+                           self.identity["sweep_sha256"], versions())
 
     def base_task(self) -> VariantTask:
         """What a worker gets to solve the base scenario."""

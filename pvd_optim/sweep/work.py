@@ -23,8 +23,10 @@ import hashlib
 import json
 import os
 import socket
+import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
@@ -59,20 +61,36 @@ BASE_MODEL, NEW_BOUNDS, REBUILT = "base", "base model, new bounds", "rebuilt"
 
 @dataclass(frozen=True, eq=False)
 class VariantTask:
-    """What a worker needs to solve one variant (small: pickled to the worker)."""
+    """What a worker needs to solve one variant (small: pickled to the worker).
+
+    ``scenario`` is given for the base only: a variant's scenario is the base's with the
+    variant's ``parameters`` set, made where it is solved (``with_overrides``, as when the
+    sweep was validated), so that a task carries its parameters and not a whole scenario.
+    """
 
     variant_id: str
     sample: int | None
     parameters: dict[str, Any]
-    scenario: Scenario
+    scenario: Scenario | None
     sweep_sha256: str
     versions: dict[str, str] = field(default_factory=dict)
+
+    def scenario_from(self, base: BaseState | None) -> Scenario:
+        """The scenario to solve: the task's own, or the base's with the parameters set."""
+        if self.scenario is not None:
+            return self.scenario
+        if base is None:
+            raise ValueError("a variant's task needs the base scenario's state")
+        from pvd_optim.scenario import with_overrides
+
+        return with_overrides(base.scenario, self.parameters)
 
 
 @dataclass(frozen=True, eq=False)
 class BaseState:
     """The base scenario solved: its program and optimum (the variants' start), its record."""
 
+    scenario: Scenario
     program: LinearProgram | None
     start: StartingPoint | None
     record: dict[str, Any]
@@ -93,7 +111,8 @@ def _key(*sections: BaseModel | None) -> str:
 class _Kept(OrderedDict[str, Any]):
     """A small least-recently-used store."""
 
-    def get_or(self, key: str, make: Any) -> tuple[Any, bool]:
+    def get_or(self, key: str, make: Callable[[], Any]) -> tuple[Any, bool]:
+        """The value kept under ``key`` (and True), or ``make()`` kept now (and False)."""
         if key in self:
             self.move_to_end(key)
             return self[key], True
@@ -107,6 +126,9 @@ class _Kept(OrderedDict[str, Any]):
 _TABLES = _Kept()
 _SCORES = _Kept()
 _ELIGIBLE = _Kept()
+# A Dask worker started with several threads runs several variants at once in one
+# process: its stores are shared, so they are read and filled one thread at a time.
+_STORES_LOCK = threading.Lock()
 
 
 def prepare_reusing(scenario: Scenario) -> tuple[Prepared, bool]:
@@ -115,6 +137,11 @@ def prepare_reusing(scenario: Scenario) -> tuple[Prepared, bool]:
     Returns the prepared data and whether the scores were reused. The steps are those of
     ``prepare``; ``tests/test_sweep_work.py`` checks that both give the same inputs.
     """
+    with _STORES_LOCK:
+        return _prepare_reusing(scenario)
+
+
+def _prepare_reusing(scenario: Scenario) -> tuple[Prepared, bool]:
     from pvd_optim import assemble
 
     imputing = scenario.data.imputation != "none"
@@ -187,10 +214,11 @@ def _solve(task: VariantTask, base: BaseState | None, record: dict[str, Any]
 
     clock = time.perf_counter()
     timing = record["timing_s"]
-    prepared, reused = prepare_reusing(task.scenario)
+    scenario = task.scenario_from(base)
+    prepared, reused = prepare_reusing(scenario)
     timing["prepare"] = time.perf_counter() - clock
     record["work"]["scoring"] = "reused" if reused else "computed"
-    problem = problem_of(task.scenario, prepared)
+    problem = problem_of(scenario, prepared)
     clock = time.perf_counter()
     program = build_program(problem.inputs)
     model = BASE_MODEL if base is None else REBUILT
@@ -234,10 +262,11 @@ def _run(task: VariantTask, base: BaseState | None) -> tuple[dict[str, Any], Any
 def solve_base(task: VariantTask) -> BaseState:
     """Solve the base scenario cold: the record, and the program and optimum to start from."""
     record, solved = _run(task, None)
+    assert task.scenario is not None, "the base task carries the base scenario"
     if solved is None:
-        return BaseState(None, None, record)
+        return BaseState(task.scenario, None, None, record)
     program, start = solved
-    return BaseState(program, start, record)
+    return BaseState(task.scenario, program, start, record)
 
 
 def base_record(base: BaseState) -> dict[str, Any]:
