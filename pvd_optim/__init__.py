@@ -14,6 +14,7 @@ _LAZY = {
     "Scenario": "pvd_optim.scenario.schema",
     "load_scenario": "pvd_optim.scenario.load",
     "with_overrides": "pvd_optim.scenario.load",
+    "sweep": "pvd_optim.sweep",
     "Allocation": "pvd_optim.results",
     "write_allocation": "pvd_optim.output",
     "PvdError": "pvd_optim.errors",

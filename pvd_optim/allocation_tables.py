@@ -115,7 +115,7 @@ def group(inputs: ModelInputs, arrays: AllocationArrays, posts: np.ndarray,
                              where=of_kind[:, None] > 0)  # (2, F) per post of each kind
         for f, key in enumerate(inputs.funder_keys):
             columns[f"{key}_eur"] = posts * per_post[kind, f] * EUR_PER_UNIT
-    if np.isfinite(inputs.charged_cost_keur):
+    if inputs.charged_cost_keur is not None:
         columns["local_share_eur"] = posts * (inputs.charged_cost_keur - subsidy) * EUR_PER_UNIT
     return pd.DataFrame(columns, index=pd.Index(inputs.group_labels, name="group"))
 
@@ -145,7 +145,7 @@ def funder(inputs: ModelInputs, arrays: AllocationArrays, posts: np.ndarray) -> 
                      "posts_cofunded": float(of_kind.sum()),
                      "amount_eur": float(subsidy.sum()) * EUR_PER_UNIT,
                      "budget_eur": inputs.engineering_budget_keur * EUR_PER_UNIT})
-    if np.isfinite(inputs.charged_cost_keur):
+    if inputs.charged_cost_keur is not None:
         local = inputs.charged_cost_keur * of_kind - subsidy
         rows.append({"funder": LOCAL_SHARE, "key": "local", "year": inputs.year,
                      "posts_cofunded": float(of_kind.sum()),

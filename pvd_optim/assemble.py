@@ -97,6 +97,7 @@ def _score(scenario: Scenario, table: pd.DataFrame) -> Scores:
             themes=themes.definitions,
             fragility=themes.fragility,
             directions=themes.directions,
+            targets=themes.targets,
             method=themes.normalisation,
             nan_policy=themes.nan_policy,
         )
@@ -349,7 +350,7 @@ def _cofunding(scenario: Scenario, table: pd.DataFrame, towns: pd.DataFrame,
     out: dict[str, Any] = {
         "post_cost_anah_keur": (engineering.subsidy_eur(with_anah=True) / EUR_PER_UNIT
                                 if group_anah.any() else 0.0),
-        "charged_cost_keur": np.nan if cost is None else cost / EUR_PER_UNIT,
+        "charged_cost_keur": None if cost is None else cost / EUR_PER_UNIT,
         "group_anah": group_anah,
     }
     funders = engineering.cofunders

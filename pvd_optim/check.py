@@ -360,7 +360,8 @@ def check_cofunder_share(inputs: ModelInputs, a: AllocationArrays, out: Collecto
     shares, posts = _split(inputs, a)
     labels = [f"{inputs.funder_names[f]}/{kind}" for kind in ("without Anah", "with Anah")
               for f in range(inputs.n_funders)]
-    by_rate = (inputs.funder_rate[None, :] * inputs.charged_cost_keur) * posts[:, None]
+    cost = np.inf if inputs.charged_cost_keur is None else inputs.charged_cost_keur
+    by_rate = (inputs.funder_rate[None, :] * cost) * posts[:, None]
     by_cap = inputs.funder_cap_keur[None, :] * posts[:, None]
     allowed = np.where(inputs.funder_serves.T, np.inf, 0.0)
     out.check(labels, -shares.ravel(), "<=", 0.0)

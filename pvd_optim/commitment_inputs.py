@@ -110,8 +110,8 @@ def year_fields(scenario: Scenario, commitments: Commitments, template: ModelInp
     locked = year in commitments.locked_years
     return {"committed_funding_keur": funding, "committed_days": days,
             "committed_covered": covered, "committed_posts": committed_posts, "locked": locked,
-            "committed_carry_out_keur": commitments.carry_out_keur.get(year, np.nan)
-            if locked else np.nan}
+            "committed_carry_out_keur": commitments.carry_out_keur.get(year)
+            if locked else None}
 
 
 def check_from_year(scenario: Scenario, commitments: Commitments) -> None:

@@ -7,51 +7,27 @@ can restore feasibility alone yields one alternative fix ("raise X to at least
 Y"), worded by its registry entry. For regional balance the smallest tolerance
 is found by bisection on re-solves. HiGHS's irreducible infeasible subset of the
 LP relaxation is added where it exists. Every solve here uses HiGHS with the
-scenario's solver settings and a MIP gap of :data:`DIAGNOSIS_MIP_GAP`.
+scenario's solver settings and a MIP gap of :data:`DIAGNOSIS_MIP_GAP`; the solves
+themselves, cheapest proofs first, are in :mod:`pvd_optim.diagnosis_search`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-import numpy as np
-
-from pvd_optim.families import (
-    FAMILIES,
-    Elastic,
-    Family,
-    Fix,
-    FixContext,
-    ToleranceSearch,
-    balance_block_name,
-    family,
-)
-from pvd_optim.families.programme import (
-    COFUNDER_BUDGET,
-    COFUNDER_SHARE,
-    IDLE_POSTS,
-    PERSISTENCE,
-    SUBSIDY,
-)
-from pvd_optim.families.reference import COVER_MIN, ENGINEERING_BUDGET, LEAD, SHARING
+from pvd_optim.diagnosis_search import DIAGNOSIS_MIP_GAP, diagnosable, search
+from pvd_optim.families import Fix, family
 from pvd_optim.inputs import ModelInputs, ProgrammeInputs, as_programme
 from pvd_optim.model.formulation import build_program
-from pvd_optim.model.program import LinearProgram, pack_csr
-from pvd_optim.model.solve import SolveBudget, fix_integers, solve
-from pvd_optim.model.status import SolveResult, SolveStatus
-from pvd_optim.model.variables import COVERED
-from pvd_optim.postprocess import extract_programme
+from pvd_optim.model.solve import SolveBudget
 from pvd_optim.scenario.schema import Scenario
-from pvd_optim.tolerances import RELAXATION_NOISE
+
+__all__ = ["DIAGNOSIS_MIP_GAP", "Diagnosis", "diagnosable", "diagnose", "diagnosis_time_limit_s"]
 
 #: Above this many rows the irreducible infeasible subset is not computed (see diagnose).
 IIS_MAX_ROWS = 5_000
-
-#: MIP gap of the elastic solves: tight enough that the smallest bending found is the
-#: smallest there is, to the precision fixes are worded in.
-DIAGNOSIS_MIP_GAP = 1e-6
 
 #: The diagnosis's own time limit, shared by all its solves, unless the scenario sets
 #: ``analysis.diagnosis_time_limit_s``: this many times the main solve that proved the
@@ -68,15 +44,6 @@ def diagnosis_time_limit_s(scenario: Scenario, main_solve_s: float) -> float:
     if given is not None:
         return float(given)
     return max(DIAGNOSIS_FLOOR_S, DIAGNOSIS_MULTIPLE * main_solve_s)
-
-
-def diagnosable() -> tuple[Family, ...]:
-    """The families the diagnosis relaxes: resources and model rules first, then targets.
-
-    Raising a resource is what a planner tries first; lowering a target second.
-    """
-    relaxable = [f for f in FAMILIES if f.relax is not None]
-    return tuple(sorted(relaxable, key=lambda f: f.kind == "target"))
 
 
 @dataclass(frozen=True)
@@ -161,183 +128,6 @@ class Diagnosis:
         lines += [""] + [f"Note: {n}" for n in self.notes]
         return "\n".join(lines) + "\n"
 
-
-def _elastic(program: LinearProgram, blocks: tuple[str, ...]
-             ) -> tuple[LinearProgram, dict[str, slice]]:
-    """A copy of ``program`` whose rows in ``blocks`` may bend at unit cost; benefit removed."""
-    new_rows, new_cols, new_vals = [], [], []
-    slices: dict[str, slice] = {}
-    start = program.n_cols
-    for name in blocks:
-        block = program.rows[name]
-        idx = block.indices
-        # A <= row gets "- s" (its right-hand side rises by s), a >= row gets "+ s".
-        new_rows.append(idx)
-        new_cols.append(start + np.arange(block.size))
-        new_vals.append(np.where(np.isfinite(program.row_upper[idx]), -1.0, 1.0))
-        slices[name] = slice(start, start + block.size)
-        start += block.size
-    added = start - program.n_cols
-    row_start, row_index, row_value = pack_csr(
-        np.concatenate([program.row_of_entry, *new_rows]),
-        np.concatenate([program.row_index, *new_cols]),
-        np.concatenate([program.row_value, *new_vals]), program.n_rows)
-    elastic = dataclasses.replace(
-        program,
-        cost=np.concatenate([np.zeros(program.n_cols), -np.ones(added)]),
-        col_lower=np.concatenate([program.col_lower, np.zeros(added)]),
-        col_upper=np.concatenate([program.col_upper, np.full(added, np.inf)]),
-        integer=np.concatenate([program.integer, np.zeros(added, dtype=bool)]),
-        row_start=row_start, row_index=row_index, row_value=row_value, maximise=True,
-    )
-    return elastic, slices
-
-
-def _every_year(programme: ProgrammeInputs, **changes: Any) -> ProgrammeInputs:
-    """The programme with the same change in every year."""
-    return dataclasses.replace(programme, years=tuple(
-        dataclasses.replace(year, **changes) for year in programme.years))
-
-
-def _feasible(inputs: ProgrammeInputs, budget: SolveBudget) -> bool | None:
-    """Whether ``inputs`` has an allocation: ``None`` when the time left did not tell."""
-    settings = budget.follow_up()
-    if settings is None:
-        return None
-    status = solve(build_program(inputs), settings).status
-    if status.has_solution:
-        return True
-    return False if status is SolveStatus.INFEASIBLE else None
-
-
-class _Undecided(Exception):
-    """A solve of the diagnosis ended without an answer (a limit)."""
-
-
-def _balance_fix(programme: ModelInputs | ProgrammeInputs, budget: SolveBudget,
-                 search: ToleranceSearch) -> Fix | None:
-    """Smallest balance tolerance (to 0.005) that makes the scenario feasible, by bisection.
-
-    ``None`` when balance is not the answer; raises ``_Undecided`` when no probe could
-    say within the time limit. A probe cut short ends the search with the smallest
-    tolerance proven enough, marked not proven minimal.
-    """
-    programme = as_programme(programme)
-    inputs = programme.first
-    if inputs.balance_mode != "hard":
-        return None
-    without = _feasible(_every_year(programme, balance_mode="off"), budget)
-    if without is None:
-        raise _Undecided
-    if not without:
-        return None
-    low, high = inputs.balance_tolerance, 1.0
-    widest = _feasible(_every_year(programme, balance_tolerance=high), budget)
-    if widest is None:
-        raise _Undecided
-    if not widest:
-        return Fix("balance", "balance.mode", 0.0, 0.0,
-                   "switch regional balance to `soft` or `off`: no tolerance up to 1.0 is enough")
-    proof: Literal["proven minimal", "not proven minimal"] = "proven minimal"
-    while high - low > 0.005:
-        mid = (low + high) / 2
-        found = _feasible(_every_year(programme, balance_tolerance=mid), budget)
-        if found is None:
-            proof = "not proven minimal"
-            break
-        if found:
-            high = mid
-        else:
-            low = mid
-    needed = float(np.ceil(high * 1000) / 1000)
-    return Fix("balance", search.field, inputs.balance_tolerance, needed,
-               f"raise the regional balance tolerance to at least {needed:.3f} "
-               f"(now {inputs.balance_tolerance})", proof=proof)
-
-
-#: Row blocks that decide how many towns can be covered: posts, sharing, the covered-towns
-#: balance band, and the totals they read.
-_COVERAGE_ROWS = (
-    *(block.name for block in (*SHARING.blocks, *ENGINEERING_BUDGET.blocks)),
-    LEAD.blocks[2].name,  # lead_post: covered only where its group has a post
-    balance_block_name("towns", "low"), balance_block_name("towns", "high"),
-    "define_towns_region", "define_towns_total",
-    # In a programme: posts and coverage that last, and no idle post; who pays for posts.
-    *(block.name for block in (*PERSISTENCE.blocks, *IDLE_POSTS.blocks, *SUBSIDY.blocks,
-                               *COFUNDER_SHARE.blocks, *COFUNDER_BUDGET.blocks)),
-)
-
-
-def _most_coverable(program: LinearProgram, budget: SolveBudget) -> np.ndarray | None:
-    """A solution vector covering as many towns as posts, sharing and the towns band allow.
-
-    This coverage-only MIP is a relaxation of the scenario (every other family is
-    dropped), so its optimum bounds the coverage from above; it is small and solves
-    in a second where the full elastic MIP needed tens (the bound of the latter only
-    closed in HiGHS's root cut loop). ``None`` when it did not solve to optimality.
-    """
-    relaxation = program.keeping_rows(_COVERAGE_ROWS)
-    towns = relaxation.columns[COVERED]
-    cost = np.zeros(relaxation.n_cols)
-    cost[towns.slice] = 1.0
-    settings = budget.follow_up(mip_gap=0.0)
-    if settings is None:
-        return None
-    result = solve(dataclasses.replace(relaxation, cost=cost), settings)
-    return result.values if result.status is SolveStatus.OPTIMAL else None
-
-
-def _coverage_shortcut(program: LinearProgram, budget: SolveBudget, elastic: LinearProgram
-                       ) -> SolveResult | None:
-    """The elastic solve of minimum coverage, proven by a relaxation and one LP.
-
-    If the full scenario, with posts and coverage fixed at the coverage-only
-    optimum, is feasible apart from the coverage target (one LP), that coverage is
-    both an upper bound and achievable: the LP's slack is the smallest there is.
-    ``None`` when the shortcut proves nothing (the full elastic MIP then decides).
-    """
-    values = _most_coverable(program, budget)
-    settings = budget.follow_up()
-    if values is None or settings is None:
-        return None
-    slack_start = np.zeros(elastic.n_cols - program.n_cols)
-    result = solve(fix_integers(elastic, np.concatenate([values, slack_start])), settings)
-    return result if result.status is SolveStatus.OPTIMAL else None
-
-
-def _elastic_fix(relax: Elastic, programme: ProgrammeInputs, scenario: Scenario,
-                 program: LinearProgram, budget: SolveBudget) -> Fix | bool | None:
-    """The family's fix, ``None`` when it needs none, ``False`` when it cannot fix it alone.
-
-    Raises ``_Undecided`` when the elastic solve ended at a limit without an answer.
-    """
-    present = tuple(name for name in relax.blocks
-                    if name in program.rows and program.rows[name].size > 0)
-    if not present:
-        return None  # the family is switched off in this scenario
-    settings = budget.follow_up(mip_gap=DIAGNOSIS_MIP_GAP)
-    if settings is None:
-        raise _Undecided
-    elastic, slices = _elastic(program, present)
-    shortcut = (_coverage_shortcut(program, budget, elastic)
-                if relax is COVER_MIN.relax else None)
-    result = shortcut or solve(elastic, settings)
-    if result.status is SolveStatus.INFEASIBLE:
-        return False
-    if not result.status.has_solution:
-        raise _Undecided
-    values = result.require_values()
-    slack = {name: values[s] for name, s in slices.items()}
-    if sum(float(v.sum()) for v in slack.values()) <= RELAXATION_NOISE:
-        return None
-    arrays = extract_programme(program, values[:program.n_cols], programme)
-    context = FixContext(programme.first, scenario, slack, arrays.years[0], programme, arrays)
-    fix = relax.fix(context)
-    if fix is not None and result.status is not SolveStatus.OPTIMAL:
-        fix = dataclasses.replace(fix, proof="not proven minimal")
-    return fix
-
-
 def diagnose(inputs: ModelInputs | ProgrammeInputs, scenario: Scenario,
              main_solve_s: float = 0.0) -> Diagnosis:
     """Explain why ``inputs`` is infeasible: one minimal fix per family that has one.
@@ -354,28 +144,7 @@ def diagnose(inputs: ModelInputs | ProgrammeInputs, scenario: Scenario,
         "name": "highs", "mip_gap": DIAGNOSIS_MIP_GAP, "time_limit_s": limit_s}))
     programme = as_programme(inputs)
     program = build_program(programme)
-    fixes: list[Fix] = []
-    cannot: list[str] = []
-    unknown: list[str] = []
-    for candidate in diagnosable():
-        relax = candidate.relax
-        try:
-            if isinstance(relax, ToleranceSearch):
-                fix = _balance_fix(programme, budget, relax)
-                if fix is None and programme.first.balance_mode == "hard":
-                    cannot.append(candidate.name)
-            else:
-                assert isinstance(relax, Elastic)
-                outcome = _elastic_fix(relax, programme, scenario, program, budget)
-                if outcome is False:
-                    cannot.append(candidate.name)
-                    continue
-                fix = outcome if isinstance(outcome, Fix) else None
-        except _Undecided:
-            unknown.append(candidate.name)
-            continue
-        if fix is not None:
-            fixes.append(fix)
+    found = search(programme, scenario, program, budget)
     notes: list[str] = []
     iis = None
     if program.n_rows <= IIS_MAX_ROWS and budget.remaining_s >= 1.0:
@@ -399,5 +168,6 @@ def diagnose(inputs: ModelInputs | ProgrammeInputs, scenario: Scenario,
     iis_rows = tuple(names[i] for i in iis[0]) if iis else ()
     from pvd_optim.conflicts import commitment_conflicts
 
-    return Diagnosis(scenario.name, tuple(fixes), tuple(cannot), iis_rows, iis is not None,
-                     tuple(notes), tuple(unknown), limit_s, tuple(commitment_conflicts(programme)))
+    return Diagnosis(scenario.name, found.fixes, found.cannot_fix_alone, iis_rows,
+                     iis is not None, tuple(notes), found.unknown, limit_s,
+                     tuple(commitment_conflicts(programme)))

@@ -110,7 +110,7 @@ def _years(a: Allocation) -> list[str]:
 def _funders(a: Allocation) -> list[str]:
     """Who pays for posts, year by year (co-funders, or a charged cost, given)."""
     first = a.years_inputs[0]
-    if not first.cofunded and not np.isfinite(first.charged_cost_keur):
+    if not first.cofunded and first.charged_cost_keur is None:
         return []
     lines = ["", "## Who pays for the posts", "",
              "A post's subsidy is min(75 % x its charged cost, 45,000 EUR; 55,000 EUR with "

@@ -112,7 +112,7 @@ class ModelInputs:
     # with a town running a habitat operation, ``group_anah``). No co-funders: the pooled
     # ``engineering_budget_keur`` pays.
     post_cost_anah_keur: float = 0.0
-    charged_cost_keur: float = math.nan  # a post's charged cost (unknown: pooled subsidy)
+    charged_cost_keur: float | None = None  # a post's charged cost (None: pooled subsidy)
     group_anah: BoolArray = field(default=None)  # type: ignore[arg-type]  # (G,)
     funder_keys: tuple[str, ...] = ()
     funder_names: tuple[str, ...] = ()
@@ -130,7 +130,7 @@ class ModelInputs:
     committed_covered: BoolArray = field(default=None)  # type: ignore[arg-type]  # (n,)
     committed_posts: FloatArray = field(default=None)  # type: ignore[arg-type]  # (G,)
     locked: bool = False
-    committed_carry_out_keur: float = math.nan  # a locked year's carry-over (nan: free)
+    committed_carry_out_keur: float | None = None  # a locked year's carry-over (None: free)
 
     def __post_init__(self) -> None:
         count = len(self.funder_keys)
@@ -192,7 +192,7 @@ class ModelInputs:
     @property
     def funder_share_cap_keur(self) -> FloatArray:
         """(F, 2) most a co-funder pays per post of each type: min(rate x cost, cap), or 0."""
-        cost = self.charged_cost_keur if math.isfinite(self.charged_cost_keur) else math.inf
+        cost = self.charged_cost_keur if self.charged_cost_keur is not None else math.inf
         per_post = np.minimum(self.funder_rate * cost, self.funder_cap_keur)
         return np.where(self.funder_serves, per_post[:, None], 0.0)
 

@@ -168,7 +168,8 @@ def _year(scenario: Scenario, template: ModelInputs, year: int, rho: float,
             "value_per_cover_keur": template.value_per_cover_keur * rho,
             "penalty_towns": template.penalty_towns * rho,
             "post_cost_anah_keur": template.post_cost_anah_keur * rho,
-            "charged_cost_keur": template.charged_cost_keur * rho,
+            "charged_cost_keur": (None if template.charged_cost_keur is None
+                                  else template.charged_cost_keur * rho),
             "funder_cap_keur": template.funder_cap_keur * rho,
             "funder_budget_keur": funder_budget_eur * rho / EUR_PER_UNIT,
         }

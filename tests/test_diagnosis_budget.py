@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pvd_optim import diagnose as diagnosis_module
+from pvd_optim import diagnosis_search as search_module
 from pvd_optim import load_scenario
 from pvd_optim.assemble import prepare
 from pvd_optim.model.status import SolveStatus
@@ -52,7 +53,7 @@ def test_a_diagnosis_out_of_time_says_unknown_not_cannot(monkeypatch) -> None:
 def test_a_fix_from_a_solve_stopped_at_a_limit_is_not_presented_as_minimal(monkeypatch) -> None:
     """An elastic solve that ends with a solution but no proof gives a fix that works."""
     scenario, inputs = _toy()
-    real_solve = diagnosis_module.solve
+    real_solve = search_module.solve
 
     def stopped_at_a_limit(program, settings):
         result = real_solve(program, settings)
@@ -60,7 +61,7 @@ def test_a_fix_from_a_solve_stopped_at_a_limit_is_not_presented_as_minimal(monke
             return dataclasses.replace(result, status=SolveStatus.FEASIBLE)
         return result
 
-    monkeypatch.setattr(diagnosis_module, "solve", stopped_at_a_limit)
+    monkeypatch.setattr(search_module, "solve", stopped_at_a_limit)
     diagnosis = diagnosis_module.diagnose(inputs, scenario)
     proofs = {f.family: f.proof for f in diagnosis.fixes}
     assert proofs == {"engineering_budget": "not proven minimal",
@@ -73,13 +74,13 @@ def test_a_balance_search_cut_short_is_marked_or_unknown(monkeypatch, answers) -
     scenario, inputs = _toy()
     inputs = dataclasses.replace(inputs, balance_mode="hard")
     replies = iter(answers)
-    monkeypatch.setattr(diagnosis_module, "_feasible", lambda *_: next(replies))
+    monkeypatch.setattr(search_module, "_feasible", lambda *_: next(replies))
     search = diagnosis_module.diagnosable()
     balance = next(f for f in search if f.name == "balance")
     budget = diagnosis_module.SolveBudget(scenario.solver)
     if answers == [None]:
-        with pytest.raises(diagnosis_module._Undecided):
-            diagnosis_module._balance_fix(inputs, budget, balance.relax)
+        with pytest.raises(search_module._Undecided):
+            search_module._balance_fix(inputs, budget, balance.relax)
     else:
-        fix = diagnosis_module._balance_fix(inputs, budget, balance.relax)
+        fix = search_module._balance_fix(inputs, budget, balance.relax)
         assert fix is not None and fix.proof == "not proven minimal" and fix.needed == 1.0

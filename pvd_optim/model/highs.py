@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
 import highspy
 import numpy as np
 from highspy.highs import HighsCallbackEvent
 
-from pvd_optim.errors import InputError, SolverError
+from pvd_optim.errors import InputError, OutputError, SolverError
 from pvd_optim.model.program import LinearProgram
 from pvd_optim.model.solve import SOLVER_LOG, threads_to_use
 from pvd_optim.model.status import SolveResult, SolveStatus
@@ -55,8 +57,12 @@ def version() -> str:
     return f"{h.version()}"
 
 
-def to_highs_lp(program: LinearProgram) -> highspy.HighsLp:
-    """The program as a ``highspy.HighsLp`` (row-wise matrix, no copies of names)."""
+def to_highs_lp(program: LinearProgram, *, names: bool = False) -> highspy.HighsLp:
+    """The program as a ``highspy.HighsLp`` (row-wise matrix).
+
+    ``names``: also pass the program's readable column and row names (for file
+    export; solves do without them).
+    """
     lp = highspy.HighsLp()
     lp.num_col_ = program.n_cols
     lp.num_row_ = program.n_rows
@@ -77,7 +83,36 @@ def to_highs_lp(program: LinearProgram) -> highspy.HighsLp:
             highspy.HighsVarType.kInteger if is_int else highspy.HighsVarType.kContinuous
             for is_int in program.integer.tolist()
         ]
+    if names:
+        lp.col_names_ = program.col_names()
+        lp.row_names_ = program.row_names()
     return lp
+
+
+def write_model(program: LinearProgram, path: str | Path) -> Path:
+    """Write the program as MPS (``.mps``) or CPLEX LP (any other name), through HiGHS.
+
+    HiGHS writes the arrays it was passed, with the program's readable names and
+    its objective sense (``OBJSENSE MAX`` in MPS), in seconds where building a PuLP
+    problem first took most of a minute at 34,875 communes. Raises ``OutputError``
+    when HiGHS cannot write the file.
+    """
+    path = Path(path)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(to_highs_lp(program, names=True))
+    # HiGHS picks the format by extension: write other names as .lp, then rename.
+    is_mps = path.suffix.lower() == ".mps"
+    target = path if is_mps or path.suffix.lower() == ".lp" else path.with_name(
+        path.name + ".tmp.lp")
+    status = h.writeModel(str(target))
+    if status == highspy.HighsStatus.kError or not target.exists():
+        target.unlink(missing_ok=True)
+        raise OutputError("HiGHS could not write the model to this file; check that its "
+                          "folder exists and is writable", file=path)
+    if target != path:
+        os.replace(target, path)
+    return path
 
 
 #: HiGHS options the scenario's solver section sets itself: giving them in

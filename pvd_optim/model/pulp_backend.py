@@ -1,4 +1,4 @@
-"""PuLP back end: the same ``LinearProgram`` as a PuLP problem, for CBC and file export.
+"""PuLP back end: the same ``LinearProgram`` as a PuLP problem, for CBC.
 
 Rows are built from the CSR arrays as lists of (variable, coefficient) pairs,
 the fastest way PuLP offers (measured 2-3x faster than ``lpSum`` over
@@ -14,7 +14,6 @@ import re
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import pulp
@@ -210,13 +209,3 @@ def _failed(message: str, seconds: float, is_mip: bool) -> SolveResult:
     return SolveResult(SolveStatus.ERROR, "cbc", "", message, None, None, None, None, None,
                        seconds, is_mip)
 
-
-def write_model(program: LinearProgram, path: str | Path) -> Path:
-    """Export the program as an LP (``.lp``) or MPS (``.mps``) file through PuLP."""
-    path = Path(path)
-    problem, _ = to_pulp(program)
-    if path.suffix.lower() == ".mps":
-        problem.writeMPS(str(path))
-    else:
-        problem.writeLP(str(path))
-    return path

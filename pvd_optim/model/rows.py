@@ -118,7 +118,7 @@ def define_commitments(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tig
     at = np.flatnonzero((posts > 0) | inputs.locked)
     b.set_column_bounds(v.p, at, lower=posts[at],
                         upper=posts[at] if inputs.locked else np.maximum(upper[at], posts[at]))
-    if inputs.locked and np.isfinite(inputs.committed_carry_out_keur) and (
+    if inputs.locked and inputs.committed_carry_out_keur is not None and (
             v.carry_out is not None):
         carry = b.columns[CARRY]
         b.set_column_bounds(carry, np.array([v.carry_out - carry.start]),

@@ -1,7 +1,7 @@
 """Solve a ``LinearProgram`` with the chosen back end, and the follow-up solves.
 
-Back ends are imported lazily: HiGHS for the default path, PuLP only when CBC
-or an export is asked for, so neither loads when it is not used.
+Back ends are imported lazily: HiGHS for the default path and file export, PuLP
+only when CBC is asked for, so neither loads when it is not used.
 """
 
 from __future__ import annotations
@@ -116,10 +116,15 @@ def relax_integers(program: LinearProgram) -> LinearProgram:
 
 
 def write_model(program: LinearProgram, path: str) -> None:
-    """Export the model as an LP or MPS file (by extension), through PuLP."""
-    from pvd_optim.model import pulp_backend
+    """Export the model as an MPS (``.mps``) or LP file, with readable names and its sense.
 
-    pulp_backend.write_model(program, path)
+    Written by HiGHS from the program's arrays (``highs.write_model``): the columns
+    and rows keep the program's order, so a solver reading the file follows the same
+    search as the in-memory solve.
+    """
+    from pvd_optim.model import highs
+
+    highs.write_model(program, path)
 
 
 def solver_version(name: SolverName) -> str:

@@ -56,6 +56,7 @@ from pvd_optim.output.state import (
     RERUN,
     STATE_FILE,
     read_state,
+    stored_value,
 )
 from pvd_optim.output.target import MANIFEST_FILE, MAX_JSON_BYTES
 from pvd_optim.textfiles import MAX_CSV_BYTES, read_regular_file
@@ -208,7 +209,7 @@ def _check_stored_inputs(folder: Path, members: dict[str, np.ndarray], meta: dic
             raise _edited(folder, item.name)
         for y, year in enumerate(programme.years):
             stored = by_year[y] if by_year is not None else first
-            if not _same(stored, np.asarray(getattr(year, item.name))):
+            if not _same(stored, stored_value(getattr(year, item.name))):
                 raise _edited(folder, item.name)
     for name in PROGRAMME_ARRAYS:
         stored = members.get(f"programme.{name}")
@@ -283,6 +284,8 @@ def _shadow_prices(folder: Path, data: dict[str, Any] | None) -> Any:
     if data is None:
         return None
     try:
+        if isinstance(data.get("binding_commitments"), list):  # JSON keeps tuples as lists
+            data = {**data, "binding_commitments": tuple(data["binding_commitments"])}
         return ShadowPrices(**data)
     except TypeError:
         raise InputError(f"{STATE_FILE}: its shadow prices do not have the expected fields; "

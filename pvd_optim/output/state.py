@@ -60,6 +60,11 @@ class State:
     members: dict[str, np.ndarray]
 
 
+def stored_value(value: Any) -> np.ndarray:
+    """An input field as stored: an absent figure (``None``) as NaN, never a Python object."""
+    return np.asarray(np.nan if value is None else value)
+
+
 def _same_every_year(values: list[Any]) -> bool:
     first = np.asarray(values[0])
     return all(np.asarray(v).shape == first.shape and np.array_equal(np.asarray(v), first)
@@ -74,10 +79,10 @@ def allocation_state(allocation: Allocation) -> bytes:
     years = programme.years
     arrays: dict[str, Any] = {}
     for item in dataclasses.fields(years[0]):
-        values = [getattr(year, item.name) for year in years]
-        arrays[f"inputs.{item.name}"] = np.asarray(values[0])
+        values = [stored_value(getattr(year, item.name)) for year in years]
+        arrays[f"inputs.{item.name}"] = values[0]
         if not _same_every_year(values):
-            arrays[f"years.{item.name}"] = np.stack([np.asarray(v) for v in values])
+            arrays[f"years.{item.name}"] = np.stack(values)
     for name in PROGRAMME_ARRAYS:
         arrays[f"programme.{name}"] = np.asarray(getattr(programme, name))
     for name in ARRAY_NAMES:

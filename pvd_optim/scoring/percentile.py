@@ -2,7 +2,9 @@
 
 Per indicator, a table built at fit time holds the distinct sorted reference
 values, a first-level bucket index over them and the need score of every value
-and of every gap between two values; a query is a few vectorised steps of a
+and of every gap between two values, interleaved: with ``l`` distinct values
+below a query, the query scores ``scores[2 l + 1]`` if it equals the next value
+and ``scores[2 l]`` otherwise. A query is a few vectorised steps of a
 branch-free binary search inside its bucket.
 """
 
@@ -14,12 +16,16 @@ import numpy as np
 
 from pvd_optim.scoring.checks import FloatArray, IndexArray
 
-# Up to this many distinct values (count-like indicators), np.searchsorted is
-# faster than the bucketed search below: short searches with few distinct answers.
-_SMALL_TABLE: Final = 256
-# Buckets of the first-level lookup, per distinct value (capped).
+# Buckets of the first-level lookup, per distinct value, capped: measured on all
+# communes, larger indexes (2^16-2^17 entries, 0.5-1 MB each) cost more in fresh
+# memory pages at every fit than the one or two search steps they save.
 _BUCKETS_PER_VALUE: Final = 8
-_MAX_BUCKETS: Final = 1 << 17
+_MAX_BUCKETS: Final = 1 << 14
+# From this many search steps on, also try buckets on the square root of
+# (x - min), kept when they need fewer steps: skewed indicators (surfaces,
+# populations) crowd the first linear buckets (10 steps on brownfield surfaces,
+# 4 on square roots). One square root costs a fraction of one step.
+_TRY_SQRT_FROM_STEPS: Final = 3
 
 
 class PercentileTable(NamedTuple):
@@ -27,36 +33,69 @@ class PercentileTable(NamedTuple):
 
     padded: FloatArray  # distinct sorted values, then +inf padding for the search
     size: int  # number of distinct values
-    member: FloatArray  # need score of a value equal to the i-th distinct value
-    between: FloatArray  # need score of a value with i distinct values below it
-    origin: float  # bucket of x: clip(floor((x - origin) * scale), 0, n_buckets - 1)
+    scores: FloatArray  # [2 i]: i distinct values below, none equal; [2 i + 1]: equal to the i-th
+    origin: float  # bucket of x: clip(f(x - origin) * scale, 0, n_buckets - 1), truncated
     scale: float
     n_buckets: int
+    sqrt: bool  # f is the square root (of max(x - origin, 0)), else the identity
     bucket_start: IndexArray  # distinct values in buckets before b (n_buckets + 1 entries)
+    bucket_value: FloatArray  # padded[bucket_start[b]]: the first value at or after bucket b
     steps: int  # binary-search steps inside the fullest bucket
 
 
-def _bucket(x: FloatArray, origin: float, scale: float, n_buckets: int) -> IndexArray:
-    # Each operation is correctly rounded hence monotone, so the bucket is
-    # monotone in x: all values of earlier buckets are < x, of later ones > x.
-    # fmin/fmax send NaN to the last bucket without a cast warning.
-    t = np.subtract(x, origin)
-    np.multiply(t, scale, out=t)
-    np.floor(t, out=t)
+def _bucket(x: FloatArray, origin: float, scale: float, n_buckets: int, sqrt: bool
+            ) -> IndexArray:
+    # Each operation is correctly rounded hence monotone (IEEE 754 subtraction,
+    # multiplication and square root), so the bucket is monotone in x: all values
+    # of earlier buckets are < x, of later ones > x. fmin/fmax send NaN to the
+    # last bucket (the linear path) or the first (the square root path) without a
+    # cast warning; once in [0, n_buckets - 1] truncation is the floor. Overflow (a
+    # query far outside the reference) gives +-inf, which the clipping handles.
+    if n_buckets == 1:
+        return np.zeros(x.shape, dtype=np.intp)
+    with np.errstate(over="ignore", invalid="ignore"):
+        t = np.subtract(x, origin)
+        if sqrt:
+            np.fmax(t, 0.0, out=t)
+            np.sqrt(t, out=t)
+        np.multiply(t, scale, out=t)
     np.fmin(t, n_buckets - 1, out=t)
-    np.fmax(t, 0, out=t)
+    if not sqrt:
+        np.fmax(t, 0.0, out=t)
     return t.astype(np.intp)
+
+
+def _bucket_index(values: FloatArray, sqrt: bool) -> tuple[float, int, IndexArray]:
+    """Scale, bucket count and bucket starts of a bucket index over sorted distinct values."""
+    u = values.size
+    n_buckets = min(_BUCKETS_PER_VALUE * u, _MAX_BUCKETS)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        span = values[-1] - values[0]
+        scale = float(np.divide(n_buckets, np.sqrt(span) if sqrt else span))
+    if not 0 < scale < np.inf:  # span overflows or underflows: one bucket
+        return 0.0, 1, np.array([0, u], dtype=np.intp)
+    bucket_start = np.zeros(n_buckets + 1, dtype=np.intp)
+    per_bucket = np.bincount(_bucket(values, float(values[0]), scale, n_buckets, sqrt),
+                             minlength=n_buckets)
+    np.cumsum(per_bucket, out=bucket_start[1:])
+    return scale, n_buckets, bucket_start
+
+
+def _steps(bucket_start: IndexArray) -> int:
+    """Binary-search steps that find any position inside the fullest bucket."""
+    return int(np.diff(bucket_start).max()).bit_length()
 
 
 def percentile_table(ref: FloatArray, lower: bool) -> PercentileTable:
     """Scores of every distinct reference value, and of every gap between them.
 
-    With ``left``/``right`` the number of reference values ``<`` / ``<=`` x,
-    the score is ``(left + right - 1) / (2 (m - 1))``: for a reference member
-    that is ``(rank - 1) / (m - 1)`` with the average rank among ties (a constant
-    column gives 0.5); a value between two reference values falls halfway
-    between their ranks; outside the reference it clips to 0 or 1. With a
-    single reference value: below 0, equal 0.5, above 1.
+    ``ref`` is the sorted, non-empty reference without NaN. With ``left``/``right``
+    the number of reference values ``<`` / ``<=`` x, the score is
+    ``(left + right - 1) / (2 (m - 1))``: for a reference member that is
+    ``(rank - 1) / (m - 1)`` with the average rank among ties (a constant column
+    gives 0.5); a value between two reference values falls halfway between their
+    ranks; outside the reference it clips to 0 or 1. With a single reference
+    value: below 0, equal 0.5, above 1.
     """
     m = ref.size
     starts = np.flatnonzero(np.concatenate(([True], ref[1:] != ref[:-1])))
@@ -71,49 +110,59 @@ def percentile_table(ref: FloatArray, lower: bool) -> PercentileTable:
     if lower:
         member, between = 1.0 - member, 1.0 - between
     u = values.size
-    origin, scale, n_buckets, steps = float(values[0]), 0.0, 1, 0
+    scores = np.empty(2 * u + 1)
+    scores[0::2] = between
+    scores[1::2] = member
+    origin, scale, n_buckets, sqrt = float(values[0]), 0.0, 1, False
     bucket_start = np.array([0, u], dtype=np.intp)
-    if u > max(_SMALL_TABLE, 1):
-        n_buckets = min(_BUCKETS_PER_VALUE * u, _MAX_BUCKETS)
-        with np.errstate(over="ignore", divide="ignore"):
-            scale = float(np.divide(n_buckets, values[-1] - values[0]))
-        if not 0 < scale < np.inf:  # span overflows or underflows: one bucket
-            n_buckets, scale = 1, 0.0
-        per_bucket = np.bincount(_bucket(values, origin, scale, n_buckets), minlength=n_buckets)
-        bucket_start = np.concatenate(([0], np.cumsum(per_bucket)))
-        steps = int(np.diff(bucket_start).max()).bit_length()
+    if u > 1:
+        scale, n_buckets, bucket_start = _bucket_index(values, sqrt=False)
+        if _steps(bucket_start) >= _TRY_SQRT_FROM_STEPS:
+            root = _bucket_index(values, sqrt=True)
+            if _steps(root[2]) < _steps(bucket_start):
+                (scale, n_buckets, bucket_start), sqrt = root, True
+    steps = _steps(bucket_start)
     padded = np.full(u + (1 << steps), np.inf)
     padded[:u] = values
-    return PercentileTable(
-        padded, u, member, between, origin, scale, n_buckets, bucket_start, steps
-    )
+    bucket_value = padded[bucket_start[:-1]]
+    for array in (padded, scores, bucket_start, bucket_value):
+        array.setflags(write=False)
+    return PercentileTable(padded, u, scores, origin, scale, n_buckets, sqrt, bucket_start,
+                           bucket_value, steps)
 
 
-def count_below(table: PercentileTable, x: FloatArray) -> IndexArray:
-    """How many distinct reference values are ``< x``, for each ``x`` (NaN: anything).
+def percentile_scores(table: PercentileTable, x: FloatArray) -> FloatArray:
+    """The need score of each ``x`` against the table's reference (NaN queries: anything).
 
     A first-level bucket lookup (arithmetic) narrows each query to a few
-    candidates, then a branch-free binary search runs on all queries at once.
-    On real indicators that is 1-4 vectorised steps instead of ``log2(size)``
-    per query, several times faster than ``np.searchsorted`` on unsorted queries,
-    whose per-query branches mispredict.
+    candidates, then a branch-free binary search runs on all queries at once:
+    on real indicators 1-4 vectorised steps instead of ``log2(size)`` per query,
+    several times faster than ``np.searchsorted`` on unsorted queries, whose
+    per-query branches mispredict (even on tables of a few dozen values).
     """
-    if table.steps == 0:
-        return np.searchsorted(table.padded[: table.size], x, side="left")
-    idx = table.bucket_start[_bucket(x, table.origin, table.scale, table.n_buckets)]
-    probe = np.empty(x.shape, dtype=np.intp)
-    values = np.empty(x.shape, dtype=np.float64)
+    bucket = _bucket(x, table.origin, table.scale, table.n_buckets, table.sqrt)
+    start = table.bucket_start.take(bucket)
+    if table.steps == 1:
+        # At most one value v per bucket (the common case): v's bucket is x's, so
+        # v < x gives one more value below and v == x the member score, read from
+        # the bucket's first value without a second lookup.
+        first = table.bucket_value.take(bucket)
+        below = np.less(first, x).view(np.uint8)
+        below += np.less_equal(first, x).view(np.uint8)
+        code = np.add(start, start)
+        code += below
+        return table.scores.take(code)
+    idx = start
     hit = np.empty(x.shape, dtype=bool)
+    probe = np.empty(x.shape, dtype=np.intp)
     step = 1 << (table.steps - 1)
     while step:
-        np.add(idx, step - 1, out=probe)
-        np.take(table.padded, probe, out=values)
-        np.less(values, x, out=hit)
+        # padded[step - 1:] is a view: taking idx from it reads padded[idx + step - 1].
+        np.less(table.padded[step - 1:].take(idx), x, out=hit)
         np.multiply(hit, step, out=probe)
         idx += probe
         step >>= 1
-    return idx
-
-
-def _table_for(ref: FloatArray, lower: bool, method: str) -> PercentileTable | None:
-    return percentile_table(ref, lower) if method == "percentile" and ref.size else None
+    np.equal(table.padded.take(idx), x, out=hit)
+    code = np.add(idx, idx, out=probe)
+    code += hit
+    return table.scores.take(code)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -19,7 +19,8 @@ from pvd_optim.scoring.checks import (
     choice_error,
     validate_weights,
 )
-from pvd_optim.scoring.normalisation import Normaliser
+from pvd_optim.scoring.normalisation import Normaliser, map_blocks
+from pvd_optim.scoring.targets import check_targets
 from pvd_optim.themes import DEFAULT_FRAGILITY, DEFAULT_THEMES
 
 __all__ = ["NEUTRAL", "Scores", "score_towns"]
@@ -28,6 +29,9 @@ __all__ = ["NEUTRAL", "Scores", "score_towns"]
 #: to a theme whose indicators are *all* missing under ``"renormalise"`` (such
 #: towns have ``coverage == 0`` so that reports can flag them).
 NEUTRAL: Final = 0.5
+
+# Rows per block of the weighted means (blocks run on threads for large inputs).
+_BLOCK_ROWS: Final = 8_192
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +58,10 @@ class Scores:
     indicators:
         Names of the normalised indicators (those with a weight somewhere).
     method, nan_policy:
-        The settings used.
+        The settings used (``method``: the normalisation of the indicators without a target).
+    targets:
+        Indicator -> target level of the indicators scored against a target
+        (:func:`~pvd_optim.scoring.targets.target_need`) instead of ``method``.
     """
 
     need: FloatArray
@@ -66,6 +73,7 @@ class Scores:
     indicators: tuple[str, ...]
     method: str
     nan_policy: str
+    targets: Mapping[str, float] = field(default_factory=dict)
 
     def theme(self, name: str) -> FloatArray:
         """The need column of theme ``name``."""
@@ -91,6 +99,7 @@ def score_towns(
     clip: float = 3.0,
     normaliser: Normaliser | None = None,
     rows: npt.ArrayLike | None = None,
+    targets: Mapping[str, float] | None = None,
 ) -> Scores:
     """Score communes: per-theme need and a fragility composite, all in ``[0, 1]``.
 
@@ -110,7 +119,8 @@ def score_towns(
         Indicator -> ``"higher"``/``"lower"``; defaults to :data:`DEFAULT_DIRECTIONS`.
         Ignored when ``normaliser`` is given (it carries its own).
     method:
-        Normalisation, one of :data:`NORMALISATION_METHODS`; ignored when ``normaliser`` is given.
+        Normalisation of the indicators without a target, one of
+        :data:`NORMALISATION_METHODS`; ignored when ``normaliser`` is given.
     nan_policy:
         ``"renormalise"``: a missing indicator is dropped from that commune's
         weighted mean and the others re-weighted; a theme with no data at all
@@ -126,6 +136,13 @@ def score_towns(
         depend on ``rows``.
     rows:
         Optional boolean mask or integer indices of the rows to score (after fitting).
+    targets:
+        Indicator -> target level (finite, > 0) for the indicators to score as the
+        distance from a target (:func:`~pvd_optim.scoring.targets.target_need`)
+        rather than by ``method``; targets of unweighted indicators are ignored. None:
+        no target (the commune-table entry ``pvd_optim.scoring_frame.score_table``
+        applies the built-in :data:`~pvd_optim.themes.DEFAULT_TARGETS`). Ignored when
+        ``normaliser`` is given (it carries its own).
 
     Returns
     -------
@@ -156,7 +173,9 @@ def score_towns(
             f"(Normaliser.fit). Got {normaliser!r} instead."
         )
     if normaliser is None:
-        fitted = Normaliser.fit(used_arr, used, directions=directions, method=method, clip=clip)
+        levels = check_targets(targets, names, "score_towns")
+        fitted = Normaliser.fit(used_arr, used, directions=directions, method=method, clip=clip,
+                                targets={n: t for n, t in levels.items() if n in used})
     else:
         fitted = normaliser.select(used)
     norm = fitted.transform(used_arr if rows is None else used_arr[_row_selection(rows, n_rows)])
@@ -176,41 +195,7 @@ def score_towns(
                 field=used[j],
             )
 
-    # Column-by-column updates rather than a BLAS matrix product: each town's
-    # result then depends only on its own row (bit-for-bit identical whichever
-    # subset is scored), and with ~30 non-zero weights it is as fast. Fortran
-    # order keeps every column contiguous.
-    n = norm.shape[0]
-    fill = NEUTRAL if nan_policy == "neutral" else 0.0
-    num = np.zeros((n, len(all_groups)), order="F")
-    known_weight = np.zeros((n, len(all_groups)), order="F")
-    term = np.empty(n)
-    for col, indicator in enumerate(used):
-        targets = [(k, w[indicator]) for k, (_, w) in enumerate(all_groups) if w.get(indicator)]
-        mask = present[:, col]
-        complete = bool(mask.all())
-        values = norm[:, col] if complete else np.where(mask, norm[:, col], fill)
-        for k, weight in targets:
-            np.add(num[:, k], np.multiply(values, weight, out=term), out=num[:, k])
-            if complete:  # same sum, in the same order, as adding weight * True
-                known_weight[:, k] += weight
-            else:
-                np.add(
-                    known_weight[:, k], np.multiply(mask, weight, out=term), out=known_weight[:, k]
-                )
-    totals = np.array([sum(w.values()) for _, w in all_groups])
-    if nan_policy == "neutral":
-        combined = np.divide(num, totals, out=num)
-    else:
-        # (np.where on these Fortran-ordered arrays was 3x slower than this.)
-        combined = np.divide(
-            num, known_weight, out=np.full_like(num, NEUTRAL), where=known_weight > 0
-        )
-    coverage = np.divide(known_weight, totals, out=known_weight)
-    # Rounding in the weighted sums can overshoot [0, 1] by an ulp.
-    np.clip(combined, 0.0, 1.0, out=combined)
-    np.clip(coverage, 0.0, 1.0, out=coverage)
-
+    combined, coverage = _weighted_means(norm, present, used, all_groups, nan_policy)
     for arr_out in (combined, coverage, norm):
         arr_out.setflags(write=False)
     k = len(groups)
@@ -224,7 +209,72 @@ def score_towns(
         indicators=used,
         method=fitted.method,
         nan_policy=nan_policy,
+        targets=dict(fitted.targets),
     )
+
+
+def _weighted_means(
+    norm: FloatArray,
+    present: BoolArray,
+    used: tuple[str, ...],
+    groups: list[tuple[str, dict[str, float]]],
+    nan_policy: str,
+) -> tuple[FloatArray, FloatArray]:
+    """``(n, G)`` weighted means of the normalised columns per group, and their coverage.
+
+    Column-by-column updates rather than a BLAS matrix product: each town's
+    result then depends only on its own row (bit-for-bit identical whichever
+    subset is scored), and with ~30 non-zero weights it is as fast. Fortran
+    order keeps every column contiguous. Above a few thousand rows, row blocks
+    run on threads: every element sees the same operations in the same order.
+    """
+    n = norm.shape[0]
+    num = np.zeros((n, len(groups)), order="F")
+    known_weight = np.zeros((n, len(groups)), order="F")
+    plan = []
+    for col, indicator in enumerate(used):
+        targets = [(k, w[indicator]) for k, (_, w) in enumerate(groups) if w.get(indicator)]
+        if targets:
+            plan.append((col, bool(present[:, col].all()), targets))
+
+    def rows_block(block: int) -> None:
+        rows = slice(block * _BLOCK_ROWS, min(n, (block + 1) * _BLOCK_ROWS))
+        size = rows.stop - rows.start
+        term = np.empty(size)
+        filled = np.empty(size)
+        for col, complete, targets in plan:
+            values = norm[rows, col]
+            mask = present[rows, col]
+            if not complete and nan_policy == "neutral":
+                values = np.where(mask, values, NEUTRAL)
+            elif not complete:
+                # Normalised values lie in [0, 1], so fmax only turns NaN into 0
+                # (and perhaps -0 into +0, which adds the same to the sum).
+                values = np.fmax(values, 0.0, out=filled)
+            for k, weight in targets:
+                np.multiply(values, weight, out=term)
+                np.add(num[rows, k], term, out=num[rows, k])
+                if complete:  # same sum, in the same order, as adding weight * True
+                    known_weight[rows, k] += weight
+                else:
+                    np.multiply(mask, weight, out=term)
+                    np.add(known_weight[rows, k], term, out=known_weight[rows, k])
+
+    map_blocks(rows_block, -(-n // _BLOCK_ROWS), n)
+    totals = np.array([sum(w.values()) for _, w in groups])
+    if nan_policy == "neutral":
+        combined = np.divide(num, totals, out=num)
+    else:
+        # 0 / 0 where a group has no data at all: those get NEUTRAL. (np.where and
+        # a masked divide on these Fortran-ordered arrays were several times slower.)
+        with np.errstate(invalid="ignore"):
+            combined = np.divide(num, known_weight, out=num)
+        np.copyto(combined, NEUTRAL, where=known_weight <= 0)
+    coverage = np.divide(known_weight, totals, out=known_weight)
+    # Rounding in the weighted sums can overshoot [0, 1] by an ulp.
+    np.clip(combined, 0.0, 1.0, out=combined)
+    np.clip(coverage, 0.0, 1.0, out=coverage)
+    return combined, coverage
 
 
 def _row_selection(rows: npt.ArrayLike, n_rows: int) -> npt.NDArray[np.intp]:
