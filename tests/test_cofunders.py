@@ -10,7 +10,8 @@ subsidy: min(75 % x 60,000, 45,000)), solved by hand:
 - One post: Nogent and Villenauxe (one intercommunality, one post serves both) or
   Aix alone. Nogent + Villenauxe: coverage 60 x (0.5 + 0.3) = 48; funding (caps 60 k,
   segments of 20 k): 20 x (0.8 + 0.6 + 0.4 + 0.4 + 0.3) = 50; days: 5 x 0.8 + 5 x 0.6 = 7;
-  105 in all. Aix alone: 42 + 20 x (0.9 + 0.45 + 0.1) + 4.5 + 0.5 = 76. Optimum 105.
+  105 in all. Aix alone: 42 + 20 x (0.9 + 0.45 + 0.1) + 5 x (0.9 + 0.45) = 77.75 (all
+  10 days on habitat). Optimum 105.
 - One more post's subsidy (45,000 EUR) in the State's budget pays a second post: the toy's
   optimum of two posts, 161.5 (tests/test_toy.py), worth 56.5. In the Bank's budget it
   pays nothing: the Bank is at its 15,000 EUR a post already, worth 0.
