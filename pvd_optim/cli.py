@@ -233,13 +233,17 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
 def _cmd_validate(args: argparse.Namespace, progress: _Progress) -> int:
     from pvd_optim.assemble import prepare
     from pvd_optim.diagnose import Diagnosis
+    from pvd_optim.output.commitments import resolve_commitments
     from pvd_optim.pipeline import check_solver_settings
     from pvd_optim.screen import screen
 
     scenario = _load(args)
     check_solver_settings(scenario)
+    if scenario.commitments is not None and scenario.commitments.results is not None:
+        progress("reading and verifying the committed results folder")
+    committed = resolve_commitments(scenario)
     progress("checking data and eligibility")
-    prepared = prepare(scenario)
+    prepared = prepare(scenario, committed)
     progress.finish()
     inputs = prepared.programme.first  # towns, regions, groups: the same every year
     proven_needed = screen(prepared.inputs, scenario)

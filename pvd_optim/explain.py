@@ -171,6 +171,9 @@ def _commitments(a: Allocation) -> list[str]:
 
 def _benefit(a: Allocation) -> list[str]:
     parts = a.objective_parts
+    # A year that runs part of the time has its value scaled: say the full year's.
+    first = a.years_inputs[0]
+    cover_eur = keur_to_eur(first.value_per_cover_keur / first.running_share)
     benefit = parts["funding_benefit"] + parts["expertise_benefit"] + parts["coverage_value"]
     lines = [
         "", "## Benefit (k EUR-equivalents)", "",
@@ -179,8 +182,8 @@ def _benefit(a: Allocation) -> list[str]:
         f"  - of expertise (need-weighted, diminishing returns; a day is worth "
         f"{keur_to_eur(a.inputs.value_per_day_keur):,.0f} EUR at full need on the first "
         f"segment): {parts['expertise_benefit']:,.1f}",
-        f"  - of coverage ({keur_to_eur(a.inputs.value_per_cover_keur):,.0f} EUR per covered "
-        f"town-year, weighted by fragility): {parts['coverage_value']:,.1f}",
+        f"  - of coverage ({cover_eur:,.0f} EUR per covered town-year, weighted by "
+        f"fragility): {parts['coverage_value']:,.1f}",
     ]
     if a.inputs.balance_mode == "soft":
         lines.append(f"- Soft regional-balance penalty: {-parts['balance_penalty']:,.1f} "

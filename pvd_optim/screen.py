@@ -126,6 +126,8 @@ def _spend_and_caps(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]
 
 def _theme_floors(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]:
     inputs = programme.first
+    if programme.spend_min_scope == "horizon" and programme.n_years > 1:
+        return []  # no year has to spend a given amount: a year that spends little meets floors
     slack = np.zeros((programme.n_years, inputs.n_themes))
     arrays = None
     for y, year in enumerate(programme.years):

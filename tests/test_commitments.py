@@ -175,3 +175,25 @@ def test_a_commitment_never_raises_the_optimum(seed: int, town: int, year: int,
     assert bound is not None
     if with_commitment is not None:  # a commitment may also make the scenario infeasible
         assert with_commitment <= bound + 1e-6 * max(1.0, abs(bound))
+
+
+def test_validate_reads_and_verifies_a_committed_results_folder(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    earlier = tmp_path / "earlier"
+    years = ["--set", "years=[2025, 2026]", "--quiet"]
+    assert main(["run", str(TOY), *years, "--out", str(earlier)]) == 0
+    committed = ["--set", f"commitments={{results: {earlier}, from_year: 2026}}"]
+    assert main(["validate", str(TOY), *years, *committed]) == 0, capsys.readouterr().err
+    gone = ["--set", f"commitments={{results: {tmp_path / 'gone'}, from_year: 2026}}"]
+    assert main(["validate", str(TOY), *years, *gone]) == 2
+    assert "no results folder" in capsys.readouterr().err
+
+
+def test_a_year_nobody_has_joined_needs_no_theme_floor_with_a_spend_over_the_horizon(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The toy's towns signed in 2021: 2020 spends nothing, and its theme floors hold."""
+    horizon = ["--set", "years=[2020, 2021]", "--set", "theme_floors_share=0.3",
+               "--set", "resources.funding.spend_min_share=0.5",
+               "--set", "resources.funding.spend_min_scope=horizon",
+               "--set", "resources.funding.carry_over_share=1.0"]
+    assert main(["validate", str(TOY), *horizon]) == 0, capsys.readouterr().err

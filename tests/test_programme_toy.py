@@ -70,3 +70,13 @@ def test_every_allocation_table_has_a_year_column() -> None:
     for name, table in tables.items():
         assert "year" in table.reset_index().columns, name
         assert set(table.reset_index()["year"]) == {2025, 2026}, name
+
+
+def test_explain_shows_per_year_totals_and_the_full_year_value_of_coverage() -> None:
+    from pvd_optim.explain import explain_markdown
+
+    half_first = {**TWO_YEARS, "years": [{"year": 2025, "running_share": 0.5}, 2026]}
+    text = explain_markdown(optimise(load_scenario(TOY, half_first)))
+    assert "## Year by year" in text and "| 2025 | 0.50 |" in text
+    # The toy's 60,000 EUR a covered town-year, not the half of it that 2025 counts.
+    assert "of coverage (60,000 EUR per covered town-year" in text
