@@ -197,3 +197,20 @@ def test_a_year_nobody_has_joined_needs_no_theme_floor_with_a_spend_over_the_hor
                "--set", "resources.funding.spend_min_scope=horizon",
                "--set", "resources.funding.carry_over_share=1.0"]
     assert main(["validate", str(TOY), *horizon]) == 0, capsys.readouterr().err
+
+
+def test_a_committed_town_no_longer_eligible_keeps_its_commitments_and_nothing_more(
+        tmp_path: Path) -> None:
+    from pvd_optim.explain import explain_markdown
+
+    bar_sur_aube = "10033"  # not one of the toy's three listed towns
+    allocation = optimise(_toy(tmp_path, f"insee,year,covered,theme,funding_eur\n"
+                                         f"{bar_sur_aube},2025,1,habitat,10000\n",
+                               **{"programme.persistence": "off"}))
+    towns = allocation.by_town.reset_index().set_index(["insee", "year"])
+    assert not towns.loc[(bar_sur_aube, 2025), "eligible"]
+    assert towns.loc[(bar_sur_aube, 2025), "funding_eur"] == pytest.approx(10_000)
+    assert towns.loc[(bar_sur_aube, 2025), "covered"] == 1
+    assert towns.loc[(bar_sur_aube, 2026), ["covered", "funding_eur", "expert_days"]].sum() == 0
+    assert f"no longer eligible, kept with their commitments and nothing more: {bar_sur_aube}" in (
+        explain_markdown(allocation))
