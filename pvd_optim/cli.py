@@ -217,11 +217,16 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     allocation = result.allocation
     totals = allocation.totals()
     if not args.quiet:
+        calendar = allocation.calendar
+        # Over several years money and days are summed, posts and towns are the last year's.
+        span = f" over {calendar[0]}-{calendar[-1]};" if len(calendar) > 1 else ","
+        last = f" in {calendar[-1]}" if len(calendar) > 1 else ""
+        posts = totals["posts"]
         print(
             f"{allocation.status}: objective {allocation.objective:,.1f} k EUR-eq; "
-            f"{totals['funding_eur'] / 1e6:,.2f} M EUR, {totals['expert_days']:,.0f} days, "
-            f"{totals['posts']:,.0f} posts covering {totals['covered_towns']:,.0f}/"
-            f"{totals['eligible_towns']:,.0f} towns -> {out}"
+            f"{totals['funding_eur'] / 1e6:,.2f} M EUR, {totals['expert_days']:,.0f} days"
+            f"{span} {posts:,.0f} post{'' if round(posts) == 1 else 's'}{last} covering "
+            f"{totals['covered_towns']:,.0f}/{totals['eligible_towns']:,.0f} towns -> {out}"
         )
     if allocation.status == "feasible":
         print(f"warning: not proven optimal (MIP gap {allocation.mip_gap:.2e}); results are "

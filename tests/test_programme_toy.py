@@ -80,3 +80,14 @@ def test_explain_shows_per_year_totals_and_the_full_year_value_of_coverage() -> 
     assert "## Year by year" in text and "| 2025 | 0.50 |" in text
     # The toy's 60,000 EUR a covered town-year, not the half of it that 2025 counts.
     assert "of coverage (60,000 EUR per covered town-year" in text
+
+
+def test_the_run_line_says_what_is_summed_over_the_years(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pvd_optim.cli import main
+
+    assert main(["run", str(TOY), "--set", "years=[2025, 2026]", "--set",
+                 "resources.engineering.budget_eur={2025: 90000, 2026: 45000}",
+                 "--out", str(tmp_path / "out")]) == 0
+    line = capsys.readouterr().out
+    assert "0.20 M EUR, 20 days over 2025-2026; 1 post in 2026 covering 2/3 towns" in line
