@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from pvd_optim import i18n
+from pvd_optim.i18n import translator
 from pvd_optim.report import svg
 from pvd_optim.report.html import CSS, table_html
 from pvd_optim.report.sweep_charts import (
@@ -25,6 +25,10 @@ from pvd_optim.report.sweep_charts import (
 )
 from pvd_optim.sweep.sensitivity import ONE_AT_A_TIME, RANK_CORRELATION
 from pvd_optim.sweep.work import STATUSES, WITH_ALLOCATION
+
+#: The sweep section is written in English for now (its headers too, so the page
+#: reads in one language); French follows the report's catalogue in a later step.
+_ENGLISH = translator("en")
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,8 +44,6 @@ SCATTERS_PER_METRIC = 4
 UNSETTLED_TOWNS = 20
 #: Variants without an allocation listed.
 FAILED_LISTED = 50
-#: The sweep report is written in English; its tables' headers too.
-_ENGLISH = i18n.translator("en")
 
 SWEEP_CSS = """
 .legend-lines{font-size:.8rem;color:#333;max-width:340px}
