@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import record
 
 from pvd_optim.data.towns import load_communes
 from pvd_optim.scoring import (
@@ -146,6 +147,8 @@ def test_rowwise_reference(benchmark, inputs, size):
     if benchmark.stats is not None and size in _VECTORISED_MEDIAN:
         ratio = benchmark.stats.stats.median / _VECTORISED_MEDIAN[size]
         benchmark.extra_info["speedup_vs_vectorised"] = round(ratio, 1)
+        record("scoring", size, ratio=ratio, median_ms=_VECTORISED_MEDIAN[size] * 1e3,
+               rowwise_s=benchmark.stats.stats.median)
         print(
             f"\n[scoring {size}] vectorised {_VECTORISED_MEDIAN[size] * 1e3:.1f} ms, "
             f"row-wise .apply {benchmark.stats.stats.median * 1e3:.0f} ms: {ratio:.0f}x faster"
