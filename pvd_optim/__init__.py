@@ -14,6 +14,7 @@ _LAZY = {
     "with_overrides": "pvd_optim.scenario.load",
     "optimise": "pvd_optim.pipeline",
     "run": "pvd_optim.pipeline",
+    "sweep": "pvd_optim.sweep",
     "Allocation": "pvd_optim.results",
     "write_allocation": "pvd_optim.output",
     "PvdError": "pvd_optim.errors",

@@ -90,6 +90,7 @@ def _score(scenario: Scenario, table: pd.DataFrame) -> Scores:
             themes=themes.definitions,
             fragility=themes.fragility,
             directions=themes.directions,
+            targets=themes.targets,
             method=themes.normalisation,
             nan_policy=themes.nan_policy,
         )

@@ -78,6 +78,43 @@ def _parser() -> argparse.ArgumentParser:
                               "results folder's name, or SCENARIO/STRATEGY")
     compare.add_argument("--force", action="store_true",
                          help="replace an existing tables folder or report")
+
+    from pvd_optim.i18n import LANGUAGES
+
+    explain = sub.add_parser(
+        "explain", parents=[common], epilog=EPILOG,
+        help="one town's page: what it got, why, and what would change it")
+    explain.add_argument("results", type=Path, metavar="RESULTS",
+                         help="results folder (from `pvd-optim run`) or scenario YAML file "
+                              "(solved first)")
+    explain.add_argument("--town", required=True, metavar="INSEE|NAME",
+                         help="the town: its INSEE code (01350) or its name")
+    explain.add_argument("--html", type=Path, default=None, metavar="FILE.html",
+                         help="also write the page as a self-contained HTML file")
+    explain.add_argument("--lang", choices=LANGUAGES, default=None,
+                         help="language of the page (default: the locale's if French or "
+                              "English, else French)")
+    explain.add_argument("--exact", action="store_true",
+                         help="re-solve exactly with the town's coverage forced even above "
+                              "5,000 towns (minutes), instead of the LP bound")
+    explain.add_argument("--force", action="store_true", help="replace an existing HTML file")
+
+    sweep = sub.add_parser(
+        "sweep", parents=[common, scenario_args], epilog=EPILOG,
+        help="solve the variants of a scenario's sweep: section (grid, Monte Carlo draws), "
+             "their robustness and a report")
+    sweep.add_argument("--out", type=Path, default=None, metavar="DIR",
+                       help="sweep folder (default: results/sweep-<scenario name>); the same "
+                            "sweep into it again resumes, a different one is refused")
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="worker processes of a local Dask cluster (default: one per core; "
+                            "1: in this process, without Dask)")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="a running Dask scheduler (tcp://HOST:8786, from `dask scheduler`) "
+                            "whose workers solve the variants")
+    sweep.add_argument("--list", action="store_true",
+                       help="print the variants (id, draw, parameters) as CSV and exit")
     return parser
 
 
@@ -257,8 +294,99 @@ def _cmd_compare(args: argparse.Namespace, progress: _Progress) -> int:
     return ExitCode.OK
 
 
+def _cmd_explain(args: argparse.Namespace, progress: _Progress) -> int:
+    import contextlib
+
+    from pvd_optim import i18n
+    from pvd_optim.data.towns import load_communes
+    from pvd_optim.output import reserve, write_file_atomic
+    from pvd_optim.town import (
+        load_allocation,
+        page_content,
+        render_markdown,
+        render_page,
+        town_page,
+    )
+    from pvd_optim.town.lookup import find_commune
+
+    t = i18n.use(i18n.choose_language(args.lang))
+    # The town is found first: a misspelt name fails at once, before any solve.
+    insee = find_commune(args.town, load_communes(), t)
+    with contextlib.ExitStack() as held:
+        if args.html is not None:
+            held.enter_context(reserve(args.html, force=args.force, kind="file",
+                                       expected_bytes=1 << 20))
+        progress(t.gettext("reading the allocation"))
+        allocation, scenario = load_allocation(args.results, progress)
+        progress(t.gettext("explaining {insee} (a re-solve with its coverage forced)").format(
+            insee=insee))
+        page = town_page(allocation, scenario, insee, t, exact=True if args.exact else None)
+        document = page_content(page, t)
+        progress.finish()
+        sys.stdout.write(render_markdown(document))
+        if args.html is not None:
+            write_file_atomic(args.html, render_page(document, t).encode(), force=args.force)
+    if args.html is not None and not args.quiet:
+        print(t.gettext("town page -> {path}").format(path=args.html), file=sys.stderr)
+
+
+def _cmd_sweep(args: argparse.Namespace, progress: _Progress) -> int:
+    from pvd_optim.scenario import parse_overrides
+    from pvd_optim.sweep.api import load_sweep, run_sweep
+
+    plan = load_sweep(args.scenario, parse_overrides(args.overrides) or None)
+    if args.list:
+        import pandas as pd
+
+        from pvd_optim.output import csv_text
+
+        rows = [{"variant_id": v.variant_id, "sample": v.sample, **v.parameters}
+                for v in plan.variants]
+        sys.stdout.write(csv_text(pd.DataFrame(rows).astype({"sample": "Int64"})))
+        return ExitCode.OK
+    out = args.out if args.out is not None else Path("results") / folder_name(
+        f"sweep-{plan.base.name}")
+    if not args.quiet:
+        for note in plan.notes:
+            print(f"note: {note}", file=sys.stderr)
+
+    def report(result: object) -> dict[str, bytes]:
+        from pvd_optim.report.sweep import render_sweep_html
+
+        return {"report.html": render_sweep_html(result).encode()}  # type: ignore[arg-type]
+
+    try:
+        result = run_sweep(plan, out=out, workers=args.workers, scheduler=args.scheduler,
+                           progress=not args.quiet, extra_files=report)
+    except KeyboardInterrupt:
+        print(f"interrupted: the variants solved so far are in {out}; run the same command "
+              "again to resume", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    counts = result.counts
+    if not args.quiet:
+        shown = ", ".join(f"{n:,} {status}" for status, n in counts.items())
+        resumed = len(plan.variants) - result.solved_now
+        print(one_line(f"{len(plan.variants):,} variants ({shown}"
+                       + (f"; {resumed:,} resumed from the folder" if resumed else "")
+                       + f") -> {out} (report.html, variants.csv, towns.csv)"))
+    if counts.get("error"):
+        print(f"warning: {counts['error']} variant(s) failed with an error (see variants.csv); "
+              "a resumed sweep solves those whose worker was lost again", file=sys.stderr)
+        return ExitCode.INTERNAL
+    if counts.get("invalid"):
+        print(f"warning: {counts['invalid']} variant(s) are not valid scenarios (see "
+              "variants.csv)", file=sys.stderr)
+        return ExitCode.INPUT
+    if counts.get("no_solution") or counts.get("feasible"):
+        print("warning: some variants stopped at a limit without a proven optimum (see "
+              "variants.csv); raise solver.time_limit_s", file=sys.stderr)
+        return ExitCode.LIMIT
+    return ExitCode.OK
+
+
 COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "towns": _cmd_towns,
-            "schema": _cmd_schema, "compare": _cmd_compare}
+            "schema": _cmd_schema, "compare": _cmd_compare, "explain": _cmd_explain,
+            "sweep": _cmd_sweep}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

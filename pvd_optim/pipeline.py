@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pvd_optim.assemble import Prepared, prepare
 from pvd_optim.check import CheckReport, check_allocation
@@ -23,6 +24,9 @@ from pvd_optim.postprocess import binding, clean, extract, shadow_prices
 from pvd_optim.results import Allocation, Problem, ShadowPrices
 from pvd_optim.scenario.schema import Scenario
 from pvd_optim.tolerances import CHECK_RELATIVE
+
+if TYPE_CHECKING:
+    from pvd_optim.model.warm import StartingPoint
 
 #: Step reporter: called with a short description when a step starts.
 Progress = Callable[[str], None]
@@ -76,8 +80,12 @@ def solve_problem(
     *,
     program: LinearProgram | None = None,
     on_infeasible: Callable[[SolveResult], InfeasibleError] | None = None,
+    start: StartingPoint | None = None,
 ) -> Solved:
     """Build (unless given), solve with the problem's solver settings, extract and verify.
+
+    ``start``: a base optimum to start from where it is feasible (a sweep's variants,
+    :mod:`pvd_optim.model.warm`).
 
     Raises ``InfeasibleError`` (from ``on_infeasible(result)`` when given, so callers can
     attach a diagnosis), ``SolverError`` when no allocation was found, and
@@ -87,7 +95,12 @@ def solve_problem(
 
     inputs = problem.inputs
     program = program if program is not None else build_program(inputs)
-    result = solve(program, problem.solver)
+    if start is None:
+        result = solve(program, problem.solver)
+    else:
+        from pvd_optim.model.warm import solve_from
+
+        result = solve_from(program, problem.solver, start)
     if result.status is SolveStatus.INFEASIBLE:
         if on_infeasible is not None:
             raise on_infeasible(result)

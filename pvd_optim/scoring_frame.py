@@ -14,12 +14,15 @@ import numpy as np
 
 from pvd_optim.errors import InputError
 from pvd_optim.scoring import FloatArray, Scores, score_towns
-from pvd_optim.themes import DEFAULT_DIRECTIONS, DEFAULT_FRAGILITY, DEFAULT_THEMES
+from pvd_optim.scoring.targets import check_targets
+from pvd_optim.themes import DEFAULT_DIRECTIONS, DEFAULT_FRAGILITY, DEFAULT_TARGETS, DEFAULT_THEMES
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DERIVED_INDICATORS", "indicator_matrix", "score_table", "scores_frame"]
+__all__ = [
+    "DERIVED_INDICATORS", "indicator_matrix", "score_table", "scores_frame", "targets_in_force",
+]
 
 #: Indicators computed from other table columns, with how.
 DERIVED_INDICATORS: Mapping[str, str] = {
@@ -123,24 +126,61 @@ def _check_indicators(
         )
 
 
+def targets_in_force(
+    indicators: Sequence[str], targets: Mapping[str, float | None] | None = None
+) -> dict[str, float]:
+    """Target level per indicator of ``indicators`` scored against a target.
+
+    ``targets`` are overrides merged over :data:`~pvd_optim.themes.DEFAULT_TARGETS`: a
+    level sets or changes an indicator's target, ``None`` removes a built-in one (that
+    indicator is then normalised by the method). Built-in targets of indicators not in
+    ``indicators`` are left out.
+
+    Raises
+    ------
+    InputError
+        A level that is not a finite number > 0, or an override naming an indicator that
+        is neither in use nor built in (a misspelling); ``field`` is
+        ``themes.targets.<indicator>``.
+    """
+    overrides = dict(targets or {})
+    unknown = [n for n in overrides if n not in indicators and n not in DEFAULT_TARGETS]
+    if unknown:
+        raise InputError(
+            f"targets name indicator(s) {unknown} that no theme nor the fragility index uses "
+            f"(a misspelling?); indicators in use: {sorted(indicators)}",
+            field=f"themes.targets.{unknown[0]}",
+        )
+    merged = {**DEFAULT_TARGETS, **overrides}
+    wanted = {n: level for n, level in merged.items() if level is not None and n in indicators}
+    try:
+        return check_targets(wanted, tuple(indicators), "score_table")
+    except InputError as exc:
+        raise InputError(exc.message, field=f"themes.targets.{exc.field}") from None
+
+
 def score_table(
     table: pd.DataFrame,
     *,
     themes: Mapping[str, Mapping[str, float]] = DEFAULT_THEMES,
     fragility: Mapping[str, float] = DEFAULT_FRAGILITY,
     directions: Mapping[str, str] | None = None,
+    targets: Mapping[str, float | None] | None = None,
     **options: Any,
 ) -> Scores:
     """Need per theme and fragility for every row of ``table``, normalised over all its rows.
 
     The one scoring entry for a commune table (the scenario's themes section
-    passes its ``definitions``, ``fragility``, ``directions``, ``normalisation``
-    as ``method`` and ``nan_policy``). Pass the full commune table so that the
+    passes its ``definitions``, ``fragility``, ``directions``, ``targets``,
+    ``normalisation`` as ``method`` and ``nan_policy``). Pass the full commune table so that the
     reference population is every commune with data, then index the rows you
     need (``scores.need[mask]``): a town's score never depends on which others
     are eligible.
 
-    ``directions`` are overrides merged over :data:`~pvd_optim.themes.DEFAULT_DIRECTIONS`.
+    ``directions`` are overrides merged over :data:`~pvd_optim.themes.DEFAULT_DIRECTIONS`;
+    ``targets`` over :data:`~pvd_optim.themes.DEFAULT_TARGETS` (``None`` removes one; see
+    :func:`targets_in_force`): an indicator with a target is scored by its distance from
+    it, the others by ``method``.
     The derived indicators (:data:`DERIVED_INDICATORS`) and the social-housing
     rule (a rate below the legal threshold ranks at the bottom instead of being
     unknown) are applied by :func:`indicator_matrix`. ``options`` go to
@@ -155,9 +195,11 @@ def score_table(
     """
     merged = {**DEFAULT_DIRECTIONS, **(directions or {})}
     _check_indicators(table, themes, fragility, merged)
-    matrix, names = indicator_matrix(table, _used(themes, fragility))
+    used = _used(themes, fragility)
+    levels = targets_in_force(used, targets)
+    matrix, names = indicator_matrix(table, used)
     return score_towns(matrix, names, themes=themes, fragility=fragility, directions=merged,
-                       **options)
+                       targets=levels, **options)
 
 
 def scores_frame(scores: Scores, index: pd.Index) -> pd.DataFrame:

@@ -1,9 +1,10 @@
 """The default themes: which indicators make each theme's need, how, and why.
 
 Plain constants (no numpy, no pandas), the one owner of the built-in theme
-definitions, need directions, fragility weights and their rationale: the
-scenario schema reads them for its defaults and the scoring core for its
-computations, so neither imports the other.
+definitions, need directions, target levels, fragility weights and their
+rationale (per theme, and per indicator for its normalisation): the scenario
+schema reads them for its defaults and the scoring core for its computations,
+so neither imports the other.
 """
 
 from __future__ import annotations
@@ -140,7 +141,105 @@ THEME_RATIONALE: Final[Mapping[str, str]] = MappingProxyType(
             "no railway station, few services per 1,000, a small commune in an intercommunality "
             "of small communes, and population decline."
         ),
-        "digital": "Digital: a low share of premises connectable to fibre (ARCEP).",
+        "digital": (
+            "Digital: the share of premises still to be made connectable to fibre (ARCEP), "
+            "against the national target of 100 %, not a rank: coverage is near complete "
+            "almost everywhere, and the few missing points are a small need."
+        ),
+    }
+)
+
+#: Natural target level per indicator, in the indicator's own unit: the need of a town is
+#: its distance from the target, on the side its direction says is need, over the target
+#: (``pvd_optim.scoring.targets.target_need``): ``(target - value) / target`` for a
+#: "lower" indicator (a shortfall), ``(value - target) / target`` for a "higher" one (an
+#: excess: full need at twice the target), clipped to [0, 1]. Only where a public target
+#: applies to every commune; every other indicator is ranked (``NORMALISATION_RATIONALE``
+#: says why, indicator by indicator). A scenario changes or removes one with
+#: ``themes.targets``.
+DEFAULT_TARGETS: Final[Mapping[str, float]] = MappingProxyType(
+    {
+        # Plan France Très Haut Débit: fibre for every home and business by the end of 2025
+        # (Assemblée nationale, question 17-9429QE, answer of 2 December 2025).
+        "fibre_pct": 100.0,
+    }
+)
+
+# Indicators without a target are normalised by the scenario's ``themes.normalisation``
+# (a percentile rank over all communes by default).
+_RANK = "ranked (themes.normalisation, percentile by default): "
+_COUNT = (_RANK + "a count of facilities has no level that every commune should reach "
+          "(it follows the town's size and role), so towns are compared with each other.")
+_HERITAGE = (_RANK + "protected heritage is an asset that calls for specialised engineering, "
+             "not a shortfall from a level, so towns are compared with each other.")
+_ZERO_LEVEL = ("its natural level is 0, and a target of 0 gives the shortfall-over-target "
+               "form no scale, so towns are compared with each other.")
+
+#: Which normalisation each directed indicator uses by default, and why. The one place
+#: that says it: a test checks that it covers every indicator of ``DEFAULT_DIRECTIONS`` and
+#: names the target of exactly the indicators of ``DEFAULT_TARGETS``.
+NORMALISATION_RATIONALE: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "housing_vacancy_pct": (
+            _RANK + "no official target level. The 6-7 % 'frictional' vacancy quoted as "
+            "healthy is a rule of thumb that varies with the market, and an excess over it has "
+            "no natural point of full need; the rate is spread (PVD towns 4-20 %), so ranks "
+            "discriminate."
+        ),
+        "fiscal_vacancy_pct": (
+            _RANK + "no official target level (fiscal vacancy includes the short vacancies "
+            "between occupants, whose normal level depends on the market); the rate is spread, "
+            "so ranks discriminate."
+        ),
+        "long_term_vacancy_pct": _RANK + "dwellings empty for 2 years or more: " + _ZERO_LEVEL,
+        "social_housing_pct": (
+            _RANK + "the SRU law's 20 % or 25 % binds only communes of 3,500+ inhabitants "
+            "(1,500 in Ile-de-France) in large agglomerations, which few PVD towns are; applied "
+            "to every town it would give full need to the half of France below the legal "
+            "threshold. A planner can set themes.targets.social_housing_pct: 20."
+        ),
+        "housing_permits_per_1000_5y": (
+            _RANK + "how much to build depends on local demand; there is no target rate."
+        ),
+        "median_income_eur": (
+            _RANK + "there is no target income; poverty is measured relative to the national "
+            "median (INSEE's line is 60 % of it), which a rank reflects."
+        ),
+        "minimum_benefits_pct": _RANK + "the share of minimum benefits in income: " + _ZERO_LEVEL,
+        "unemployment_pct": (
+            _RANK + "the 'full employment' goal (about 5 %) is for France as a whole, not a "
+            "level for each employment zone; rates are spread (PVD towns 5-12 %), so ranks "
+            "discriminate."
+        ),
+        "unemployment_change_pts": _RANK + "a signed change in points: " + _ZERO_LEVEL,
+        "services_per_1000": (
+            _RANK + "there is no norm of everyday facilities per inhabitant (it follows the "
+            "town's size and role), so towns are compared with each other."
+        ),
+        "post_offices": _COUNT,
+        "general_practitioners": _COUNT,
+        "pharmacies": _COUNT,
+        "primary_schools": _COUNT,
+        "bakeries": _COUNT,
+        "groceries": _COUNT,
+        "supermarkets": _COUNT,
+        "railway_stations": _COUNT,
+        "secondary_schools": _COUNT,
+        "brownfield_count": _RANK + "referenced brownfield sites: " + _ZERO_LEVEL,
+        "brownfield_surface_ha": _RANK + "the surface of brownfield sites: " + _ZERO_LEVEL,
+        "population_change_pct": _RANK + "a signed change (no decline = 0): " + _ZERO_LEVEL,
+        "population": _RANK + "a size, not a shortfall from a level.",
+        "epci_mean_commune_population": _RANK + "a size, not a shortfall from a level.",
+        "monuments": _HERITAGE,
+        "protected_areas": _HERITAGE,
+        "museums": _HERITAGE,
+        "fibre_pct": (
+            "target 100 %: the Plan France Très Haut Débit set out to make fibre available to "
+            "every home and business by the end of 2025, so what is left to connect is the "
+            "need. Coverage is near complete (97.1 % in the median PVD town, 100 % in a third "
+            "of all communes): a rank gave that median town, 2.9 points short, a need of 0.63 "
+            "and a fully connected town 0.17; against the target they are 0.029 and 0."
+        ),
     }
 )
 

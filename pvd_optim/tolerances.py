@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 #: A constraint holds when it is violated by at most this much, relative to
-#: max(1, |right-hand side|): the checker's rule (``shared/design/model.md``),
+#: max(1, |right-hand side|): the checker's rule (``docs/model.md#checker``),
 #: also used to call a constraint binding and a shortfall real.
 CHECK_RELATIVE = 1e-6
 

@@ -672,3 +672,180 @@ def test_score_table_names_the_setting_at_fault():
     scores = score_table(_small_table(), themes={"t": {"x": 1.0}}, fragility={"x": 1.0},
                          directions={"x": "lower"})
     np.testing.assert_array_equal(scores.need[:, 0], [1.0, 0.5, 0.0])
+
+
+# --------------------------------------------------------------------------- target normalisation
+
+
+def slow_target_one(x: float, target: float, direction: str) -> float:
+    """Need as the distance from the target over the target, written the obvious way."""
+    if math.isnan(x):
+        return math.nan
+    gap = (target - x) if direction == "lower" else (x - target)
+    return min(max(gap / target, 0.0), 1.0)
+
+
+TARGET_LEVELS = st.sampled_from([0.5, 1.0, 3.0, 7.0, 100.0]) | st.floats(
+    1e-3, 1e3, allow_nan=False, allow_subnormal=False
+)
+
+
+@st.composite
+def target_maps(draw: st.DrawFn) -> dict[str, float]:
+    """Targets for a random subset of the indicators (possibly none, possibly all)."""
+    chosen = draw(st.lists(st.sampled_from(NAMES), unique=True, max_size=len(NAMES)))
+    return {name: draw(TARGET_LEVELS) for name in chosen}
+
+
+@settings(max_examples=200, deadline=None)
+@given(matrices(), methods, soft_policies, target_maps())
+def test_targets_equal_the_slow_reference(matrix, method, policy, targets):
+    """Indicators with a target are scored against it, the others by the method."""
+    got = run(matrix, method, policy, targets=targets)
+    want = run(matrix, method, policy)
+    for j, name in enumerate(got.indicators):
+        if name in targets:
+            expected = [slow_target_one(v, targets[name], DIRS[name]) for v in matrix[:, j]]
+            np.testing.assert_allclose(got.normalised[:, j], expected, atol=1e-12)
+        else:
+            np.testing.assert_array_equal(got.normalised[:, j], want.normalised[:, j])
+    # The weighted means on top are the ones of every other method.
+    rows = got.normalised
+    for k, theme in enumerate(got.themes):
+        weights = THEMES[theme]
+        present = [(weights[n], rows[:, j]) for j, n in enumerate(got.indicators) if n in weights]
+        for i in range(matrix.shape[0]):
+            known = [(w, v[i]) for w, v in present if not math.isnan(v[i])]
+            if policy == "neutral":
+                total = sum(w for w, _ in present)
+                value = sum(w * (NEUTRAL if math.isnan(v[i]) else v[i]) for w, v in present) / total
+            elif sum(w for w, _ in known) > 0:
+                value = sum(w * v for w, v in known) / sum(w for w, _ in known)
+            else:
+                value = NEUTRAL
+            assert got.need[i, k] == pytest.approx(value, abs=1e-12)
+    assert got.targets == targets and got.method == method
+
+
+def test_target_need_shortfall_and_excess():
+    # "lower" (higher is better, like fibre): the shortfall over the target.
+    np.testing.assert_allclose(
+        normalise([100.0, 97.1, 50.0, 0.0, 120.0, -10.0, math.nan], direction="lower",
+                  target=100.0),
+        [0.0, 0.029, 0.5, 1.0, 0.0, 1.0, math.nan],
+    )
+    # "higher" (lower is better, like vacancy): the excess over the target, full at twice it.
+    np.testing.assert_allclose(
+        normalise([3.0, 6.0, 9.0, 12.0, 20.0], direction="higher", target=6.0),
+        [0.0, 0.0, 0.5, 1.0, 1.0],
+    )
+
+
+def test_target_need_involves_no_other_town():
+    """The reference plays no part: a town's need is a function of its own value."""
+    alone = normalise([90.0], direction="lower", target=100.0)
+    among = normalise([90.0, 0.0, 100.0], direction="lower", target=100.0,
+                      reference=[1.0, 2.0, 3.0])
+    assert alone[0] == among[0] == pytest.approx(0.1)
+    ref = np.array([[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]])
+    fitted = Normaliser.fit(ref, NAMES, directions=DIRS, targets={"b": 4.0})
+    assert fitted.methods == ("percentile", "target", "percentile")
+    assert fitted.targets == {"b": 4.0}
+    np.testing.assert_allclose(fitted.transform(np.array([[1.0, 3.0, 1.0]]))[:, 1], [0.25])
+    assert fitted.select(["c", "b"]).targets == {"b": 4.0}
+    assert fitted.select(["a"]).targets == {}
+
+
+@settings(max_examples=100, deadline=None)
+@given(matrices(min_rows=2), methods, target_maps(), st.data())
+def test_targets_keep_scores_independent_of_the_scored_subset(matrix, method, targets, data):
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=len(matrix), max_size=len(matrix))))
+    full = run(matrix, method, targets=targets)
+    part = run(matrix, method, rows=mask, targets=targets)
+    np.testing.assert_array_equal(part.need, full.need[mask])
+    np.testing.assert_array_equal(part.fragility, full.fragility[mask])
+
+
+@settings(max_examples=200, deadline=None)
+@given(matrices(), soft_policies, target_maps(), st.data())
+def test_targets_are_monotone(matrix, policy, targets, data):
+    """Moving a value in its need direction never lowers a town's scores, with targets too."""
+    town = data.draw(st.integers(0, matrix.shape[0] - 1))
+    col = data.draw(st.integers(0, len(NAMES) - 1))
+    assume(not math.isnan(matrix[town, col]))
+    delta = data.draw(st.floats(1e-3, 1e3))
+    before = run(matrix, policy=policy, targets=targets)
+    after = run(_bumped(matrix, town, col, delta), policy=policy, targets=targets)
+    assert np.all(after.need[town] >= before.need[town] - 1e-12)
+    assert after.fragility[town] >= before.fragility[town] - 1e-12
+
+
+@pytest.mark.parametrize(
+    ("targets", "message"),
+    [
+        ({"a": 0.0}, "The target of 'a' must be a finite number > 0"),
+        ({"a": -5.0}, "The target of 'a' must be a finite number > 0"),
+        ({"a": math.nan}, "The target of 'a' must be a finite number > 0"),
+        ({"a": math.inf}, "The target of 'a' must be a finite number > 0"),
+        ({"a": True}, "The target of 'a' must be a finite number > 0"),
+        ({"a": "100"}, "The target of 'a' must be a finite number > 0"),
+        ({"zz": 1.0}, "names indicator 'zz', which is not among the indicators"),
+        ([("a", 1.0)], "The 'targets' parameter of score_towns must map indicator names"),
+    ],
+)
+def test_target_errors_name_the_indicator(targets, message):
+    with pytest.raises(InputError) as info:
+        run(np.ones((2, 3)), targets=targets)
+    assert message in str(info.value)
+
+
+def test_normalise_target_errors():
+    with pytest.raises(InputError, match=r"The 'target' parameter of normalise must be a finite "
+                                         r"number > 0 .* Got 0 instead"):
+        normalise([1.0], target=0)
+    with pytest.raises(InputError, match=r"Got -1\.0 instead"):
+        normalise([1.0], target=-1.0)
+
+
+def test_every_directed_indicator_says_how_it_is_normalised_and_why():
+    from pvd_optim.scoring import DEFAULT_TARGETS, NORMALISATION_RATIONALE
+
+    assert set(NORMALISATION_RATIONALE) == set(DEFAULT_DIRECTIONS)
+    assert set(DEFAULT_TARGETS) <= set(DEFAULT_DIRECTIONS)
+    for name, reason in NORMALISATION_RATIONALE.items():
+        if name in DEFAULT_TARGETS:
+            assert reason.startswith(f"target {DEFAULT_TARGETS[name]:g} "), name
+        else:
+            assert reason.startswith("ranked (themes.normalisation"), name
+        assert len(reason) > 60, name  # a reason, not a label
+    assert all(math.isfinite(t) and t > 0 for t in DEFAULT_TARGETS.values())
+    assert DEFAULT_TARGETS == {"fibre_pct": 100.0}
+    assert "target of 100 %" in THEME_RATIONALE["digital"]
+
+
+def test_score_table_applies_the_built_in_targets():
+    import pandas as pd
+
+    from pvd_optim.scoring_frame import score_table, targets_in_force
+
+    table = pd.DataFrame({"fibre_pct": [100.0, 97.0, 40.0, math.nan], "x": [1.0, 2.0, 3.0, 4.0]},
+                         index=pd.Index(["01001", "01002", "01004", "01005"], name="insee"))
+    themes = {"digital": {"fibre_pct": 1.0}}
+    scores = score_table(table, themes=themes, fragility={"x": 1.0}, directions={"x": "higher"})
+    np.testing.assert_allclose(scores.need[:3, 0], [0.0, 0.03, 0.6])
+    assert scores.targets == {"fibre_pct": 100.0}
+    changed = score_table(table, themes=themes, fragility={"x": 1.0},
+                          directions={"x": "higher"}, targets={"fibre_pct": 80.0})
+    np.testing.assert_allclose(changed.need[:3, 0], [0.0, 0.0, 0.5])
+    ranked = score_table(table, themes=themes, fragility={"x": 1.0},
+                         directions={"x": "higher"}, targets={"fibre_pct": None})
+    np.testing.assert_allclose(ranked.need[:3, 0], [0.0, 0.5, 1.0])
+    assert ranked.targets == {}
+    # A built-in target of an indicator nothing uses is left out; a misspelt one is an error.
+    assert targets_in_force(["x"]) == {}
+    with pytest.raises(InputError) as info:
+        targets_in_force(["fibre_pct"], {"fibre": 100.0})
+    assert info.value.field == "themes.targets.fibre"
+    with pytest.raises(InputError) as info:
+        targets_in_force(["fibre_pct"], {"fibre_pct": 0.0})
+    assert info.value.field == "themes.targets.fibre_pct"

@@ -107,6 +107,10 @@ class EligibilityResult:
     per_region:
         One row per region (code; ``"COM"`` for overseas collectivities):
         ``region_name``, ``rules``, ``official``, ``both``.
+    passes:
+        One boolean column per criterion of :data:`REASONS` (``eligible`` aside):
+        whether each commune meets it, so that *every* criterion a commune fails
+        can be told, not only the first.
     """
 
     mask: pd.Series
@@ -115,6 +119,7 @@ class EligibilityResult:
     fragility: pd.Series
     criteria: Mapping[str, Any]
     per_region: pd.DataFrame = field(repr=False)
+    passes: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def size(self) -> int:
@@ -400,4 +405,5 @@ def by_rules(
         fragility=frag,
         criteria=criteria,
         per_region=per_region,
+        passes=pd.DataFrame(dict(checks), index=table.index),
     )

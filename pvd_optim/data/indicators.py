@@ -1,8 +1,10 @@
 """The indicator columns of the commune table: unit, source, vintage and meaning.
 
 A catalogue for documentation and reports. The direction of need of each
-indicator (which end means more need) is owned by :data:`pvd_optim.themes.DEFAULT_DIRECTIONS`
-and read from there, so the two cannot drift apart.
+indicator (which end means more need) is owned by :data:`pvd_optim.themes.DEFAULT_DIRECTIONS`,
+its default target level by :data:`pvd_optim.themes.DEFAULT_TARGETS` and the reason for its
+normalisation by :data:`pvd_optim.themes.NORMALISATION_RATIONALE`; all are read from there,
+so they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
-from pvd_optim.themes import DEFAULT_DIRECTIONS, Direction
+from pvd_optim.themes import (
+    DEFAULT_DIRECTIONS,
+    DEFAULT_TARGETS,
+    NORMALISATION_RATIONALE,
+    Direction,
+)
 
 __all__ = ["INDICATORS", "IndicatorInfo"]
 
@@ -44,6 +51,20 @@ class IndicatorInfo:
     def higher_means_more_need(self) -> bool | None:
         """``True`` if a higher value signals more need, ``False`` if lower does, else ``None``."""
         return None if self.direction is None else self.direction == "higher"
+
+    @property
+    def target(self) -> float | None:
+        """The default target level (in :attr:`unit`) need is measured from, or ``None``.
+
+        ``None``: the indicator is normalised by the scenario's ``themes.normalisation``
+        (a percentile rank by default) unless a scenario gives it a target.
+        """
+        return DEFAULT_TARGETS.get(self.name)
+
+    @property
+    def normalisation_reason(self) -> str | None:
+        """Which normalisation the indicator uses by default and why (``None``: no direction)."""
+        return NORMALISATION_RATIONALE.get(self.name)
 
 
 _BPE = "INSEE BPE (via bpineau/gazetteer)"

@@ -41,13 +41,49 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return csv_text(frame).encode()
 
 
+#: Extra sheets of the workbook: readers' labels of every column, and the data credits.
+LABELS_SHEET, SOURCES_SHEET = "labels", "sources"
+
+
+def labels_table(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per table and column: the stable identifier and its English and French labels."""
+    import pandas as pd
+
+    from pvd_optim.i18n import LANGUAGES, translator
+    from pvd_optim.report.labels import column_label
+
+    rows = []
+    for name, frame in tables.items():
+        for column in frame.columns:
+            row = {"table": name, "column": str(column)}
+            for language in LANGUAGES:
+                row[f"label_{language}"] = (column_label(translator(language), str(column))
+                                            or str(column))
+            rows.append(row)
+    return pd.DataFrame(rows, columns=["table", "column",
+                                       *(f"label_{lang}" for lang in LANGUAGES)])
+
+
+def sources_table() -> pd.DataFrame:
+    """The data credits (Licence Ouverte sources, ANCT outlines), in every language."""
+    import pandas as pd
+
+    from pvd_optim.i18n import LANGUAGES, translator
+    from pvd_optim.town.html import attribution
+
+    return pd.DataFrame({"language": list(LANGUAGES),
+                         "attribution": [attribution(translator(lang)) for lang in LANGUAGES]})
+
+
 def excel_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
-    """One workbook, a sheet per table (Excel caps sheet names at 31 characters)."""
+    """One workbook, a sheet per table (Excel caps sheet names at 31 characters), then the
+    ``labels`` sheet (English and French label of every column) and the ``sources`` sheet."""
     import pandas as pd
 
     buffer = io.BytesIO()
+    sheets = {**tables, LABELS_SHEET: labels_table(tables), SOURCES_SHEET: sources_table()}
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in tables.items():
+        for name, frame in sheets.items():
             neutralise_formulas(frame).to_excel(writer, sheet_name=name[:31], index=False)
     return buffer.getvalue()
 
@@ -68,8 +104,11 @@ def _md_cell(value: object, column: str = "") -> str:
 
 
 def markdown(tables: Mapping[str, pd.DataFrame], notes: list[str] | None = None) -> str:
-    """Every table as a GitHub-flavoured Markdown section."""
-    lines = ["# Allocation comparison tables", ""]
+    """Every table as a GitHub-flavoured Markdown section, then the data credits."""
+    from pvd_optim.i18n import active
+    from pvd_optim.town.html import attribution
+
+    lines = ["# " + active().gettext("Allocation comparison tables"), ""]
     for note in notes or []:
         lines += [f"> {note}", ""]
     for name, frame in tables.items():
@@ -85,6 +124,7 @@ def markdown(tables: Mapping[str, pd.DataFrame], notes: list[str] | None = None)
             lines.append("| " + " | ".join(_md_cell(v, c) for v, c in zip(record, columns,
                                                                            strict=True)) + " |")
         lines.append("")
+    lines += [attribution(active()), ""]
     return "\n".join(lines)
 
 
@@ -118,19 +158,23 @@ def reserve_report(out_dir: str | Path, report: str | Path | None, *, force: boo
 
 def write_report(comparison: Comparison, out_dir: str | Path, *,
                  report: str | Path | None = None, force: bool = False,
-                 title: str | None = None) -> tuple[Path, Path]:
+                 title: str | None = None, lang: str | None = None) -> tuple[Path, Path]:
     """Write the tables folder (CSV, ``tables.xlsx``, ``tables.md``) and the HTML report.
 
-    The report goes to ``report`` or, by default, ``out_dir/report.html``.
+    The report goes to ``report`` or, by default, ``out_dir/report.html``; it is in
+    ``lang`` (``fr`` or ``en``; default: the run's language, see :mod:`pvd_optim.i18n`).
     Both targets are checked before anything is written, so a refusal
     (existing target without ``force``, a target that cannot be written)
     leaves everything as it was. Returns ``(out_dir, report_path)``.
     """
+    from pvd_optim import i18n
     from pvd_optim.report.html import render_html
 
     out_dir = Path(out_dir)
-    with reserve_report(out_dir, report, force=force) as (report_path, inside):
-        html = render_html(comparison, title=title).encode()
+    language = lang or i18n.active().language
+    with reserve_report(out_dir, report, force=force) as (report_path, inside), \
+            i18n.using(language):
+        html = render_html(comparison, title=title, lang=language).encode()
         tables = comparison.tables()  # after rendering: town notes are known
         files: dict[str, bytes] = {f"{name}.csv": csv_bytes(frame)
                                    for name, frame in tables.items()}

@@ -11,10 +11,11 @@ import functools
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 
 from pvd_optim.data.towns import FILES_DIR
+from pvd_optim.i18n import gettext
 
 MAP_WIDTH = 300.0
 #: Longitudes shrink with latitude; one factor at mainland France's middle (46.5 N)
@@ -36,6 +37,8 @@ class Layer:
     names: dict[str, str]
     width: float
     height: float
+    #: Projected rings of each area (x, y in the view box), for placing points inside.
+    rings: dict[str, list[list[tuple[float, float]]]] = field(default_factory=dict)
 
     def element_id(self, code: str) -> str:
         """The id of an area's ``<path>`` in the page's shared ``<defs>``."""
@@ -59,16 +62,19 @@ def load_layer(level: str) -> Layer:
     scale = MAP_WIDTH / (max(xs) - x0)
     height = (max(ys) - y0) * scale
     paths = {}
+    rings: dict[str, list[list[tuple[float, float]]]] = {}
     for f in features:
         parts = []
+        code = f["properties"]["code"]
         for polygon in f["geometry"]["coordinates"]:
             for ring in polygon:
-                points = [f"{(p[0] * _COS_LAT - x0) * scale:.1f} {(-p[1] - y0) * scale:.1f}"
-                          for p in ring[:-1]]
-                parts.append("M" + "L".join(points) + "Z")
-        paths[f["properties"]["code"]] = "".join(parts)
+                projected = [((p[0] * _COS_LAT - x0) * scale, (-p[1] - y0) * scale)
+                             for p in ring[:-1]]
+                rings.setdefault(code, []).append(projected)
+                parts.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in projected) + "Z")
+        paths[code] = "".join(parts)
     names = {f["properties"]["code"]: f["properties"]["name"] for f in features}
-    return Layer(level, paths, names, MAP_WIDTH, round(height, 1))
+    return Layer(level, paths, names, MAP_WIDTH, round(height, 1), rings)
 
 
 def defs(layers: Sequence[Layer]) -> str:
@@ -153,8 +159,9 @@ class Scale:
             y = 20 if i % 2 == 0 else 29
             items.append(f'<text x="{x:.1f}" y="{y}" text-anchor="{anchor}">{escape(text)}'
                          "</text>")
+        legend = gettext("legend")
         return (f'<svg class="legend" viewBox="0 0 {width:.0f} 40" width="{width:.0f}" '
-                f'height="40" role="img" aria-label="legend ({escape(unit)})">'
+                f'height="40" role="img" aria-label="{escape(legend)} ({escape(unit)})">'
                 + "".join(items)
                 + f'<text x="{width:.0f}" y="39" text-anchor="end" class="unit">'
                 f"{escape(unit)}</text></svg>")
@@ -169,37 +176,34 @@ def _quantile(ordered: Sequence[float], q: float) -> float:
 
 
 def number(value: float | None) -> str:
-    """A compact, readable number: thousands separated, 3 significant digits below 100."""
-    if value is None or not math.isfinite(value):
-        return "–"
-    if value == 0:
-        return "0"
-    magnitude = abs(value)
-    if magnitude >= 1000:
-        return f"{value:,.0f}"
-    if magnitude >= 100:
-        return f"{value:.0f}"
-    if magnitude >= 0.01:
-        return f"{value:.3g}"
-    return f"{value:.2e}"
+    """A compact, readable number in the active language: thousands separated, 3
+    significant digits below 100 (``25 800 000`` in French, ``25,800,000`` in English)."""
+    from pvd_optim.i18n import active
+
+    return active().compact(value)
 
 
 # ---- maps -----------------------------------------------------------------------------------
 def choropleth(layer: Layer, values: Mapping[str, float], scale: Scale, *, title: str,
-               unit: str, tooltip: Mapping[str, str] | None = None) -> str:
-    """One map: every outline of ``layer``, filled by ``scale`` (grey without a value)."""
+               unit: str, tooltip: Mapping[str, str] | None = None, alt: str | None = None
+               ) -> str:
+    """One map: every outline of ``layer``, filled by ``scale`` (grey without a value).
+
+    ``alt``: the map's text alternative (default: its title).
+    """
     items = []
+    no_town = gettext("no eligible town")
     for code in layer.paths:
         value = values.get(code)
         name = layer.names.get(code, code)
         text = (tooltip or {}).get(code) or (
             f"{name} ({code}): {number(value)} {unit}" if value is not None
-            and math.isfinite(value) else f"{name} ({code}): no eligible town")
+            and math.isfinite(value) else f"{name} ({code}): {no_town}")
         items.append(f'<use href="#{layer.element_id(code)}" fill="{scale.colour(value)}">'
                      f"<title>{escape(text)}</title></use>")
     return (f'<figure class="map"><svg class="choropleth" data-level="{layer.level}" '
             f'viewBox="0 0 {layer.width:.0f} {layer.height:.0f}" role="img" '
-            f'aria-label="{escape(title)}">' + "".join(items)
+            f'aria-label="{escape(alt or title)}">' + "".join(items)
             + f"</svg><figcaption>{escape(title)}</figcaption></figure>")
 
 
@@ -223,7 +227,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, uni
         items.append(f'<text x="{label_width - 4:.0f}" y="{y + bar - 4:.1f}" '
                      f'text-anchor="end">{escape(short)}</text>')
         if value is None or not math.isfinite(value):
-            items.append(f'<text x="{zero + 4:.1f}" y="{y + bar - 4:.1f}">n/a</text>')
+            items.append(f'<text x="{zero + 4:.1f}" y="{y + bar - 4:.1f}">–</text>')
             continue
         x_end = label_width + (value - low) / span * plot
         x, w = min(zero, x_end), abs(x_end - zero)

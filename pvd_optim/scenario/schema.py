@@ -99,6 +99,8 @@ class Scenario(Frozen):
     source: SkipJsonSchema[Path | None] = Field(
         None, description="The file this scenario was read from (set by the loader).", exclude=True
     )
+    # A sweep's definition, read and validated by pvd_optim.sweep; a single run ignores it.
+    sweep: SkipJsonSchema[dict[str, Any] | None] = Field(None, exclude=True)
 
     @model_validator(mode="after")
     def _themes_are_consistent(self) -> Scenario:

@@ -5,6 +5,7 @@ A scenario's ``themes.definitions`` changes the built-in themes
 defines replaces that theme, ``theme: null`` removes one, and the other default
 themes stay. The validated section holds the themes in force; dumped, it writes
 each removed default theme as ``null`` so that the dump reads back the same.
+``themes.targets`` works the same way over ``pvd_optim.themes.DEFAULT_TARGETS``.
 """
 
 from __future__ import annotations
@@ -13,10 +14,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, WithJsonSchema, field_serializer, field_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_serializer,
+    field_validator,
+)
 
-from pvd_optim.scenario.fields import Frozen, NonNegative
-from pvd_optim.themes import DEFAULT_DIRECTIONS, DEFAULT_FRAGILITY, DEFAULT_THEMES
+from pvd_optim.scenario.fields import Frozen, NonNegative, Number
+from pvd_optim.themes import (
+    DEFAULT_DIRECTIONS,
+    DEFAULT_FRAGILITY,
+    DEFAULT_TARGETS,
+    DEFAULT_THEMES,
+)
 
 
 def merge_theme_definitions(written: Mapping[Any, Any]) -> dict[Any, Any]:
@@ -61,6 +74,30 @@ def themes_in_force(data: Mapping[str, Any]) -> tuple[str, ...] | None:
         return None
 
 
+def _indicators_in_use(definitions: Mapping[str, Mapping[str, float]],
+                       fragility: Mapping[str, float]) -> dict[str, None]:
+    """Every indicator a theme or the fragility index weights, in order of first use."""
+    used: dict[str, None] = {}
+    for weights in definitions.values():
+        used.update(dict.fromkeys(weights))
+    used.update(dict.fromkeys(fragility))
+    return used
+
+
+def _target_above_zero(level: float) -> float:
+    if level <= 0:
+        raise ValueError(
+            f"a target must be > 0. Got {level:g} instead: need is the distance from the target "
+            "over the target, so a target of 0 or less gives it no scale; leave an indicator "
+            "whose natural level is 0 to `normalisation` (remove its target with `null`)"
+        )
+    return level
+
+
+#: A target level: a finite number > 0, in the indicator's own unit.
+TargetLevel = Annotated[Number, AfterValidator(_target_above_zero),
+                        WithJsonSchema({"type": "number", "exclusiveMinimum": 0})]
+
 _WEIGHTS_SCHEMA: dict[str, Any] = {
     "type": "object", "additionalProperties": {"type": "number", "minimum": 0},
 }
@@ -70,7 +107,11 @@ class ThemesSection(Frozen):
     """How indicators become need scores per theme, and the fragility index."""
 
     normalisation: Literal["percentile", "minmax", "robust_z"] = Field(
-        "percentile", description="Per-indicator normalisation to [0, 1] over all communes."
+        "percentile",
+        description=(
+            "Normalisation to [0, 1] over all communes of every indicator without a target "
+            "(see `targets`)."
+        ),
     )
     nan_policy: Literal["renormalise", "neutral", "raise"] = Field(
         "renormalise",
@@ -105,6 +146,19 @@ class ThemesSection(Frozen):
             "written here override it."
         ),
     )
+    # After `definitions` and `fragility`, like `directions`.
+    targets: dict[str, TargetLevel | None] = Field(
+        default_factory=dict,
+        description=(
+            "Indicator -> target level, in the indicator's unit (percent for `_pct`: 100 = "
+            "100 %). An indicator with a target is scored by its distance from it over the "
+            "target, not by `normalisation`: (target - value) / target for a `lower` indicator "
+            "(a shortfall), (value - target) / target for a `higher` one (full need at twice "
+            "the target), clipped to [0, 1]. Defaults to the built-in target of every "
+            "indicator in use that has one (fibre_pct: 100); entries written here change or add "
+            "one, `indicator: null` removes a built-in one."
+        ),
+    )
     scores_csv: Path | None = Field(
         None,
         description=(
@@ -132,10 +186,7 @@ class ThemesSection(Frozen):
     def _directions_in_use(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
         if "definitions" not in info.data or "fragility" not in info.data:
             return value  # their own errors are reported
-        used: dict[str, None] = {}
-        for weights in info.data["definitions"].values():
-            used.update(dict.fromkeys(weights))
-        used.update(dict.fromkeys(info.data["fragility"]))
+        used = _indicators_in_use(info.data["definitions"], info.data["fragility"])
         # A direction for an indicator no theme uses is a misspelling, unless it is the
         # built-in one (as in a dumped scenario whose themes were changed afterwards).
         unused = sorted(name for name, direction in value.items()
@@ -147,6 +198,35 @@ class ThemesSection(Frozen):
             )
         return {name: value[name] if name in value else DEFAULT_DIRECTIONS[name]
                 for name in used if name in value or name in DEFAULT_DIRECTIONS}
+
+    @field_validator("targets")
+    @classmethod
+    def _targets_in_use(cls, value: dict[str, float | None], info: ValidationInfo
+                        ) -> dict[str, float | None]:
+        if "definitions" not in info.data or "fragility" not in info.data:
+            return value  # their own errors are reported
+        used = _indicators_in_use(info.data["definitions"], info.data["fragility"])
+        # As for directions: an entry for an indicator nothing uses is a misspelling, unless
+        # it restates or removes a built-in target (a dump whose themes changed afterwards).
+        unused = sorted(name for name, level in value.items() if name not in used
+                        and not (name in DEFAULT_TARGETS
+                                 and level in (None, DEFAULT_TARGETS[name])))
+        if unused:
+            raise ValueError(
+                f"targets names indicator(s) {unused} that no theme nor the fragility index "
+                f"uses (a misspelling?); indicators in use: {sorted(used)}"
+            )
+        nothing = sorted(name for name, level in value.items()
+                         if level is None and name not in DEFAULT_TARGETS)
+        if nothing:
+            raise ValueError(
+                f"indicator(s) {nothing} have no built-in target, so `null` removes nothing; "
+                f"built-in targets: {dict(DEFAULT_TARGETS)}"
+            )
+        # The targets in force, spelled out: every indicator in use with a built-in or a
+        # written target, `None` where a built-in one is removed (so a dump reads back).
+        return {name: value[name] if name in value else DEFAULT_TARGETS[name]
+                for name in used if name in value or name in DEFAULT_TARGETS}
 
     @field_serializer("definitions")
     def _removed_as_null(self, value: dict[str, dict[str, float]]

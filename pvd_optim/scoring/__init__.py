@@ -6,7 +6,9 @@ the solver:
 1. an *indicator matrix* ``(n communes x p indicators)``, float64, NaN = missing;
 2. per-indicator *normalisation* to ``[0, 1]`` where 1 means most need, fitted
    on a *reference population* (by default every commune passed in) so that a
-   town's score does not depend on which other towns happen to be eligible;
+   town's score does not depend on which other towns happen to be eligible; or,
+   for an indicator given a *target* level, its distance from the target over
+   the target (:func:`target_need`), which involves no other town at all;
 3. *theme need scores* ``(n x K)``: non-negative weighted means of normalised
    indicators, with an explicit policy for missing values;
 4. a *fragility* composite ``(n,)``: one more weighted mean, over its own
@@ -42,21 +44,27 @@ from pvd_optim.scoring.checks import (
 )
 from pvd_optim.scoring.normalisation import Normaliser, normalise
 from pvd_optim.scoring.scores import NEUTRAL, Scores, score_towns
+from pvd_optim.scoring.targets import TARGET, target_need
 from pvd_optim.themes import (
     DEFAULT_DIRECTIONS,
     DEFAULT_FRAGILITY,
+    DEFAULT_TARGETS,
     DEFAULT_THEMES,
+    NORMALISATION_RATIONALE,
     THEME_RATIONALE,
 )
 
 __all__ = [
     "DEFAULT_DIRECTIONS",
     "DEFAULT_FRAGILITY",
+    "DEFAULT_TARGETS",
     "DEFAULT_THEMES",
     "DIRECTIONS",
     "NAN_POLICIES",
     "NEUTRAL",
     "NORMALISATION_METHODS",
+    "NORMALISATION_RATIONALE",
+    "TARGET",
     "THEME_RATIONALE",
     "BoolArray",
     "FloatArray",
@@ -64,5 +72,6 @@ __all__ = [
     "Scores",
     "normalise",
     "score_towns",
+    "target_need",
     "validate_weights",
 ]

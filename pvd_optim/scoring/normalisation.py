@@ -3,7 +3,8 @@
 :class:`Normaliser` fits each indicator on a reference (by default every
 commune), so that a town's normalised value depends only on its own raw value
 and the reference, never on which other towns are scored; :func:`normalise`
-does the same for one indicator.
+does the same for one indicator. An indicator given a *target* level is scored
+against that level instead (:func:`target_need`), which needs no reference.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pvd_optim.scoring.checks import (
     choice_error,
 )
 from pvd_optim.scoring.percentile import PercentileTable, percentile_scores, percentile_table
+from pvd_optim.scoring.targets import TARGET, check_targets, target_need
 from pvd_optim.themes import DEFAULT_DIRECTIONS, Direction
 
 __all__ = ["Normaliser", "normalise"]
@@ -162,7 +164,8 @@ class Normaliser:
     directions:
         ``"higher"`` or ``"lower"`` per indicator (which end means more need).
     method:
-        One of :data:`NORMALISATION_METHODS`.
+        One of :data:`NORMALISATION_METHODS`: the normalisation of every indicator
+        without a target.
     clip:
         ``k`` of ``robust_z``: z-scores are clipped at ``±k`` then mapped
         linearly to ``[0, 1]``.
@@ -171,7 +174,10 @@ class Normaliser:
     centres, scales:
         Per indicator: ``minmax`` minimum and range; ``robust_z`` median and
         robust scale (IQR/1.349, else MAD*1.4826, else standard deviation);
-        NaN for ``percentile``.
+        NaN for ``percentile`` and for indicators with a target.
+    targets:
+        Indicator -> target level, for the indicators scored against a target
+        (:func:`target_need`) rather than by ``method``; see :attr:`methods`.
     """
 
     indicators: tuple[str, ...]
@@ -181,6 +187,7 @@ class Normaliser:
     references: tuple[FloatArray, ...]
     centres: FloatArray
     scales: FloatArray
+    targets: Mapping[str, float] = field(default_factory=dict)
     # Percentile lookup tables derived from ``references`` and ``directions``
     # (None for other methods or indicators without data).
     _tables: tuple[PercentileTable | None, ...] = field(repr=False, default=())
@@ -188,10 +195,15 @@ class Normaliser:
     def __post_init__(self) -> None:
         if not self._tables:
             tables = tuple(
-                _table_for(r, d == "lower", self.method)
-                for r, d in zip(self.references, self.directions, strict=True)
+                _table_for(r, d == "lower", m)
+                for r, d, m in zip(self.references, self.directions, self.methods, strict=True)
             )
             object.__setattr__(self, "_tables", tables)
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """Each indicator's normalisation: :data:`TARGET` where it has a target, else ``method``."""
+        return tuple(TARGET if n in self.targets else self.method for n in self.indicators)
 
     @classmethod
     def fit(
@@ -202,11 +214,16 @@ class Normaliser:
         directions: Mapping[str, str] | None = None,
         method: str = "percentile",
         clip: float = 3.0,
+        targets: Mapping[str, float] | None = None,
     ) -> Normaliser:
         """Fit on ``matrix`` (reference rows x indicators; NaN = missing, ignored).
 
         ``directions`` maps each indicator to ``"higher"``/``"lower"``; it
         defaults to :data:`DEFAULT_DIRECTIONS` and must cover every indicator.
+        ``targets`` maps some indicators to a target level (finite, > 0): those are
+        scored by :func:`target_need`, the others by ``method``. None (the default)
+        means no target: the built-in ones (:data:`~pvd_optim.themes.DEFAULT_TARGETS`)
+        are applied by the commune-table entry, ``pvd_optim.scoring_frame.score_table``.
         """
         check_choice("method", "Normaliser.fit", NORMALISATION_METHODS, method)
         clip = check_clip(clip, "Normaliser.fit")
@@ -232,12 +249,14 @@ class Normaliser:
             if d not in DIRECTIONS:
                 raise choice_error(f"directions[{name!r}]", "Normaliser.fit", DIRECTIONS, d)
             dirs.append("higher" if d == "higher" else "lower")
+        levels = check_targets(targets, names, "Normaliser.fit")
         arr = np.asfortranarray(as_matrix(matrix, len(names), "Normaliser.fit"))
 
         def fit_one(j: int) -> tuple[FloatArray, float, float, PercentileTable | None]:
-            ref, centre, scale = _fit_column(arr[:, j], method)
+            method_j = TARGET if names[j] in levels else method
+            ref, centre, scale = _fit_column(arr[:, j], method_j)
             ref.setflags(write=False)
-            return ref, centre, scale, _table_for(ref, dirs[j] == "lower", method)
+            return ref, centre, scale, _table_for(ref, dirs[j] == "lower", method_j)
 
         fitted = _map_columns(fit_one, len(names), arr.shape[0])
         refs = tuple(f[0] for f in fitted)
@@ -246,7 +265,8 @@ class Normaliser:
         centres.setflags(write=False)
         scales.setflags(write=False)
         tables = tuple(f[3] for f in fitted)
-        return cls(names, tuple(dirs), method, clip, refs, centres, scales, tables)
+        return cls(names, tuple(dirs), method, clip, refs, centres, scales, levels,
+                   _tables=tables)
 
     def select(self, indicators: Sequence[str]) -> Normaliser:
         """The same fitted normalisation restricted to (and reordered as) ``indicators``."""
@@ -267,7 +287,8 @@ class Normaliser:
             tuple(self.references[i] for i in idx),
             self.centres[idx],
             self.scales[idx],
-            tuple(self._tables[i] for i in idx),
+            {n: t for n, t in self.targets.items() if n in indicators},
+            _tables=tuple(self._tables[i] for i in idx),
         )
 
     @property
@@ -281,6 +302,10 @@ class Normaliser:
         out = np.empty(arr.shape, dtype=np.float64, order="F")
 
         def transform_one(j: int) -> None:
+            target = self.targets.get(self.indicators[j])
+            if target is not None:
+                out[:, j] = target_need(arr[:, j], target, self.directions[j] == "lower")
+                return
             out[:, j] = _transform_column(
                 arr[:, j],
                 self.references[j],
@@ -303,6 +328,7 @@ def normalise(
     direction: str = "higher",
     reference: npt.ArrayLike | None = None,
     clip: float = 3.0,
+    target: float | None = None,
 ) -> FloatArray:
     """Normalise one indicator to ``[0, 1]`` need (1 = most need); NaN stays NaN.
 
@@ -323,14 +349,26 @@ def normalise(
         Values outside the reference range are clipped to 0 or 1.
     clip:
         ``k`` of ``robust_z``.
+    target:
+        A target level (finite, > 0): need is then the distance from it over it
+        (:func:`target_need`), and ``method``, ``reference`` and ``clip`` play no part.
     """
     check_choice("method", "normalise", NORMALISATION_METHODS, method)
     check_choice("direction", "normalise", DIRECTIONS, direction)
     clip = check_clip(clip, "normalise")
+    if target is not None:
+        try:
+            check_targets({"x": target}, ("x",), "normalise")
+        except InputError:
+            raise InputError(
+                "The 'target' parameter of normalise must be a finite number > 0 (need is the "
+                f"distance from the target over the target). Got {target!r} instead."
+            ) from None
     x = as_matrix(np.ravel(as_float_array(values, "values", "normalise")), 1, "normalise")[:, 0]
     ref_in = x if reference is None else np.ravel(
         as_float_array(reference, "reference", "normalise"))
     norm = Normaliser.fit(
-        ref_in[:, None], ("x",), directions={"x": direction}, method=method, clip=clip
+        ref_in[:, None], ("x",), directions={"x": direction}, method=method, clip=clip,
+        targets=None if target is None else {"x": target},
     )
     return norm.transform(x[:, None])[:, 0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -20,6 +20,7 @@ from pvd_optim.scoring.checks import (
     validate_weights,
 )
 from pvd_optim.scoring.normalisation import Normaliser, map_blocks
+from pvd_optim.scoring.targets import check_targets
 from pvd_optim.themes import DEFAULT_FRAGILITY, DEFAULT_THEMES
 
 __all__ = ["NEUTRAL", "Scores", "score_towns"]
@@ -57,7 +58,10 @@ class Scores:
     indicators:
         Names of the normalised indicators (those with a weight somewhere).
     method, nan_policy:
-        The settings used.
+        The settings used (``method``: the normalisation of the indicators without a target).
+    targets:
+        Indicator -> target level of the indicators scored against a target
+        (:func:`~pvd_optim.scoring.targets.target_need`) instead of ``method``.
     """
 
     need: FloatArray
@@ -69,6 +73,7 @@ class Scores:
     indicators: tuple[str, ...]
     method: str
     nan_policy: str
+    targets: Mapping[str, float] = field(default_factory=dict)
 
     def theme(self, name: str) -> FloatArray:
         """The need column of theme ``name``."""
@@ -94,6 +99,7 @@ def score_towns(
     clip: float = 3.0,
     normaliser: Normaliser | None = None,
     rows: npt.ArrayLike | None = None,
+    targets: Mapping[str, float] | None = None,
 ) -> Scores:
     """Score communes: per-theme need and a fragility composite, all in ``[0, 1]``.
 
@@ -113,7 +119,8 @@ def score_towns(
         Indicator -> ``"higher"``/``"lower"``; defaults to :data:`DEFAULT_DIRECTIONS`.
         Ignored when ``normaliser`` is given (it carries its own).
     method:
-        Normalisation, one of :data:`NORMALISATION_METHODS`; ignored when ``normaliser`` is given.
+        Normalisation of the indicators without a target, one of
+        :data:`NORMALISATION_METHODS`; ignored when ``normaliser`` is given.
     nan_policy:
         ``"renormalise"``: a missing indicator is dropped from that commune's
         weighted mean and the others re-weighted; a theme with no data at all
@@ -129,6 +136,13 @@ def score_towns(
         depend on ``rows``.
     rows:
         Optional boolean mask or integer indices of the rows to score (after fitting).
+    targets:
+        Indicator -> target level (finite, > 0) for the indicators to score as the
+        distance from a target (:func:`~pvd_optim.scoring.targets.target_need`)
+        rather than by ``method``; targets of unweighted indicators are ignored. None:
+        no target (the commune-table entry ``pvd_optim.scoring_frame.score_table``
+        applies the built-in :data:`~pvd_optim.themes.DEFAULT_TARGETS`). Ignored when
+        ``normaliser`` is given (it carries its own).
 
     Returns
     -------
@@ -159,7 +173,9 @@ def score_towns(
             f"(Normaliser.fit). Got {normaliser!r} instead."
         )
     if normaliser is None:
-        fitted = Normaliser.fit(used_arr, used, directions=directions, method=method, clip=clip)
+        levels = check_targets(targets, names, "score_towns")
+        fitted = Normaliser.fit(used_arr, used, directions=directions, method=method, clip=clip,
+                                targets={n: t for n, t in levels.items() if n in used})
     else:
         fitted = normaliser.select(used)
     norm = fitted.transform(used_arr if rows is None else used_arr[_row_selection(rows, n_rows)])
@@ -193,6 +209,7 @@ def score_towns(
         indicators=used,
         method=fitted.method,
         nan_policy=nan_policy,
+        targets=dict(fitted.targets),
     )
 
 

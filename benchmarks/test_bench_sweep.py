@@ -1,0 +1,119 @@
+"""Sweep benchmark: variants per minute serially and on 2 workers; a variant against a cold run.
+
+Full mode, the 200-draw Monte Carlo sweep of the national scenario over theme weights
+(``scenarios/sweep-weights.yaml``), on this 2-core machine::
+
+    PVD_BENCH_FULL=1 .venv/bin/pytest benchmarks/test_bench_sweep.py --benchmark-only -s
+
+(``PVD_BENCH_SWEEP_DRAWS=N`` takes the first N draws' worth: the same file with
+``sweep.monte_carlo.draws`` set to N.) It measures:
+
+* the whole sweep's wall time in this process (``--workers 1``) and on a 2-worker
+  LocalCluster, as variants per minute, and their ratio (target >= 1.7);
+* a variant's time in the sweep (its worker-side time: preparation, model, solve,
+  figures) against a cold ``pvd-optim run`` of the same variant in a fresh process
+  (load, score, build, solve, shadow prices and re-solves, results folder), as the
+  median over a few variants (target <= 0.7).
+
+Smoke mode (``--benchmark-disable``, CI): the same measurements on a 4-variant sweep of
+the toy scenario. Nothing asserts a time; the test asserts that both runs give the
+same tables. Figures go to ``PVD_BENCH_SWEEP_RESULTS`` (default: a JSON file in the
+temporary directory) and are printed with ``-s``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from cases import full_mode
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+COLD_RUNS = 3  # 1 in smoke mode
+
+
+def _case() -> tuple[Path, dict[str, Any]]:
+    if full_mode():
+        draws = int(os.environ.get("PVD_BENCH_SWEEP_DRAWS", "200"))
+        return SCENARIOS / "sweep-weights.yaml", {"sweep.monte_carlo.draws": draws}
+    return SCENARIOS / "sweep-weights.yaml", {}
+
+
+def _cold_run(scenario: Path, parameters: dict[str, Any], out: Path) -> float:
+    sets = [item for key, value in parameters.items() for item in ("--set", f"{key}={value}")]
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pvd_optim.cli", "run", str(scenario), "--out",
+                    str(out), "-q", *sets], check=True, capture_output=True, timeout=1200)
+    return time.perf_counter() - started
+
+
+def test_sweep_throughput_and_a_variant_against_a_cold_run(benchmark: Any,
+                                                           tmp_path: Path) -> None:
+    from pvd_optim.sweep import load_sweep, run_sweep, sweep_of
+
+    path, overrides = _case()
+    if full_mode():
+        plan = load_sweep(path, overrides)
+        cold_scenario = path
+    else:  # smoke: four draws of the toy scenario
+        from pvd_optim.scenario import load_scenario
+
+        cold_scenario = SCENARIOS / "toy.yaml"
+        plan = sweep_of(load_scenario(cold_scenario), {"monte_carlo": {
+            "draws": 4, "seed": 1, "parameters": {
+                "themes.definitions.habitat.housing_vacancy_pct": {
+                    "distribution": "uniform", "low": 0.5, "high": 1.5, "relative": True},
+                "resources.expertise.capacity_days": {
+                    "distribution": "uniform", "low": 5, "high": 15}}}})
+    n = len(plan.variants)
+    runs: dict[str, Any] = {}
+
+    def sweep_twice() -> None:
+        for label, workers in (("serial", 1), ("two_workers", 2)):
+            started = time.perf_counter()
+            runs[label] = run_sweep(plan, out=tmp_path / label, workers=workers)
+            runs[f"{label}_s"] = time.perf_counter() - started
+
+    benchmark.pedantic(sweep_twice, rounds=1, iterations=1, warmup_rounds=0)
+    serial, parallel = runs["serial"], runs["two_workers"]
+    for name in ("table", "towns", "regions", "sensitivity"):
+        pd.testing.assert_frame_equal(getattr(serial, name), getattr(parallel, name),
+                                      check_exact=True, obj=name)
+    # A variant's own time in the sweep (in this process: no other variant in parallel).
+    in_sweep = serial.timings.set_index("variant_id")["total_s"]
+    chosen = plan.variants[:COLD_RUNS if full_mode() else 1]
+    cold = [_cold_run(cold_scenario, v.parameters, tmp_path / f"cold-{v.variant_id}")
+            for v in chosen]
+    sweep_times = [float(in_sweep[v.variant_id]) for v in chosen]
+    figures = {
+        "variants": n,
+        "statuses": serial.counts,
+        "serial_s": runs["serial_s"],
+        "two_workers_s": runs["two_workers_s"],
+        "serial_variants_per_min": 60 * n / runs["serial_s"],
+        "two_workers_variants_per_min": 60 * n / runs["two_workers_s"],
+        "speed_up": runs["serial_s"] / runs["two_workers_s"],
+        "variant_in_sweep_median_s": statistics.median(in_sweep.tolist()),
+        "chosen_in_sweep_s": sweep_times,
+        "chosen_cold_run_s": cold,
+        "variant_over_cold_run": statistics.median(sweep_times) / statistics.median(cold),
+        "warm_starts": int(serial.timings["warm_start"].fillna(False).astype(bool).sum()),
+        "models": serial.timings["model"].value_counts().to_dict(),
+        "full_mode": full_mode(),
+    }
+    benchmark.extra_info.update(figures)
+    target = Path(os.environ.get("PVD_BENCH_SWEEP_RESULTS",
+                                 Path(tempfile.gettempdir()) / "pvd-bench-sweep.json"))
+    target.write_text(json.dumps(figures, indent=2, sort_keys=True, default=str) + "\n")
+    print("\npvd-optim sweep benchmark:", json.dumps(figures, indent=2, default=str))
+    assert serial.counts == parallel.counts
+    assert sum(serial.counts.values()) == n
