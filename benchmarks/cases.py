@@ -53,6 +53,7 @@ class Case:
     n_towns: int
     rounds: int  # pytest-benchmark rounds for the in-process measurements
     large: bool = False  # minutes per solve: only in full mode (PVD_BENCH_FULL=1)
+    smoke: bool = True  # also in the smoke run (False: only with PVD_BENCH_FULL=1)
     extra: tuple[tuple[str, Any], ...] = ()
     like_for_like: bool = True  # analysis re-solves off (False: the scenario's own switches)
 
@@ -128,7 +129,8 @@ CASES: dict[str, Case] = {
     case.name: case
     for case in (
         Case("national", "national.yaml", 1_646, rounds=3),
-        Case("synthetic-5000", "all-communes.yaml", 5_000, rounds=2),
+        # Half a minute per solve: full mode only, so the test suite's smoke run stays short.
+        Case("synthetic-5000", "all-communes.yaml", 5_000, rounds=2, smoke=False),
         Case("all-communes", "all-communes.yaml", ALL_COMMUNES, rounds=1, large=True),
         # Seconds for every approach, the naive CBC baseline included: the smoke run's
         # case, so that the baseline cannot rot without a 40 s national CBC solve.

@@ -118,8 +118,11 @@ def _issue16_summary(write: Any) -> None:
             name = key.split(":", 1)[1]
             mains[name] = values["main_solve_s"]
             ratio = values["follow_ups_s"] / values["main_solve_s"]
+            # The toy's solves take milliseconds: its ratio is noise, shown without a verdict.
+            target = name != "toy-analyses"
             line(f"{name}: follow-ups {values['follow_ups_s']:.1f} s / main "
-                 f"{values['main_solve_s']:.1f} s", ratio, "<= 1", ratio <= 1)
+                 f"{values['main_solve_s']:.1f} s", ratio, "<= 1" if target else "(smoke)",
+                 ratio <= 1 if target else None)
     if "tight-budget" in mains and "national-analyses" in mains:
         ratio = mains["tight-budget"] / mains["national-analyses"]
         line("tight-budget main / national main", ratio, "<= 2", ratio <= 2)

@@ -8,8 +8,8 @@ does. Cases and regeneration: ``benchmarks/README.md``, section "Model"::
 
     PVD_BENCH_FULL=1 .venv/bin/pytest benchmarks/test_bench_model.py --benchmark-only -s
 
-Smoke mode (``--benchmark-disable``): every test runs once; the 34,875-commune cases and
-the naive baseline at 1,646 towns run only with ``PVD_BENCH_FULL=1`` (the smoke run's
+Smoke mode (``--benchmark-disable``): every test runs once; the 5,000- and 34,875-commune
+cases and the naive baseline at 1,646 towns run only with ``PVD_BENCH_FULL=1`` (the smoke run's
 naive case has 200 towns); the naive baseline beyond 1,646 towns only with
 ``--run-slow``. Nothing asserts a wall-clock time: tests assert that every approach
 reaches the same optimum (1e-6 relative).
@@ -40,6 +40,8 @@ def _case(name: str) -> Case:
     case = CASES[name]
     if case.large and not full_mode():
         pytest.skip("34,875-commune case: set PVD_BENCH_FULL=1 (minutes per solve)")
+    if not case.smoke and not full_mode():
+        pytest.skip(f"{case.name}: not in the smoke run; set PVD_BENCH_FULL=1")
     return case
 
 

@@ -157,8 +157,16 @@ def test_rowwise_reference(benchmark, inputs, size):
 
 @pytest.mark.parametrize("rows", ["official_1646", "all_34969"])
 def test_planner_csv_300_columns(benchmark, rows, tmp_path):
-    """A 300-column planner indicator CSV read and applied (issue 11: 7.8 s and 406 warnings)."""
+    """A 300-column planner indicator CSV read and applied (issue 11: 7.8 s and 406 warnings).
+
+    The 34,969-row file takes a quarter of a minute to write and read: full mode only.
+    """
+    from cases import full_mode
+
     from pvd_optim.data.towns import apply_planner_indicators
+
+    if rows == "all_34969" and not full_mode():
+        pytest.skip("34,969-row planner CSV: set PVD_BENCH_FULL=1")
 
     table = load_communes()
     codes = table.index[table["pvd"].to_numpy()] if rows == "official_1646" else table.index
