@@ -182,8 +182,12 @@ def test_phase(benchmark: Any, name: str, phase: str, tmp_path: Path) -> None:
                 check_allocation(inputs, arrays).raise_if_violated("benchmark")
                 return objective_parts(inputs, arrays)
         elif phase == "fixed_lp":
+            from pvd_optim.model.follow_ups import solve_fixed_lp
+
+            # As the pipeline solves it: started from the MIP's values.
             loose = build_program(_prepared(case).inputs, tight=False)
-            fn = lambda: solve(fix_integers(loose, mip.require_values()), options)  # noqa: E731
+            values = mip.require_values()
+            fn = lambda: solve_fixed_lp(fix_integers(loose, values), options, values)  # noqa: E731
         else:  # write
             allocation = _cached(case, "run", lambda: run(scenario)).allocation
             fn = lambda: write_allocation(allocation, scenario, tmp_path / "out", force=True)  # noqa: E731
