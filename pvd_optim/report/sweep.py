@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from pvd_optim.i18n import translator
 from pvd_optim.report import svg
 from pvd_optim.report.html import CSS, table_html
 from pvd_optim.report.sweep_charts import (
@@ -24,6 +25,10 @@ from pvd_optim.report.sweep_charts import (
 )
 from pvd_optim.sweep.sensitivity import ONE_AT_A_TIME, RANK_CORRELATION
 from pvd_optim.sweep.work import STATUSES, WITH_ALLOCATION
+
+#: The sweep section is written in English for now (its headers too, so the page
+#: reads in one language); French follows the report's catalogue in a later step.
+_ENGLISH = translator("en")
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -205,7 +210,7 @@ def _robustness(r: SweepResult, layer: svg.Layer) -> str:
     columns = ["insee", "name", "region_name", "lead_share", "funded_share", "funding_mean_eur",
                "funding_p10_eur", "funding_p90_eur", "days_mean_days"]
     parts.append(f"<h3>The {UNSETTLED_TOWNS} least settled towns</h3>"
-                 + table_html(ranked[columns]) + "</section>")
+                 + table_html(ranked[columns], _ENGLISH) + "</section>")
     return "".join(parts)
 
 
@@ -213,7 +218,7 @@ def _regions(r: SweepResult) -> str:
     columns = [c for c in r.regions.columns if not c.startswith("variants_")]
     return ('<section id="regions"><h2>Regions</h2><p>Per region, over the feasible variants: '
             "mean, 10th and 90th percentile of its eligible and covered towns, funding and "
-            "expert-days.</p>" + table_html(r.regions[columns]) + "</section>")
+            "expert-days.</p>" + table_html(r.regions[columns], _ENGLISH) + "</section>")
 
 
 def _failures(r: SweepResult) -> str:
@@ -225,7 +230,7 @@ def _failures(r: SweepResult) -> str:
     parts.append(f"<p>{len(failed):,} variant(s). <code>pvd-optim run</code> with a variant's "
                  "values as <code>--set</code> explains an infeasible one.</p>")
     columns = ["variant_id", *r.sweep.keys, "status", "error"]
-    parts.append(table_html(failed[columns].head(FAILED_LISTED)) + "</section>")
+    parts.append(table_html(failed[columns].head(FAILED_LISTED), _ENGLISH) + "</section>")
     return "".join(parts)
 
 
