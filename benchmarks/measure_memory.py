@@ -13,7 +13,13 @@ Usage::
   arrays (``to_highs_lp``'s inputs) to an ``.npz``; the child only loads numpy, highspy and
   that file, solves the MIP with the pipeline's HiGHS settings, fixes the integers and solves
   the LP, as the pipeline does. Its peak RSS is what HiGHS needs for these matrices.
+- ``export``: the product builds the case's model and writes it as MPS
+  (``pvd_optim.model.solve.write_model``) to a temporary folder; ``peak_mb`` is the
+  whole child's, ``before_export_mb`` its peak before the export started.
 - ``naive``: ``naive_pulp.py`` (PuLP dicts + ``lpSum`` + CBC) on the case's ``ModelInputs``.
+
+``--command ARG...`` instead runs one command (``pvd-optim run ...``) as the child and
+reports its wall time, exit code and peak RSS.
 
 Peak memory is ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` read by this (parent)
 process after its only child exits, so it is the child's own peak (kB on Linux). The child
@@ -37,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-APPROACHES = ("pipeline", "highs", "naive")
+APPROACHES = ("pipeline", "highs", "export", "naive")
 
 
 # --- children ---------------------------------------------------------------------------
@@ -147,6 +153,8 @@ def bare_highs(arrays: Any, *, mip_gap: float = 1e-4, time_limit_s: float = 600.
     objective = float(mip.getInfo().objective_function_value)
     gap = float(mip.getInfo().mip_gap)
     del mip
+    # This process's peak so far: what the MIP needed (the LP's own shows if it is more).
+    after_mip_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     fixed_values = np.round(values)
     # The same LP the pipeline solves for shadow prices: the program without the
     # tightening rows (same columns), integer columns fixed at the MIP's values.
@@ -167,6 +175,7 @@ def bare_highs(arrays: Any, *, mip_gap: float = 1e-4, time_limit_s: float = 600.
                    "run_fixed": t5 - t4},
         "solver_seconds": (t2 - t1) + (t5 - t4),
         "total_seconds": t5 - t0,
+        "peak_after_mip_mb": after_mip_mb,
     }
 
 
@@ -176,6 +185,24 @@ def _child_highs(npz: str) -> dict[str, Any]:
     with np.load(npz) as data:
         arrays = {key: data[key] for key in data.files}
     return bare_highs(arrays)
+
+
+def _child_export(case_name: str) -> dict[str, Any]:
+    from cases import CASES
+
+    from pvd_optim.assemble import prepare
+    from pvd_optim.model import build_program
+    from pvd_optim.model.solve import write_model
+
+    program = build_program(prepare(CASES[case_name].scenario()).inputs)
+    before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    with tempfile.TemporaryDirectory(prefix="pvd-bench-export-") as tmp:
+        started = time.perf_counter()
+        write_model(program, str(Path(tmp) / "model.mps"))
+        seconds = time.perf_counter() - started
+        size_mb = (Path(tmp) / "model.mps").stat().st_size / 1e6
+    return {"objective": None, "phases": {"write_mps": seconds}, "total_seconds": seconds,
+            "file_mb": size_mb, "before_export_mb": before_mb, "n_cols": program.n_cols}
 
 
 def _child_naive(case_name: str) -> dict[str, Any]:
@@ -211,6 +238,35 @@ def measure(case_name: str, approach: str, *, npz: Path | None = None) -> dict[s
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+_MEASURED: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def measure_once(case_name: str, approach: str) -> dict[str, Any]:
+    """``measure``, cached for the session: tests of two modules share one long run."""
+    key = (case_name, approach)
+    if key not in _MEASURED:
+        _MEASURED[key] = measure(case_name, approach)
+    return _MEASURED[key]
+
+
+def measure_command(argv: list[str]) -> dict[str, Any]:
+    """Run ``argv`` as the only child of a fresh process: wall seconds, exit code, peak MB."""
+    done = subprocess.run([sys.executable, str(Path(__file__)), "--command", *argv],
+                          check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _parent_command(argv: list[str]) -> dict[str, Any]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert before == 0, "the parent must not have waited for another child"
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"command": argv, "returncode": done.returncode, "wall_seconds": wall,
+            "peak_mb": peak_kb / 1024.0, "stderr_tail": done.stderr[-2000:]}
+
+
 def _parent(case_name: str, approach: str, npz: str | None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         target = case_name
@@ -242,6 +298,11 @@ def _parent(case_name: str, approach: str, npz: str | None) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["--command"]:
+        print(json.dumps(_parent_command(argv[1:])))
+        return 0
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("first", help="case name (or, with --child, the approach)")
     parser.add_argument("second", help="approach (or, with --child, case name / .npz)")
@@ -250,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         runner = {"pipeline": _child_pipeline, "highs": _child_highs,
+                  "export": _child_export,
                   "naive": _child_naive}[args.first]
         print(json.dumps(runner(args.second)))
         return 0

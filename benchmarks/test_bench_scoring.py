@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import record
 
 from pvd_optim.data.towns import load_communes
 from pvd_optim.scoring import (
@@ -146,6 +147,8 @@ def test_rowwise_reference(benchmark, inputs, size):
     if benchmark.stats is not None and size in _VECTORISED_MEDIAN:
         ratio = benchmark.stats.stats.median / _VECTORISED_MEDIAN[size]
         benchmark.extra_info["speedup_vs_vectorised"] = round(ratio, 1)
+        record("scoring", size, ratio=ratio, median_ms=_VECTORISED_MEDIAN[size] * 1e3,
+               rowwise_s=benchmark.stats.stats.median)
         print(
             f"\n[scoring {size}] vectorised {_VECTORISED_MEDIAN[size] * 1e3:.1f} ms, "
             f"row-wise .apply {benchmark.stats.stats.median * 1e3:.0f} ms: {ratio:.0f}x faster"
@@ -154,8 +157,16 @@ def test_rowwise_reference(benchmark, inputs, size):
 
 @pytest.mark.parametrize("rows", ["official_1646", "all_34969"])
 def test_planner_csv_300_columns(benchmark, rows, tmp_path):
-    """A 300-column planner indicator CSV read and applied (issue 11: 7.8 s and 406 warnings)."""
+    """A 300-column planner indicator CSV read and applied (issue 11: 7.8 s and 406 warnings).
+
+    The 34,969-row file takes a quarter of a minute to write and read: full mode only.
+    """
+    from cases import full_mode
+
     from pvd_optim.data.towns import apply_planner_indicators
+
+    if rows == "all_34969" and not full_mode():
+        pytest.skip("34,969-row planner CSV: set PVD_BENCH_FULL=1")
 
     table = load_communes()
     codes = table.index[table["pvd"].to_numpy()] if rows == "official_1646" else table.index

@@ -195,6 +195,8 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
     run or finish in it leaves its figure out, with a note saying so.
     """
     from pvd_optim.model import build_program, fix_integers, solve
+    from pvd_optim.model.follow_ups import solve_exactly, solve_fixed_lp, solve_relaxations
+    from pvd_optim.model.warm import StartingPoint
 
     programme = problem.programme
     first = programme.first
@@ -225,7 +227,7 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
         # them out made this LP far cheaper at 34,875 towns (same columns, same duals of
         # the envelope and capacity rows).
         lp = fix_integers(build_program(programme, tight=False), values) if is_mip else program
-        fixed = solve(lp, settings)
+        fixed = solve_fixed_lp(lp, settings, values) if is_mip else solve(lp, settings)
         if finished("shadow prices", fixed, optimal=False) and fixed.row_duals is not None:
             envelope = lp.row_values(ENVELOPE.blocks[0].name, fixed.row_duals).reshape(
                 programme.n_years)
@@ -245,35 +247,41 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
               "value of one more post": analysis.value_of_one_more_post}
     if any(wanted.values()):
         base: float | None = objective
+        start = StartingPoint(values)
         if is_mip and (achieved_gap is None or achieved_gap > EXACT_GAP):
             # Differences need both solves at gap 0: one post was worth less than a 1e-4 gap.
             base = None
             if (exact := settings_for("the gap-0 base of the re-solves", mip_gap=0.0)):
-                again = solve(program, exact)
+                again = solve_exactly(program, exact, start)
                 if finished("the gap-0 base of the re-solves", again, optimal=True):
-                    base = again.objective
-
-        def resolve(what: str, changed: ProgrammeInputs) -> float | None:
-            if base is None or (exact := settings_for(what, mip_gap=0.0)) is None:
-                return None
-            result = solve(build_program(changed), exact)
-            if not finished(what, result, optimal=True) or result.objective is None:
-                return None
-            return float(result.objective - base)
-
+                    base, start = again.objective, StartingPoint(again.require_values())
+        changed: dict[str, ProgrammeInputs] = {}
         if wanted["price of balance"]:
-            price_of_balance = resolve("price of balance", _with_years(
+            changed["price of balance"] = _with_years(
                 programme, None,
-                balance_tolerance=lambda y: min(1.0, y.balance_tolerance + 0.05)))
+                balance_tolerance=lambda y: min(1.0, y.balance_tolerance + 0.05))
         if wanted["value of one more post"] and not first.cofunded:
-            value_of_post = resolve("value of one more post", _with_years(
+            changed["value of one more post"] = _with_years(
                 programme, from_year,
-                engineering_budget_keur=lambda y: y.engineering_budget_keur + y.post_cost_keur))
+                engineering_budget_keur=lambda y: y.engineering_budget_keur + y.post_cost_keur)
         if wanted["value of one more post"] and first.cofunded:
             for f, name in enumerate(first.funder_names):
-                by_funder[name] = resolve(f"value of one more post for {name}", _with_years(
+                changed[_funder_resolve(name)] = _with_years(
                     programme, from_year, funder_budget_keur=lambda y, f=f: y.funder_budget_keur
-                    + np.eye(y.n_funders)[f] * y.post_cost_keur))
+                    + np.eye(y.n_funders)[f] * y.post_cost_keur)
+        # Each only relaxes the base: its optimum starts them, and they are solved at once.
+        asked = [(what, exact) for what in changed if base is not None
+                 and (exact := settings_for(what, mip_gap=0.0)) is not None]
+        results = solve_relaxations([build_program(changed[what]) for what, _ in asked],
+                                    [exact for _, exact in asked], start)
+        gains = {what: float(result.objective - base)
+                 for (what, _), result in zip(asked, results, strict=True)
+                 if finished(what, result, optimal=True) and result.objective is not None
+                 and base is not None}
+        price_of_balance = gains.get("price of balance")
+        value_of_post = gains.get("value of one more post")
+        if wanted["value of one more post"] and first.cofunded:
+            by_funder = {name: gains.get(_funder_resolve(name)) for name in first.funder_names}
     one = programme.n_years == 1
     only = str(programme.calendar[0])
     return (ShadowPrices(basis, envelope_by_year.get(only) if one else None,
@@ -281,6 +289,11 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
                          value_of_post, envelope_by_year, capacity_by_year, by_funder,
                          from_year if programme.n_years > 1 else None, committed),
             tuple(notes))
+
+
+def _funder_resolve(name: str) -> str:
+    """The name of the re-solve that gives one more post's subsidy to funder ``name``."""
+    return f"value of one more post for {name}"
 
 
 #: Most binding commitments worded one by one; the others are counted.
