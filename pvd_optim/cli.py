@@ -328,6 +328,7 @@ def _cmd_explain(args: argparse.Namespace, progress: _Progress) -> int:
             write_file_atomic(args.html, render_page(document, t).encode(), force=args.force)
     if args.html is not None and not args.quiet:
         print(t.gettext("town page -> {path}").format(path=args.html), file=sys.stderr)
+    return ExitCode.OK
 
 
 def _cmd_sweep(args: argparse.Namespace, progress: _Progress) -> int:

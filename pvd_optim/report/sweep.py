@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from pvd_optim import i18n
 from pvd_optim.report import svg
 from pvd_optim.report.html import CSS, table_html
 from pvd_optim.report.sweep_charts import (
@@ -28,7 +29,12 @@ from pvd_optim.sweep.work import STATUSES, WITH_ALLOCATION
 if TYPE_CHECKING:
     import pandas as pd
 
+    from pvd_optim.i18n import Translator
     from pvd_optim.sweep.api import SweepResult
+
+#: The page's language: its text is written in English, so its numbers and table headers
+#: are English too (whatever language the run chose for other pages).
+LANGUAGE = "en"
 
 #: Most lines in one curve chart (one per combination of the other grid fields); past
 #: it, the chart shows their mean.
@@ -172,7 +178,7 @@ def _tornado(r: SweepResult) -> str:
     return "".join(parts)
 
 
-def _robustness(r: SweepResult, layer: svg.Layer) -> str:
+def _robustness(r: SweepResult, layer: svg.Layer, t: Translator) -> str:
     towns = r.towns
     parts = ['<section id="robustness"><h2>Town robustness</h2>']
     if towns.empty:
@@ -205,18 +211,18 @@ def _robustness(r: SweepResult, layer: svg.Layer) -> str:
     columns = ["insee", "name", "region_name", "lead_share", "funded_share", "funding_mean_eur",
                "funding_p10_eur", "funding_p90_eur", "days_mean_days"]
     parts.append(f"<h3>The {UNSETTLED_TOWNS} least settled towns</h3>"
-                 + table_html(ranked[columns]) + "</section>")
+                 + table_html(ranked[columns], t) + "</section>")
     return "".join(parts)
 
 
-def _regions(r: SweepResult) -> str:
+def _regions(r: SweepResult, t: Translator) -> str:
     columns = [c for c in r.regions.columns if not c.startswith("variants_")]
     return ('<section id="regions"><h2>Regions</h2><p>Per region, over the feasible variants: '
             "mean, 10th and 90th percentile of its eligible and covered towns, funding and "
-            "expert-days.</p>" + table_html(r.regions[columns]) + "</section>")
+            "expert-days.</p>" + table_html(r.regions[columns], t) + "</section>")
 
 
-def _failures(r: SweepResult) -> str:
+def _failures(r: SweepResult, t: Translator) -> str:
     failed = r.table[~r.table["status"].isin(WITH_ALLOCATION)]
     parts = ['<section id="failures"><h2>Variants without an allocation</h2>']
     if failed.empty:
@@ -225,12 +231,17 @@ def _failures(r: SweepResult) -> str:
     parts.append(f"<p>{len(failed):,} variant(s). <code>pvd-optim run</code> with a variant's "
                  "values as <code>--set</code> explains an infeasible one.</p>")
     columns = ["variant_id", *r.sweep.keys, "status", "error"]
-    parts.append(table_html(failed[columns].head(FAILED_LISTED)) + "</section>")
+    parts.append(table_html(failed[columns].head(FAILED_LISTED), t) + "</section>")
     return "".join(parts)
 
 
 def render_sweep_html(r: SweepResult, *, title: str | None = None) -> str:
-    """The sweep's report as one HTML document (UTF-8 text)."""
+    """The sweep's report as one HTML document (UTF-8 text, in English)."""
+    with i18n.using(LANGUAGE) as t:
+        return _render(r, title, t)
+
+
+def _render(r: SweepResult, title: str | None, t: Translator) -> str:
     layer = svg.load_layer("department")
     title = title or f"Sweep of {r.sweep.base.name}"
     nav = "".join(f'<a href="#{k}">{v}</a>' for k, v in (
@@ -238,8 +249,8 @@ def render_sweep_html(r: SweepResult, *, title: str | None = None) -> str:
         ("robustness", "Town robustness"), ("regions", "Regions"),
         ("failures", "Without allocation")))
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    body = [_overview(r), _curves(r), _tornado(r), _robustness(r, layer), _regions(r),
-            _failures(r)]
+    body = [_overview(r), _curves(r), _tornado(r), _robustness(r, layer, t), _regions(r, t),
+            _failures(r, t)]
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
