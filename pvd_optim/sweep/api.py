@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pvd_optim.errors import OutputError, ScenarioError
+from pvd_optim.pipeline import check_solver_settings
 from pvd_optim.scenario import load_scenario, with_overrides
 from pvd_optim.scenario.schema import Scenario
 from pvd_optim.sweep.definition import SweepSection, parse_section
@@ -104,6 +105,7 @@ def _sweep_from(base: Scenario, raw: Any, lines: Lines) -> Sweep:
     source = str(base.source) if base.source is not None else None
     section = raw if isinstance(raw, SweepSection) else parse_section(raw, lines, source)
     base, notes = _one_thread(base)
+    check_solver_settings(base)  # as `pvd-optim run` does, before anything is solved
     return Sweep(base, section, tuple(expand(base, section, lines)), notes)
 
 
