@@ -141,7 +141,7 @@ def _grid_curve(table: pd.DataFrame, key: str, others: list[str], metric: str, l
         groups = [(f"mean over {len(groups)} combinations", mean)]
     series = []
     for name, frame in groups:
-        label_of = (", ".join(f"{k}={v}" for k, v in zip(others, name if isinstance(
+        label_of = (", ".join(f"{k}={_shown(v)}" for k, v in zip(others, name if isinstance(
             name, tuple) else (name,), strict=False)) if others and not str(name).startswith(
             "mean") else str(name))
         xs = frame[key].tolist() if numeric else list(range(len(frame)))
@@ -244,7 +244,7 @@ def render_sweep_html(r: SweepResult, *, title: str | None = None) -> str:
 def _render(r: SweepResult, title: str | None, t: Translator) -> str:
     layer = svg.load_layer("department")
     title = title or f"Sweep of {r.sweep.base.name}"
-    nav = "".join(f'<a href="#{k}">{v}</a>' for k, v in (
+    nav = "".join(f'<li><a href="#{k}">{v}</a></li>' for k, v in (
         ("overview", "What was swept"), ("curves", "Curves"), ("sensitivity", "Sensitivity"),
         ("robustness", "Town robustness"), ("regions", "Regions"),
         ("failures", "Without allocation")))
@@ -258,7 +258,7 @@ def _render(r: SweepResult, title: str | None, t: Translator) -> str:
         + svg.defs([layer])
         + f"<main><h1>{escape(title)}</h1><p class=\"muted\">pvd-optim, {generated}. Tables: "
         "variants, towns, regions and sensitivity (CSV and Parquet) beside this page.</p>"
-        f"<nav>{nav}</nav>" + "".join(body)
+        f'<nav aria-label="Sections"><ul>{nav}</ul></nav>' + "".join(body)
         + "<footer>Outlines: ANCT (Agence nationale de la cohésion des territoires), "
         "fonds de carte fr-drom-4326-pur-style1, Licence Ouverte 2.0, simplified; overseas "
         "departments are moved beside the mainland for display.</footer></main></body></html>\n"

@@ -1,0 +1,26 @@
+"""The sweep report's charts and page: readable axes and a navigation list."""
+
+from __future__ import annotations
+
+import re
+
+from pvd_optim import i18n
+from pvd_optim.report.sweep_charts import line_chart, scatter_chart
+
+
+def _x_labels(svg: str) -> list[tuple[str, str]]:
+    """(anchor, text) of the labels under the plot, in order."""
+    return re.findall(r'<text x="[\d.]+" y="208\.0" text-anchor="(\w+)">([^<]*)</text>', svg)
+
+
+def test_axis_ticks_are_the_data_ends_and_stay_inside_the_picture() -> None:
+    with i18n.using("en"):
+        chart = line_chart([("all", [20e6, 25.8e6, 35e6], [1.0, 2.0, 3.0])], title="t",
+                           x_label="x", y_label="y")
+        scatter = scatter_chart([0.05, 0.25], [1.0, 2.0], title="s", x_label="x",
+                                y_label="y")
+    # The values swept, not the padded ends of the axis (19,400,000 and 35,600,000), the
+    # last anchored at its end so that the picture's edge does not cut it.
+    assert _x_labels(chart) == [("start", "20,000,000"), ("middle", "27,500,000"),
+                                ("end", "35,000,000")]
+    assert ">0.0500<" in scatter and ">0.250<" in scatter
