@@ -100,6 +100,9 @@ def test_failures_are_records_with_their_status(monkeypatch: pytest.MonkeyPatch)
     assert infeasible["parameters"] == {"resources.funding.spend_min_share": 0.95,
                                         "resources.funding.envelope_eur": 300_000}
     assert fine["status"] == "optimal" and fine["error"] is None
+    # The record says what the independent checker verified before it was written.
+    assert "envelope" in " ".join(fine["checked_constraints"])
+    assert infeasible["checked_constraints"] == []
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("boom")
@@ -175,3 +178,4 @@ def test_a_variant_the_checker_rejects_is_recorded_as_an_error_without_figures(
     assert record["status"] == "error" and record["error_type"] == "VerificationError"
     assert "independent checker rejected" in record["error"]
     assert record["metrics"] is None and record["towns"] is None
+    assert record["checked_constraints"] == []
