@@ -82,7 +82,7 @@ def test_workers_and_scheduler_exclude_each_other(tmp_path: Path) -> None:
 def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("pvd_optim.sweep.execute.CONNECT_TIMEOUT_S", 2)
+    monkeypatch.setattr("pvd_optim.sweep.execute.CONNECT_TIMEOUT_S", 1)
     path = _sweep_file(tmp_path, GRID)
     code = main(["sweep", str(path), "--out", str(tmp_path / "o"), "--scheduler",
                  "tcp://127.0.0.1:9"])
