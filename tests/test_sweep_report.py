@@ -24,3 +24,15 @@ def test_axis_ticks_are_the_data_ends_and_stay_inside_the_picture() -> None:
     assert _x_labels(chart) == [("start", "20,000,000"), ("middle", "27,500,000"),
                                 ("end", "35,000,000")]
     assert ">0.0500<" in scatter and ">0.250<" in scatter
+
+
+def test_a_drawn_field_reads_as_its_distribution() -> None:
+    from pvd_optim.report.sweep import _distribution_text
+    from pvd_optim.sweep.definition import Choice, Uniform
+
+    with i18n.using("en"):
+        uniform = _distribution_text(Uniform(distribution="uniform", low=0.5, high=1.5,
+                                             relative=True, decimals=4))
+        choice = _distribution_text(Choice(distribution="choice", values=("a", "b")))
+    assert uniform == "uniform, low 0.5, high 1.5, times the base value, rounded to 4 decimal(s)"
+    assert choice == "choice, values a / b"

@@ -74,6 +74,25 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def _distribution_text(distribution: Any) -> str:
+    """``uniform, low 0.5, high 1.5, times the base value``: a distribution as read."""
+    fields = distribution.model_dump(exclude_none=True)
+    name = fields.pop("distribution")
+    relative = fields.pop("relative", False)
+    decimals = fields.pop("decimals", None)
+    parts = [name]
+    for key, value in fields.items():
+        values = value if isinstance(value, tuple | list) else (value,)
+        # As written in the sweep file (0.5, not 0.500).
+        written = [f"{v:g}" if isinstance(v, float) else str(v) for v in values]
+        parts.append(f"{key} {' / '.join(written)}")
+    if relative:
+        parts.append("times the base value")
+    if decimals is not None:
+        parts.append(f"rounded to {decimals} decimal(s)")
+    return ", ".join(parts)
+
+
 def _overview(r: SweepResult) -> str:
     plan = r.sweep
     counts = "".join(f"<li>{escape(status)}: {r.counts[status]:,}</li>"
@@ -84,8 +103,8 @@ def _overview(r: SweepResult) -> str:
     draws = plan.section.monte_carlo
     if draws is not None:
         for key, distribution in draws.parameters.items():
-            shown = distribution.model_dump(exclude_none=True)
-            lines.append(f"<li><b>{escape(key)}</b> (drawn): {escape(str(shown))}</li>")
+            lines.append(f"<li><b>{escape(key)}</b> (drawn): "
+                         f"{escape(_distribution_text(distribution))}</li>")
         lines.append(f"<li>{draws.draws:,} draws, seed {draws.seed}"
                      + (" (every draw at every grid point)" if axes else "") + "</li>")
     base = r.base
