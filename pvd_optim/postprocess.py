@@ -87,8 +87,6 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
     run or finish in it leaves its figure out, with a note saying so.
     """
     from pvd_optim.model import build_program, fix_integers, solve
-    from pvd_optim.model.follow_ups import solve_exactly, solve_fixed_lp, solve_relaxations
-    from pvd_optim.model.warm import StartingPoint
 
     inputs = problem.inputs
     notes: list[str] = []
@@ -117,7 +115,7 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
         # them out made this LP far cheaper at 34,875 towns (same columns, same duals of
         # the envelope and capacity rows).
         lp = fix_integers(build_program(inputs, tight=False), values) if is_mip else program
-        fixed = solve_fixed_lp(lp, settings, values) if is_mip else solve(lp, settings)
+        fixed = solve(lp, settings)
         if finished("shadow prices", fixed, optimal=False) and fixed.row_duals is not None:
             envelope = float(lp.row_values(ENVELOPE.blocks[0].name, fixed.row_duals)[0])
             capacity = dict(zip(inputs.directorate_names,
@@ -128,31 +126,28 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
               "value of one more post": analysis.value_of_one_more_post}
     if any(wanted.values()):
         base: float | None = objective
-        start = StartingPoint(values)
         if is_mip and (achieved_gap is None or achieved_gap > EXACT_GAP):
             # Differences need both solves at gap 0: one post was worth less than a 1e-4 gap.
             base = None
             if (exact := settings_for("the gap-0 base of the re-solves", mip_gap=0.0)):
-                again = solve_exactly(program, exact, start)
+                again = solve(program, exact)
                 if finished("the gap-0 base of the re-solves", again, optimal=True):
-                    base, start = again.objective, StartingPoint(again.require_values())
-        changed = {
-            "price of balance": dataclasses.replace(
-                inputs, balance_tolerance=min(1.0, inputs.balance_tolerance + 0.05)),
-            "value of one more post": dataclasses.replace(
+                    base = again.objective
+
+        def resolve(what: str, changed: ModelInputs) -> float | None:
+            if base is None or (exact := settings_for(what, mip_gap=0.0)) is None:
+                return None
+            result = solve(build_program(changed), exact)
+            if not finished(what, result, optimal=True) or result.objective is None:
+                return None
+            return float(result.objective - base)
+
+        if wanted["price of balance"]:
+            price_of_balance = resolve("price of balance", dataclasses.replace(
+                inputs, balance_tolerance=min(1.0, inputs.balance_tolerance + 0.05)))
+        if wanted["value of one more post"]:
+            value_of_post = resolve("value of one more post", dataclasses.replace(
                 inputs,
-                engineering_budget_keur=inputs.engineering_budget_keur + inputs.post_cost_keur),
-        }
-        # Both only relax the base: its optimum starts them, and they are solved at once.
-        asked = [(what, exact) for what in changed if wanted[what] and base is not None
-                 and (exact := settings_for(what, mip_gap=0.0)) is not None]
-        results = solve_relaxations([build_program(changed[what]) for what, _ in asked],
-                                    [exact for _, exact in asked], start)
-        gains = {what: float(result.objective - base)
-                 for (what, _), result in zip(asked, results, strict=True)
-                 if finished(what, result, optimal=True) and result.objective is not None
-                 and base is not None}
-        price_of_balance = gains.get("price of balance")
-        value_of_post = gains.get("value of one more post")
+                engineering_budget_keur=inputs.engineering_budget_keur + inputs.post_cost_keur))
     return (ShadowPrices(basis, envelope, capacity, price_of_balance, value_of_post),
             tuple(notes))

@@ -184,12 +184,7 @@ def make_highs(program: LinearProgram, settings: SolverSection) -> highspy.Highs
 
 def solve(program: LinearProgram, settings: SolverSection) -> SolveResult:
     """Solve with HiGHS and normalise the outcome."""
-    return run_and_read(make_highs(program, settings), program, settings)
-
-
-def run_and_read(h: highspy.Highs, program: LinearProgram, settings: SolverSection
-                 ) -> SolveResult:
-    """Run the solve ``h`` holds (``program``, from ``make_highs``) and normalise its outcome."""
+    h = make_highs(program, settings)
     started = time.perf_counter()
     if h.run() == highspy.HighsStatus.kError and (
         h.getModelStatus() == highspy.HighsModelStatus.kNotset

@@ -16,15 +16,17 @@ CBC (through PuLP) solves cold: :func:`solve_from` falls back to
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 
 import highspy
 import numpy as np
 
+from pvd_optim.errors import SolverError
 from pvd_optim.inputs import FloatArray
-from pvd_optim.model.highs import make_highs, run_and_read
+from pvd_optim.model.highs import make_highs, read_result
 from pvd_optim.model.program import LinearProgram
-from pvd_optim.model.solve import solve
+from pvd_optim.model.solve import solve, threads_to_use
 from pvd_optim.model.status import SolveResult
 from pvd_optim.scenario.schema import SolverSection
 
@@ -79,6 +81,20 @@ def start_is_feasible(program: LinearProgram, start: StartingPoint) -> bool:
                 or (activity > program.row_upper + tol).any())
 
 
+def _run(h: highspy.Highs, program: LinearProgram, settings: SolverSection) -> SolveResult:
+    started = time.perf_counter()
+    if h.run() == highspy.HighsStatus.kError and (
+            h.getModelStatus() == highspy.HighsModelStatus.kNotset):
+        # As in pvd_optim.model.highs.solve: HiGHS keeps the first solve's thread count.
+        raise SolverError(
+            "HiGHS refused to start the solve; HiGHS keeps the thread count of the first "
+            "solve in a Python process, so use one solver.threads value per process "
+            f"(this solve asked for {settings.threads})")
+    seconds = time.perf_counter() - started
+    return dataclasses.replace(read_result(h, program, seconds),
+                               notes=threads_to_use(settings.threads)[1])
+
+
 def solve_from(program: LinearProgram, settings: SolverSection, start: StartingPoint | None
                ) -> SolveResult:
     """Solve ``program`` starting from ``start`` where it is feasible for ``program``.
@@ -92,7 +108,7 @@ def solve_from(program: LinearProgram, settings: SolverSection, start: StartingP
     solution.col_value = start.values
     solution.value_valid = True
     h.setSolution(solution)
-    return run_and_read(h, program, settings)
+    return _run(h, program, settings)
 
 
 __all__ = ["StartingPoint", "same_matrix", "solve_from", "start_is_feasible", "with_bounds_of"]
