@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from pvd_optim import i18n
 from pvd_optim.report.sweep_charts import line_chart, scatter_chart
+
+TOY = Path(__file__).resolve().parents[1] / "scenarios" / "toy.yaml"
 
 
 def _x_labels(svg: str) -> list[tuple[str, str]]:
@@ -36,3 +39,19 @@ def test_a_drawn_field_reads_as_its_distribution() -> None:
         choice = _distribution_text(Choice(distribution="choice", values=("a", "b")))
     assert uniform == "uniform, low 0.5, high 1.5, times the base value, rounded to 4 decimal(s)"
     assert choice == "choice, values a / b"
+
+
+def test_the_page_is_english_throughout_whatever_language_the_run_chose(tmp_path: Path
+                                                                        ) -> None:
+    from pvd_optim.report.sweep import render_sweep_html
+    from pvd_optim.scenario import load_scenario
+    from pvd_optim.sweep import run_sweep, sweep_of
+
+    plan = sweep_of(load_scenario(TOY), {"grid": {
+        "resources.funding.envelope_eur": [60_000, 100_000]}})
+    result = run_sweep(plan, out=tmp_path / "out", workers=1)
+    with i18n.using("fr"):  # a French run (the default language) renders this page
+        page = render_sweep_html(result)
+        assert i18n.active().language == "fr"  # and keeps its own language afterwards
+    # The page's text is English, so are its numbers (not 100 000 with a French space).
+    assert "100,000" in page and "100\u202f000" not in page and "100\xa0000" not in page
