@@ -18,8 +18,7 @@ if TYPE_CHECKING:
     from pvd_optim.scenario.schema import Scenario
 
 from pvd_optim.errors import EXIT_CODES_TEXT as EPILOG
-from pvd_optim.errors import SWEEP_EXIT_CODES_TEXT
-from pvd_optim.errors import ExitCode, one_line
+from pvd_optim.errors import SWEEP_EXIT_CODES_TEXT, ExitCode, one_line
 
 
 def _parser() -> argparse.ArgumentParser:
