@@ -158,6 +158,24 @@ def test_a_different_sweep_into_the_folder_is_refused(serial: object, sweep_file
                   overrides={"resources.engineering.budget_eur": 45_000})
 
 
+def test_a_new_description_or_other_plotted_metrics_resume_the_same_variants(
+        serial: object, sweep_file: Path, tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "out"
+    shutil.copytree(serial.out, out)  # type: ignore[attr-defined]
+    reworded = tmp_path / "reworded.yaml"
+    reworded.write_text(sweep_file.read_text().replace(
+        "sweep:\n", "sweep:\n  description: Reworded.\n  report_metrics: [covered_share]\n"))
+    again = run_sweep(reworded, out=out, workers=1)
+    assert again.solved_now == 0
+    assert set(again.sensitivity["metric"]) == {"covered_share"}
+    pd.testing.assert_frame_equal(again.table, serial.table)  # type: ignore[attr-defined]
+    identity = json.loads((out / "sweep.json").read_text())
+    assert identity["definition"]["description"] == "Reworded."
+    assert identity["started_at"] == serial.sweep.identity["started_at"]  # type: ignore[attr-defined]
+
+
 def test_a_folder_that_is_not_a_sweeps_is_refused(sweep_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "results"
     out.mkdir()

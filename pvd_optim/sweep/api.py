@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from pvd_optim.scenario.yaml_reader import Lines
 
-IDENTITY_FORMAT = 1
+IDENTITY_FORMAT = 2
 BASE_ID = "base"
 
 
@@ -71,7 +71,10 @@ class Sweep:
         base_sha = scenario_hash(self.base)
         ids = [v.variant_id for v in self.variants]
         mine = versions()
-        digest = hashlib.sha256(dumps({"base": base_sha, "definition": definition,
+        # What the records depend on, and nothing else: the same variants of the same base
+        # with the same versions resume, whatever the description or the metrics the
+        # report plots (a new report of a finished sweep solves nothing again).
+        digest = hashlib.sha256(dumps({"identity_format": IDENTITY_FORMAT, "base": base_sha,
                                        "variants": ids, "versions": mine}).encode())
         return {"folder_kind": "sweep", "identity_format": IDENTITY_FORMAT,
                 "sweep_sha256": digest.hexdigest(), "base_scenario_sha256": base_sha,
