@@ -176,6 +176,19 @@ def test_a_new_description_or_other_plotted_metrics_resume_the_same_variants(
     assert identity["started_at"] == serial.sweep.identity["started_at"]  # type: ignore[attr-defined]
 
 
+def test_a_folder_of_another_format_is_refused_as_such(serial: object, sweep_file: Path,
+                                                       tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "out"
+    shutil.copytree(serial.out, out)  # type: ignore[attr-defined]
+    identity = json.loads((out / "sweep.json").read_text())
+    (out / "sweep.json").write_text(json.dumps({**identity, "sweep_sha256": "0" * 64,
+                                                "identity_format": 1}))
+    with pytest.raises(OutputError, match=r"not the same folder format\)"):
+        run_sweep(sweep_file, out=out, workers=1)
+
+
 def test_a_folder_that_is_not_a_sweeps_is_refused(sweep_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "results"
     out.mkdir()

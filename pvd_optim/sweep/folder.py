@@ -124,7 +124,8 @@ class SweepFolder:
             if current != old:
                 write_file_atomic(written, dumps(current).encode(), force=True)
             return
-        differs = [what for what, key in (("base scenario", "base_scenario_sha256"),
+        differs = [what for what, key in (("folder format", "identity_format"),
+                                          ("base scenario", "base_scenario_sha256"),
                                           ("variants", "variants"),
                                           ("pvd-optim and HiGHS versions", "versions"))
                    if old.get(key) != self.identity.get(key)]
