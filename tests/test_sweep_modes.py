@@ -79,6 +79,9 @@ def test_the_serial_sweep_records_every_variant(serial: object) -> None:
     assert set(infeasible["resources.funding.envelope_eur"]) == {300_000}
     towns = serial.towns  # type: ignore[attr-defined]
     assert (towns["variants_infeasible"] == len(infeasible)).all()
+    # Each variant's wall and CPU time, so that a starved worker shows.
+    timings = serial.timings  # type: ignore[attr-defined]
+    assert (timings["cpu_s"] > 0).all() and (timings["total_s"] > 0).all()
     assert (towns["variants_feasible"] == 12 - len(infeasible)).all()
 
 

@@ -159,7 +159,7 @@ def _timings(records: dict[str, dict[str, Any]], order: list[str]) -> pd.DataFra
                      "worker": record.get("worker"), "scoring": work.get("scoring"),
                      "model": work.get("model"), "warm_start": work.get("warm_start"),
                      **{f"{k}_s": timing.get(k) for k in ("prepare", "build", "solve",
-                                                          "total")}})
+                                                          "total", "cpu")}})
     return pd.DataFrame(rows)
 
 
