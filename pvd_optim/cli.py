@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from pvd_optim.scenario.schema import Scenario
 
 from pvd_optim.errors import EXIT_CODES_TEXT as EPILOG
-from pvd_optim.errors import ExitCode, one_line
+from pvd_optim.errors import SWEEP_EXIT_CODES_TEXT, ExitCode, one_line
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--force", action="store_true", help="replace an existing HTML file")
 
     sweep = sub.add_parser(
-        "sweep", parents=[common, scenario_args], epilog=EPILOG,
+        "sweep", parents=[common, scenario_args], epilog=SWEEP_EXIT_CODES_TEXT,
         help="solve the variants of a scenario's sweep: section (grid, Monte Carlo draws), "
              "their robustness and a report")
     sweep.add_argument("--out", type=Path, default=None, metavar="DIR",

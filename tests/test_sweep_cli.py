@@ -82,7 +82,7 @@ def test_workers_and_scheduler_exclude_each_other(tmp_path: Path) -> None:
 def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("pvd_optim.sweep.execute.CONNECT_TIMEOUT_S", 2)
+    monkeypatch.setattr("pvd_optim.sweep.execute.CONNECT_TIMEOUT_S", 1)
     path = _sweep_file(tmp_path, GRID)
     code = main(["sweep", str(path), "--out", str(tmp_path / "o"), "--scheduler",
                  "tcp://127.0.0.1:9"])
@@ -97,3 +97,12 @@ def test_pvd_optim_sweep_is_the_function_and_the_package(tmp_path: Path) -> None
     assert pvd_optim.sweep.run_sweep is run_sweep
     table = pvd_optim.sweep(_sweep_file(tmp_path, GRID), out=tmp_path / "out", workers=1)
     assert len(table) == 6 and set(table["status"]) == {"optimal", "infeasible"}
+
+
+def test_the_help_gives_the_sweeps_own_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    # An infeasible variant is a result (exit 0), not the single run's exit 3.
+    assert "0 every variant solved or proven infeasible" in shown
+    assert "3 infeasible" not in shown

@@ -126,6 +126,26 @@ def test_grid_and_draws_combine_every_point_with_every_draw(tmp_path: Path) -> N
      "sweep.monte_carlo.parameters.balance.mode", "not a number"),
     ("sweep:\n  report_metrics: [objectiv]\n", 4, "sweep.report_metrics", "unknown metric"),
     ("sweep: {}\n", 3, "sweep", "defines no variant"),
+    # Each wrong grid axis or value gets its own message at its key (not the union's).
+    ("sweep:\n  grid:\n    resources.funding.envelope_eur: 5\n", 5,
+     "sweep.grid.resources.funding.envelope_eur", "must be a list of values such as"),
+    ("sweep:\n  grid:\n    resources.funding.envelope_eur: [[1, 2]]\n", 5,
+     "sweep.grid.resources.funding.envelope_eur.0", "values must be single values"),
+    ("sweep:\n  grid:\n    resources.funding.envelope_eur: [.nan]\n", 5,
+     "sweep.grid.resources.funding.envelope_eur.0", "must be a finite number, got nan"),
+    ("sweep:\n  grid:\n    resources.funding.envelope_eur: []\n", 5,
+     "sweep.grid.resources.funding.envelope_eur", "is empty"),
+    ("sweep:\n  grid:\n    resources.funding.envelope_eur: {start: 1, stop: 5, step: 0}\n",
+     5, "sweep.grid.resources.funding.envelope_eur.step", "greater than 0"),
+    ("sweep:\n  grid:\n    resources.funding.envelope_eur: {start: 1, stop: 5}\n",
+     5, "sweep.grid.resources.funding.envelope_eur.step", "required field is missing"),
+    ("sweep:\n  grid:\n    resources.funding.envelope_eur: {start: 0, stop: 1e9, step: 1}\n",
+     5, "sweep.grid.resources.funding.envelope_eur", "more than the limit"),
+    ("sweep:\n  grid:\n    solver.highs_options.no_such_option: [1]\n", 5,
+     "sweep.grid.solver.highs_options.no_such_option", "is not a HiGHS option"),
+    ("sweep:\n  monte_carlo:\n    draws: 2\n    seed: 1\n    parameters:\n"
+     "      balance.mode: {distribution: choice, values: [[1]]}\n", 8,
+     "sweep.monte_carlo.parameters.balance.mode.values.0", "values must be single values"),
 ])
 def test_errors_name_the_sweep_key_and_its_line(tmp_path: Path, body: str, line: int,
                                                 field: str, words: str) -> None:
@@ -135,6 +155,15 @@ def test_errors_name_the_sweep_key_and_its_line(tmp_path: Path, body: str, line:
     error = caught.value
     assert (error.file, error.line, error.field) == (str(path), line, field), str(error)
     assert words in error.message
+
+
+def test_a_base_solver_option_highs_would_refuse_is_refused_before_any_solve(
+        tmp_path: Path) -> None:
+    path = _write(tmp_path, "solver:\n  highs_options:\n    no_such_option: 1\n"
+                            "sweep:\n  grid:\n    resources.funding.envelope_eur: [1, 2]\n")
+    with pytest.raises(ScenarioError, match="is not a HiGHS option") as caught:
+        load_sweep(path)
+    assert (caught.value.line, caught.value.field) == (5, "solver.highs_options.no_such_option")
 
 
 def test_a_scenario_without_a_sweep_section_is_refused_at_its_file() -> None:

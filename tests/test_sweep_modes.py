@@ -79,6 +79,9 @@ def test_the_serial_sweep_records_every_variant(serial: object) -> None:
     assert set(infeasible["resources.funding.envelope_eur"]) == {300_000}
     towns = serial.towns  # type: ignore[attr-defined]
     assert (towns["variants_infeasible"] == len(infeasible)).all()
+    # Each variant's wall and CPU time, so that a starved worker shows.
+    timings = serial.timings  # type: ignore[attr-defined]
+    assert (timings["cpu_s"] > 0).all() and (timings["total_s"] > 0).all()
     assert (towns["variants_feasible"] == 12 - len(infeasible)).all()
 
 
@@ -156,6 +159,37 @@ def test_a_different_sweep_into_the_folder_is_refused(serial: object, sweep_file
     with pytest.raises(OutputError, match=r"holds a different sweep .*base scenario"):
         run_sweep(sweep_file, out=out, workers=1,
                   overrides={"resources.engineering.budget_eur": 45_000})
+
+
+def test_a_new_description_or_other_plotted_metrics_resume_the_same_variants(
+        serial: object, sweep_file: Path, tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "out"
+    shutil.copytree(serial.out, out)  # type: ignore[attr-defined]
+    reworded = tmp_path / "reworded.yaml"
+    reworded.write_text(sweep_file.read_text().replace(
+        "sweep:\n", "sweep:\n  description: Reworded.\n  report_metrics: [covered_share]\n"))
+    again = run_sweep(reworded, out=out, workers=1)
+    assert again.solved_now == 0
+    assert set(again.sensitivity["metric"]) == {"covered_share"}
+    pd.testing.assert_frame_equal(again.table, serial.table)  # type: ignore[attr-defined]
+    identity = json.loads((out / "sweep.json").read_text())
+    assert identity["definition"]["description"] == "Reworded."
+    assert identity["started_at"] == serial.sweep.identity["started_at"]  # type: ignore[attr-defined]
+
+
+def test_a_folder_of_another_format_is_refused_as_such(serial: object, sweep_file: Path,
+                                                       tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "out"
+    shutil.copytree(serial.out, out)  # type: ignore[attr-defined]
+    identity = json.loads((out / "sweep.json").read_text())
+    (out / "sweep.json").write_text(json.dumps({**identity, "sweep_sha256": "0" * 64,
+                                                "identity_format": 1}))
+    with pytest.raises(OutputError, match=r"not the same folder format\)"):
+        run_sweep(sweep_file, out=out, workers=1)
 
 
 def test_a_folder_that_is_not_a_sweeps_is_refused(sweep_file: Path, tmp_path: Path) -> None:

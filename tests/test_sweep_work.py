@@ -100,6 +100,9 @@ def test_failures_are_records_with_their_status(monkeypatch: pytest.MonkeyPatch)
     assert infeasible["parameters"] == {"resources.funding.spend_min_share": 0.95,
                                         "resources.funding.envelope_eur": 300_000}
     assert fine["status"] == "optimal" and fine["error"] is None
+    # The record says what the independent checker verified before it was written.
+    assert "envelope" in " ".join(fine["checked_constraints"])
+    assert infeasible["checked_constraints"] == []
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("boom")
@@ -155,3 +158,24 @@ def test_an_infeasible_base_leaves_the_variants_to_solve_cold() -> None:
     record = evaluate(plan.task(plan.variants[0]), base)
     assert record["status"] == "optimal"
     assert record["work"] == {"scoring": "reused", "model": work.REBUILT, "warm_start": False}
+
+
+def test_a_variant_the_checker_rejects_is_recorded_as_an_error_without_figures(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pvd_optim import pipeline
+
+    base_task, tasks = _tasks({"resources.funding.envelope_eur": [90_000]})
+    base = solve_base(base_task)  # type: ignore[arg-type]
+    real_extract = pipeline.extract
+
+    def overspent(program: object, values: np.ndarray) -> object:
+        arrays = real_extract(program, values)  # type: ignore[arg-type]
+        return dataclasses.replace(arrays, funding_keur=arrays.funding_keur * 10)
+
+    # A solver (or model) bug: the solution read back spends ten times the envelope.
+    monkeypatch.setattr(pipeline, "extract", overspent)
+    record = evaluate(tasks[0], base)  # type: ignore[arg-type]
+    assert record["status"] == "error" and record["error_type"] == "VerificationError"
+    assert "independent checker rejected" in record["error"]
+    assert record["metrics"] is None and record["towns"] is None
+    assert record["checked_constraints"] == []

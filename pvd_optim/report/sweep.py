@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from pvd_optim.i18n import translator
+from pvd_optim import i18n
 from pvd_optim.report import svg
 from pvd_optim.report.html import CSS, table_html
 from pvd_optim.report.sweep_charts import (
@@ -26,14 +26,15 @@ from pvd_optim.report.sweep_charts import (
 from pvd_optim.sweep.sensitivity import ONE_AT_A_TIME, RANK_CORRELATION
 from pvd_optim.sweep.work import STATUSES, WITH_ALLOCATION
 
-#: The sweep section is written in English for now (its headers too, so the page
-#: reads in one language); French follows the report's catalogue in a later step.
-_ENGLISH = translator("en")
-
 if TYPE_CHECKING:
     import pandas as pd
 
+    from pvd_optim.i18n import Translator
     from pvd_optim.sweep.api import SweepResult
+
+#: The page's language: its text is written in English, so its numbers and table headers
+#: are English too (whatever language the run chose for other pages).
+LANGUAGE = "en"
 
 #: Most lines in one curve chart (one per combination of the other grid fields); past
 #: it, the chart shows their mean.
@@ -73,6 +74,25 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def _distribution_text(distribution: Any) -> str:
+    """``uniform, low 0.5, high 1.5, times the base value``: a distribution as read."""
+    fields = distribution.model_dump(exclude_none=True)
+    name = fields.pop("distribution")
+    relative = fields.pop("relative", False)
+    decimals = fields.pop("decimals", None)
+    parts = [name]
+    for key, value in fields.items():
+        values = value if isinstance(value, tuple | list) else (value,)
+        # As written in the sweep file (0.5, not 0.500).
+        written = [f"{v:g}" if isinstance(v, float) else str(v) for v in values]
+        parts.append(f"{key} {' / '.join(written)}")
+    if relative:
+        parts.append("times the base value")
+    if decimals is not None:
+        parts.append(f"rounded to {decimals} decimal(s)")
+    return ", ".join(parts)
+
+
 def _overview(r: SweepResult) -> str:
     plan = r.sweep
     counts = "".join(f"<li>{escape(status)}: {r.counts[status]:,}</li>"
@@ -83,8 +103,8 @@ def _overview(r: SweepResult) -> str:
     draws = plan.section.monte_carlo
     if draws is not None:
         for key, distribution in draws.parameters.items():
-            shown = distribution.model_dump(exclude_none=True)
-            lines.append(f"<li><b>{escape(key)}</b> (drawn): {escape(str(shown))}</li>")
+            lines.append(f"<li><b>{escape(key)}</b> (drawn): "
+                         f"{escape(_distribution_text(distribution))}</li>")
         lines.append(f"<li>{draws.draws:,} draws, seed {draws.seed}"
                      + (" (every draw at every grid point)" if axes else "") + "</li>")
     base = r.base
@@ -140,7 +160,7 @@ def _grid_curve(table: pd.DataFrame, key: str, others: list[str], metric: str, l
         groups = [(f"mean over {len(groups)} combinations", mean)]
     series = []
     for name, frame in groups:
-        label_of = (", ".join(f"{k}={v}" for k, v in zip(others, name if isinstance(
+        label_of = (", ".join(f"{k}={_shown(v)}" for k, v in zip(others, name if isinstance(
             name, tuple) else (name,), strict=False)) if others and not str(name).startswith(
             "mean") else str(name))
         xs = frame[key].tolist() if numeric else list(range(len(frame)))
@@ -177,7 +197,7 @@ def _tornado(r: SweepResult) -> str:
     return "".join(parts)
 
 
-def _robustness(r: SweepResult, layer: svg.Layer) -> str:
+def _robustness(r: SweepResult, layer: svg.Layer, t: Translator) -> str:
     towns = r.towns
     parts = ['<section id="robustness"><h2>Town robustness</h2>']
     if towns.empty:
@@ -210,18 +230,18 @@ def _robustness(r: SweepResult, layer: svg.Layer) -> str:
     columns = ["insee", "name", "region_name", "lead_share", "funded_share", "funding_mean_eur",
                "funding_p10_eur", "funding_p90_eur", "days_mean_days"]
     parts.append(f"<h3>The {UNSETTLED_TOWNS} least settled towns</h3>"
-                 + table_html(ranked[columns], _ENGLISH) + "</section>")
+                 + table_html(ranked[columns], t) + "</section>")
     return "".join(parts)
 
 
-def _regions(r: SweepResult) -> str:
+def _regions(r: SweepResult, t: Translator) -> str:
     columns = [c for c in r.regions.columns if not c.startswith("variants_")]
     return ('<section id="regions"><h2>Regions</h2><p>Per region, over the feasible variants: '
             "mean, 10th and 90th percentile of its eligible and covered towns, funding and "
-            "expert-days.</p>" + table_html(r.regions[columns], _ENGLISH) + "</section>")
+            "expert-days.</p>" + table_html(r.regions[columns], t) + "</section>")
 
 
-def _failures(r: SweepResult) -> str:
+def _failures(r: SweepResult, t: Translator) -> str:
     failed = r.table[~r.table["status"].isin(WITH_ALLOCATION)]
     parts = ['<section id="failures"><h2>Variants without an allocation</h2>']
     if failed.empty:
@@ -230,21 +250,26 @@ def _failures(r: SweepResult) -> str:
     parts.append(f"<p>{len(failed):,} variant(s). <code>pvd-optim run</code> with a variant's "
                  "values as <code>--set</code> explains an infeasible one.</p>")
     columns = ["variant_id", *r.sweep.keys, "status", "error"]
-    parts.append(table_html(failed[columns].head(FAILED_LISTED), _ENGLISH) + "</section>")
+    parts.append(table_html(failed[columns].head(FAILED_LISTED), t) + "</section>")
     return "".join(parts)
 
 
 def render_sweep_html(r: SweepResult, *, title: str | None = None) -> str:
-    """The sweep's report as one HTML document (UTF-8 text)."""
+    """The sweep's report as one HTML document (UTF-8 text, in English)."""
+    with i18n.using(LANGUAGE) as t:
+        return _render(r, title, t)
+
+
+def _render(r: SweepResult, title: str | None, t: Translator) -> str:
     layer = svg.load_layer("department")
     title = title or f"Sweep of {r.sweep.base.name}"
-    nav = "".join(f'<a href="#{k}">{v}</a>' for k, v in (
+    nav = "".join(f'<li><a href="#{k}">{v}</a></li>' for k, v in (
         ("overview", "What was swept"), ("curves", "Curves"), ("sensitivity", "Sensitivity"),
         ("robustness", "Town robustness"), ("regions", "Regions"),
         ("failures", "Without allocation")))
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    body = [_overview(r), _curves(r), _tornado(r), _robustness(r, layer), _regions(r),
-            _failures(r)]
+    body = [_overview(r), _curves(r), _tornado(r), _robustness(r, layer, t), _regions(r, t),
+            _failures(r, t)]
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
@@ -252,7 +277,7 @@ def render_sweep_html(r: SweepResult, *, title: str | None = None) -> str:
         + svg.defs([layer])
         + f"<main><h1>{escape(title)}</h1><p class=\"muted\">pvd-optim, {generated}. Tables: "
         "variants, towns, regions and sensitivity (CSV and Parquet) beside this page.</p>"
-        f"<nav>{nav}</nav>" + "".join(body)
+        f'<nav aria-label="Sections"><ul>{nav}</ul></nav>' + "".join(body)
         + "<footer>Outlines: ANCT (Agence nationale de la cohésion des territoires), "
         "fonds de carte fr-drom-4326-pur-style1, Licence Ouverte 2.0, simplified; overseas "
         "departments are moved beside the mainland for display.</footer></main></body></html>\n"

@@ -32,19 +32,34 @@ def _range(values: Sequence[float], pad_share: float = 0.0) -> tuple[float, floa
     return low - pad, high + pad
 
 
+def _ticks(values: Sequence[float]) -> list[float]:
+    """The lowest, middle and highest of the data (not of the padded span): values as read."""
+    if not values:
+        return []
+    low, high = min(values), max(values)
+    return [low] if high <= low else [low, (low + high) / 2, high]
+
+
 def _frame(width: float, height: float, x: tuple[float, float], y: tuple[float, float],
-           x_label: str, y_label: str) -> list[str]:
-    """Axes with their end and middle ticks, and the labels."""
+           x_label: str, y_label: str, xs: Sequence[float], ys: Sequence[float]
+           ) -> list[str]:
+    """Axes with ticks at the data's lowest, middle and highest values, and the labels.
+
+    The first and last x labels are anchored inside the plot, so that they are not cut
+    off by the picture's edge.
+    """
     plot_w, plot_h = width - _LEFT - _RIGHT, height - _TOP - _BOTTOM
     items = [f'<rect x="{_LEFT}" y="{_TOP}" width="{plot_w:.1f}" height="{plot_h:.1f}" '
              'fill="none" stroke="#999" stroke-width="0.6"/>']
-    for i in range(3):
-        fx = x[0] + (x[1] - x[0]) * i / 2
-        px = _LEFT + plot_w * i / 2
+    x_ticks = _ticks(xs)
+    for i, fx in enumerate(x_ticks):
+        px = _scale(fx, x, _LEFT, plot_w)
+        anchor = ("middle" if len(x_ticks) == 1 or 0 < i < len(x_ticks) - 1
+                  else "start" if i == 0 else "end")
         items.append(f'<text x="{px:.1f}" y="{height - _BOTTOM + 12:.1f}" '
-                     f'text-anchor="middle">{escape(number(fx))}</text>')
-        fy = y[0] + (y[1] - y[0]) * i / 2
-        py = _TOP + plot_h * (1 - i / 2)
+                     f'text-anchor="{anchor}">{escape(number(fx))}</text>')
+    for fy in _ticks(ys):
+        py = _scale(fy, y, _TOP, plot_h, True)
         items.append(f'<text x="{_LEFT - 4:.1f}" y="{py + 3:.1f}" text-anchor="end">'
                      f"{escape(number(fy))}</text>")
     items.append(f'<text x="{_LEFT + plot_w / 2:.1f}" y="{height - 4:.1f}" '
@@ -75,7 +90,7 @@ def line_chart(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], *
     ys = _finite([y for _, _, s in series for y in s])
     x_span, y_span = _range(xs, 0.04), _range(ys, 0.04)
     plot_w, plot_h = width - _LEFT - _RIGHT, height - _TOP - _BOTTOM
-    items = _frame(width, height, x_span, y_span, x_label, y_label)
+    items = _frame(width, height, x_span, y_span, x_label, y_label, xs, ys)
     legend = []
     for i, (label, x_values, y_values) in enumerate(series):
         colour = SERIES[i % len(SERIES)]
@@ -104,7 +119,8 @@ def scatter_chart(xs: Sequence[float], ys: Sequence[float], *, title: str, x_lab
     x_span = _range([x for x, _ in pairs], 0.04)
     y_span = _range([y for _, y in pairs], 0.04)
     plot_w, plot_h = width - _LEFT - _RIGHT, height - _TOP - _BOTTOM
-    items = _frame(width, height, x_span, y_span, x_label, y_label)
+    items = _frame(width, height, x_span, y_span, x_label, y_label, [x for x, _ in pairs],
+                   [y for _, y in pairs])
     for x, y in pairs:
         items.append(f'<circle cx="{_scale(x, x_span, _LEFT, plot_w):.1f}" '
                      f'cy="{_scale(y, y_span, _TOP, plot_h, True):.1f}" r="2" '

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pvd_optim.errors import OutputError, ScenarioError
+from pvd_optim.pipeline import check_solver_settings
 from pvd_optim.scenario import load_scenario, with_overrides
 from pvd_optim.scenario.schema import Scenario
 from pvd_optim.sweep.definition import SweepSection, parse_section
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
     from pvd_optim.scenario.yaml_reader import Lines
 
-IDENTITY_FORMAT = 1
+IDENTITY_FORMAT = 2
 BASE_ID = "base"
 
 
@@ -70,7 +71,10 @@ class Sweep:
         base_sha = scenario_hash(self.base)
         ids = [v.variant_id for v in self.variants]
         mine = versions()
-        digest = hashlib.sha256(dumps({"base": base_sha, "definition": definition,
+        # What the records depend on, and nothing else: the same variants of the same base
+        # with the same versions resume, whatever the description or the metrics the
+        # report plots (a new report of a finished sweep solves nothing again).
+        digest = hashlib.sha256(dumps({"identity_format": IDENTITY_FORMAT, "base": base_sha,
                                        "variants": ids, "versions": mine}).encode())
         return {"folder_kind": "sweep", "identity_format": IDENTITY_FORMAT,
                 "sweep_sha256": digest.hexdigest(), "base_scenario_sha256": base_sha,
@@ -104,6 +108,7 @@ def _sweep_from(base: Scenario, raw: Any, lines: Lines) -> Sweep:
     source = str(base.source) if base.source is not None else None
     section = raw if isinstance(raw, SweepSection) else parse_section(raw, lines, source)
     base, notes = _one_thread(base)
+    check_solver_settings(base)  # as `pvd-optim run` does, before anything is solved
     return Sweep(base, section, tuple(expand(base, section, lines)), notes)
 
 
@@ -154,7 +159,7 @@ def _timings(records: dict[str, dict[str, Any]], order: list[str]) -> pd.DataFra
                      "worker": record.get("worker"), "scoring": work.get("scoring"),
                      "model": work.get("model"), "warm_start": work.get("warm_start"),
                      **{f"{k}_s": timing.get(k) for k in ("prepare", "build", "solve",
-                                                          "total")}})
+                                                          "total", "cpu")}})
     return pd.DataFrame(rows)
 
 

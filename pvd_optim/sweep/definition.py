@@ -23,12 +23,21 @@ scenario, so that every error names the sweep key and its line.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    Discriminator,
+    Field,
+    PlainValidator,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from pvd_optim.errors import ScenarioError
 from pvd_optim.scenario.fields import Frozen
@@ -47,6 +56,23 @@ DEFAULT_REPORT_METRICS = ("objective", "covered_share", "need_funded_share",
                           "gini_funding_per_inhabitant", "max_regional_deviation_funding")
 
 Scalar = bool | int | float | str | None
+
+
+def _single(value: Any) -> Scalar:
+    """A value a field may be set to: a finite number, text, true or false (or null)."""
+    if isinstance(value, list | tuple | dict):
+        raise ValueError("values must be single values (numbers, text, true or false), got "
+                         f"{value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"must be a finite number, got {value!r}")
+    if value is not None and not isinstance(value, bool | int | float | str):
+        raise ValueError(f"must be a number, text, true or false, got {value!r}")
+    return value
+
+
+#: One value of a grid axis or a choice; checked as a whole, so that a wrong value gets one
+#: message (not one per type it failed to be).
+SingleValue = Annotated[Scalar, PlainValidator(_single)]
 
 
 class ValueRange(Frozen):
@@ -157,7 +183,7 @@ class Choice(Frozen):
     """One of ``values``, each equally likely."""
 
     distribution: Literal["choice"]
-    values: tuple[Scalar, ...] = Field(min_length=1, max_length=MAX_AXIS_VALUES)
+    values: tuple[SingleValue, ...] = Field(min_length=1, max_length=MAX_AXIS_VALUES)
 
 
 Distribution = Annotated[Uniform | LogUniform | Normal | Triangular | Choice,
@@ -174,7 +200,24 @@ class MonteCarlo(Frozen):
         min_length=1, description="Dotted field -> its distribution.")
 
 
-GridAxis = tuple[Scalar, ...] | ValueRange
+def _axis_kind(value: Any) -> str | None:
+    if isinstance(value, dict | ValueRange):
+        return "range"
+    if isinstance(value, list | tuple):
+        return "values"
+    return None
+
+
+#: Tags of the grid axis's two forms, in error locations (not fields).
+AXIS_FORMS = ("values", "range")
+GridAxis = Annotated[
+    Annotated[tuple[SingleValue, ...], Field(min_length=1, max_length=MAX_AXIS_VALUES),
+              Tag("values")]
+    | Annotated[ValueRange, Tag("range")],
+    Discriminator(_axis_kind, custom_error_type="grid_axis",
+                  custom_error_message="must be a list of values such as [20e6, 35e6], or a "
+                                       "range such as {start: 0.05, stop: 0.25, step: 0.05}"),
+]
 
 
 class SweepSection(Frozen):
@@ -188,17 +231,6 @@ class SweepSection(Frozen):
     report_metrics: tuple[str, ...] = Field(
         DEFAULT_REPORT_METRICS, min_length=1,
         description="Metrics of pvd_optim.analysis.METRICS the report plots.")
-
-    @field_validator("grid")
-    @classmethod
-    def _axes_have_values(cls, value: dict[str, GridAxis]) -> dict[str, GridAxis]:
-        for key, axis in value.items():
-            if isinstance(axis, tuple) and not axis:
-                raise ValueError(f"grid axis {key} has no value; list at least one")
-            if isinstance(axis, tuple) and len(axis) > MAX_AXIS_VALUES:
-                raise ValueError(f"grid axis {key} has {len(axis):,} values, more than the "
-                                 f"limit of {MAX_AXIS_VALUES:,}")
-        return value
 
     @field_validator("report_metrics")
     @classmethod
@@ -246,9 +278,11 @@ def _path(loc: tuple[Any, ...]) -> FieldPath:
         text = str(part)
         if _TYPE_TAG.fullmatch(text):
             continue
-        # A discriminated union names the branch after the parameter key: not a field.
+        # A discriminated union names the branch after the key: not a field.
         if len(parts) >= 3 and parts[-3:-1] == ["monte_carlo", "parameters"] and (
                 text in DISTRIBUTIONS):
+            continue
+        if len(parts) >= 2 and parts[-2] == "grid" and text in AXIS_FORMS:
             continue
         parts.append(text)
     return tuple(parts)
@@ -263,6 +297,8 @@ def _message(error: Mapping[str, Any]) -> str:
         return "required field is missing"
     if kind == "union_tag_invalid" or kind == "union_tag_not_found":
         return f"`distribution` must be one of {', '.join(DISTRIBUTIONS)}"
+    if kind == "too_short":
+        return "is empty; give at least one"
     text = str(error["msg"]).removeprefix("Value error, ")
     if kind != "value_error" and given is not None and not isinstance(given, dict | list):
         text += f". Got {given!r} instead"
@@ -291,9 +327,14 @@ def parse_section(raw: Any, lines: Lines, file: str | None) -> SweepSection:
     try:
         return SweepSection.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        errors = exc.errors()
+        # A list whose items all failed is also "too short" after validation: not news.
+        errors = [e for e in errors if not (e["type"] == "too_short" and any(
+            len(o["loc"]) > len(e["loc"]) and o["loc"][:len(e["loc"])] == e["loc"]
+            for o in errors))]
+        first = errors[0]
         path = _path(tuple(first["loc"]))
-        more = len(exc.errors()) - 1
+        more = len(errors) - 1
         message = _message(first) + (f" (and {more} more problem{'s' if more > 1 else ''})"
                                      if more else "")
         raise ScenarioError(message, **located_at(lines, path, file)) from None

@@ -11,8 +11,9 @@ Layout of ``DIR``::
 
 Every file is written atomically (:func:`pvd_optim.output.write_file_atomic`): a killed
 sweep leaves complete records only, and running the same sweep into the same folder
-again solves only the variants without one. A folder holding a different sweep (another
-base scenario, definition or version of pvd-optim or HiGHS) is refused, as is a folder
+again solves only the variants without one (a new description or other plotted metrics
+do not change the variants). A folder holding a different sweep (another base scenario,
+other variants, another version of pvd-optim or HiGHS) is refused, as is a folder
 that is not a sweep's. Only the process that started the sweep writes here (workers
 send their records back), under a lock held for the whole sweep (``.sweep.json.lock``,
 an ``flock``): a second sweep into the folder is refused at once.
@@ -116,9 +117,16 @@ class SweepFolder:
             raise OutputError("holds a damaged sweep.json; delete the folder to start the "
                               "sweep again, or choose another --out", file=self.given)
         if old.get("sweep_sha256") == self.identity["sweep_sha256"]:
+            # The same variants: what is not part of the answers (the description, the
+            # metrics plotted) is recorded as given now; the sweep keeps its start time.
+            current = {**self.identity, "started_at": old.get("started_at",
+                                                            self.identity["started_at"])}
+            if current != old:
+                write_file_atomic(written, dumps(current).encode(), force=True)
             return
-        differs = [what for what, key in (("base scenario", "base_scenario_sha256"),
-                                          ("sweep section", "definition"),
+        differs = [what for what, key in (("folder format", "identity_format"),
+                                          ("base scenario", "base_scenario_sha256"),
+                                          ("variants", "variants"),
                                           ("pvd-optim and HiGHS versions", "versions"))
                    if old.get(key) != self.identity.get(key)]
         raise OutputError(

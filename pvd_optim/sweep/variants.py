@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from pvd_optim.errors import ScenarioError
+from pvd_optim.pipeline import check_solver_settings
 from pvd_optim.scenario import with_overrides
 from pvd_optim.scenario.schema import PER_THEME_FIELDS, Scenario
 from pvd_optim.scenario.yaml_reader import Lines
@@ -38,6 +39,7 @@ from pvd_optim.sweep.definition import (
     SweepSection,
     Triangular,
     Uniform,
+    ValueRange,
     located_at,
 )
 
@@ -151,7 +153,11 @@ def _checked(base: Scenario, parameters: dict[str, Any], where_of: Mapping[str, 
              ) -> Scenario:
     """``base`` with ``parameters`` set, validated; an error names the sweep key it concerns."""
     try:
-        return with_overrides(base, parameters)
+        variant = with_overrides(base, parameters)
+        if any(key.startswith("solver.") for key in parameters):
+            # What `pvd-optim run` checks before solving: an option HiGHS would refuse.
+            check_solver_settings(variant)
+        return variant
     except ScenarioError as exc:
         field = (exc.field or "").removeprefix("--set ")
         key = next((k for k in parameters if field == k or field.startswith(f"{k}.")
@@ -174,10 +180,12 @@ def expand(base: Scenario, section: SweepSection, lines: Lines) -> list[Variant]
     where_of = {**grid_where, **draw_where}
     for key, where in where_of.items():
         _check_key(key, where)
-    try:
-        axes = section.axes()
-    except ValueError as exc:
-        raise ScenarioError(str(exc), **located_at(lines, ("grid",), file)) from None
+    axes: dict[str, tuple[Any, ...]] = {}
+    for key, axis in section.grid.items():
+        try:
+            axes[key] = axis.values() if isinstance(axis, ValueRange) else axis
+        except ValueError as exc:
+            raise ScenarioError(str(exc), **grid_where[key]) from None
     for key, values in axes.items():
         counts = Counter(canonical(v) for v in values)
         repeated = sorted({repr(v) for v in values if counts[canonical(v)] > 1})

@@ -189,7 +189,8 @@ def blank_record(task: VariantTask) -> dict[str, Any]:
             "variant_id": task.variant_id, "sample": task.sample,
             "parameters": dict(task.parameters), "status": "error", "error": None,
             "error_type": None, "objective": None, "mip_gap": None, "metrics": None,
-            "towns": None, "work": {}, "timing_s": {}, "worker": _worker_name(),
+            "towns": None, "checked_constraints": [], "work": {}, "timing_s": {},
+            "worker": _worker_name(),
             "transient": False}
 
 
@@ -200,6 +201,9 @@ def _allocation_figures(record: dict[str, Any], allocation: Allocation) -> None:
     record["objective"] = allocation.objective
     record["mip_gap"] = allocation.mip_gap
     record["metrics"] = metrics(allocation)
+    # What the independent checker verified before this record could be written (a
+    # violation raises in ``solve_problem``: the variant is then an error, without figures).
+    record["checked_constraints"] = list(allocation.check.checked)
     towns = town_figures(allocation)
     record["towns"] = {"insee": [str(c) for c in towns.index],
                        **{column: towns[column].tolist() for column in towns.columns}}
@@ -237,7 +241,7 @@ def _solve(task: VariantTask, base: BaseState | None, record: dict[str, Any]
 
 def _run(task: VariantTask, base: BaseState | None) -> tuple[dict[str, Any], Any]:
     record = blank_record(task)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     solved = None
     try:
         mine = versions()
@@ -256,6 +260,9 @@ def _run(task: VariantTask, base: BaseState | None) -> tuple[dict[str, Any], Any
         record.update(status="error", error=str(exc) if isinstance(exc, PvdError)
                       else f"{type(exc).__name__}: {exc}", error_type=type(exc).__name__)
     record["timing_s"]["total"] = time.perf_counter() - started
+    # The process's CPU time over the same span: well below ``total`` when the worker
+    # was starved (more busy processes than cores), so that timings can be read.
+    record["timing_s"]["cpu"] = time.process_time() - cpu_started
     return record, solved
 
 
