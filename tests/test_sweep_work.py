@@ -166,14 +166,16 @@ def test_a_variant_the_checker_rejects_is_recorded_as_an_error_without_figures(
 
     base_task, tasks = _tasks({"resources.funding.envelope_eur": [90_000]})
     base = solve_base(base_task)  # type: ignore[arg-type]
-    real_extract = pipeline.extract
+    real_extract = pipeline.extract_programme
 
-    def overspent(program: object, values: np.ndarray) -> object:
-        arrays = real_extract(program, values)  # type: ignore[arg-type]
-        return dataclasses.replace(arrays, funding_keur=arrays.funding_keur * 10)
+    def overspent(program: object, values: np.ndarray, programme: object) -> object:
+        arrays = real_extract(program, values, programme)  # type: ignore[arg-type]
+        return dataclasses.replace(arrays, years=tuple(
+            dataclasses.replace(year, funding_keur=year.funding_keur * 10)
+            for year in arrays.years))
 
     # A solver (or model) bug: the solution read back spends ten times the envelope.
-    monkeypatch.setattr(pipeline, "extract", overspent)
+    monkeypatch.setattr(pipeline, "extract_programme", overspent)
     record = evaluate(tasks[0], base)  # type: ignore[arg-type]
     assert record["status"] == "error" and record["error_type"] == "VerificationError"
     assert "independent checker rejected" in record["error"]
