@@ -110,12 +110,16 @@ METRICS: dict[str, MetricInfo] = {
         "Busiest directorate", "share of its capacity", None,
         "Largest days used / capacity over Cerema directorates."),
     "covered_towns": MetricInfo(
-        "Covered towns", "towns", "higher", "Towns with a co-funded project lead."),
+        "Covered towns", "towns", "higher",
+        "Towns with a co-funded project lead (over several years: in the last one)."),
     "posts": MetricInfo(
-        "Posts", "posts", None, "Co-funded posts: ceil(covered towns / m) per group, summed."),
+        "Posts", "posts", None,
+        "Co-funded posts: ceil(covered towns / m) per group, summed (over several years: "
+        "the last year's)."),
     "engineering_used_share": MetricInfo(
         "Engineering budget used", "share of the budget", None,
-        "Posts x subsidy per post over the engineering budget."),
+        "Posts x subsidy per post over the engineering budget (over several years: "
+        "the post-years of every year over the horizon's budget)."),
     "outside_band_funding_eur": MetricInfo(
         "Funding outside the balance band", "EUR", "lower",
         "Sum over regions of the funding below or above the regional balance band."),
@@ -251,6 +255,10 @@ def resource_use(a: Allocation) -> dict[str, float | dict[str, dict[str, float]]
                             where=inp.capacity_days > 0)
     capacity = float(inp.capacity_days.sum())
     posts = float(a.posts_by_group.sum())
+    # Over several years the budget is the horizon's (horizon_view), so the posts that
+    # spend it are every year's, not the last year's that ``posts`` reports.
+    subsidy_keur = sum(float(year.posts_needed(arrays.covered).sum()) * year.post_cost_keur
+                       for year, arrays in zip(a.years_inputs, a.years_arrays, strict=True))
     return {
         "funding_eur": funding_keur * EUR_PER_UNIT,
         "envelope_used_share": funding_keur / inp.envelope_keur if inp.envelope_keur > 0
@@ -261,7 +269,7 @@ def resource_use(a: Allocation) -> dict[str, float | dict[str, dict[str, float]]
         else math.nan,
         "covered_towns": float(arr.covered.sum()),
         "posts": posts,
-        "engineering_used_share": (posts * inp.post_cost_keur / inp.engineering_budget_keur
+        "engineering_used_share": (subsidy_keur / inp.engineering_budget_keur
                                    if inp.engineering_budget_keur > 0 else math.nan),
         "by_directorate": {
             name: {"days": float(days_used[d]), "capacity_days": float(inp.capacity_days[d]),
