@@ -54,7 +54,7 @@ from pvd_optim.model.formulation import build_program
 from pvd_optim.model.program import LinearProgram, pack_csr
 from pvd_optim.model.solve import SolveBudget, fix_integers, solve
 from pvd_optim.model.status import SolveResult, SolveStatus
-from pvd_optim.model.variables import COVERED
+from pvd_optim.model.variables import COVERED, defining_rows_name, region_use_name, total_name
 from pvd_optim.postprocess import extract, extract_programme  # noqa: F401  (extract: tests)
 from pvd_optim.scenario.schema import Scenario
 from pvd_optim.tolerances import RELAXATION_NOISE
@@ -170,8 +170,7 @@ def _balance_fix(inputs: ModelInputs | ProgrammeInputs, budget: SolveBudget,
     if widest is None:
         raise _Undecided
     if not widest:
-        return Fix("balance", "balance.mode", 0.0, 0.0,
-                   "switch regional balance to `soft` or `off`: no tolerance up to 1.0 is enough")
+        return Fix(BALANCE.name, tolerance.no_tolerance_field, 0.0, 0.0, tolerance.no_tolerance)
     proof: Literal["proven minimal", "not proven minimal"] = "proven minimal"
     while high - low > 0.005:
         mid = (low + high) / 2
@@ -184,9 +183,8 @@ def _balance_fix(inputs: ModelInputs | ProgrammeInputs, budget: SolveBudget,
         else:
             low = mid
     needed = float(np.ceil(high * 1000) / 1000)
-    return Fix("balance", tolerance.field, inputs.balance_tolerance, needed,
-               f"raise the regional balance tolerance to at least {needed:.3f} "
-               f"(now {inputs.balance_tolerance})", proof=proof)
+    return Fix(BALANCE.name, tolerance.field, inputs.balance_tolerance, needed,
+               tolerance.raise_to(needed, inputs.balance_tolerance), proof=proof)
 
 
 #: Row blocks that decide how many towns can be covered: posts, sharing, the covered-towns
@@ -195,7 +193,7 @@ _COVERAGE_ROWS = (
     *(block.name for block in (*SHARING.blocks, *ENGINEERING_BUDGET.blocks)),
     LEAD.blocks[2].name,  # lead_post: covered only where its group has a post
     balance_block_name("towns", "low"), balance_block_name("towns", "high"),
-    "define_towns_region", "define_towns_total",
+    defining_rows_name(region_use_name("towns")), defining_rows_name(total_name("towns")),
     # In a programme: posts and coverage that last, and no idle post; who pays for posts.
     *(block.name for block in (*PERSISTENCE.blocks, *IDLE_POSTS.blocks, *SUBSIDY.blocks,
                                *COFUNDER_SHARE.blocks, *COFUNDER_BUDGET.blocks)),

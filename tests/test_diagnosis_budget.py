@@ -84,3 +84,27 @@ def test_a_balance_search_cut_short_is_marked_or_unknown(monkeypatch, answers) -
     else:
         fix = search_module._balance_fix(inputs, budget, balance.relax)
         assert fix is not None and fix.proof == "not proven minimal" and fix.needed == 1.0
+
+
+@pytest.mark.parametrize(("answers", "field"), [
+    ([True] * 20, "balance.tolerance_share"),
+    ([True, False], "balance.mode"),
+])
+def test_the_balance_fix_is_worded_by_its_registry_entry(monkeypatch, answers, field) -> None:
+    """Feasible without balance; then either every probed tolerance is enough (the search
+    narrows down to the scenario's own tolerance, rounded up) or even 1.0 is not."""
+    scenario, inputs = _toy()
+    inputs = dataclasses.replace(inputs, balance_mode="hard")
+    replies = iter(answers)
+    monkeypatch.setattr(search_module, "_feasible", lambda *_: next(replies))
+    balance = next(f for f in diagnosis_module.diagnosable() if f.name == "balance")
+    fix = search_module._balance_fix(inputs, diagnosis_module.SolveBudget(scenario.solver),
+                                     balance.relax)
+    assert fix is not None and fix.family == "balance" and fix.field == field
+    if field == "balance.mode":
+        assert fix.message == balance.relax.no_tolerance
+        assert "soft" in fix.message
+    else:
+        assert fix.proof == "proven minimal"
+        assert fix.message == balance.relax.raise_to(fix.needed, inputs.balance_tolerance)
+        assert f"at least {fix.needed:.3f}" in fix.message

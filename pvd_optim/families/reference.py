@@ -280,7 +280,13 @@ BALANCE = Family(
     "funding, days and covered towns of each region within (1 +- delta) x its fair share of "
     "the total allocated (the towns band widened by one town)", "k EUR, days, towns", "target",
     tuple(_balance_block(resource, side) for resource in RESOURCES for side in ("low", "high")),
-    ToleranceSearch("balance.tolerance_share"),
+    ToleranceSearch(
+        "balance.tolerance_share",
+        raise_to=lambda needed, now: (f"raise the regional balance tolerance to at least "
+                                      f"{needed:.3f} (now {now})"),
+        no_tolerance="switch regional balance to `soft` or `off`: no tolerance up to 1.0 is "
+                     "enough",
+        no_tolerance_field="balance.mode"),
     meaning="the region sits at the edge of its balance band: more for it (or less) would "
             "break the regional balance rule",
     scope="programme")

@@ -133,9 +133,17 @@ class Elastic:
 
 @dataclass(frozen=True)
 class ToleranceSearch:
-    """The diagnosis searches the smallest tolerance that makes the scenario feasible."""
+    """The diagnosis searches the smallest tolerance that makes the scenario feasible.
+
+    ``raise_to`` words the smallest tolerance found (its ``needed`` and ``now`` values);
+    ``no_tolerance`` says what to do when even the widest tolerance is not enough, with
+    ``no_tolerance_field`` the scenario field that sentence changes.
+    """
 
     field: str
+    raise_to: Callable[[float, float], str]
+    no_tolerance: str
+    no_tolerance_field: str
 
 
 Relaxation = Elastic | ToleranceSearch

@@ -44,6 +44,11 @@ def total_name(resource: str) -> str:
     return f"{resource}_total"
 
 
+def defining_rows_name(column_block: str) -> str:
+    """Row block that defines the auxiliary column block ``column_block`` (``define_totals``)."""
+    return f"define_{column_block}"
+
+
 @dataclass(frozen=True, eq=False)
 class Variables:
     """The column blocks of one program, and index arrays the row families share."""
@@ -123,19 +128,19 @@ def define_totals(b: ProgramBuilder, inputs: ModelInputs, v: Variables) -> None:
     regions = np.arange(R)
     region_of_seg = inputs.region_of_town[v.seg_town]
     for resource, block in (("funding", v.f), ("days", v.x)):
-        b.add_rows(f"define_{v.used[resource].name}", (R,), ("region",),
+        b.add_rows(defining_rows_name(v.used[resource].name), (R,), ("region",),
                    [(region_of_seg, block.indices, 1.0),
                     (regions, v.used[resource].indices, -1.0)],
                    sense="=", rhs=0.0)
-    b.add_rows(f"define_{v.used['towns'].name}", (R,), ("region",),
+    b.add_rows(defining_rows_name(v.used["towns"].name), (R,), ("region",),
                [(inputs.region_of_town, v.c.indices, 1.0),
                 (regions, v.used["towns"].indices, -1.0)],
                sense="=", rhs=0.0)
-    b.add_rows(f"define_{v.funding_theme.name}", (K,), ("theme",),
+    b.add_rows(defining_rows_name(v.funding_theme.name), (K,), ("theme",),
                [(v.seg_theme, v.f.indices, 1.0), (np.arange(K), v.funding_theme.indices, -1.0)],
                sense="=", rhs=0.0)
     for resource in RESOURCES:
-        b.add_rows(f"define_{v.total[resource].name}", (1,), ("",),
+        b.add_rows(defining_rows_name(v.total[resource].name), (1,), ("",),
                    [(np.zeros(R, dtype=np.int64), v.used[resource].indices, 1.0),
                     (np.zeros(1, dtype=np.int64), v.total[resource].indices, -1.0)],
                    sense="=", rhs=0.0)
