@@ -24,7 +24,8 @@ import math
 
 import numpy as np
 
-from pvd_optim.families import Fix, FixContext
+from pvd_optim.families import Family, Fix, FixContext
+from pvd_optim.families.programme import COMMITMENTS
 from pvd_optim.families.reference import (
     COVER_MIN,
     ENGINEERING_BUDGET,
@@ -53,10 +54,12 @@ def _chunks(inputs: ModelInputs) -> FloatArray:
     return np.sort(chunks)[::-1]
 
 
-def _word(family: object, programme: ProgrammeInputs, scenario: Scenario,
-          slack: dict[str, FloatArray], arrays: AllocationArrays | None = None) -> Fix:
-    relax = getattr(family, "relax", None)
+def _word(family: Family, programme: ProgrammeInputs, scenario: Scenario,
+          shortfall: FloatArray, arrays: AllocationArrays | None = None) -> Fix:
+    """The family's own fix wording for ``shortfall``, read as the slack of its rows."""
+    relax = family.relax
     assert isinstance(relax, Elastic)
+    slack = {family.blocks[0].name: shortfall}
     inputs = programme.first
     if arrays is None:
         n, k = inputs.n_towns, inputs.n_themes
@@ -104,10 +107,9 @@ def _posts_and_coverage(programme: ProgrammeInputs, scenario: Scenario) -> list[
                 inputs.engineering_budget_keur - affordable * inputs.post_cost_keur)
     if not cover_short.any():
         return []
-    fixes = [_word(COVER_MIN, programme, scenario, {"cover_min": cover_short})]
+    fixes = [_word(COVER_MIN, programme, scenario, cover_short)]
     if budget_short.any():
-        fixes.insert(0, _word(ENGINEERING_BUDGET, programme, scenario,
-                              {"engineering_budget": budget_short}))
+        fixes.insert(0, _word(ENGINEERING_BUDGET, programme, scenario, budget_short))
     return fixes
 
 
@@ -121,7 +123,7 @@ def _spend_and_caps(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]
     short[absorbable >= demanded - CHECK_RELATIVE * np.maximum(1.0, demanded)] = 0.0
     if not short.any():
         return []
-    return [_word(SPEND_MIN, programme, scenario, {"spend_min": short})]
+    return [_word(SPEND_MIN, programme, scenario, short)]
 
 
 def _theme_floors(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]:
@@ -149,7 +151,7 @@ def _theme_floors(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]:
                                       np.zeros(1), np.zeros(1))
     if arrays is None:
         return []
-    return [_word(THEME_FLOOR, programme, scenario, {"theme_floor": slack}, arrays)]
+    return [_word(THEME_FLOOR, programme, scenario, slack, arrays)]
 
 
 def _town_floors(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]:
@@ -175,7 +177,7 @@ def _town_floors(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]:
         slack[y] = np.maximum(0.0, year.town_floor_keur - np.minimum(low, year.cap_keur))
     if not slack.any():
         return []
-    return [_word(TOWN_FLOOR, programme, scenario, {"town_floor": slack})]
+    return [_word(TOWN_FLOOR, programme, scenario, slack)]
 
 
 def screen(inputs: ModelInputs | ProgrammeInputs, scenario: Scenario) -> list[Fix]:
@@ -183,7 +185,7 @@ def screen(inputs: ModelInputs | ProgrammeInputs, scenario: Scenario) -> list[Fi
     from pvd_optim.conflicts import commitment_conflicts
 
     programme = as_programme(inputs)
-    conflicts = [Fix("commitments", "commitments", 0.0, 0.0, sentence)
+    conflicts = [Fix(COMMITMENTS.name, "commitments", 0.0, 0.0, sentence)
                  for sentence in commitment_conflicts(programme)]
     return [*conflicts, *_posts_and_coverage(programme, scenario),
             *_spend_and_caps(programme, scenario), *_theme_floors(programme, scenario),
