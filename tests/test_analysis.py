@@ -19,10 +19,9 @@ from pvd_optim.analysis import (
     metrics_table,
     need_weighted_benefit,
     resource_use,
-    stability,
     theil,
-    top_changes,
 )
+from pvd_optim.changes import stability, top_changes
 from pvd_optim.check import AllocationArrays, check_allocation, objective_parts
 from pvd_optim.inputs import ModelInputs
 from pvd_optim.results import Allocation

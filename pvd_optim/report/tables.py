@@ -326,8 +326,8 @@ class Comparison:
     # ---- towns ----------------------------------------------------------------------------
     @cached_property
     def town_changes(self) -> dict[tuple[str, str], pd.DataFrame]:
-        """``analysis.top_changes`` per pair over the same towns; other pairs get a note."""
-        from pvd_optim import analysis
+        """``changes.top_changes`` per pair over the same towns; other pairs get a note."""
+        from pvd_optim.changes import top_changes
 
         out = {}
         for x, y in self.pairs:
@@ -338,7 +338,7 @@ class Comparison:
                     f"town sets ({a.inputs.n_towns} and {b.inputs.n_towns} towns); "
                     "regional and departmental differences are still shown.")
                 continue
-            out[(x, y)] = analysis.top_changes(a, b, n=self.top_n)
+            out[(x, y)] = top_changes(a, b, n=self.top_n)
         return out
 
     # ---- inputs ---------------------------------------------------------------------------

@@ -47,7 +47,7 @@ class Counterfactual:
     ``action``: ``cover`` (the town was uncovered) or ``uncover``. ``change_keur``:
     forced optimum minus base optimum (negative: a cost), or, with ``method``
     ``bound``, the bound on it. ``moves``: the towns whose allocation changes most
-    (``pvd_optim.analysis.top_changes``, this town excluded). ``note``: why it is
+    (``pvd_optim.changes.top_changes``, this town excluded). ``note``: why it is
     ``infeasible`` or ``not_computed``.
     """
 
@@ -93,7 +93,7 @@ def coverage_counterfactual(allocation: Allocation, insee: str, solver: SolverSe
     :data:`EXACT_MAX_TOWNS` towns) or the LP bound. ``solver``: the scenario's
     solver settings (its threads, options and time limit; the gap is set to 0).
     """
-    from pvd_optim.analysis import top_changes
+    from pvd_optim.changes import top_changes
     from pvd_optim.pipeline import solve_problem
     from pvd_optim.results import Problem
 
