@@ -54,7 +54,7 @@ class Diagnosis:
     fixes: tuple[Fix, ...]
     cannot_fix_alone: tuple[str, ...]
     iis_rows: tuple[str, ...] = ()
-    lp_relaxation_infeasible: bool = False
+    lp_relaxation_infeasible: bool | None = None  # None: not computed or not settled
     notes: tuple[str, ...] = field(default=())
     unknown: tuple[str, ...] = ()  # families whose elastic solve ended without an answer
     time_limit_s: float | None = None
@@ -146,14 +146,17 @@ def diagnose(inputs: ModelInputs | ProgrammeInputs, scenario: Scenario,
     program = build_program(programme)
     found = search(programme, scenario, program, budget)
     notes: list[str] = []
-    iis = None
+    iis = highs.InfeasibleSubset(None)
     if program.n_rows <= IIS_MAX_ROWS and budget.remaining_s >= 1.0:
         iis = highs.irreducible_infeasible_subset(program, time_limit_s=budget.remaining_s)
-        if iis is not None:
+        if iis.rows:
             notes.append("the irreducible subset is computed on the LP relaxation (posts and "
                          "coverage fractional)")
-        elif budget.remaining_s < 1.0:
+        elif iis.lp_infeasible is None:
             notes.append("no irreducible infeasible subset: the diagnosis time limit ran out")
+        elif iis.lp_infeasible:
+            notes.append("the LP relaxation is infeasible, but HiGHS gave no irreducible "
+                         "subset of it")
         else:
             notes.append("posts and coverage are integers: the LP relaxation is feasible, so "
                          "the conflict involves whole posts or towns")
@@ -165,9 +168,9 @@ def diagnose(inputs: ModelInputs | ProgrammeInputs, scenario: Scenario,
             "constraints: at this scale the solver's subset runs to thousands of constraints "
             "and takes minutes, while the fixes above say what to change.")
     names = program.row_names()
-    iis_rows = tuple(names[i] for i in iis[0]) if iis else ()
+    iis_rows = tuple(names[i] for i in iis.rows)
     from pvd_optim.conflicts import commitment_conflicts
 
     return Diagnosis(scenario.name, found.fixes, found.cannot_fix_alone, iis_rows,
-                     iis is not None, tuple(notes), found.unknown, limit_s,
+                     iis.lp_infeasible, tuple(notes), found.unknown, limit_s,
                      tuple(commitment_conflicts(programme)))

@@ -108,3 +108,23 @@ def test_the_balance_fix_is_worded_by_its_registry_entry(monkeypatch, answers, f
         assert fix.proof == "proven minimal"
         assert fix.message == balance.relax.raise_to(fix.needed, inputs.balance_tolerance)
         assert f"at least {fix.needed:.3f}" in fix.message
+
+
+def test_the_lp_relaxation_is_said_infeasible_only_when_highs_proved_it(monkeypatch) -> None:
+    """Proven infeasible (the toy's: its subset comes back), proven feasible (a feasible
+    toy's relaxation), or not settled (no subset computed for a model this size): never
+    ``False`` for "not computed"."""
+    from pvd_optim.model import build_program, highs
+
+    scenario, inputs = _toy()
+    diagnosis = diagnosis_module.diagnose(inputs, scenario)
+    assert diagnosis.lp_relaxation_infeasible is True and diagnosis.iis_rows
+    assert diagnosis.to_dict()["lp_relaxation_infeasible"] is True
+
+    feasible = prepare(load_scenario(TOY)).inputs
+    assert highs.irreducible_infeasible_subset(build_program(feasible)) == (False, (), ())
+
+    monkeypatch.setattr(diagnosis_module, "IIS_MAX_ROWS", 0)
+    unsettled = diagnosis_module.diagnose(inputs, scenario)
+    assert unsettled.lp_relaxation_infeasible is None and unsettled.iis_rows == ()
+    assert unsettled.to_dict()["lp_relaxation_infeasible"] is None

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 import highspy
 import numpy as np
@@ -243,23 +244,36 @@ def read_result(h: highspy.Highs, program: LinearProgram, seconds: float) -> Sol
     )
 
 
-def irreducible_infeasible_subset(
-    program: LinearProgram, time_limit_s: float = 60.0
-) -> tuple[list[int], list[int]] | None:
-    """Rows and columns of an irreducible infeasible subset of the LP relaxation.
+class InfeasibleSubset(NamedTuple):
+    """What HiGHS says of the LP relaxation, and its irreducible infeasible subset.
 
-    ``None`` when HiGHS cannot give one (the relaxation is feasible, or the
-    computation failed). The row-priority strategy was the one that returned a
-    subset on this model; the default gave empty ones.
+    ``lp_infeasible``: ``True`` proven infeasible, ``False`` proven feasible (the
+    conflict is then in the integers), ``None`` not settled (a time limit). ``rows``
+    and ``cols`` are empty when no subset came back, even for an infeasible LP.
+    """
+
+    lp_infeasible: bool | None
+    rows: tuple[int, ...] = ()
+    cols: tuple[int, ...] = ()
+
+
+def irreducible_infeasible_subset(program: LinearProgram,
+                                  time_limit_s: float = 60.0) -> InfeasibleSubset:
+    """The LP relaxation's status and, when infeasible, an irreducible infeasible subset.
+
+    The row-priority strategy was the one that returned a subset on this model; the
+    default gave empty ones.
     """
     relaxed = program.relaxed()
     h = make_highs(relaxed, SolverSection(time_limit_s=time_limit_s))  # type: ignore[call-arg]
     h.setOptionValue("iis_strategy", 2)
     h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
-        return None
+    model_status = h.getModelStatus()
+    if model_status == highspy.HighsModelStatus.kOptimal:
+        return InfeasibleSubset(False)
+    if model_status != highspy.HighsModelStatus.kInfeasible:
+        return InfeasibleSubset(None)
     status, iis = h.getIis()
     if status == highspy.HighsStatus.kError or not iis.valid_:
-        return None
-    rows, cols = list(iis.row_index_), list(iis.col_index_)
-    return (rows, cols) if rows else None
+        return InfeasibleSubset(True)
+    return InfeasibleSubset(True, tuple(iis.row_index_), tuple(iis.col_index_))
