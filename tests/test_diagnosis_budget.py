@@ -128,3 +128,25 @@ def test_the_lp_relaxation_is_said_infeasible_only_when_highs_proved_it(monkeypa
     unsettled = diagnosis_module.diagnose(inputs, scenario)
     assert unsettled.lp_relaxation_infeasible is None and unsettled.iis_rows == ()
     assert unsettled.to_dict()["lp_relaxation_infeasible"] is None
+
+
+def test_a_town_floor_fix_reaches_below_the_caps_that_hold_the_floors() -> None:
+    """Derived by hand. Caps of 30,000 EUR under a 40,000 EUR floor make every town's floor
+    min(40,000, 30,000) = 30,000 EUR, but a town absorbs at most 2 themes x 10,000 EUR:
+    each of the three covered towns falls 10,000 EUR short. Lowering the floor by that
+    shortfall (to 30,000) leaves every floor at its cap, still 30,000; the floor must go
+    to 30,000 - 10,000 = 20,000 EUR, which then holds (each town gets 20,000)."""
+    from pvd_optim import optimise
+
+    short = {"resources.funding.cap_per_town_eur": 30_000,
+             "resources.funding.saturation_per_theme_eur": 10_000,
+             "resources.funding.min_per_covered_town_eur": 40_000,
+             "resources.engineering.cover_min_share": 1}
+    scenario = load_scenario(TOY, short)
+    diagnosis = diagnosis_module.diagnose(prepare(scenario).inputs, scenario)
+    fix = next(f for f in diagnosis.fixes if f.family == "town_floor")
+    assert (fix.current, fix.needed) == (40_000, 20_000)
+    assert "at most 20,000 EUR" in fix.message
+    fixed = optimise(load_scenario(TOY, {**short, fix.field: fix.needed}))
+    assert fixed.status == "optimal"
+    assert fixed.by_town["funding_eur"].tolist() == pytest.approx([20_000] * 3)

@@ -137,14 +137,21 @@ def _cover_min_fix(ctx: FixContext) -> Fix:
 
 def _town_floor_fix(ctx: FixContext) -> Fix:
     s = ctx.year_slack("town_floor")
-    worst = max(range(len(ctx.years)), key=lambda y: float(s[y].max()))
-    year = ctx.years[worst]
-    # A year's floor is the scenario's (full-year) floor times the year's running share.
-    share = year.running_share or 1.0
-    needed = float(np.floor(keur_to_eur(
-        max(0.0, year.min_per_town_keur - float(s[worst].max())) / share)))
-    return Fix("town_floor", "resources.funding.min_per_covered_town_eur",
-               keur_to_eur(year.min_per_town_keur / share), needed,
+    # A town short by s_t of its floor min(f_min, cap_t) needs min(f_min', cap_t) <=
+    # min(f_min, cap_t) - s_t. For a town held at its cap (cap_t < f_min) lowering f_min
+    # by s_t alone leaves its floor at cap_t: the level must go below cap_t - s_t. So
+    # f_min' = min over short towns of (floor_t - s_t), in every year, per full year
+    # (a year's floor is the scenario's full-year floor times its running share).
+    levels = []
+    for y, year in enumerate(ctx.years):
+        short = s[y] > RELAXATION_NOISE
+        if short.any():
+            share = year.running_share or 1.0
+            levels.append(float((year.town_floor_keur[short] - s[y][short]).min()) / share)
+    first = ctx.years[0]
+    current = keur_to_eur(first.min_per_town_keur / (first.running_share or 1.0))
+    needed = float(np.floor(keur_to_eur(max(0.0, min(levels))))) if levels else current
+    return Fix("town_floor", "resources.funding.min_per_covered_town_eur", current, needed,
                f"lower the minimum per covered town to at most {needed:,.0f} EUR "
                f"({_plural(len(_bent(s.max(axis=0))), 'town')} fall short)")
 
