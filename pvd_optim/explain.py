@@ -87,8 +87,11 @@ def _header(a: Allocation, t: Translator) -> list[str]:
             funding=t.eur(totals["funding_eur"]), envelope=t.eur(totals["envelope_eur"])),
         "- " + _("Cerema expertise: {days} expert-days of {capacity} available.").format(
             days=t.number(totals["expert_days"], 1), capacity=t.number(totals["capacity_days"])),
-        "- " + _("Engineering: {posts} co-funded posts ({spent} of {budget}) covering {covered} "
-                 "of {eligible} eligible towns.").format(
+        "- " + t.ngettext(
+            "Engineering: {posts} co-funded post ({spent} of {budget}) covering {covered} of "
+            "{eligible} eligible towns.",
+            "Engineering: {posts} co-funded posts ({spent} of {budget}) covering {covered} of "
+            "{eligible} eligible towns.", round(totals["posts"])).format(
             posts=t.number(totals["posts"]), spent=t.eur(totals["engineering_eur"]),
             budget=t.eur(totals["engineering_budget_eur"]),
             covered=t.number(totals["covered_towns"]),
@@ -319,7 +322,7 @@ def _regions_and_themes(a: Allocation, t: Translator) -> list[str]:
     periods = list(dict.fromkeys(by_region["period"]))
     for period in periods:
         if len(periods) > 1 or len(a.calendar) > 1:
-            lines += [f"{period}:", ""]
+            lines += [_("{period}:").format(period=period), ""]
         lines += [_("| region | funding | days | covered towns |"), "|---|---:|---:|---:|"]
         rows = by_region[by_region["period"] == period]
         pivot = rows.pivot(index="region_name", columns="resource",
