@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--from-year", type=int, default=None, metavar="YEAR",
                      help="with a results folder as --commitments: lock every year before "
                           "this one to its allocation")
+    run.add_argument("--lang", choices=("fr", "en"), default=None,
+                     help="language of explain.md (default: the scenario's output.language, "
+                          "else the locale's if French or English, else French)")
 
     sub.add_parser("validate", parents=[common, scenario_args],
                    help="check a scenario and its data without solving")
@@ -84,6 +87,9 @@ def _parser() -> argparse.ArgumentParser:
                               "results folder's name, or SCENARIO/STRATEGY")
     compare.add_argument("--force", action="store_true",
                          help="replace an existing tables folder or report")
+    compare.add_argument("--lang", choices=("fr", "en"), default=None,
+                         help="language of the report (default: the locale's if French or "
+                              "English, else French)")
 
     from pvd_optim.i18n import LANGUAGES
 
@@ -178,6 +184,7 @@ def _load(args: argparse.Namespace) -> Scenario:
 
 
 def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
+    from pvd_optim import i18n
     from pvd_optim.errors import InfeasibleError
     from pvd_optim.output import (
         dumps,
@@ -190,6 +197,8 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     from pvd_optim.pipeline import run
 
     scenario = _load(args)
+    # explain.md is written in one language: --lang, else the scenario's, else the locale's.
+    i18n.use(i18n.choose_language(args.lang, configured=scenario.output.language))
     out = args.out if args.out is not None else Path("results") / folder_name(scenario.name)
     command = ["pvd-optim", *sys.argv[1:]]
     folder_bytes, largest_file_bytes = expected_results_bytes(scenario)
@@ -306,8 +315,11 @@ def _cmd_schema(args: argparse.Namespace, progress: _Progress) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace, progress: _Progress) -> int:
+    from pvd_optim import i18n
     from pvd_optim.compare import compare
 
+    # The report renders in the active language: --lang, else the locale's, else French.
+    i18n.use(i18n.choose_language(args.lang))
     result = compare(args.inputs, strategies=args.strategies, out=args.out, report=args.report,
                      pair=args.pair, force=args.force, progress=progress)
     progress.finish()
@@ -434,9 +446,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.INPUT
     progress = _Progress(quiet=args.quiet)
     try:
+        from pvd_optim import i18n
         from pvd_optim.model.solve import solver_log
 
-        with solver_log(args.debug):
+        with solver_log(args.debug), i18n.restored():
             return COMMANDS[args.command](args, progress)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

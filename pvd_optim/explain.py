@@ -1,9 +1,11 @@
 """Explanations in plain words: what was allocated, what limits it, who was left out and why.
 
-``explain_markdown`` writes ``explain.md`` for a non-specialist: every limit in
-the programme's terms (from the family registry), each uncovered town by name
-with the reason read from the solution (``pvd_optim.reasons``), the shadow
-prices as "one more ... would add ...", and a short glossary.
+``explain_markdown`` writes ``explain.md`` for a non-specialist, in French or
+English (the run's language, :mod:`pvd_optim.i18n`): every limit in the
+programme's terms (from the family registry), each uncovered town by name with
+the reason read from the solution (``pvd_optim.reasons``), the shadow prices as
+"one more ... would add ...", and a short glossary. Every sentence is a catalogue
+message and every number is formatted by the reader's translator.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pvd_optim import i18n
 from pvd_optim.families import family
-from pvd_optim.inputs import EUR_PER_MILLION, EUR_PER_UNIT, keur_to_eur
+from pvd_optim.i18n import N_, Translator
+from pvd_optim.i18n.vocabulary import basis, name
+from pvd_optim.inputs import keur_to_eur
 from pvd_optim.reasons import REASON_WORDS, uncovered_towns
 from pvd_optim.tolerances import NOISE
 
@@ -23,296 +28,349 @@ if TYPE_CHECKING:
 
 #: Plain-words heading of each allocation status.
 STATUS_HEADINGS = {
-    "optimal": "proven optimal",
-    "feasible": "NOT proven optimal (the solver stopped at a limit)",
-    "relaxed": "LP relaxation, not an allocation to implement",
-    "heuristic": "allocated by a simple rule",
+    "optimal": N_("proven optimal"),
+    "feasible": N_("NOT proven optimal (the solver stopped at a limit)"),
+    "relaxed": N_("LP relaxation, not an allocation to implement"),
+    "heuristic": N_("allocated by a simple rule"),
 }
 
 _STATUS_SENTENCES = {
-    "optimal": "proven optimal: no allocation meeting every rule has more benefit",
-    "feasible": "NOT proven optimal: the solver stopped at its limit with this allocation",
-    "relaxed": "LP RELAXATION: posts and coverage may be fractional; not an allocation to "
-               "implement as is",
-    "heuristic": "allocated by a simple rule, not optimised",
+    "optimal": N_("proven optimal: no allocation meeting every rule has more benefit"),
+    "feasible": N_("NOT proven optimal: the solver stopped at its limit with this allocation"),
+    "relaxed": N_("LP RELAXATION: posts and coverage may be fractional; not an allocation to "
+                  "implement as is"),
+    "heuristic": N_("allocated by a simple rule, not optimised"),
 }
 
 GLOSSARY = (
-    ("k EUR-equivalent", "the unit of benefit: 1 is what one thousand euros of funding brings "
-     "to a town in full need of it; an expert-day and a covered town are converted to it by "
-     "the scenario's values, so the three resources can be weighed against each other."),
-    ("binding limit", "a rule the allocation meets exactly (the whole envelope spent, a "
-     "directorate's every day assigned, a region at the edge of its balance band): loosening "
-     "it would let the allocation do better."),
-    ("shadow price", "how much benefit one more unit of a limit would add (one more k EUR of "
-     "envelope, one more expert-day), with posts and coverage kept as decided."),
-    ("MIP gap", "how far the allocation might still be from the best possible, as a share "
-     "of its benefit; 0 means proven best."),
+    (N_("k EUR-equivalent"), N_(
+        "the unit of benefit: 1 is what one thousand euros of funding brings to a town in full "
+        "need of it; an expert-day and a covered town are converted to it by the scenario's "
+        "values, so the three resources can be weighed against each other.")),
+    (N_("binding limit"), N_(
+        "a rule the allocation meets exactly (the whole envelope spent, a directorate's every "
+        "day assigned, a region at the edge of its balance band): loosening it would let the "
+        "allocation do better.")),
+    (N_("shadow price"), N_(
+        "how much benefit one more unit of a limit would add (one more k EUR of envelope, one "
+        "more expert-day), with posts and coverage kept as decided.")),
+    (N_("MIP gap"), N_(
+        "how far the allocation might still be from the best possible, as a share of its "
+        "benefit; 0 means proven best.")),
 )
 
 
-def _eur(value: float) -> str:
-    if abs(value) >= EUR_PER_MILLION:
-        return f"{value / EUR_PER_MILLION:,.2f} M EUR"
-    if abs(value) >= EUR_PER_UNIT:
-        return f"{value / EUR_PER_UNIT:,.1f} k EUR"
-    return f"{value:,.0f} EUR"
+def _word(t: Translator, table: dict[str, str], key: str) -> str:
+    return t.gettext(table[key]) if key in table else key
 
 
-def _signed_pct(value: float) -> str:
-    """+1.5%, -0.2%, and 0.0% rather than a signed zero."""
-    text = f"{value:+.1%}"
-    return "0.0%" if text in ("+0.0%", "-0.0%") else text
-
-
-def _header(a: Allocation) -> list[str]:
+def _header(a: Allocation, t: Translator) -> list[str]:
+    _ = t.gettext
     totals = a.totals()
-    gap = f", MIP gap {a.mip_gap:.2e}" if a.mip_gap is not None else ""
-    solver = (f"; solver {a.solver} {a.solver_version}, {a.solve_seconds:.2f} s"
-              if a.solver else "")
+    gap = (_(", MIP gap {gap}").format(gap=f"{a.mip_gap:.2e}") if a.mip_gap is not None
+           else "")
+    solver = (_("; solver {solver} {version}, {seconds} s").format(
+        solver=a.solver, version=a.solver_version, seconds=t.number(a.solve_seconds, 2))
+        if a.solver else "")
     calendar = a.calendar
-    span = ([f"Over {len(calendar)} programme years, {calendar[0]}-{calendar[-1]}: money and "
-             f"days summed over the years, covered towns and posts as in {calendar[-1]}.", ""]
+    span = ([_("Over {years} programme years, {first}-{last}: money and days summed over the "
+               "years, covered towns and posts as in {last}.").format(
+                 years=len(calendar), first=calendar[0], last=calendar[-1]), ""]
             if len(calendar) > 1 else [])
     return [
-        f"# {a.scenario_name}: {a.label}, {STATUS_HEADINGS.get(a.status, a.status)}", "",
-        f"**Status: {a.status}** ({_STATUS_SENTENCES.get(a.status, a.status)}{gap}){solver}.",
-        "", "## What was allocated", "", *span,
-        f"- Funding: {_eur(totals['funding_eur'])} of an envelope of "
-        f"{_eur(totals['envelope_eur'])}.",
-        f"- Cerema expertise: {totals['expert_days']:,.1f} expert-days of "
-        f"{totals['capacity_days']:,.0f} available.",
-        f"- Engineering: {totals['posts']:,.0f} co-funded posts ({_eur(totals['engineering_eur'])}"
-        f" of {_eur(totals['engineering_budget_eur'])}) covering "
-        f"{totals['covered_towns']:,.0f} of {totals['eligible_towns']:,.0f} eligible towns.",
+        f"# {a.scenario_name}: {a.label}, {_word(t, STATUS_HEADINGS, a.status)}", "",
+        _("**Status: {status}** ({sentence}{gap}){solver}.").format(
+            status=a.status, sentence=_word(t, _STATUS_SENTENCES, a.status), gap=gap,
+            solver=solver),
+        "", "## " + _("What was allocated"), "", *span,
+        "- " + _("Funding: {funding} of an envelope of {envelope}.").format(
+            funding=t.eur(totals["funding_eur"]), envelope=t.eur(totals["envelope_eur"])),
+        "- " + _("Cerema expertise: {days} expert-days of {capacity} available.").format(
+            days=t.number(totals["expert_days"], 1), capacity=t.number(totals["capacity_days"])),
+        "- " + t.ngettext(
+            "Engineering: {posts} co-funded post ({spent} of {budget}) covering {covered} of "
+            "{eligible} eligible towns.",
+            "Engineering: {posts} co-funded posts ({spent} of {budget}) covering {covered} of "
+            "{eligible} eligible towns.", round(totals["posts"])).format(
+            posts=t.number(totals["posts"]), spent=t.eur(totals["engineering_eur"]),
+            budget=t.eur(totals["engineering_budget_eur"]),
+            covered=t.number(totals["covered_towns"]),
+            eligible=t.number(totals["eligible_towns"])),
     ]
 
 
-def _years(a: Allocation) -> list[str]:
+def _years(a: Allocation, t: Translator) -> list[str]:
     """Totals year by year (a programme of several years only)."""
     if len(a.years_inputs) == 1:
         return []
-    lines = ["", "## Year by year", "",
-             "| year | running share | funding | envelope | carried in / out | expert-days | "
-             "capacity | covered / joined towns | posts | engineering |",
+    _ = t.gettext
+    lines = ["", "## " + _("Year by year"), "",
+             _("| year | running share | funding | envelope | carried in / out | expert-days | "
+               "capacity | covered / joined towns | posts | engineering |"),
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for (year, totals), inputs in zip(a.totals_by_year().items(), a.years_inputs, strict=True):
         lines.append(
-            f"| {year} | {inputs.running_share:.2f} | {_eur(totals['funding_eur'])} | "
-            f"{_eur(totals['envelope_eur'])} | {_eur(totals['carried_in_eur'])} / "
-            f"{_eur(totals['carried_out_eur'])} | {totals['expert_days']:,.1f} | "
-            f"{totals['capacity_days']:,.0f} | {totals['covered_towns']:,.0f} / "
-            f"{totals['joined_towns']:,.0f} | {totals['posts']:,.0f} | "
-            f"{_eur(totals['engineering_eur'])} |")
+            f"| {year} | {t.number(inputs.running_share, 2)} | {t.eur(totals['funding_eur'])} | "
+            f"{t.eur(totals['envelope_eur'])} | {t.eur(totals['carried_in_eur'])} / "
+            f"{t.eur(totals['carried_out_eur'])} | {t.number(totals['expert_days'], 1)} | "
+            f"{t.number(totals['capacity_days'])} | {t.number(totals['covered_towns'])} / "
+            f"{t.number(totals['joined_towns'])} | {t.number(totals['posts'])} | "
+            f"{t.eur(totals['engineering_eur'])} |")
     return lines
 
 
-def _funders(a: Allocation) -> list[str]:
+def _funders(a: Allocation, t: Translator) -> list[str]:
     """Who pays for posts, year by year (co-funders, or a charged cost, given)."""
     first = a.years_inputs[0]
     if not first.cofunded and first.charged_cost_keur is None:
         return []
-    lines = ["", "## Who pays for the posts", "",
-             "A post's subsidy is min(75 % x its charged cost, 45,000 EUR; 55,000 EUR with "
-             "Anah) a year; the co-funders share it in the order listed, each up to its rate, "
-             "cap per post and budget, the residual funder paying the rest; the towns pay the "
-             "local share (the rest of the cost).", "",
-             "| year | funder | posts co-funded | amount | budget | used |",
+    _ = t.gettext
+    lines = ["", "## " + _("Who pays for the posts"), "",
+             _("A post's subsidy is min(75 % x its charged cost, {cap}; {cap_anah} with Anah) "
+               "a year; the co-funders share it in the order listed, each up to its rate, cap "
+               "per post and budget, the residual funder paying the rest; the towns pay the "
+               "local share (the rest of the cost).").format(cap=t.eur(45_000),
+                                                              cap_anah=t.eur(55_000)), "",
+             _("| year | funder | posts co-funded | amount | budget | used |"),
              "|---:|---|---:|---:|---:|---:|"]
     for row in a.by_funder.to_dict("records"):
         budget_eur, used_share = float(row["budget_eur"]), float(row["budget_used_share"])
-        budget = "" if not np.isfinite(budget_eur) else _eur(budget_eur)
-        used = "" if not np.isfinite(used_share) else f"{used_share:.1%}"
-        lines.append(f"| {row['year']} | {row['funder']} | {float(row['posts_cofunded']):,.0f} | "
-                     f"{_eur(float(row['amount_eur']))} | {budget} | {used} |")
+        budget = "" if not np.isfinite(budget_eur) else t.eur(budget_eur)
+        used = "" if not np.isfinite(used_share) else t.percent(used_share)
+        lines.append(f"| {row['year']} | {row['funder']} | "
+                     f"{t.number(float(row['posts_cofunded']))} | "
+                     f"{t.eur(float(row['amount_eur']))} | {budget} | {used} |")
     prices = a.shadow_prices
     if prices is not None and prices.value_of_one_more_post_by_funder:
-        since = (f" every year from {prices.budget_value_from_year} on"
+        since = (_(" every year from {year} on").format(year=prices.budget_value_from_year)
                  if prices.budget_value_from_year is not None else "")
-        lines += ["", f"Value of one more post's subsidy in a co-funder's budget{since} "
-                  "(re-solved at gap 0):"]
-        for name, value in prices.value_of_one_more_post_by_funder.items():
-            shown = "not computed" if value is None else f"{value:,.2f} k EUR-equivalents"
-            lines.append(f"- {name}: {shown}")
+        lines += ["", _("Value of one more post's subsidy in a co-funder's budget{since} "
+                        "(re-solved at gap 0):").format(since=since)]
+        for funder, value in prices.value_of_one_more_post_by_funder.items():
+            shown = _("not computed") if value is None else t.keur_eq(value, 2)
+            lines.append(f"- {funder}: {shown}")
     return lines
 
 
-def _commitments(a: Allocation) -> list[str]:
+def _commitments(a: Allocation, t: Translator) -> list[str]:
     """What was already decided, and which commitments bind."""
     if not a.has_commitments:
         return []
+    _ = t.gettext
     summary = a.commitments_summary()
-    lines = ["", "## Commitments (already decided)", ""]
+    lines = ["", "## " + _("Commitments (already decided)"), ""]
     if summary["locked_years"]:
         years = summary["locked_years"]
-        lines.append(f"- Locked to the earlier allocation: {years[0]}-{years[-1]} (every "
-                     "amount, coverage and post of those years as decided then).")
+        lines.append("- " + _("Locked to the earlier allocation: {first}-{last} (every amount, "
+                              "coverage and post of those years as decided then).").format(
+            first=years[0], last=years[-1]))
     for year, row in summary["committed_by_year"].items():
         if row["locked"]:
             continue
-        lines.append(f"- {year}: {_eur(row['funding_eur'])} of funding, "
-                     f"{row['expert_days']:,.1f} expert-days, {row['covered_towns']:,.0f} towns "
-                     f"covered and {row['posts']:,.0f} posts committed (lower bounds; the "
-                     "allocation adds to them).")
+        lines.append("- " + _("{year}: {funding} of funding, {days} expert-days, {towns} towns "
+                              "covered and {posts} posts committed (lower bounds; the "
+                              "allocation adds to them).").format(
+            year=year, funding=t.eur(row["funding_eur"]), days=t.number(row["expert_days"], 1),
+            towns=t.number(row["covered_towns"]), posts=t.number(row["posts"])))
     if summary["towns_no_longer_eligible"]:
         kept = summary["towns_no_longer_eligible"]
-        lines.append(f"- {len(kept):,} committed town(s) no longer eligible, kept with their "
-                     f"commitments and nothing more: {', '.join(kept[:20])}"
-                     + (" ..." if len(kept) > 20 else "") + ".")
+        lines.append("- " + _("{count} committed town(s) no longer eligible, kept with their "
+                              "commitments and nothing more: {towns}").format(
+            count=t.number(len(kept)), towns=", ".join(kept[:20]))
+            + (" ..." if len(kept) > 20 else "") + ".")
     binding = summary["binding"]
     if binding:
-        lines += ["", "Commitments that bind (the optimum would rather have used them "
-                  "elsewhere):", ""] + [f"- {text}" for text in binding]
+        lines += ["", _("Commitments that bind (the optimum would rather have used them "
+                        "elsewhere):"), ""] + [f"- {text}" for text in binding]
     elif a.shadow_prices is not None:
-        lines.append("- No committed funding or expert-days bind: the optimum would have "
-                     "given at least as much.")
+        lines.append("- " + _("No committed funding or expert-days bind: the optimum would "
+                              "have given at least as much."))
     return lines
 
 
-def _benefit(a: Allocation) -> list[str]:
+def _benefit(a: Allocation, t: Translator) -> list[str]:
+    _ = t.gettext
     parts = a.objective_parts
     # A year that runs part of the time has its value scaled: say the full year's.
     first = a.years_inputs[0]
     cover_eur = keur_to_eur(first.value_per_cover_keur / first.running_share)
     benefit = parts["funding_benefit"] + parts["expertise_benefit"] + parts["coverage_value"]
     lines = [
-        "", "## Benefit (k EUR-equivalents)", "",
-        f"- Benefit: {benefit:,.1f}",
-        f"  - of funding (need-weighted, diminishing returns): {parts['funding_benefit']:,.1f}",
-        f"  - of expertise (need-weighted, diminishing returns; a day is worth "
-        f"{keur_to_eur(a.inputs.value_per_day_keur):,.0f} EUR at full need on the first "
-        f"segment): {parts['expertise_benefit']:,.1f}",
-        f"  - of coverage ({cover_eur:,.0f} EUR per covered town-year, weighted by "
-        f"fragility): {parts['coverage_value']:,.1f}",
+        "", "## " + _("Benefit (k EUR-equivalents)"), "",
+        "- " + _("Benefit: {value}").format(value=t.number(benefit, 1)),
+        "  - " + _("of funding (need-weighted, diminishing returns): {value}").format(
+            value=t.number(parts["funding_benefit"], 1)),
+        "  - " + _("of expertise (need-weighted, diminishing returns; a day is worth {day} at "
+                   "full need on the first segment): {value}").format(
+            day=t.eur(keur_to_eur(a.inputs.value_per_day_keur)),
+            value=t.number(parts["expertise_benefit"], 1)),
+        "  - " + _("of coverage ({cover} per covered town-year, weighted by fragility): "
+                   "{value}").format(cover=t.eur(cover_eur),
+                                     value=t.number(parts["coverage_value"], 1)),
     ]
     if a.inputs.balance_mode == "soft":
-        lines.append(f"- Soft regional-balance penalty: {-parts['balance_penalty']:,.1f} "
-                     "(what the deviations outside the bands cost, in the same units)")
+        lines.append("- " + _("Soft regional-balance penalty: {value} (what the deviations "
+                              "outside the bands cost, in the same units)").format(
+            value=t.number(-parts["balance_penalty"], 1)))
         outside = a.by_region[a.by_region["outside_band"] > 0]
         traded = "; ".join(
-            f"{row.region_name}: {row.outside_band:,.1f} {row.unit} of {row.resource}"
-            for row in outside.itertuples())
-        lines.append("- Soft balance traded that penalty for benefit elsewhere by leaving "
-                     + (f"these regions outside their bands: {traded}." if traded
-                        else "no region outside its band."))
-    lines.append(f"- Objective (benefit minus penalty): {a.objective:,.1f}")
+            f"{region}: {t.number(band, 1)} {unit} ({name(t, str(resource))})"
+            for region, band, unit, resource in zip(
+                outside["region_name"], outside["outside_band"].astype(float).tolist(),
+                outside["unit"], outside["resource"], strict=True))
+        lines.append("- " + (_("Soft balance traded that penalty for benefit elsewhere by "
+                               "leaving these regions outside their bands: {regions}.").format(
+            regions=traded) if traded else _("Soft balance traded that penalty for benefit "
+                                             "elsewhere by leaving no region outside its "
+                                             "band.")))
+    lines.append("- " + _("Objective (benefit minus penalty): {value}").format(
+        value=t.number(a.objective, 1)))
     return lines
 
 
-def _limits(a: Allocation) -> list[str]:
-    lines = ["", "## What limits the allocation (binding limits)", ""]
+def _limits(a: Allocation, t: Translator) -> list[str]:
+    _ = t.gettext
+    lines = ["", "## " + _("What limits the allocation (binding limits)"), ""]
     if not a.binding:
-        return [*lines, "- No national, directorate or regional limit binds."]
+        return [*lines, "- " + _("No national, directorate or regional limit binds.")]
     by_family: dict[str, list[str]] = defaultdict(list)
     for item in a.binding:
         by_family[item.family].append(item.label)
-    for name, labels in by_family.items():
-        entry = family(name)
-        shown = ", ".join(labels[:12]) + (f" and {len(labels) - 12} more"
-                                          if len(labels) > 12 else "")
-        meaning = f": {entry.meaning}" if entry.meaning else ""
+    for family_name, labels in by_family.items():
+        entry = family(family_name)
+        title = _(entry.title)
+        shown = ", ".join(labels[:12]) + (_(" and {count} more").format(
+            count=t.number(len(labels) - 12)) if len(labels) > 12 else "")
         where = "" if labels == [entry.title] else f" ({shown})"
-        lines.append(f"- **{entry.title}**{where}{meaning}.")
+        lines.append("- " + (_("**{title}**{where}: {meaning}.").format(
+            title=title, where=where, meaning=_(entry.meaning)) if entry.meaning
+            else f"**{title}**{where}."))
     return lines
 
 
-def _uncovered(a: Allocation) -> list[str]:
+def _uncovered(a: Allocation, t: Translator) -> list[str]:
+    _ = t.gettext
     towns = uncovered_towns(a)
-    when = f" in {a.calendar[-1]}" if len(a.calendar) > 1 else ""
-    lines = ["", f"## Towns without a project lead{when} ({len(towns):,})", ""]
+    heading = (_("Towns without a project lead in {year} ({count})").format(
+        year=a.calendar[-1], count=t.number(len(towns))) if len(a.calendar) > 1 else
+        _("Towns without a project lead ({count})").format(count=t.number(len(towns))))
+    lines = ["", "## " + heading, ""]
     if not towns:
-        return [*lines, "Every eligible town has a project lead."]
+        return [*lines, _("Every eligible town has a project lead.")]
     grouped: dict[str, list[str]] = defaultdict(list)
-    for town in sorted(towns, key=lambda t: (t.region, t.name)):
-        grouped[town.reason].append(
-            f"{town.name} ({town.insee}, {town.region}; fragility {town.fragility:.2f}, "
-            f"above {town.fragility_rank_share:.0%} of covered towns)")
+    for town in sorted(towns, key=lambda town: (town.region, town.name)):
+        grouped[town.reason].append(_(
+            "{name} ({insee}, {region}; fragility {fragility}, above {rank} of covered "
+            "towns)").format(name=town.name, insee=town.insee, region=town.region,
+                             fragility=t.number(town.fragility, 2),
+                             rank=t.percent(town.fragility_rank_share, 0)))
     for reason, names in grouped.items():
-        lines.append(f"- {len(names):,} because {REASON_WORDS[reason]}:")
-        lines += [f"  - {name}" for name in names]
+        lines.append("- " + _("{count} because {reason}:").format(
+            count=t.number(len(names)), reason=_word(t, REASON_WORDS, reason)))
+        lines += [f"  - {town}" for town in names]
     return lines
 
 
-def _prices(a: Allocation) -> list[str]:
+def _prices(a: Allocation, t: Translator) -> list[str]:
     prices = a.shadow_prices
     if prices is None:
         return []
-    lines = ["", "## Shadow prices: what one more unit would be worth", "",
-             f"Computed on the {prices.basis}.", ""]
+    _ = t.gettext
+    lines = ["", "## " + _("Shadow prices: what one more unit would be worth"), "",
+             _("Computed on the {basis}.").format(basis=basis(t, prices.basis)), ""]
     many = len(a.calendar) > 1
     envelope = prices.envelope_per_keur_by_year or (
         {} if prices.envelope_per_keur is None else {str(a.calendar[0]): prices.envelope_per_keur})
     capacity = prices.capacity_per_day_by_year or (
         {str(a.calendar[0]): prices.capacity_per_day} if prices.capacity_per_day else {})
     for year, value in envelope.items():
-        when = f" in {year}" if many else ""
-        lines.append(f"- One more k EUR of funding envelope{when} would add "
-                     f"{value:.3f} k EUR-equivalents of benefit.")
+        when = _(" in {year}").format(year=year) if many else ""
+        lines.append("- " + _("One more k EUR of funding envelope{when} would add {value} of "
+                              "benefit.").format(when=when, value=t.keur_eq(value, 3)))
     for year, by_directorate in capacity.items():
-        when = f" in {year}" if many else ""
+        when = _(" in {year}").format(year=year) if many else ""
         positive = {d: v for d, v in by_directorate.items() if abs(v) > NOISE}
-        for name, value in sorted(positive.items(), key=lambda kv: -kv[1]):
-            lines.append(f"- One more expert-day for {name}{when} would add {value:.3f} "
-                         "k EUR-equivalents.")
+        for directorate, value in sorted(positive.items(), key=lambda kv: -kv[1]):
+            lines.append("- " + _("One more expert-day for {directorate}{when} would add "
+                                  "{value} of benefit.").format(directorate=directorate, when=when,
+                                                     value=t.keur_eq(value, 3)))
         if by_directorate and not positive:
-            lines.append(f"- No directorate's expert-day capacity{when} is worth more at the "
-                         "margin.")
+            lines.append("- " + _("No directorate's expert-day capacity{when} is worth more at "
+                                  "the margin.").format(when=when))
     if prices.price_of_balance is not None:
-        lines.append(f"- Price of regional balance: widening the tolerance by 0.05 would add "
-                     f"{prices.price_of_balance:,.2f} k EUR-equivalents (re-solved at gap 0).")
+        lines.append("- " + _("Price of regional balance: widening the tolerance by 0.05 would "
+                              "add {value} (re-solved at gap 0).").format(
+            value=t.keur_eq(prices.price_of_balance, 2)))
     if prices.value_of_one_more_post is not None:
-        every = " in every year" if many else ""
-        lines.append(f"- Value of one more post's budget{every}: "
-                     f"{prices.value_of_one_more_post:,.2f} k EUR-equivalents "
-                     "(re-solved at gap 0).")
+        every = _(" in every year") if many else ""
+        lines.append("- " + _("Value of one more post's budget{every}: {value} (re-solved at "
+                              "gap 0).").format(every=every,
+                                                value=t.keur_eq(prices.value_of_one_more_post,
+                                                                2)))
     return lines
 
 
-def _regions_and_themes(a: Allocation) -> list[str]:
-    lines = ["", "## Regional balance (deviation from the fair share)", ""]
+def _signed(t: Translator, value: float) -> str:
+    """+1.5 %, -0.2 %, and 0.0 % rather than a signed zero."""
+    return t.percent(value, 1, signed=True)
+
+
+def _regions_and_themes(a: Allocation, t: Translator) -> list[str]:
+    _ = t.gettext
+    lines = ["", "## " + _("Regional balance (deviation from the fair share)"), ""]
     by_region = a.by_region
     periods = list(dict.fromkeys(by_region["period"]))
     for period in periods:
         if len(periods) > 1 or len(a.calendar) > 1:
-            lines += [f"{period}:", ""]
-        lines += ["| region | funding | days | covered towns |", "|---|---:|---:|---:|"]
+            lines += [_("{period}:").format(period=period), ""]
+        lines += [_("| region | funding | days | covered towns |"), "|---|---:|---:|---:|"]
         rows = by_region[by_region["period"] == period]
         pivot = rows.pivot(index="region_name", columns="resource",
                            values="relative_deviation")
-        for name, row in pivot.iterrows():
-            lines.append(f"| {name} | {_signed_pct(row['funding'])} | "
-                         f"{_signed_pct(row['days'])} | {_signed_pct(row['towns'])} |")
+        for region, row in pivot.iterrows():
+            lines.append(f"| {region} | {_signed(t, row['funding'])} | "
+                         f"{_signed(t, row['days'])} | {_signed(t, row['towns'])} |")
         lines.append("")
     many = len(a.calendar) > 1
-    lines += ["## Themes in force", "",
-              ("| year | theme | funding | share | floor |" if many
-               else "| theme | funding | share | floor |"),
+    lines += ["## " + _("Themes in force"), "",
+              (_("| year | theme | funding | share | floor |") if many
+               else _("| theme | funding | share | floor |")),
               "|---:|---|---:|---:|---:|" if many else "|---|---:|---:|---:|"]
     for theme, row in a.by_theme.iterrows():
         year = f"| {row['year']} " if many else ""
-        lines.append(f"{year}| {theme} | {_eur(row['funding_eur'])} | "
-                     f"{row['funding_share']:.1%} | {row['floor_share']:.1%} |")
+        lines.append(f"{year}| {name(t, str(theme))} | {t.eur(row['funding_eur'])} | "
+                     f"{t.percent(row['funding_share'])} | {t.percent(row['floor_share'])} |")
     return lines
 
 
-def _closing(a: Allocation) -> list[str]:
+def _closing(a: Allocation, t: Translator) -> list[str]:
+    _ = t.gettext
     lines = []
     if a.notes:
-        lines += ["", "## Notes", ""] + [f"- {note}" for note in a.notes]
-    lines += ["", "## Verification", ""]
+        lines += ["", "## " + _("Notes"), ""] + [f"- {note}" for note in a.notes]
+    lines += ["", "## " + _("Verification"), ""]
     if a.check.ok:
-        lines.append("Every rule was re-verified independently on the numbers written: "
-                     + ", ".join(family(name).title for name in a.check.checked) + ".")
+        lines.append(_("Every rule was re-verified independently on the numbers written: "
+                       "{rules}.").format(
+            rules=", ".join(_(family(rule).title) for rule in a.check.checked)))
     else:
-        lines.append("Rules this allocation does not satisfy (it does not promise them):")
+        lines.append(_("Rules this allocation does not satisfy (it does not promise them):"))
         lines += [f"- {v}" for v in a.check.violations[:50]]
-    lines += ["", "## Glossary", ""] + [f"- **{term}**: {text}" for term, text in GLOSSARY]
+    lines += ["", "## " + _("Glossary"), ""] + [
+        "- " + _("**{term}**: {text}").format(term=_(term), text=_(text))
+        for term, text in GLOSSARY]
     return lines
 
 
-def explain_markdown(allocation: Allocation) -> str:
-    """A planner-readable account of an allocation, as Markdown."""
-    a = allocation
-    lines = [*_header(a), *_years(a), *_commitments(a), *_funders(a), *_benefit(a), *_limits(a),
-             *_uncovered(a), *_prices(a), *_regions_and_themes(a), *_closing(a)]
+def explain_markdown(allocation: Allocation, t: Translator | None = None) -> str:
+    """A planner-readable account of an allocation, as Markdown, in ``t``'s language.
+
+    Without ``t``, the run's language (:func:`pvd_optim.i18n.active`: the one
+    ``pvd-optim run --lang`` or the scenario's ``output.language`` chose, else the
+    locale's, else French).
+    """
+    a, t = allocation, t or i18n.active()
+    lines = [*_header(a, t), *_years(a, t), *_commitments(a, t), *_funders(a, t),
+             *_benefit(a, t), *_limits(a, t), *_uncovered(a, t), *_prices(a, t),
+             *_regions_and_themes(a, t), *_closing(a, t)]
     return "\n".join(lines) + "\n"

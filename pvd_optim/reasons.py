@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from pvd_optim.check import band_limits
+from pvd_optim.i18n import N_
 from pvd_optim.tolerances import allowed_excess
 
 if TYPE_CHECKING:
@@ -34,14 +35,14 @@ if TYPE_CHECKING:
 
 Reason = Literal["region_at_band_top", "no_post_left", "less_valuable"]
 
-#: Planner wording of each reason.
+#: Planner wording of each reason (English source; translated in the catalogues).
 REASON_WORDS: dict[str, str] = {
-    "region_at_band_top": "its region already has the most covered towns the regional "
-                          "balance allows",
-    "no_post_left": "covering it needs one more post, and the engineering budget pays for "
-                    "no more",
-    "less_valuable": "a post was available, but covering it would have brought less than "
-                     "what it displaced",
+    "region_at_band_top": N_("its region already has the most covered towns the regional "
+                             "balance allows"),
+    "no_post_left": N_("covering it needs one more post, and the engineering budget pays for "
+                       "no more"),
+    "less_valuable": N_("a post was available, but covering it would have brought less than "
+                        "what it displaced"),
 }
 
 

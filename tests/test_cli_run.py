@@ -20,7 +20,8 @@ TABLES = ("allocation_town_theme", "allocation_town", "allocation_group", "alloc
 @pytest.fixture(scope="module")
 def national_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
     out = tmp_path_factory.mktemp("national") / "results"
-    code = main(["run", str(SCENARIOS / "national.yaml"), "--out", str(out), "--quiet"])
+    code = main(["run", str(SCENARIOS / "national.yaml"), "--out", str(out), "--quiet",
+                 "--lang", "en"])
     return code, out
 
 
@@ -204,6 +205,7 @@ def test_a_solve_stopped_with_a_solution_is_marked_not_optimal() -> None:
     the proven bound, so the stop is certain.
     """
     from pvd_optim.explain import explain_markdown
+    from pvd_optim.i18n import translator
     from pvd_optim.pipeline import run
 
     scenario = load_scenario(SCENARIOS / "tight-budget.yaml", {
@@ -217,7 +219,7 @@ def test_a_solve_stopped_with_a_solution_is_marked_not_optimal() -> None:
     assert allocation.mip_gap is not None and allocation.mip_gap > 1e-3
     assert allocation.summary()["status"] == "feasible"
     assert allocation.check.ok
-    assert "NOT proven optimal" in explain_markdown(allocation)
+    assert "NOT proven optimal" in explain_markdown(allocation, translator("en"))
 
 
 def test_a_solve_stopped_before_any_solution_is_a_clear_solver_error() -> None:

@@ -202,6 +202,7 @@ def test_a_year_nobody_has_joined_needs_no_theme_floor_with_a_spend_over_the_hor
 def test_a_committed_town_no_longer_eligible_keeps_its_commitments_and_nothing_more(
         tmp_path: Path) -> None:
     from pvd_optim.explain import explain_markdown
+    from pvd_optim.i18n import translator
 
     bar_sur_aube = "10033"  # not one of the toy's three listed towns
     allocation = optimise(_toy(tmp_path, f"insee,year,covered,theme,funding_eur\n"
@@ -213,4 +214,4 @@ def test_a_committed_town_no_longer_eligible_keeps_its_commitments_and_nothing_m
     assert towns.loc[(bar_sur_aube, 2025), "covered"] == 1
     assert towns.loc[(bar_sur_aube, 2026), ["covered", "funding_eur", "expert_days"]].sum() == 0
     assert f"no longer eligible, kept with their commitments and nothing more: {bar_sur_aube}" in (
-        explain_markdown(allocation))
+        explain_markdown(allocation, translator("en")))

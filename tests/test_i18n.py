@@ -23,6 +23,18 @@ def test_a_message_in_one_language_only_is_reported() -> None:
         assert found == [f"{language}: no translation of 'a sentence only the code has'"]
 
 
+def test_a_plural_message_is_checked_by_its_singular() -> None:
+    messages = catalogue.extract_messages()
+    assert any(isinstance(key, tuple) for key in messages)  # explain.md's posts line
+    fake = {**messages, ("one town only the code has", "{count} towns only the code has"):
+            ["x.py:1"]}
+    for language in i18n.LANGUAGES:
+        assert catalogue.problems(language, messages) == []
+        assert catalogue.problems(language, fake) == [
+            f"{language}: no translation of ('one town only the code has', "
+            "'{count} towns only the code has')"]
+
+
 def test_a_translation_that_drops_a_placeholder_is_reported(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch
                                                             ) -> None:

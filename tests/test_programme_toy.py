@@ -74,12 +74,13 @@ def test_every_allocation_table_has_a_year_column() -> None:
 
 def test_explain_shows_per_year_totals_and_the_full_year_value_of_coverage() -> None:
     from pvd_optim.explain import explain_markdown
+    from pvd_optim.i18n import translator
 
     half_first = {**TWO_YEARS, "years": [{"year": 2025, "running_share": 0.5}, 2026]}
-    text = explain_markdown(optimise(load_scenario(TOY, half_first)))
+    text = explain_markdown(optimise(load_scenario(TOY, half_first)), translator("en"))
     assert "## Year by year" in text and "| 2025 | 0.50 |" in text
     # The toy's 60,000 EUR a covered town-year, not the half of it that 2025 counts.
-    assert "of coverage (60,000 EUR per covered town-year" in text
+    assert "of coverage (€60,000 per covered town-year" in text
 
 
 def test_the_run_line_says_what_is_summed_over_the_years(

@@ -18,6 +18,7 @@ import pytest
 
 from pvd_optim import load_scenario, optimise
 from pvd_optim.explain import explain_markdown
+from pvd_optim.i18n import translator
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 # A 1 % gap is enough for the criterion (no proof of optimality needed): seconds, not minutes.
@@ -43,7 +44,7 @@ def test_the_penalty_stays_well_below_the_benefit() -> None:
         assert (row.outside_band < 1.0
                 or row.used == eligible[inputs.region_codes.index(row.region_code)]), row
     if (region.outside_band > 0).any():
-        assert "Soft balance traded that penalty" in explain_markdown(allocation)
+        assert "Soft balance traded that penalty" in explain_markdown(allocation, translator("en"))
 
 
 def test_a_small_region_costs_more_per_unit_outside() -> None:

@@ -95,8 +95,9 @@ def test_follow_ups_share_what_is_left_of_the_run_time_limit() -> None:
 def test_explain_heading_says_the_status() -> None:
     from pvd_optim import optimise
     from pvd_optim.explain import explain_markdown
+    from pvd_optim.i18n import translator
 
-    text = explain_markdown(optimise(load_scenario(TOY)))
+    text = explain_markdown(optimise(load_scenario(TOY)), translator("en"))
     assert text.splitlines()[0] == "# toy: optimum, proven optimal"
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from pvd_optim.families.registry import Elastic, Family, Fix, FixContext, RowBlock
+from pvd_optim.i18n import N_
 from pvd_optim.inputs import keur_to_eur, keur_to_meur
 from pvd_optim.tolerances import RELAXATION_NOISE, ceil_whole
 
@@ -43,54 +44,54 @@ def _cofunder_budget_fix(ctx: FixContext) -> Fix:
                "raise " + "; and ".join(parts), tuple(parts[1:]))
 
 ENTRY = Family(
-    "entry", "entry years",
+    "entry", N_("entry years"),
     "no coverage, funding or expert-days for a town in a year before the one it joined "
     "the programme", "", "structure")
 
 COMMITMENTS = Family(
-    "commitments", "commitments",
+    "commitments", N_("commitments"),
     "what is committed stays in the allocation: at least the committed funding and days per "
     "town, theme and year, the committed towns covered and the committed posts; a locked "
     "year is exactly its earlier allocation; a town no longer eligible gets nothing beyond "
     "its commitments", "k EUR, days, towns, posts", "structure")
 
 CARRY_OVER = Family(
-    "carry_over", "carry-over of unspent funding",
+    "carry_over", N_("carry-over of unspent funding"),
     "funding carried from one year into the next between 0 and the year's carry-over cap; "
     "what a year carries in is what the previous year carried out, and nothing is carried "
     "into the first year or out of the last", "k EUR", "structure", scope="programme")
 
 SUBSIDY = Family(
-    "subsidy", "subsidy of a post",
+    "subsidy", N_("subsidy of a post"),
     "for each kind of post (without Anah, with Anah), the co-funders' shares add up to the "
     "posts x the post's subsidy, min(75 % x its charged cost, 45,000 EUR or 55,000 EUR with "
     "Anah)", "k EUR", "structure",
     (RowBlock("subsidy", "sum of the co-funders' shares = posts x subsidy, per kind of post"),))
 
 COFUNDER_SHARE = Family(
-    "cofunder_share", "co-funders' rates and caps",
+    "cofunder_share", N_("co-funders' rates and caps"),
     "each co-funder's share of each kind of post between 0 and the posts x min(its rate x "
     "the charged cost, its cap per post), and 0 for a kind it does not co-fund", "k EUR",
     "structure",
     (RowBlock("cofunder_share", "a co-funder's share <= posts x min(rate x cost, cap)"),))
 
 COFUNDER_BUDGET = Family(
-    "cofunder_budget", "co-funders' budgets",
+    "cofunder_budget", N_("co-funders' budgets"),
     "each co-funder's shares of the year's posts <= its budget of the year", "k EUR", "limit",
     (RowBlock("cofunder_budget", "a co-funder's shares <= its yearly budget (k EUR)",
               binding=lambda inputs, f: f"budget of {inputs.funder_names[f]}"),),
     Elastic(("cofunder_budget",), _cofunder_budget_fix),
-    meaning="the co-funder's budget is spent: another post would need another co-funder to "
-            "pay more, or a larger budget")
+    meaning=N_("the co-funder's budget is spent: another post would need another co-funder to "
+               "pay more, or a larger budget"))
 
 IDLE_POSTS = Family(
-    "idle_posts", "no idle post",
+    "idle_posts", N_("no idle post"),
     "in a programme of several years, a group's posts in a year never outnumber its covered "
     "towns (a post paid for serves at least one town)", "posts", "structure",
     (RowBlock("idle_posts", "posts of a group <= its covered towns"),), scope="programme")
 
 PERSISTENCE = Family(
-    "persistence", "posts that last",
+    "persistence", N_("posts that last"),
     "with persistence over the horizon, a covered town stays covered and a group's posts "
     "never decrease from one year to the next; with contracts of L years, a post (and a "
     "town's coverage) started in a year lasts at least L years", "towns, posts", "structure",
@@ -103,7 +104,7 @@ PERSISTENCE = Family(
     scope="programme")
 
 HORIZON_SATURATION = Family(
-    "horizon_saturation", "saturation over the horizon",
+    "horizon_saturation", N_("saturation over the horizon"),
     "funding and expert-days to each town and theme summed over the years <= the horizon "
     "caps", "k EUR, days", "limit",
     (RowBlock("horizon_funding", "funding to a town and theme over the years <= horizon cap"),

@@ -18,6 +18,7 @@ from pvd_optim.families.registry import (
     RowBlock,
     ToleranceSearch,
 )
+from pvd_optim.i18n import N_
 from pvd_optim.inputs import RESOURCES, keur_to_eur, keur_to_meur
 from pvd_optim.tolerances import CHECK_RELATIVE, RELAXATION_NOISE, ROUNDING_GUARD, ceil_whole
 
@@ -188,69 +189,69 @@ def _theme_floor_fix(ctx: FixContext) -> Fix:
 # ---- the families ---------------------------------------------------------------------------
 
 BOUNDS = Family(
-    "bounds", "variable bounds",
+    "bounds", N_("variable bounds"),
     "funding and days per town and theme between 0 and the theme's saturation; coverage "
     "between 0 and 1; posts between 0 and ceil(towns of the group / m)",
     "", "structure")
 
 INTEGRALITY = Family(
-    "integrality", "whole posts and towns",
+    "integrality", N_("whole posts and towns"),
     "every town covered or not (0 or 1) and whole posts per group, unless the scenario solves "
     "the LP relaxation", "", "structure")
 
 ENVELOPE = Family(
-    "envelope", "funding envelope", "funding committed <= the envelope", "k EUR", "limit",
+    "envelope", N_("funding envelope"), "funding committed <= the envelope", "k EUR", "limit",
     (RowBlock("envelope", "funding committed <= envelope (k EUR)",
               binding=lambda inputs, i: "funding envelope"),),
     Elastic(("envelope",), _envelope_fix),
-    meaning="the whole year's funding envelope is committed: more funding would still buy "
-            "benefit (its shadow price says how much per k EUR)")
+    meaning=N_("the whole year's funding envelope is committed: more funding would still buy "
+               "benefit (its shadow price says how much per k EUR)"))
 
 SPEND_MIN = Family(
-    "spend_min", "minimum spend", "funding committed >= the minimum share of the envelope "
+    "spend_min", N_("minimum spend"), "funding committed >= the minimum share of the envelope "
     "(each year's, or the horizon's)",
     "k EUR", "target",
     (RowBlock("spend_min", "funding committed >= minimum share of the envelope (k EUR)",
               binding=lambda inputs, i: "minimum spend"),),
     Elastic(("spend_min",), _spend_min_fix),
-    meaning="the model spends only what it must: beyond the minimum share, funding would "
-            "bring less benefit than its cost elsewhere",
+    meaning=N_("the model spends only what it must: beyond the minimum share, funding would "
+               "bring less benefit than its cost elsewhere"),
     scope="programme")
 
 CAPACITY = Family(
-    "capacity", "Cerema capacity", "expert-days used by the towns of each directorate <= its "
+    "capacity", N_("Cerema capacity"), "expert-days used by the towns of each directorate <= its "
     "capacity", "expert-days", "limit",
     (RowBlock("capacity", "expert-days used <= directorate capacity",
               binding=lambda inputs, d: f"Cerema capacity of {inputs.directorate_names[d]}"),),
     Elastic(("capacity",), _capacity_fix),
-    meaning="every expert-day of the directorate is assigned: more days there would still "
-            "help its towns")
+    meaning=N_("every expert-day of the directorate is assigned: more days there would still "
+               "help its towns"))
 
 ENGINEERING_BUDGET = Family(
-    "engineering_budget", "engineering budget", "posts x subsidy per post <= the budget",
+    "engineering_budget", N_("engineering budget"), "posts x subsidy per post <= the budget",
     "k EUR", "limit",
     (RowBlock("engineering_budget", "posts x subsidy <= engineering budget (k EUR)",
               binding=lambda inputs, i: "engineering budget"),),
     Elastic(("engineering_budget",), _engineering_fix),
-    meaning="no further project-lead post can be co-funded: uncovered towns wait for a post")
+    meaning=N_("no further project-lead post can be co-funded: uncovered towns wait for a post"))
 
 COVER_MIN = Family(
-    "cover_min", "minimum coverage", "covered towns >= the minimum share of eligible towns",
+    "cover_min", N_("minimum coverage"), "covered towns >= the minimum share of eligible towns",
     "towns", "target",
     (RowBlock("cover_min", "covered towns >= minimum share of eligible towns",
               binding=lambda inputs, i: "minimum coverage"),),
     Elastic(("cover_min",), _cover_min_fix),
-    meaning="coverage stops at the minimum the scenario demands")
+    meaning=N_("coverage stops at the minimum the scenario demands"))
 
 SHARING = Family(
-    "sharing", "sharing a post", "covered towns of each group <= m x its posts", "towns",
+    "sharing", N_("sharing a post"), "covered towns of each group <= m x its posts", "towns",
     "structure",
     (RowBlock("sharing", "covered towns in group <= m x posts"),
      RowBlock("sharing_rounded", "covered towns in group <= r x posts + (m - r) x q",
               strengthening=True)))
 
 LEAD = Family(
-    "lead", "support needs a project lead",
+    "lead", N_("support needs a project lead"),
     "days to a town <= X_town x covered, funding to a town <= its cap x covered, and a town "
     "covered only where its group has a post", "k EUR, days", "structure",
     (RowBlock("lead_days", "days to a town <= X_town x covered"),
@@ -261,7 +262,7 @@ LEAD = Family(
     Elastic(("lead_funding",), _town_caps_fix))
 
 TOWN_FLOOR = Family(
-    "town_floor", "minimum per covered town",
+    "town_floor", N_("minimum per covered town"),
     "funding to each covered town >= min(f_min, its cap)", "k EUR", "target",
     (RowBlock("town_floor", "funding to a covered town >= min(f_min, cap)"),),
     Elastic(("town_floor",), _town_floor_fix))
@@ -283,7 +284,7 @@ def _balance_block(resource: str, side: str) -> RowBlock:
 
 
 BALANCE = Family(
-    "balance", "regional balance",
+    "balance", N_("regional balance"),
     "funding, days and covered towns of each region within (1 +- delta) x its fair share of "
     "the total allocated (the towns band widened by one town)", "k EUR, days, towns", "target",
     tuple(_balance_block(resource, side) for resource in RESOURCES for side in ("low", "high")),
@@ -294,19 +295,19 @@ BALANCE = Family(
         no_tolerance="switch regional balance to `soft` or `off`: no tolerance up to 1.0 is "
                      "enough",
         no_tolerance_field="balance.mode"),
-    meaning="the region sits at the edge of its balance band: more for it (or less) would "
-            "break the regional balance rule",
+    meaning=N_("the region sits at the edge of its balance band: more for it (or less) would "
+               "break the regional balance rule"),
     scope="programme")
 
 THEME_FLOOR = Family(
-    "theme_floor", "theme floors", "funding to each theme >= its floor x total funding",
+    "theme_floor", N_("theme floors"), "funding to each theme >= its floor x total funding",
     "k EUR", "target",
     (RowBlock("theme_floor", "funding to theme >= floor x total funding",
               binding=lambda inputs, k: f"theme floor of {inputs.themes[k]}",
               proportional_to="funding"),),
     Elastic(("theme_floor",), _theme_floor_fix),
-    meaning="the theme gets exactly its floor: without the floor, its funding would go to "
-            "needier themes")
+    meaning=N_("the theme gets exactly its floor: without the floor, its funding would go to "
+               "needier themes"))
 
 #: The reference model's families, in the order their rows appear in the model.
 REFERENCE_FAMILIES: tuple[Family, ...] = (

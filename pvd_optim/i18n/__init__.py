@@ -118,6 +118,20 @@ def using(language: str) -> Iterator[Translator]:
         _active[:] = previous
 
 
+@contextlib.contextmanager
+def restored() -> Iterator[None]:
+    """The active language as it was before the block, whatever the block chose with :func:`use`.
+
+    A command run in-process (``pvd_optim.cli.main`` called from Python or a test) chooses
+    its language for itself, not for the caller's later calls.
+    """
+    previous = list(_active)
+    try:
+        yield
+    finally:
+        _active[:] = previous
+
+
 def active() -> Translator:
     """The run's translator: the one :func:`use` chose, else the locale's, else French."""
     return _active[0] if _active else translator(choose_language())
@@ -136,5 +150,5 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 _ = gettext
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "N_", "Translator", "active", "check_language",
-           "choose_language", "gettext", "language_from_environment", "ngettext", "translator",
-           "use", "using"]
+           "choose_language", "gettext", "language_from_environment", "ngettext", "restored",
+           "translator", "use", "using"]

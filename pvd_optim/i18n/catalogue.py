@@ -94,7 +94,9 @@ def problems(language: str, messages: Iterable[MessageId]) -> list[str]:
     """What is wrong with a catalogue against the code's messages (empty when complete)."""
     catalogue = read_catalogue(language)
     wanted = set(messages)
-    present = {message.id: message for message in catalogue if message.id}
+    # Keyed by the singular: a plural message's id is (singular, plural).
+    present = {(message.id if isinstance(message.id, str) else message.id[0]): message
+               for message in catalogue if message.id}
     out = []
     for key in sorted(wanted, key=str):
         message = present.get(key if isinstance(key, str) else key[0])
@@ -114,8 +116,7 @@ def problems(language: str, messages: Iterable[MessageId]) -> list[str]:
                            f"the code {sorted(placeholders(source))}")
     ids = {key if isinstance(key, str) else key[0] for key in wanted}
     out += [f"{language}: {key!r} is in the catalogue but no longer in the code"
-            for key in sorted(present, key=str) if (key if isinstance(key, str) else key[0])
-            not in ids]
+            for key in sorted(present) if key not in ids]
     return out
 
 
@@ -127,7 +128,11 @@ def compiled(language: str) -> bytes:
 
 
 def _translations(catalogue: Catalog) -> dict[object, object]:
-    return {m.id: (tuple(m.string) if isinstance(m.string, list | tuple) else m.string)
+    # A plural message's id and strings are lists in a read .mo, tuples in a read .po.
+    def plain(value: object) -> object:
+        return tuple(value) if isinstance(value, list | tuple) else value
+
+    return {plain(m.id): plain(m.string)
             for m in catalogue if m.id and not m.fuzzy and m.string}
 
 

@@ -68,8 +68,11 @@ def sha256_file(path: Path) -> str:
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """SHA-256 of the validated scenario's content (paths and order independent of the file)."""
-    content = scenario.model_dump(mode="json", exclude={"source"})
+    """SHA-256 of the validated scenario's content (paths and order independent of the file).
+
+    The ``output`` section (the language people read) changes no allocation: left out.
+    """
+    content = scenario.model_dump(mode="json", exclude={"source", "output"})
     return sha256_bytes(dumps(content).encode())
 
 

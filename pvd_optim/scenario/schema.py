@@ -20,6 +20,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from pvd_optim.inputs import ONE_YEAR
 from pvd_optim.scenario.fields import MAX_PLAUSIBLE_DAYS, MAX_PLAUSIBLE_EUR, Frozen, Share
+from pvd_optim.scenario.output_section import OutputSection
 from pvd_optim.scenario.programme_section import (
     SCHEMA_VERSION,
     CommitmentsSection,
@@ -148,6 +149,10 @@ class Scenario(Frozen):
     )
     commitments: CommitmentsSection | None = Field(
         None, description="What is already decided: a CSV, or an earlier results folder."
+    )
+    output: OutputSection = Field(
+        default_factory=OutputSection,  # type: ignore[arg-type]
+        description="How the outputs are written for people (not part of the content hash).",
     )
     # Set by the loader, never written in a file: left out of dumps and of the JSON Schema.
     source: SkipJsonSchema[Path | None] = Field(

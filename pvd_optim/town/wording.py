@@ -14,6 +14,13 @@ from collections.abc import Mapping
 
 from pvd_optim.i18n import N_, Translator
 
+# The reasons and the programme's nouns have their owners below the town page; re-exported.
+from pvd_optim.i18n.vocabulary import BASIS_WORDS, NAMES, basis, name
+from pvd_optim.reasons import REASON_WORDS
+
+__all__ = ["BASIS_WORDS", "EXCLUSION_WORDS", "LIMIT_WORDS", "NAMES", "REASON_WORDS", "basis",
+           "fill", "name"]
+
 #: What each limit that holds the town means for it.
 LIMIT_WORDS: dict[str, str] = {
     "not_covered": N_("Without a project lead it can receive neither funding nor expert-days "
@@ -49,16 +56,6 @@ LIMIT_WORDS: dict[str, str] = {
                       "funding, and this town's funding in it counts towards that floor."),
 }
 
-#: Why an eligible town has no project lead (keys of ``pvd_optim.reasons.REASON_WORDS``).
-REASON_WORDS: dict[str, str] = {
-    "region_at_band_top": N_("its region already has the most covered towns the regional "
-                             "balance allows"),
-    "no_post_left": N_("covering it needs one more post, and the engineering budget pays for "
-                       "no more"),
-    "less_valuable": N_("a post was available, but covering it would have brought less than "
-                        "what it displaced"),
-}
-
 #: Why a commune is not in the allocation (scenario eligibility), and each rules criterion.
 EXCLUSION_WORDS: dict[str, str] = {
     "excluded_by_list": N_("the scenario excludes it by name (eligibility.exclude)."),
@@ -88,33 +85,6 @@ EXCLUSION_WORDS: dict[str, str] = {
     "not_fragile": N_("its fragility index, {fragility}, is below the threshold of "
                       "{threshold}."),
 }
-
-#: Default theme and resource names as readers see them (others are shown as written).
-NAMES: dict[str, str] = {
-    "habitat": N_("habitat"), "services": N_("services"), "heritage": N_("heritage"),
-    "revitalisation": N_("revitalisation"), "mobility": N_("mobility"),
-    "digital": N_("digital"), "funding": N_("funding"), "days": N_("expert-days"),
-    "towns": N_("covered towns"),
-}
-
-
-#: How the shadow prices were computed (``ShadowPrices.basis``), as readers see it.
-BASIS_WORDS: dict[str, str] = {
-    "LP with posts and coverage fixed at the optimum": N_(
-        "LP with posts and coverage fixed at the optimum"),
-    "LP (integrality relaxed)": N_("LP (integrality relaxed)"),
-}
-
-
-def basis(t: Translator, text: str) -> str:
-    """The shadow prices' basis in the reader's language (an unknown one as written)."""
-    return t.gettext(BASIS_WORDS[text]) if text in BASIS_WORDS else text
-
-
-def name(t: Translator, key: str) -> str:
-    """A theme's or resource's name in the reader's language (unknown ones as written)."""
-    return t.gettext(NAMES[key]) if key in NAMES else key
-
 
 def fill(t: Translator, template: str, values: Mapping[str, object]) -> str:
     """``template`` translated and filled, each value formatted by its key's unit."""
