@@ -12,7 +12,20 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PlainValidator,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from pvd_optim.scenario.cofunders_section import CofunderSection, SubsidyRule, check_cofunders
 from pvd_optim.scenario.fields import (
@@ -35,7 +48,44 @@ from pvd_optim.scenario.fields import (
     check_insee_codes,
 )
 from pvd_optim.scenario.fields import _real as real_number
+from pvd_optim.scenario.fields import _whole as whole_number
 from pvd_optim.scenario.programme_section import CalendarYear, PerYearDays, PerYearEuros
+
+IntArray = NDArray[np.int64]
+
+#: Towns in the programme's largest grouped candidacy ("up to 7 towns share one project
+#: lead", ../shared/data/programme-figures.md): the default cap of towns_per_post: group_size.
+LARGEST_GROUPED_CANDIDACY = 7
+
+#: The word of ``towns_per_post`` that makes each group's limit its own size.
+GROUP_SIZE = "group_size"
+#: A number of towns one post serves: 1 to the limit.
+TownsCount = Annotated[int, Field(ge=1, le=MAX_TOWNS_PER_POST), BeforeValidator(whole_number)]
+_TOWNS_PER_POST_NUMBER: TypeAdapter[int] = TypeAdapter(TownsCount)
+
+
+def _towns_per_post(value: Any) -> int | str:
+    """A whole number of towns (1 to the limit), or the word ``group_size``.
+
+    One validator rather than a union, so that a wrong value gets one sentence (a union
+    reports each branch's failure); a number's error is the number field's own.
+    """
+    if type(value) is str:  # plain text; a Numeral such as 03 is a number's error
+        if value == GROUP_SIZE:
+            return value
+        raise PydanticCustomError(
+            "towns_per_post", "must be a whole number of towns, or group_size (a group's own "
+            "size, capped at towns_per_post_cap)", {})
+    try:
+        return _TOWNS_PER_POST_NUMBER.validate_python(value)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise PydanticCustomError(first["type"], first["msg"], first.get("ctx") or {}) from None
+
+
+TownsPerPost = Annotated[int | str, PlainValidator(_towns_per_post), WithJsonSchema({"anyOf": [
+    {"type": "integer", "minimum": 1, "maximum": MAX_TOWNS_PER_POST},
+    {"const": GROUP_SIZE}]})]
 
 #: JSON Schema of a per-year amount: its bound stated once, for the single value and for
 #: each year's value alike (``minimum`` applies to numbers only).
@@ -294,9 +344,20 @@ class EngineeringSection(Frozen):
             "None embedded: without it no post is. Relative to the scenario file."
         ),
     )
-    towns_per_post: Whole = Field(
-        3, ge=1, le=MAX_TOWNS_PER_POST,
-        description="At most this many towns share one post (m).",
+    towns_per_post: TownsPerPost = Field(
+        3,
+        description=(
+            "At most this many towns share one post (m), the same for every group; or "
+            "`group_size`: a group's own number of towns, capped at towns_per_post_cap "
+            "(m_g = min(|g|, cap))."
+        ),
+    )
+    towns_per_post_cap: TownsCount | None = Field(
+        None,
+        description=(
+            "With towns_per_post: group_size, the most towns one post serves (null: "
+            f"{LARGEST_GROUPED_CANDIDACY}, the programme's largest grouped candidacy)."
+        ),
     )
     grouping: Literal["intercommunality", "candidacy"] = Field(
         "intercommunality",
@@ -314,6 +375,30 @@ class EngineeringSection(Frozen):
     def _funders(cls, value: dict[str, CofunderSection] | None
                  ) -> dict[str, CofunderSection] | None:
         return None if value is None else check_cofunders(value)
+
+    @field_validator("towns_per_post_cap")
+    @classmethod
+    def _cap_only_with_group_size(cls, value: int | None, info: ValidationInfo) -> int | None:
+        # towns_per_post is declared before the cap, so it is validated first (absent from
+        # info.data when it was wrong: that error is then the one reported).
+        limit = info.data.get("towns_per_post", GROUP_SIZE)
+        if value is not None and limit != GROUP_SIZE:
+            raise ValueError("applies only with towns_per_post: group_size (towns_per_post "
+                             f"is {limit}, already one limit for every group); remove it or "
+                             "write towns_per_post: group_size")
+        return value
+
+    def towns_per_post_of(self, group_size: IntArray) -> IntArray:
+        """(G,) m_g, the most towns one post of each group serves, from its size ``|g|``.
+
+        The one owner of the rule: a flat limit, or the group's own size capped.
+        """
+        if self.towns_per_post == GROUP_SIZE:
+            cap = (LARGEST_GROUPED_CANDIDACY if self.towns_per_post_cap is None
+                   else self.towns_per_post_cap)
+            # A group has at least one town; max(1, .) keeps m_g a valid divisor regardless.
+            return np.clip(group_size, 1, cap).astype(np.int64)
+        return np.full(len(group_size), int(self.towns_per_post), dtype=np.int64)
 
     @model_validator(mode="after")
     def _one_owner_of_the_subsidy(self) -> EngineeringSection:
