@@ -20,6 +20,7 @@ the post goes to C, optimum 77.75.
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,12 @@ import pytest
 from pvd_optim import load_scenario, optimise
 from pvd_optim.check import check_allocation
 from pvd_optim.errors import ScenarioError
+from pvd_optim.inputs import ModelInputs
+from pvd_optim.model import build_program, solve
+from pvd_optim.postprocess import extract
+from pvd_optim.scenario.schema import SolverSection
+from pvd_optim.strategies.fill import cover_in_order
+from tests.factories import random_inputs
 
 TOY = Path(__file__).resolve().parents[1] / "scenarios" / "toy.yaml"
 ONE_POST = {"resources.engineering.budget_eur": 45_000}
@@ -116,3 +123,40 @@ def test_bad_towns_per_post_is_a_located_one_line_error(
     message = _error(tmp_path, engineering)
     assert message.startswith(f"{tmp_path / 'bad.yaml'}:{line}: ")
     assert expected in message
+
+
+def _uneven_limits() -> ModelInputs:
+    """Twelve towns in three groups, sizes (5, 4, 3), each with its own limit m_g = (2, 3, 2)."""
+    return random_inputs(n_towns=12, n_groups=3, seed=3, towns_per_post=np.array([2, 3, 2]),
+                         cover_min_share=0.0)
+
+
+def test_posts_bound_and_posts_needed_read_each_groups_limit() -> None:
+    inputs = _uneven_limits()
+    size, m = inputs.group_size, inputs.towns_per_post
+    assert inputs.max_posts.tolist() == [math.ceil(s / k) for s, k in zip(size, m, strict=True)]
+    every_town = np.ones(inputs.n_towns)
+    assert inputs.posts_needed(every_town).tolist() == inputs.max_posts.tolist()
+
+
+def test_a_solve_with_uneven_limits_passes_the_checker_and_its_cut_rows() -> None:
+    inputs = _uneven_limits()
+    program = build_program(inputs)
+    q, r = np.divmod(inputs.group_size, inputs.towns_per_post)
+    assert program.rows["sharing_rounded"].size == int(((q >= 1) & (r > 0)).sum()) == 3
+    result = solve(program, SolverSection(mip_gap=0.0))
+    arrays = extract(program, result.require_values())
+    assert check_allocation(inputs, arrays).ok
+    covered = np.bincount(inputs.group_of_town, weights=arrays.covered, minlength=3)
+    assert (covered <= inputs.towns_per_post * arrays.posts + 1e-9).all()
+
+
+def test_cover_in_order_opens_one_post_per_m_g_towns() -> None:
+    inputs = _uneven_limits()
+    order = np.arange(inputs.n_towns)
+    covered = cover_in_order(inputs, order, int(inputs.max_posts.sum()))
+    assert covered.all()
+    one_short = cover_in_order(inputs, order, int(inputs.max_posts.sum()) - 1)
+    assert one_short.sum() < inputs.n_towns
+    posts = inputs.posts_needed(one_short.astype(np.float64))
+    assert posts.sum() <= inputs.max_posts.sum() - 1
