@@ -54,7 +54,7 @@ from pvd_optim.scenario.programme_section import CalendarYear, PerYearDays, PerY
 IntArray = NDArray[np.int64]
 
 #: Towns in the programme's largest grouped candidacy ("up to 7 towns share one project
-#: lead", ../shared/data/programme-figures.md): the default cap of towns_per_post: group_size.
+#: lead", programme figures in the data notice): the default cap of towns_per_post: group_size.
 LARGEST_GROUPED_CANDIDACY = 7
 
 #: The word of ``towns_per_post`` that makes each group's limit its own size.
