@@ -12,27 +12,13 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import numpy as np
-from numpy.typing import NDArray
-from pydantic import (
-    BeforeValidator,
-    Field,
-    PlainValidator,
-    TypeAdapter,
-    ValidationError,
-    ValidationInfo,
-    WithJsonSchema,
-    field_validator,
-    model_validator,
-)
-from pydantic_core import PydanticCustomError
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from pvd_optim.scenario.cofunders_section import CofunderSection, SubsidyRule, check_cofunders
 from pvd_optim.scenario.fields import (
     MAX_BENEFIT_SEGMENTS,
     MAX_SOLVER_THREADS,
     MAX_TIME_LIMIT_S,
-    MAX_TOWNS_PER_POST,
     CodeText,
     Days,
     Euros,
@@ -48,44 +34,15 @@ from pvd_optim.scenario.fields import (
     check_insee_codes,
 )
 from pvd_optim.scenario.fields import _real as real_number
-from pvd_optim.scenario.fields import _whole as whole_number
 from pvd_optim.scenario.programme_section import CalendarYear, PerYearDays, PerYearEuros
-
-IntArray = NDArray[np.int64]
-
-#: Towns in the programme's largest grouped candidacy ("up to 7 towns share one project
-#: lead", programme figures in the data notice): the default cap of towns_per_post: group_size.
-LARGEST_GROUPED_CANDIDACY = 7
-
-#: The word of ``towns_per_post`` that makes each group's limit its own size.
-GROUP_SIZE = "group_size"
-#: A number of towns one post serves: 1 to the limit.
-TownsCount = Annotated[int, Field(ge=1, le=MAX_TOWNS_PER_POST), BeforeValidator(whole_number)]
-_TOWNS_PER_POST_NUMBER: TypeAdapter[int] = TypeAdapter(TownsCount)
-
-
-def _towns_per_post(value: Any) -> int | str:
-    """A whole number of towns (1 to the limit), or the word ``group_size``.
-
-    One validator rather than a union, so that a wrong value gets one sentence (a union
-    reports each branch's failure); a number's error is the number field's own.
-    """
-    if type(value) is str:  # plain text; a Numeral such as 03 is a number's error
-        if value == GROUP_SIZE:
-            return value
-        raise PydanticCustomError(
-            "towns_per_post", "must be a whole number of towns, or group_size (a group's own "
-            "size, capped at towns_per_post_cap)", {})
-    try:
-        return _TOWNS_PER_POST_NUMBER.validate_python(value)
-    except ValidationError as error:
-        first = error.errors()[0]
-        raise PydanticCustomError(first["type"], first["msg"], first.get("ctx") or {}) from None
-
-
-TownsPerPost = Annotated[int | str, PlainValidator(_towns_per_post), WithJsonSchema({"anyOf": [
-    {"type": "integer", "minimum": 1, "maximum": MAX_TOWNS_PER_POST},
-    {"const": GROUP_SIZE}]})]
+from pvd_optim.scenario.towns_per_post import (
+    GROUP_SIZE,
+    LARGEST_GROUPED_CANDIDACY,
+    IntArray,
+    TownsCount,
+    TownsPerPost,
+    towns_per_post_of,
+)
 
 #: JSON Schema of a per-year amount: its bound stated once, for the single value and for
 #: each year's value alike (``minimum`` applies to numbers only).
@@ -393,12 +350,7 @@ class EngineeringSection(Frozen):
 
         The one owner of the rule: a flat limit, or the group's own size capped.
         """
-        if self.towns_per_post == GROUP_SIZE:
-            cap = (LARGEST_GROUPED_CANDIDACY if self.towns_per_post_cap is None
-                   else self.towns_per_post_cap)
-            # A group has at least one town; max(1, .) keeps m_g a valid divisor regardless.
-            return np.clip(group_size, 1, cap).astype(np.int64)
-        return np.full(len(group_size), int(self.towns_per_post), dtype=np.int64)
+        return towns_per_post_of(self.towns_per_post, self.towns_per_post_cap, group_size)
 
     @model_validator(mode="after")
     def _one_owner_of_the_subsidy(self) -> EngineeringSection:
