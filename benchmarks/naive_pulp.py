@@ -58,7 +58,7 @@ def build(inp: ModelInputs) -> tuple[pulp.LpProblem, dict, dict]:
     slope = inp.slopes.tolist()
     uf = inp.saturation_keur.tolist()
     ux = inp.saturation_days.tolist()
-    m = inp.towns_per_post
+    m = inp.towns_per_post.tolist()  # m_g per group
     towns_in = {g: [t for t in T if group[t] == g] for g in G}
 
     prob = pulp.LpProblem("pvd_naive", pulp.LpMaximize)
@@ -67,7 +67,7 @@ def build(inp: ModelInputs) -> tuple[pulp.LpProblem, dict, dict]:
     x = {(t, k, s): pulp.LpVariable(f"x_{t}_{k}_{s}", 0, w[s] * ux[k]) for t in T for k in K
          for s in S}
     c = {t: pulp.LpVariable(f"c_{t}", cat="Binary") for t in T}
-    p = {g: pulp.LpVariable(f"p_{g}", 0, math.ceil(len(towns_in[g]) / m), cat="Integer")
+    p = {g: pulp.LpVariable(f"p_{g}", 0, math.ceil(len(towns_in[g]) / m[g]), cat="Integer")
          for g in G}
 
     prob += (
@@ -86,10 +86,10 @@ def build(inp: ModelInputs) -> tuple[pulp.LpProblem, dict, dict]:
     prob += inp.post_cost_keur * pulp.lpSum(p.values()) <= inp.engineering_budget_keur, "budget"
     prob += pulp.lpSum(c.values()) >= inp.cover_min_share * inp.n_towns, "cover_min"
     for g in G:
-        prob += pulp.lpSum(c[t] for t in towns_in[g]) <= m * p[g], f"sharing_{g}"
-        q, r = divmod(len(towns_in[g]), m)
+        prob += pulp.lpSum(c[t] for t in towns_in[g]) <= m[g] * p[g], f"sharing_{g}"
+        q, r = divmod(len(towns_in[g]), m[g])
         if q >= 1 and r > 0:
-            prob += (pulp.lpSum(c[t] for t in towns_in[g]) <= r * p[g] + (m - r) * q,
+            prob += (pulp.lpSum(c[t] for t in towns_in[g]) <= r * p[g] + (m[g] - r) * q,
                      f"sharing_rounded_{g}")
     for t in T:
         prob += (pulp.lpSum(x[t, k, s] for k in K for s in S)

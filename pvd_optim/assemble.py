@@ -318,7 +318,8 @@ def _full_year(
         post_cost_keur=engineering.subsidy_eur() / EUR_PER_UNIT,
         engineering_budget_keur=scenario.by_year(engineering.pooled_budget_eur)[0]
         / EUR_PER_UNIT,
-        towns_per_post=engineering.towns_per_post,
+        towns_per_post=engineering.towns_per_post_of(
+            np.bincount(group_of_town, minlength=len(group_labels))),
         cover_min_share=engineering.cover_min_share,
         segment_widths=np.asarray(benefit.segment_widths_share, dtype=np.float64),
         slopes=np.asarray(benefit.slopes, dtype=np.float64),

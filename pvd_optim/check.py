@@ -387,7 +387,7 @@ def check_cover_min(inputs: ModelInputs, a: AllocationArrays, out: Collector) ->
 
 @verify(SHARING)
 def check_sharing(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
-    """Covered towns of each group <= m x its posts."""
+    """Covered towns of each group <= m_g x its posts (m_g: the group's own limit)."""
     covered = np.bincount(inputs.group_of_town, weights=a.covered, minlength=inputs.n_groups)
     out.check(list(inputs.group_labels), covered, "<=", inputs.towns_per_post * a.posts)
 

@@ -86,7 +86,10 @@ class ModelInputs:
     # Engineering
     post_cost_keur: float
     engineering_budget_keur: float
-    towns_per_post: int
+    # (G,) m_g: at most this many towns of group g share one post (a whole number given
+    # here means the same limit for every group). The one figure the sharing rows, the
+    # rounding cut, posts_needed and the checker read (docs/model.md#sharing).
+    towns_per_post: IntArray
     cover_min_share: float
     # Benefit
     segment_widths: FloatArray  # (S,)
@@ -150,6 +153,11 @@ class ModelInputs:
         for name, value in defaults.items():
             if getattr(self, name) is None:
                 object.__setattr__(self, name, value)
+        per_group = np.broadcast_to(np.asarray(self.towns_per_post, dtype=np.int64),
+                                    (len(self.group_labels),)).copy()
+        if (per_group < 1).any():
+            raise ValueError("towns_per_post: every group's limit must be at least 1 town")
+        object.__setattr__(self, "towns_per_post", per_group)
 
     @property
     def has_commitments(self) -> bool:
@@ -238,11 +246,11 @@ class ModelInputs:
 
     @property
     def max_posts(self) -> IntArray:
-        """Upper bound on posts per group: ceil(|g| / m)."""
+        """Upper bound on posts per group: ceil(|g| / m_g)."""
         return -(-self.group_size // self.towns_per_post)
 
     def posts_needed(self, covered: FloatArray) -> FloatArray:
-        """Posts per group that coverage ``covered`` (per town) needs: ceil(covered / m).
+        """Posts per group that coverage ``covered`` (per town) needs: ceil(covered / m_g).
 
         Posts carry no cost in the objective, so a solver may leave a spare one;
         this is the count the coverage actually needs, the one reported.

@@ -5,8 +5,8 @@ Each uncovered town is put in the first category that applies, in this order:
 1. ``region_at_band_top``: hard regional balance, and its region already has as
    many covered towns as its band allows (the upper edge holds within tolerance);
 2. ``no_post_left``: covering it needs one more post (its group has no post, or
-   its group's posts already serve ``m`` towns each) and the engineering budget
-   cannot pay for one more;
+   its group's posts already serve ``m_g`` towns each, its own limit) and the
+   engineering budget cannot pay for one more;
 3. ``less_valuable``: a post or a free slot was available, and the model still
    preferred other uses: covering this town (its fragility-weighted coverage value
    and the funding its cap and needs can absorb) brought less than what it would

@@ -47,10 +47,10 @@ from pvd_optim.tolerances import CHECK_RELATIVE, floor_whole
 
 
 def _chunks(inputs: ModelInputs) -> FloatArray:
-    """Towns each possible post covers, largest first (``m`` per full post, then remainders)."""
-    m = inputs.towns_per_post
+    """Towns each possible post covers, largest first (``m_g`` per full post, then remainders)."""
+    m = inputs.towns_per_post  # (G,) m_g
     q, r = np.divmod(inputs.group_size, m)
-    chunks = np.concatenate([np.full(int(q.sum()), float(m)), r[r > 0].astype(np.float64)])
+    chunks = np.concatenate([np.repeat(m, q).astype(np.float64), r[r > 0].astype(np.float64)])
     return np.sort(chunks)[::-1]
 
 

@@ -241,15 +241,16 @@ def define_cover_min(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight
 
 @define_rows(SHARING)
 def define_sharing(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight: bool) -> None:
-    """4. A post serves at most m towns of its group; 4b. its rounding cut."""
-    G, m = inputs.n_groups, inputs.towns_per_post
+    """4. A post serves at most m_g towns of its group; 4b. its rounding cut."""
+    G, m = inputs.n_groups, inputs.towns_per_post  # m: (G,) m_g
     sharing, rounded = SHARING.blocks
     b.add_rows(sharing, (G,), ("group",),
-               [(inputs.group_of_town, v.c.indices, 1.0), (np.arange(G), v.p.indices, -float(m))],
+               [(inputs.group_of_town, v.c.indices, 1.0),
+                (np.arange(G), v.p.indices, -m.astype(np.float64))],
                sense="<=", rhs=0.0)
     # 4b. Rounding cut of the sharing rows (always valid, tightens the relaxation): with
-    # |g| = q m + r towns, covering all of them takes q + 1 posts, not |g| / m. The
-    # integer hull of {covered <= m p, covered <= |g|} adds covered <= r p + (m - r) q.
+    # |g| = q m_g + r towns, covering all of them takes q + 1 posts, not |g| / m_g. The
+    # integer hull of {covered <= m_g p, covered <= |g|} adds covered <= r p + (m_g - r) q.
     # Cheap (one row per group), so it stays in the fixed-integer LP too.
     q, r = np.divmod(inputs.group_size, m)
     cut = np.flatnonzero((q >= 1) & (r > 0))
@@ -261,7 +262,7 @@ def define_sharing(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight: 
     b.add_rows(rounded, (cut.size,), ("group",),
                [(local[inputs.group_of_town[member]], v.c.indices[member], 1.0),
                 (np.arange(cut.size), v.p.start + cut, -r[cut].astype(np.float64))],
-               sense="<=", rhs=((m - r[cut]) * q[cut]).astype(np.float64))
+               sense="<=", rhs=((m[cut] - r[cut]) * q[cut]).astype(np.float64))
 
 
 @define_rows(LEAD)

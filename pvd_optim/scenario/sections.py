@@ -12,14 +12,13 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from pvd_optim.scenario.cofunders_section import CofunderSection, SubsidyRule, check_cofunders
 from pvd_optim.scenario.fields import (
     MAX_BENEFIT_SEGMENTS,
     MAX_SOLVER_THREADS,
     MAX_TIME_LIMIT_S,
-    MAX_TOWNS_PER_POST,
     CodeText,
     Days,
     Euros,
@@ -36,6 +35,14 @@ from pvd_optim.scenario.fields import (
 )
 from pvd_optim.scenario.fields import _real as real_number
 from pvd_optim.scenario.programme_section import CalendarYear, PerYearDays, PerYearEuros
+from pvd_optim.scenario.towns_per_post import (
+    GROUP_SIZE,
+    LARGEST_GROUPED_CANDIDACY,
+    IntArray,
+    TownsCount,
+    TownsPerPost,
+    towns_per_post_of,
+)
 
 #: JSON Schema of a per-year amount: its bound stated once, for the single value and for
 #: each year's value alike (``minimum`` applies to numbers only).
@@ -294,9 +301,20 @@ class EngineeringSection(Frozen):
             "None embedded: without it no post is. Relative to the scenario file."
         ),
     )
-    towns_per_post: Whole = Field(
-        3, ge=1, le=MAX_TOWNS_PER_POST,
-        description="At most this many towns share one post (m).",
+    towns_per_post: TownsPerPost = Field(
+        3,
+        description=(
+            "At most this many towns share one post (m), the same for every group; or "
+            "`group_size`: a group's own number of towns, capped at towns_per_post_cap "
+            "(m_g = min(|g|, cap))."
+        ),
+    )
+    towns_per_post_cap: TownsCount | None = Field(
+        None,
+        description=(
+            "With towns_per_post: group_size, the most towns one post serves (null: "
+            f"{LARGEST_GROUPED_CANDIDACY}, the programme's largest grouped candidacy)."
+        ),
     )
     grouping: Literal["intercommunality", "candidacy"] = Field(
         "intercommunality",
@@ -314,6 +332,25 @@ class EngineeringSection(Frozen):
     def _funders(cls, value: dict[str, CofunderSection] | None
                  ) -> dict[str, CofunderSection] | None:
         return None if value is None else check_cofunders(value)
+
+    @field_validator("towns_per_post_cap")
+    @classmethod
+    def _cap_only_with_group_size(cls, value: int | None, info: ValidationInfo) -> int | None:
+        # towns_per_post is declared before the cap, so it is validated first (absent from
+        # info.data when it was wrong: that error is then the one reported).
+        limit = info.data.get("towns_per_post", GROUP_SIZE)
+        if value is not None and limit != GROUP_SIZE:
+            raise ValueError("applies only with towns_per_post: group_size (towns_per_post "
+                             f"is {limit}, already one limit for every group); remove it or "
+                             "write towns_per_post: group_size")
+        return value
+
+    def towns_per_post_of(self, group_size: IntArray) -> IntArray:
+        """(G,) m_g, the most towns one post of each group serves, from its size ``|g|``.
+
+        The one owner of the rule: a flat limit, or the group's own size capped.
+        """
+        return towns_per_post_of(self.towns_per_post, self.towns_per_post_cap, group_size)
 
     @model_validator(mode="after")
     def _one_owner_of_the_subsidy(self) -> EngineeringSection:

@@ -99,11 +99,10 @@ def greedy_by_segment(
 def cover_in_order(inputs: ModelInputs, order: IntArray, n_posts: int) -> BoolArray:
     """Towns covered when taken in ``order`` with ``n_posts`` posts to open.
 
-    A town opens a post when it is the 1st, (m+1)th, ... town of its group in
+    A town opens a post when it is the 1st, (m_g+1)th, ... town of its group g in
     the order; it is covered iff that post was opened, i.e. fewer than
     ``n_posts`` posts were opened before. Towns outside ``order`` stay uncovered.
     """
-    m = inputs.towns_per_post
     group = inputs.group_of_town[order]
     by_group = np.argsort(group, kind="stable")  # positions in ``order``, grouped
     g_sorted = group[by_group]
@@ -112,10 +111,12 @@ def cover_in_order(inputs: ModelInputs, order: IntArray, n_posts: int) -> BoolAr
     rank_sorted = np.arange(len(g_sorted)) - run_start
     rank = np.empty_like(rank_sorted)
     rank[by_group] = rank_sorted
+    m = inputs.towns_per_post[group]  # m_g of each town in ``order``
     opens = rank % m == 0
     opened = opens & (np.cumsum(opens) <= n_posts)
     # Each town rides on the post opened by the town of rank floor(rank / m) * m.
-    covered_sorted = opened[by_group][run_start + (rank_sorted // m) * m]
+    m_sorted = m[by_group]
+    covered_sorted = opened[by_group][run_start + (rank_sorted // m_sorted) * m_sorted]
     covered = np.zeros(inputs.n_towns, dtype=bool)
     covered[order[by_group]] = covered_sorted
     return covered

@@ -78,7 +78,7 @@ def _forced_program(allocation: Allocation, t: int, covered: bool, *, exact: boo
         g = int(inp.group_of_town[t])
         group_covered = float(np.round(arr.covered)[inp.group_of_town == g].sum())
         group_covered += 1.0 if covered else -1.0
-        posts[g] = max(0.0, np.ceil(group_covered / inp.towns_per_post - 1e-9))
+        posts[g] = max(0.0, np.ceil(group_covered / inp.towns_per_post[g] - 1e-9))
         lower[p_cols] = upper[p_cols] = posts
     lower[column] = upper[column] = 1.0 if covered else 0.0
     forced = dataclasses.replace(program, col_lower=lower, col_upper=upper)
