@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Final, TypeGuard
 
 import numpy as np
 import numpy.typing as npt
@@ -31,13 +31,15 @@ def check_choice(param: str, func: str, allowed: Sequence[str], got: object) -> 
         raise choice_error(param, func, allowed, got)
 
 
+def is_finite_positive(value: object) -> TypeGuard[int | float | np.floating | np.integer]:
+    """Whether ``value`` is a real number (not a bool), finite and > 0."""
+    return bool(not isinstance(value, bool)
+                and isinstance(value, int | float | np.floating | np.integer)
+                and np.isfinite(value) and value > 0)
+
+
 def check_clip(clip: object, func: str) -> float:
-    if (
-        isinstance(clip, bool)
-        or not isinstance(clip, int | float | np.floating | np.integer)
-        or not np.isfinite(clip)
-        or clip <= 0
-    ):
+    if not is_finite_positive(clip):
         raise InputError(
             f"The 'clip' parameter of {func} must be a finite number > 0. Got {clip!r} instead."
         )

@@ -15,7 +15,7 @@ from typing import Final
 import numpy as np
 
 from pvd_optim.errors import InputError
-from pvd_optim.scoring.checks import FloatArray
+from pvd_optim.scoring.checks import FloatArray, is_finite_positive
 
 __all__ = ["TARGET", "check_targets", "target_need"]
 
@@ -63,12 +63,7 @@ def check_targets(targets: object, names: Sequence[str], func: str) -> dict[str,
                 f"among the indicators ({', '.join(names)}).",
                 field=str(name),
             )
-        if (
-            isinstance(level, bool)
-            or not isinstance(level, int | float | np.floating | np.integer)
-            or not np.isfinite(level)
-            or level <= 0
-        ):
+        if not is_finite_positive(level):
             raise InputError(
                 f"The target of {name!r} must be a finite number > 0 (need is the distance "
                 f"from the target over the target). Got {level!r} instead.",
