@@ -72,14 +72,13 @@ def restricted(lp: Any) -> tuple[Any, np.ndarray]:
 
 def measure(name: str, only: tuple[str, ...] = STEPS) -> dict[str, Any]:
     """Seconds of each follow-up, today's way and the candidates, on scenario ``name``."""
-    import highspy
     from cases import SCENARIOS
 
     from pvd_optim import load_scenario
     from pvd_optim.assemble import prepare
     from pvd_optim.families.reference import CAPACITY, ENVELOPE
     from pvd_optim.model import build_program, fix_integers
-    from pvd_optim.model.highs import read_result
+    from pvd_optim.model.highs import read_result, set_start
 
     scenario = load_scenario(SCENARIOS / f"{name}.yaml")
     inputs = prepare(scenario).inputs
@@ -121,10 +120,7 @@ def measure(name: str, only: tuple[str, ...] = STEPS) -> dict[str, Any]:
             # The same, starting from the MIP's values (primal warm start; the loose
             # program has the tight one's columns).
             h2 = _highs(small, settings)
-            sol = highspy.HighsSolution()
-            sol.col_value = values[keep]
-            sol.value_valid = True
-            h2.setSolution(sol)
+            set_start(h2, values[keep])
             seconds, h2 = _run(h2)
             out["fixed_lp_restricted_warm_s"] = seconds
             out["restricted_warm_same_duals"] = bool(np.allclose(
@@ -132,10 +128,7 @@ def measure(name: str, only: tuple[str, ...] = STEPS) -> dict[str, Any]:
                 atol=1e-9))
             # Warm start alone, on the full fixed LP.
             h3 = _highs(lp, settings)
-            sol = highspy.HighsSolution()
-            sol.col_value = values
-            sol.value_valid = True
-            h3.setSolution(sol)
+            set_start(h3, values)
             seconds, h3 = _run(h3)
             out["fixed_lp_warm_s"] = seconds
             out["warm_same_duals"] = bool(np.allclose(
@@ -181,10 +174,7 @@ def measure(name: str, only: tuple[str, ...] = STEPS) -> dict[str, Any]:
             if "resolves_warm" in only:
                 # Both changes only relax the base model: its optimum is a feasible start.
                 h = _highs(changed, exact)
-                sol = highspy.HighsSolution()
-                sol.col_value = base_values
-                sol.value_valid = True
-                h.setSolution(sol)
+                set_start(h, base_values)
                 seconds, h = _run(h)
                 warm_gain = float(h.getInfo().objective_function_value) - base_objective
                 out[f"{what}_warm_s"] = seconds

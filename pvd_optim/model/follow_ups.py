@@ -59,15 +59,10 @@ def solve_fixed_lp(lp: LinearProgram, settings: SolverSection, values: np.ndarra
 def solve_lp_from(lp: LinearProgram, settings: SolverSection, values: np.ndarray
                   ) -> SolveResult:
     """Solve the LP ``lp`` (HiGHS) starting from ``values``: crossover, then simplex."""
-    import highspy
-
-    from pvd_optim.model.highs import make_highs, run_and_read
+    from pvd_optim.model.highs import make_highs, run_and_read, set_start
 
     h = make_highs(lp, settings)
-    start = highspy.HighsSolution()
-    start.col_value = np.clip(values, lp.col_lower, lp.col_upper)
-    start.value_valid = True
-    h.setSolution(start)
+    set_start(h, np.clip(values, lp.col_lower, lp.col_upper))
     return run_and_read(h, lp, settings)
 
 

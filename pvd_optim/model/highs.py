@@ -183,6 +183,18 @@ def make_highs(program: LinearProgram, settings: SolverSection) -> highspy.Highs
     return h
 
 
+def set_start(h: highspy.Highs, values: np.ndarray) -> None:
+    """Give ``h`` the column values ``values`` to start from.
+
+    For a MIP an incumbent (HiGHS checks it and keeps it only if feasible); for an
+    LP a primal point that crossover turns into a starting basis.
+    """
+    solution = highspy.HighsSolution()
+    solution.col_value = values
+    solution.value_valid = True
+    h.setSolution(solution)
+
+
 def solve(program: LinearProgram, settings: SolverSection) -> SolveResult:
     """Solve with HiGHS and normalise the outcome."""
     return run_and_read(make_highs(program, settings), program, settings)

@@ -18,11 +18,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 
 from pvd_optim.inputs import FloatArray
-from pvd_optim.model.highs import make_highs, run_and_read
+from pvd_optim.model.highs import make_highs, run_and_read, set_start
 from pvd_optim.model.program import LinearProgram
 from pvd_optim.model.solve import solve
 from pvd_optim.model.status import SolveResult
@@ -88,10 +87,7 @@ def solve_from(program: LinearProgram, settings: SolverSection, start: StartingP
     if start is None or settings.name != "highs" or not start_is_feasible(program, start):
         return solve(program, settings)
     h = make_highs(program, settings)
-    solution = highspy.HighsSolution()
-    solution.col_value = start.values
-    solution.value_valid = True
-    h.setSolution(solution)
+    set_start(h, start.values)
     return run_and_read(h, program, settings)
 
 
