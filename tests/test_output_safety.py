@@ -46,3 +46,17 @@ def test_a_run_killed_while_writing_leaves_previous_results_intact(tmp_path: Pat
     assert list(tmp_path.glob(".results.tmp-*/*.csv"))  # it had begun writing
     after = {p.name: p.read_bytes() for p in out.iterdir()}
     assert after == before
+
+
+def test_json_outputs_write_nan_and_infinities_as_null() -> None:
+    """JSON has no NaN or Infinity: summary.json and sweep records alike write null."""
+    import json
+
+    from pvd_optim.output import dumps
+    from pvd_optim.sweep.folder import record_bytes
+
+    data = {"nan": float("nan"), "up": float("inf"), "down": [float("-inf"), 1.5]}
+    expected = {"nan": None, "up": None, "down": [None, 1.5]}
+    assert json.loads(dumps(data)) == expected
+    assert "Infinity" not in dumps(data) and "NaN" not in dumps(data)
+    assert json.loads(record_bytes(data)) == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import platform
 import sys
 from datetime import UTC, datetime
@@ -28,19 +29,20 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def _nan_to_none(data: Any) -> Any:
-    if isinstance(data, float) and data != data:  # NaN
+def json_safe(data: Any) -> Any:
+    """``data`` with NaN and infinities as ``None``: JSON has neither (null instead)."""
+    if isinstance(data, float) and not math.isfinite(data):
         return None
     if isinstance(data, dict):
-        return {k: _nan_to_none(v) for k, v in data.items()}
+        return {k: json_safe(v) for k, v in data.items()}
     if isinstance(data, list | tuple):
-        return [_nan_to_none(v) for v in data]
+        return [json_safe(v) for v in data]
     return data
 
 
 def dumps(data: Any, *, sort_keys: bool = True) -> str:
-    """Stable JSON (sorted keys unless ``sort_keys`` is False, NaN written as null)."""
-    return json.dumps(_nan_to_none(data), indent=2, sort_keys=sort_keys,
+    """Stable JSON (sorted keys unless ``sort_keys`` is False, NaN and infinities as null)."""
+    return json.dumps(json_safe(data), indent=2, sort_keys=sort_keys,
                       default=_json_default, ensure_ascii=False) + "\n"
 
 

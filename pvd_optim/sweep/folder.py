@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from pvd_optim.errors import InputError, OutputError
 from pvd_optim.output import dumps, reserve, write_file_atomic
 from pvd_optim.output.folder import render_table
+from pvd_optim.output.provenance import json_safe
 from pvd_optim.sweep.work import RECORD_FORMAT
 from pvd_optim.textfiles import read_regular_file
 
@@ -45,20 +46,9 @@ MAX_RECORD_BYTES = 64 << 20
 MAX_IDENTITY_BYTES = 256 << 20
 
 
-def _finite(data: Any) -> Any:
-    """NaN and infinities as null (JSON has neither)."""
-    if isinstance(data, float) and (data != data or data in (float("inf"), float("-inf"))):
-        return None
-    if isinstance(data, dict):
-        return {k: _finite(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [_finite(v) for v in data]
-    return data
-
-
 def record_bytes(record: dict[str, Any]) -> bytes:
     """A record as compact JSON (floats exactly as computed; NaN as null)."""
-    return (json.dumps(_finite(record), separators=(",", ":"), sort_keys=True,
+    return (json.dumps(json_safe(record), separators=(",", ":"), sort_keys=True,
                        ensure_ascii=False, allow_nan=False) + "\n").encode()
 
 
