@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pvd_optim import i18n
-from pvd_optim.families import family
+from pvd_optim.families import Binding, family
 from pvd_optim.i18n import N_, Translator
 from pvd_optim.i18n.vocabulary import basis, name
 from pvd_optim.inputs import keur_to_eur
@@ -233,15 +233,17 @@ def _limits(a: Allocation, t: Translator) -> list[str]:
     lines = ["", "## " + _("What limits the allocation (binding limits)"), ""]
     if not a.binding:
         return [*lines, "- " + _("No national, directorate or regional limit binds.")]
-    by_family: dict[str, list[str]] = defaultdict(list)
+    by_family: dict[str, list[Binding]] = defaultdict(list)
     for item in a.binding:
-        by_family[item.family].append(item.label)
-    for family_name, labels in by_family.items():
+        by_family[item.family].append(item)
+    for family_name, items in by_family.items():
         entry = family(family_name)
         title = _(entry.title)
+        labels = [item.text(_) for item in items]
         shown = ", ".join(labels[:12]) + (_(" and {count} more").format(
             count=t.number(len(labels) - 12)) if len(labels) > 12 else "")
-        where = "" if labels == [entry.title] else f" ({shown})"
+        # A family of one row worded as its own title ("funding envelope") needs no list.
+        where = "" if [item.label for item in items] == [entry.title] else f" ({shown})"
         lines.append("- " + (_("**{title}**{where}: {meaning}.").format(
             title=title, where=where, meaning=_(entry.meaning)) if entry.meaning
             else f"**{title}**{where}."))

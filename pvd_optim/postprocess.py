@@ -164,12 +164,10 @@ def binding(program: LinearProgram, values: np.ndarray,
                 if allocated is not None and (
                         allocated[y] if per_year else allocated.sum()) <= NOISE:
                     continue
-                label = block.binding(programme.years[y], local)
-                if per_year:
-                    label += f" in {programme.years[y].year}"
-                elif count > 1:
-                    label += " over the horizon"
-                out.append(Binding(family.name, label))
+                names = tuple(block.names(programme.years[y], local).items())
+                out.append(Binding(family.name, block.binding, names,
+                                   programme.years[y].year if per_year else None,
+                                   count > 1 and not per_year))
     return tuple(out)
 
 

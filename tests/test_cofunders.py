@@ -57,7 +57,8 @@ def test_the_cofunded_toy_is_solved_as_by_hand(solver: str) -> None:
     assert funders.loc["state", "amount_eur"] == pytest.approx(30_000)
     assert funders.loc["local", "amount_eur"] == pytest.approx(15_000)
     assert funders.loc["state", "posts_cofunded"] == 1
-    assert ("cofunder_budget", "budget of State (FNADT)") in allocation.binding
+    assert ("cofunder_budget", "budget of State (FNADT)") in {
+        (item.family, item.label) for item in allocation.binding}
     group = allocation.by_group.loc["200006716"]
     assert group["banque_des_territoires_eur"] == 15_000 and group["state_eur"] == 30_000
 

@@ -54,6 +54,15 @@ def test_french_explain_has_french_headings_words_and_numbers(toy_texts: dict[st
     assert "EUR" not in french
 
 
+def test_binding_limits_are_named_in_the_language_of_the_run(toy_texts: dict[str, str]
+                                                            ) -> None:
+    # The toy's directorate capacity binds: its name is a proper name, the words around it
+    # come from the catalogue (the registry's binding message), in both languages.
+    assert "(capacité de Cerema Est)" in toy_texts["fr"]
+    assert "Cerema capacity of" not in toy_texts["fr"]
+    assert "(Cerema capacity of Cerema Est)" in toy_texts["en"]
+
+
 def test_english_explain_has_english_headings_and_words(toy_texts: dict[str, str]) -> None:
     english = toy_texts["en"]
     for word in ENGLISH_WORDS:

@@ -90,7 +90,7 @@ def test_binding_limits_are_worded_from_the_registry_on_the_program_solved() -> 
     program = build_program(scarce)
     result = solve(program, SolverSection(mip_gap=0.0))
     words = binding(program, result.require_values(), scarce)
-    assert ("envelope", "funding envelope") in words
+    assert ("envelope", "funding envelope") in {(item.family, item.label) for item in words}
     # Read on a program without the strengthening rows, the same solution gives the same words.
     loose = build(scarce, tight=False)
     values = np.zeros(loose.n_cols)

@@ -115,8 +115,10 @@ def _meta(folder: Path) -> dict[str, object]:
     ("damage", "needle"),
     [
         ("unversioned-state", "written by an older pvd-optim (unversioned state"),
-        ("newer-state", "state format 99, this pvd-optim reads format 3; upgrade pvd-optim"),
+        ("newer-state", f"state format 99, this pvd-optim reads format {STATE_FORMAT_VERSION}; "
+                        "upgrade pvd-optim"),
         ("foreign-meta", "is not a pvd-optim state file"),
+        ("binding-template", "its binding limit '{oops} of Cerema' is not a wording of"),
         ("no-meta", "has no meta record"),
         ("old-manifest", "written by an older pvd-optim (its manifest.json has no folder"),
         ("newer-folder", "has folder format 7"),
@@ -140,6 +142,9 @@ def test_old_or_foreign_folders_get_one_line_that_says_what_to_do(
         rewrite_state(folder, meta=json.dumps({**meta, "format_version": 99}))
     elif damage == "foreign-meta":
         rewrite_state(folder, meta=json.dumps({"hello": 1}))
+    elif damage == "binding-template":  # words a reader would format: a known message only
+        rewrite_state(folder, meta=json.dumps(
+            {**meta, "binding": [["capacity", "{oops} of Cerema", [], None, False]]}))
     elif damage == "no-meta":
         members.pop("meta")
         replace_listed(folder, STATE, npz_bytes(members))

@@ -79,7 +79,8 @@ COFUNDER_BUDGET = Family(
     "cofunder_budget", N_("co-funders' budgets"),
     "each co-funder's shares of the year's posts <= its budget of the year", "k EUR", "limit",
     (RowBlock("cofunder_budget", "a co-funder's shares <= its yearly budget (k EUR)",
-              binding=lambda inputs, f: f"budget of {inputs.funder_names[f]}"),),
+              binding=N_("budget of {funder}"),
+              names=lambda inputs, f: {"funder": inputs.funder_names[f]}),),
     Elastic(("cofunder_budget",), _cofunder_budget_fix),
     meaning=N_("the co-funder's budget is spent: another post would need another co-funder to "
                "pay more, or a larger budget"))

@@ -202,7 +202,7 @@ INTEGRALITY = Family(
 ENVELOPE = Family(
     "envelope", N_("funding envelope"), "funding committed <= the envelope", "k EUR", "limit",
     (RowBlock("envelope", "funding committed <= envelope (k EUR)",
-              binding=lambda inputs, i: "funding envelope"),),
+              binding=N_("funding envelope")),),
     Elastic(("envelope",), _envelope_fix),
     meaning=N_("the whole year's funding envelope is committed: more funding would still buy "
                "benefit (its shadow price says how much per k EUR)"))
@@ -212,7 +212,7 @@ SPEND_MIN = Family(
     "(each year's, or the horizon's)",
     "k EUR", "target",
     (RowBlock("spend_min", "funding committed >= minimum share of the envelope (k EUR)",
-              binding=lambda inputs, i: "minimum spend"),),
+              binding=N_("minimum spend")),),
     Elastic(("spend_min",), _spend_min_fix),
     meaning=N_("the model spends only what it must: beyond the minimum share, funding would "
                "bring less benefit than its cost elsewhere"),
@@ -222,7 +222,8 @@ CAPACITY = Family(
     "capacity", N_("Cerema capacity"), "expert-days used by the towns of each directorate <= its "
     "capacity", "expert-days", "limit",
     (RowBlock("capacity", "expert-days used <= directorate capacity",
-              binding=lambda inputs, d: f"Cerema capacity of {inputs.directorate_names[d]}"),),
+              binding=N_("Cerema capacity of {directorate}"),
+              names=lambda inputs, d: {"directorate": inputs.directorate_names[d]}),),
     Elastic(("capacity",), _capacity_fix),
     meaning=N_("every expert-day of the directorate is assigned: more days there would still "
                "help its towns"))
@@ -231,7 +232,7 @@ ENGINEERING_BUDGET = Family(
     "engineering_budget", N_("engineering budget"), "posts x subsidy per post <= the budget",
     "k EUR", "limit",
     (RowBlock("engineering_budget", "posts x subsidy <= engineering budget (k EUR)",
-              binding=lambda inputs, i: "engineering budget"),),
+              binding=N_("engineering budget")),),
     Elastic(("engineering_budget",), _engineering_fix),
     meaning=N_("no further project-lead post can be co-funded: uncovered towns wait for a post"))
 
@@ -239,7 +240,7 @@ COVER_MIN = Family(
     "cover_min", N_("minimum coverage"), "covered towns >= the minimum share of eligible towns",
     "towns", "target",
     (RowBlock("cover_min", "covered towns >= minimum share of eligible towns",
-              binding=lambda inputs, i: "minimum coverage"),),
+              binding=N_("minimum coverage")),),
     Elastic(("cover_min",), _cover_min_fix),
     meaning=N_("coverage stops at the minimum the scenario demands"))
 
@@ -273,13 +274,24 @@ def balance_block_name(resource: str, side: str) -> str:
     return f"balance_{resource}_{side}"
 
 
+#: The planner's wording of each balance row block: one message per resource and side.
+_BALANCE_WORDS = {
+    ("funding", "low"): N_("funding balance (floor) of {region}"),
+    ("funding", "high"): N_("funding balance (ceiling) of {region}"),
+    ("days", "low"): N_("days balance (floor) of {region}"),
+    ("days", "high"): N_("days balance (ceiling) of {region}"),
+    ("towns", "low"): N_("towns balance (floor) of {region}"),
+    ("towns", "high"): N_("towns balance (ceiling) of {region}"),
+}
+
+
 def _balance_block(resource: str, side: str) -> RowBlock:
-    word = "floor" if side == "low" else "ceiling"
     sense = ">= (1 - delta)" if side == "low" else "<= (1 + delta)"
     return RowBlock(
         balance_block_name(resource, side),
         f"{resource} in region {sense} x fair share",
-        binding=lambda inputs, r: f"{resource} balance ({word}) of {inputs.region_names[r]}",
+        binding=_BALANCE_WORDS[resource, side],
+        names=lambda inputs, r: {"region": inputs.region_names[r]},
         proportional_to=resource)
 
 
@@ -303,7 +315,8 @@ THEME_FLOOR = Family(
     "theme_floor", N_("theme floors"), "funding to each theme >= its floor x total funding",
     "k EUR", "target",
     (RowBlock("theme_floor", "funding to theme >= floor x total funding",
-              binding=lambda inputs, k: f"theme floor of {inputs.themes[k]}",
+              binding=N_("theme floor of {theme}"),
+              names=lambda inputs, k: {"theme": inputs.themes[k]},
               proportional_to="funding"),),
     Elastic(("theme_floor",), _theme_floor_fix),
     meaning=N_("the theme gets exactly its floor: without the floor, its funding would go to "

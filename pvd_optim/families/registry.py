@@ -43,13 +43,19 @@ Kind = Literal["structure", "limit", "target"]
 Scope = Literal["year", "programme"]
 
 
+def _no_names(inputs: ModelInputs, row: int) -> dict[str, str]:
+    return {}
+
+
 @dataclass(frozen=True)
 class RowBlock:
     """One block of rows a family adds to the model.
 
-    ``binding`` words row ``i`` of the block for a planner when it holds with
-    equality ("Cerema capacity of Cerema Est"); ``None`` for rows whose being
-    tight means nothing to a planner (definitions, redundant strengthening rows).
+    ``binding`` words a row of the block for a planner when it holds with equality:
+    an English message of the catalogue (marked ``N_``, translated where shown) whose
+    ``{placeholders}`` ``names(inputs, i)`` fills for row ``i`` with proper names
+    ("Cerema capacity of {directorate}"); ``None`` for rows whose being tight means
+    nothing to a planner (definitions, redundant strengthening rows).
     ``proportional_to`` names the resource (``funding``, ``days``, ``towns``)
     whose allocated total must be positive for a tight row to mean anything
     (a share of nothing holds trivially). ``strengthening`` rows are redundant
@@ -58,16 +64,42 @@ class RowBlock:
 
     name: str
     description: str
-    binding: Callable[[ModelInputs, int], str] | None = None
+    binding: str | None = None
+    names: Callable[[ModelInputs, int], dict[str, str]] = field(default=_no_names)
     proportional_to: str | None = None
     strengthening: bool = False
 
 
+def _same(message: str) -> str:
+    return message
+
+
 class Binding(NamedTuple):
-    """One constraint that holds with equality: its family and its planner wording."""
+    """One constraint that holds with equality: its family and its planner wording.
+
+    ``template`` is the row block's ``binding`` message, ``names`` the proper names
+    filling it; ``year`` the model year of a per-year row in a programme of several
+    years, ``horizon`` true for a row over the horizon. :meth:`text` renders it in a
+    language, :attr:`label` in English (the stable form of ``summary.json``).
+    """
 
     family: str
-    label: str
+    template: str
+    names: tuple[tuple[str, str], ...] = ()
+    year: int | None = None
+    horizon: bool = False
+
+    def text(self, gettext: Callable[[str], str] = _same) -> str:
+        """The wording, with ``gettext`` translating the messages (identity: English)."""
+        words = gettext(self.template).format(**dict(self.names))
+        if self.year is not None:
+            return words + gettext(" in {year}").format(year=self.year)
+        return words + gettext(" over the horizon") if self.horizon else words
+
+    @property
+    def label(self) -> str:
+        """The English wording."""
+        return self.text()
 
 
 @dataclass(frozen=True)

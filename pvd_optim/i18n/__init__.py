@@ -25,6 +25,7 @@ import contextlib
 import functools
 import gettext as _gettext
 import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -38,6 +39,14 @@ DOMAIN = "pvd_optim"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 #: Environment variables naming the locale, in the order gettext reads them.
 LOCALE_VARIABLES: tuple[str, ...] = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+_PLACEHOLDER = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)[^{}]*\}")
+
+
+def placeholders(message: str) -> set[str]:
+    """The names of the ``{placeholders}`` a message's ``str.format`` fills."""
+    return set(_PLACEHOLDER.findall(message))
 
 
 def N_(message: str) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ast
 import io
-import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,12 +26,11 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
-from pvd_optim.i18n import DOMAIN, LANGUAGES, LOCALE_DIR
+from pvd_optim.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, placeholders
 
 PACKAGE_DIR = LOCALE_DIR.parents[1]
 KEYWORDS = ("gettext", "_", "N_")
 PLURAL_KEYWORDS = ("ngettext",)
-_PLACEHOLDER = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)[^{}]*\}")
 
 MessageId = str | tuple[str, str]
 
@@ -83,11 +81,6 @@ def read_catalogue(language: str) -> Catalog:
     """A language's ``.po`` catalogue."""
     with po_path(language).open("rb") as handle:
         return read_po(handle, locale=language, domain=DOMAIN)
-
-
-def placeholders(text: str) -> set[str]:
-    """The ``{name}`` placeholders of a message."""
-    return set(_PLACEHOLDER.findall(text))
 
 
 def problems(language: str, messages: Iterable[MessageId]) -> list[str]:

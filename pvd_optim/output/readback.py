@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pvd_optim.errors import InputError
+from pvd_optim.i18n import placeholders
 from pvd_optim.output.folder import (
     FOLDER_FORMAT_VERSION,
     listed_files,
@@ -263,6 +264,7 @@ _META_TYPES: dict[str, tuple[type, ...]] = {
 
 def _meta(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
     from pvd_optim.families import FAMILY_NAMES as ALL_FAMILIES
+    from pvd_optim.families import family
 
     for key, types in _META_TYPES.items():
         value = meta.get(key)
@@ -270,12 +272,30 @@ def _meta(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
             raise InputError(f"{STATE_FILE}: its meta record has no valid {key!r}; {RERUN}",
                              file=folder)
     pairs = meta["binding"]
-    well_formed = all(isinstance(x, list) and len(x) == 2 and all(isinstance(y, str) for y in x)
-                      for x in pairs) and all(isinstance(x, str) for x in meta["notes"])
+    well_formed = all(_is_binding(x) for x in pairs) and all(
+        isinstance(x, str) for x in meta["notes"])
     if not well_formed or not {x[0] for x in pairs} | set(meta["checked"]) <= set(ALL_FAMILIES):
         raise InputError(f"{STATE_FILE}: its meta record names unknown constraint families; "
                          f"{RERUN}", file=folder)
+    for family_name, template, names, _, _ in pairs:
+        worded = {block.binding for block in family(family_name).blocks}
+        if template not in worded or placeholders(template) != {k for k, _ in names}:
+            raise InputError(f"{STATE_FILE}: its binding limit {template!r} is not a wording of "
+                             f"{family_name!r} with its names; {RERUN}", file=folder)
     return meta
+
+
+def _is_binding(item: Any) -> bool:
+    """A stored binding limit: [family, template, [[placeholder, name], ...], year, horizon]."""
+    if not (isinstance(item, list) and len(item) == 5):
+        return False
+    family_name, template, names, year, horizon = item
+    return (isinstance(family_name, str) and isinstance(template, str)
+            and isinstance(names, list)
+            and all(isinstance(n, list) and len(n) == 2 and all(isinstance(v, str) for v in n)
+                    for n in names)
+            and (year is None or (isinstance(year, int) and not isinstance(year, bool)))
+            and isinstance(horizon, bool))
 
 
 def _shadow_prices(folder: Path, data: dict[str, Any] | None) -> Any:
@@ -347,7 +367,9 @@ def read_results(folder: str | Path) -> ReadBack:
         problem, meta["label"], arrays, meta["status"], report,
         solver=meta["solver"], solver_version=meta["solver_version"], mip_gap=meta["mip_gap"],
         solve_seconds=meta["solve_seconds"], solver_objective=meta["solver_objective"],
-        binding=tuple(Binding(*item) for item in meta["binding"]),
+        binding=tuple(Binding(family_name, template, tuple((k, v) for k, v in names), year,
+                              horizon)
+                      for family_name, template, names, year, horizon in meta["binding"]),
         shadow_prices=_shadow_prices(folder, meta["shadow_prices"]),
         notes=tuple(meta["notes"]),
     )

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 STATE_FILE = "allocation_state.npz"
 #: Name and version of the state format; a reader refuses any other.
 STATE_FORMAT = "pvd-optim allocation state"
-STATE_FORMAT_VERSION = 3  # 1: the unversioned state of pvd-optim 0.1.0; 2: one year only
+STATE_FORMAT_VERSION = 4  # 1: the unversioned state of pvd-optim 0.1.0; 2: one year only;
+# 3: binding limits as English text; 4: binding limits as message templates and names
 #: Largest state file read, and largest total of its members once decompressed.
 #: All 34,969 communes with 12 themes take about 15 MB decompressed.
 MAX_STATE_BYTES = 256 << 20  # 256 MiB
@@ -96,7 +97,8 @@ def allocation_state(allocation: Allocation) -> bytes:
         "solver_version": allocation.solver_version, "mip_gap": allocation.mip_gap,
         "solve_seconds": allocation.solve_seconds, "checked": list(allocation.check.checked),
         "solver_objective": allocation.solver_objective,
-        "binding": [list(item) for item in allocation.binding],
+        "binding": [[item.family, item.template, [list(pair) for pair in item.names],
+                     item.year, item.horizon] for item in allocation.binding],
         "notes": list(allocation.notes),
         "shadow_prices": (dataclasses.asdict(allocation.shadow_prices)
                           if allocation.shadow_prices is not None else None),
