@@ -216,9 +216,12 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
 
             diagnosis = exc.diagnosis
             assert isinstance(diagnosis, Diagnosis)
-            write_diagnosis(dumps(diagnosis.to_dict()).encode(), diagnosis.markdown().encode(),
-                            scenario, out, force=args.force, command=command)
-            print(f"infeasible: {exc} (diagnosis in {out})", file=sys.stderr)
+            t = i18n.active()
+            write_diagnosis(dumps(diagnosis.to_dict()).encode(),
+                            diagnosis.markdown(t).encode(), scenario, out, force=args.force,
+                            command=command)
+            print(t.gettext("infeasible: {headline} (diagnosis in {folder})").format(
+                headline=diagnosis.headline(t), folder=out), file=sys.stderr)
             return ExitCode.INFEASIBLE
         progress("writing results")
         write_allocation(result.allocation, scenario, out, force=args.force, command=command)

@@ -17,14 +17,21 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from pvd_optim import i18n
 from pvd_optim.diagnosis_search import DIAGNOSIS_MIP_GAP, diagnosable, search
 from pvd_optim.families import Fix, family
+from pvd_optim.i18n import N_, Translator
+from pvd_optim.i18n.message import Message, render
 from pvd_optim.inputs import ModelInputs, ProgrammeInputs, as_programme
 from pvd_optim.model.formulation import build_program
 from pvd_optim.model.solve import SolveBudget
 from pvd_optim.scenario.schema import Scenario
 
 __all__ = ["DIAGNOSIS_MIP_GAP", "Diagnosis", "diagnosable", "diagnose", "diagnosis_time_limit_s"]
+
+#: How sure a fix is (``Fix.proof``), in the catalogue's words.
+PROOF_WORDS = {"proven minimal": N_("proven minimal"),
+               "not proven minimal": N_("not proven minimal")}
 
 #: Above this many rows the irreducible infeasible subset is not computed (see diagnose).
 IIS_MAX_ROWS = 5_000
@@ -60,24 +67,32 @@ class Diagnosis:
     time_limit_s: float | None = None
     commitment_conflicts: tuple[str, ...] = ()  # commitments that cannot all be honoured
 
-    def headline(self) -> str:
-        """One line: the commitments that conflict, then the first fixes found."""
+    def headline(self, t: Translator | None = None) -> str:
+        """One line: the commitments that conflict, then the first fixes found.
+
+        In ``t``'s language (English by default, the form of ``diagnosis.json``).
+        """
+        t = t or i18n.translator("en")
+        _ = t.gettext
+        fixes = [render(f.message, t) for f in self.fixes]
         if self.commitment_conflicts:
             more = len(self.commitment_conflicts) - 1
-            return ("commitments cannot all be honoured: " + self.commitment_conflicts[0]
-                    + (f" (and {more} more)" if more > 0 else "")
-                    + (f"; or {self.fixes[0].message}" if self.fixes else ""))
-        if not self.fixes:
+            return (_("commitments cannot all be honoured: {first}").format(
+                first=render(self.commitment_conflicts[0], t))
+                + (_(" (and {count} more)").format(count=t.number(more)) if more > 0 else "")
+                + (_("; or {fix}").format(fix=fixes[0]) if fixes else ""))
+        if not fixes:
             if self.unknown:
-                return ("no single change found within the diagnosis time limit; undecided: "
-                        + ", ".join(family(name).title for name in self.unknown)
-                        + " (raise analysis.diagnosis_time_limit_s)")
-            tried = ", ".join(f.title for f in diagnosable())
-            return (f"no single change of one of these makes the scenario feasible: {tried}; "
-                    "see the diagnosis")
-        shown = "; or ".join(f.message for f in self.fixes[:2])
-        more = len(self.fixes) - 2
-        return shown + (f" (and {more} other fix{'es' if more > 1 else ''})" if more > 0 else "")
+                return _("no single change found within the diagnosis time limit; undecided: "
+                         "{families} (raise analysis.diagnosis_time_limit_s)").format(
+                    families=_titles(self.unknown, t))
+            return _("no single change of one of these makes the scenario feasible: "
+                     "{families}; see the diagnosis").format(
+                families=", ".join(_(f.title) for f in diagnosable()))
+        shown = _("; or ").join(fixes[:2])
+        more = len(fixes) - 2
+        return shown + (t.ngettext(" (and {count} other fix)", " (and {count} other fixes)",
+                                   more).format(count=t.number(more)) if more > 0 else "")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, for ``diagnosis.json``."""
@@ -94,39 +109,51 @@ class Diagnosis:
             "notes": list(self.notes),
         }
 
-    def markdown(self) -> str:
-        """Planner-readable explanation, for ``explain.md``."""
-        each = ("Each of the following changes, on its own, would make it feasible (the "
-                "smallest such change for that family of constraints, where proven):")
-        lines = [f"# {self.scenario_name}: infeasible", ""]
+    def markdown(self, t: Translator | None = None) -> str:
+        """Planner-readable explanation, for ``explain.md``, in ``t``'s language."""
+        t = t or i18n.translator("en")
+        _ = t.gettext
+        each = _("Each of the following changes, on its own, would make it feasible (the "
+                 "smallest such change for that family of constraints, where proven):")
+        lines = ["# " + _("{scenario}: infeasible").format(scenario=self.scenario_name), ""]
         if self.commitment_conflicts:
-            lines += ["No allocation satisfies every constraint of this scenario. What is "
-                      "already committed cannot all be honoured:", ""]
-            lines += [f"- {sentence}" for sentence in self.commitment_conflicts]
+            lines += [_("No allocation satisfies every constraint of this scenario. What is "
+                        "already committed cannot all be honoured:"), ""]
+            lines += [f"- {render(sentence, t)}" for sentence in self.commitment_conflicts]
             lines += ["", each, ""]
         else:
-            lines += ["No allocation satisfies every constraint of this scenario. " + each, ""]
+            lines += [_("No allocation satisfies every constraint of this scenario.") + " "
+                      + each, ""]
         for fix in self.fixes:
-            lines.append(f"- **{family(fix.family).title}** (`{fix.field}`): {fix.message} "
-                         f"({fix.proof})")
-            lines += [f"  - {d}" for d in fix.detail[:10]]
+            lines.append("- " + _("**{family}** (`{field}`): {fix} ({proof})").format(
+                family=_(family(fix.family).title), field=fix.field,
+                fix=render(fix.message, t), proof=_(PROOF_WORDS[fix.proof])))
+            lines += [f"  - {render(d, t)}" for d in fix.detail[:10]]
         if not self.fixes:
-            lines.append("- none found: several constraints must change together.")
+            lines.append("- " + _("none found: several constraints must change together."))
         if self.cannot_fix_alone:
-            lines += ["", "Changing only one of these would not be enough: "
-                      + ", ".join(family(name).title for name in self.cannot_fix_alone) + "."]
+            lines += ["", _("Changing only one of these would not be enough: {families}.")
+                      .format(families=_titles(self.cannot_fix_alone, t))]
         if self.unknown:
-            lines += ["", "Not known within the diagnosis time limit"
-                      + (f" ({self.time_limit_s:g} s)" if self.time_limit_s else "")
-                      + " whether changing one of these alone would be enough: "
-                      + ", ".join(family(name).title for name in self.unknown)
-                      + " (raise analysis.diagnosis_time_limit_s to find out)."]
+            limit = (f" ({t.compact(self.time_limit_s)} s)"
+                     if self.time_limit_s else "")
+            lines += ["", _("Not known within the diagnosis time limit{limit} whether changing "
+                            "one of these alone would be enough: {families} (raise "
+                            "analysis.diagnosis_time_limit_s to find out).").format(
+                limit=limit, families=_titles(self.unknown, t))]
         if self.iis_rows:
-            lines += ["", "An irreducible infeasible set of constraints of the LP relaxation "
-                      "(HiGHS): " + ", ".join(self.iis_rows[:30])
-                      + (" ..." if len(self.iis_rows) > 30 else "")]
-        lines += [""] + [f"Note: {n}" for n in self.notes]
+            lines += ["", _("An irreducible infeasible set of constraints of the LP relaxation "
+                            "(HiGHS): {rows}").format(rows=", ".join(self.iis_rows[:30])
+                                                      + (" ..." if len(self.iis_rows) > 30
+                                                         else ""))]
+        lines += [""] + [_("Note: {note}").format(note=render(n, t)) for n in self.notes]
         return "\n".join(lines) + "\n"
+
+
+def _titles(names: tuple[str, ...], t: Translator) -> str:
+    """The families' titles, in ``t``'s language, as a list."""
+    return ", ".join(t.gettext(family(name).title) for name in names)
+
 
 def diagnose(inputs: ModelInputs | ProgrammeInputs, scenario: Scenario,
              main_solve_s: float = 0.0) -> Diagnosis:
@@ -150,23 +177,25 @@ def diagnose(inputs: ModelInputs | ProgrammeInputs, scenario: Scenario,
     if program.n_rows <= IIS_MAX_ROWS and budget.remaining_s >= 1.0:
         iis = highs.irreducible_infeasible_subset(program, time_limit_s=budget.remaining_s)
         if iis.rows:
-            notes.append("the irreducible subset is computed on the LP relaxation (posts and "
-                         "coverage fractional)")
+            notes.append(Message("the irreducible subset is computed on the LP relaxation "
+                                 "(posts and coverage fractional)"))
         elif iis.lp_infeasible is None:
-            notes.append("no irreducible infeasible subset: the diagnosis time limit ran out")
+            notes.append(Message("no irreducible infeasible subset: the diagnosis time limit "
+                                 "ran out"))
         elif iis.lp_infeasible:
-            notes.append("the LP relaxation is infeasible, but HiGHS gave no irreducible "
-                         "subset of it")
+            notes.append(Message("the LP relaxation is infeasible, but HiGHS gave no "
+                                 "irreducible subset of it"))
         else:
-            notes.append("posts and coverage are integers: the LP relaxation is feasible, so "
-                         "the conflict involves whole posts or towns")
+            notes.append(Message("posts and coverage are integers: the LP relaxation is "
+                                 "feasible, so the conflict involves whole posts or towns"))
     elif program.n_rows <= IIS_MAX_ROWS:
-        notes.append("no irreducible infeasible subset: the diagnosis time limit ran out")
+        notes.append(Message("no irreducible infeasible subset: the diagnosis time limit "
+                             "ran out"))
     else:
-        notes.append(
-            f"No irreducible infeasible subset is given for a model of {program.n_rows:,} "
-            "constraints: at this scale the solver's subset runs to thousands of constraints "
-            "and takes minutes, while the fixes above say what to change.")
+        notes.append(Message(
+            "No irreducible infeasible subset is given for a model of {rows:,} constraints: at "
+            "this scale the solver's subset runs to thousands of constraints and takes "
+            "minutes, while the fixes above say what to change.", rows=program.n_rows))
     names = program.row_names()
     iis_rows = tuple(names[i] for i in iis.rows)
     from pvd_optim.conflicts import commitment_conflicts

@@ -138,7 +138,7 @@ def test_inherited_csv_paths_are_found_next_to_the_file_that_names_them(tmp_path
 
 def test_toy_infeasible_exits_3_with_diagnosis(tmp_path: Path, capsys) -> None:
     out = tmp_path / "infeasible"
-    code = main(["run", str(SCENARIOS / "toy.yaml"), "--out", str(out), "-q",
+    code = main(["run", str(SCENARIOS / "toy.yaml"), "--out", str(out), "-q", "--lang", "en",
                  "--set", "resources.engineering.cover_min_share=1",
                  "--set", "resources.engineering.budget_eur=45000"])
     assert code == 3
@@ -162,7 +162,8 @@ def test_toy_infeasible_exits_3_with_diagnosis(tmp_path: Path, capsys) -> None:
 
 def test_national_infeasible_example_is_explained(tmp_path: Path, capsys) -> None:
     out = tmp_path / "infeasible"
-    code = main(["run", str(SCENARIOS / "infeasible-example.yaml"), "--out", str(out), "-q"])
+    code = main(["run", str(SCENARIOS / "infeasible-example.yaml"), "--out", str(out), "-q",
+                 "--lang", "en"])
     assert code == 3
     diagnosis = json.loads((out / "diagnosis.json").read_text())
     fixes = {fix["family"]: fix for fix in diagnosis["fixes"]}

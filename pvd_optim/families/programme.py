@@ -13,6 +13,7 @@ import numpy as np
 
 from pvd_optim.families.registry import Elastic, Family, Fix, FixContext, RowBlock
 from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message, Plural, joined
 from pvd_optim.inputs import keur_to_eur, keur_to_meur
 from pvd_optim.tolerances import RELAXATION_NOISE, ceil_whole
 
@@ -21,7 +22,7 @@ def _cofunder_budget_fix(ctx: FixContext) -> Fix:
     """Raise the budgets that bent: per co-funder and year, in full-year euros."""
     s = ctx.year_slack("cofunder_budget")
     many = len(ctx.years) > 1
-    parts: list[str] = []
+    parts: list[Message] = []
     fields: list[str] = []
     now = needed = 0.0
     for y, f in zip(*np.nonzero(s > RELAXATION_NOISE), strict=True):
@@ -30,18 +31,19 @@ def _cofunder_budget_fix(ctx: FixContext) -> Fix:
         budget = year.funder_budget_keur[f]
         target = float(ceil_whole(budget + s[y, f]))
         posts = int(ceil_whole(s[y, f] / year.post_cost_keur)) if year.post_cost_keur else 0
-        when = f" in {year.year}" if many else ""
-        parts.append(f"the budget of {year.funder_names[f]}{when} to at least "
-                     f"{keur_to_meur(target / rho):,.3f} M EUR a year (now "
-                     f"{keur_to_meur(budget / rho):,.3f} M EUR; the subsidy of about "
-                     f"{posts:,} more post{'' if posts == 1 else 's'})")
+        parts.append(Message(
+            "the budget of {funder}{when} to at least {needed:,.3f} M EUR a year (now "
+            "{now:,.3f} M EUR; the subsidy of about {posts})", funder=year.funder_names[f],
+            when=Message(" in {year}", year=year.year) if many else "",
+            needed=keur_to_meur(target / rho), now=keur_to_meur(budget / rho),
+            posts=Plural("{count:,} more post", "{count:,} more posts", posts)))
         fields.append(f"resources.engineering.cofunders.{year.funder_keys[f]}.budget_eur"
                       + (f".{year.year}" if many else ""))
         now += budget / rho
         needed += target / rho
     field = fields[0] if len(set(fields)) == 1 else "resources.engineering.cofunders"
     return Fix("cofunder_budget", field, keur_to_eur(now), keur_to_eur(needed),
-               "raise " + "; and ".join(parts), tuple(parts[1:]))
+               Message("raise {parts}", parts=joined(parts, N_("; and "))), tuple(parts[1:]))
 
 ENTRY = Family(
     "entry", N_("entry years"),

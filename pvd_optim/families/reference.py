@@ -19,6 +19,7 @@ from pvd_optim.families.registry import (
     ToleranceSearch,
 )
 from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message, Plural, joined
 from pvd_optim.inputs import RESOURCES, keur_to_eur, keur_to_meur
 from pvd_optim.tolerances import CHECK_RELATIVE, RELAXATION_NOISE, ROUNDING_GUARD, ceil_whole
 
@@ -33,8 +34,6 @@ def _at_least_keur(amount_keur: float) -> float:
     return float(ceil_whole(amount_keur))
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def _bent(slack: np.ndarray) -> np.ndarray:
@@ -47,7 +46,7 @@ def _bent(slack: np.ndarray) -> np.ndarray:
 
 def _in_year(ctx: FixContext, y: int) -> str:
     """`` in 2021`` in a programme of several years, nothing in a one-year scenario."""
-    return f" in {ctx.years[y].year}" if len(ctx.years) > 1 else ""
+    return Message(" in {year}", year=ctx.years[y].year) if len(ctx.years) > 1 else ""
 
 
 def _year_field(ctx: FixContext, field: str, years: np.ndarray) -> str:
@@ -61,25 +60,27 @@ def _envelope_fix(ctx: FixContext) -> Fix:
     years = _bent(s) if len(ctx.years) > 1 else np.arange(1)
     now = np.array([ctx.years[y].envelope_keur for y in years])
     needed = np.array([_at_least_keur(ctx.years[y].envelope_keur + s[y]) for y in years])
-    parts = [f"to at least {keur_to_meur(n):,.3f} M EUR{_in_year(ctx, int(y))} "
-             f"(now {keur_to_meur(c):,.3f} M EUR)" for y, n, c in zip(years, needed, now,
-                                                                     strict=True)]
+    parts = [Message("to at least {needed:,.3f} M EUR{when} (now {now:,.3f} M EUR)",
+                     needed=keur_to_meur(n), when=_in_year(ctx, int(y)), now=keur_to_meur(c))
+             for y, n, c in zip(years, needed, now, strict=True)]
     return Fix("envelope", _year_field(ctx, "resources.funding.envelope_eur", years),
                keur_to_eur(float(now.sum())), keur_to_eur(float(needed.sum())),
-               "raise the funding envelope " + "; ".join(parts), tuple(parts[1:]))
+               Message("raise the funding envelope {parts}", parts=joined(parts)),
+               tuple(parts[1:]))
 
 
 def _capacity_fix(ctx: FixContext) -> Fix:
     s = ctx.year_slack("capacity")
     capacity = np.stack([year.capacity_days for year in ctx.years])
     detail = tuple(
-        f"{ctx.inputs.directorate_names[d]}{_in_year(ctx, int(y))}: from "
-        f"{capacity[y, d]:,.0f} to at least {capacity[y, d] + s[y, d]:,.0f} days"
+        Message("{directorate}{when}: from {now:,.0f} to at least {needed:,.0f} days",
+                directorate=ctx.inputs.directorate_names[d], when=_in_year(ctx, int(y)),
+                now=capacity[y, d], needed=capacity[y, d] + s[y, d])
         for y, d in zip(*np.nonzero(s > RELAXATION_NOISE), strict=True))
     needed = float(capacity.sum() + s.sum())
     return Fix("capacity", "resources.expertise.capacity_days", float(capacity.sum()),
-               needed, f"raise Cerema capacity by {s.sum():,.0f} expert-days in all, to at "
-               f"least {needed:,.0f}", detail)
+               needed, Message("raise Cerema capacity by {more:,.0f} expert-days in all, to at "
+                               "least {needed:,.0f}", more=s.sum(), needed=needed), detail)
 
 
 def _engineering_fix(ctx: FixContext) -> Fix:
@@ -89,12 +90,14 @@ def _engineering_fix(ctx: FixContext) -> Fix:
     now = [ctx.years[y].engineering_budget_keur for y in years]
     needed = [c + n * ctx.years[y].post_cost_keur for y, n, c in zip(years, posts, now,
                                                                     strict=True)]
-    parts = [f"to at least {keur_to_meur(x):,.3f} M EUR{_in_year(ctx, int(y))} "
-             f"({_plural(n, 'more post')})" for y, n, x in zip(years, posts, needed,
-                                                              strict=True)]
+    parts = [Message("to at least {needed:,.3f} M EUR{when} ({posts})", needed=keur_to_meur(x),
+                     when=_in_year(ctx, int(y)),
+                     posts=Plural("{count:,} more post", "{count:,} more posts", n))
+             for y, n, x in zip(years, posts, needed, strict=True)]
     return Fix("engineering_budget", _year_field(ctx, "resources.engineering.budget_eur", years),
                keur_to_eur(sum(now)), keur_to_eur(sum(needed)),
-               "raise the engineering budget " + "; ".join(parts), tuple(parts[1:]))
+               Message("raise the engineering budget {parts}", parts=joined(parts)),
+               tuple(parts[1:]))
 
 
 def _spend_min_fix(ctx: FixContext) -> Fix:
@@ -109,8 +112,8 @@ def _spend_min_fix(ctx: FixContext) -> Fix:
                              inputs.spend_min_share)
     share = _at_most(max(0.0, float(reachable.min())))
     return Fix("spend_min", "resources.funding.spend_min_share", inputs.spend_min_share, share,
-               f"lower the minimum spend share to at most {share:.3f} "
-               f"(now {inputs.spend_min_share})")
+               Message("lower the minimum spend share to at most {share:.3f} (now {now})",
+                       share=share, now=inputs.spend_min_share))
 
 
 def _cover_min_fix(ctx: FixContext) -> Fix:
@@ -125,15 +128,17 @@ def _cover_min_fix(ctx: FixContext) -> Fix:
         if worst is None or share < worst[0]:
             worst = (share, reachable, year.n_joined, y)
     assert worst is not None
-    share, reachable, joined, y = worst[0], worst[1], worst[2], worst[3]
+    share, reachable, joined_towns, y = worst[0], worst[1], worst[2], worst[3]
     share = _at_most(share)
-    fewer = int(ceil_whole(ctx.years[y].cover_min_share * joined)) - reachable
-    towns = (f"{joined:,} towns" if len(ctx.years) == 1
-             else f"{joined:,} towns that have joined by {ctx.years[y].year}")
+    fewer = int(ceil_whole(ctx.years[y].cover_min_share * joined_towns)) - reachable
+    towns = (Message("{joined:,} towns", joined=joined_towns) if len(ctx.years) == 1
+             else Message("{joined:,} towns that have joined by {year}", joined=joined_towns,
+                          year=ctx.years[y].year))
     return Fix("cover_min", "resources.engineering.cover_min_share", inputs.cover_min_share, share,
-               f"lower the minimum coverage share to at most {share:.3f} "
-               f"(now {inputs.cover_min_share}): at most {reachable:,} of "
-               f"{towns} can have a project lead, {_plural(fewer, 'town')} fewer")
+               Message("lower the minimum coverage share to at most {share:.3f} (now {now}): "
+                       "at most {reachable:,} of {towns} can have a project lead, {fewer} fewer",
+                       share=share, now=inputs.cover_min_share, reachable=reachable,
+                       towns=towns, fewer=Plural("{count:,} town", "{count:,} towns", fewer)))
 
 
 def _town_floor_fix(ctx: FixContext) -> Fix:
@@ -153,20 +158,23 @@ def _town_floor_fix(ctx: FixContext) -> Fix:
     current = keur_to_eur(first.min_per_town_keur / (first.running_share or 1.0))
     needed = float(np.floor(keur_to_eur(max(0.0, min(levels))))) if levels else current
     return Fix("town_floor", "resources.funding.min_per_covered_town_eur", current, needed,
-               f"lower the minimum per covered town to at most {needed:,.0f} EUR "
-               f"({_plural(len(_bent(s.max(axis=0))), 'town')} fall short)")
+               Message("lower the minimum per covered town to at most {needed:,.0f} EUR "
+                       "({short})", needed=needed,
+                       short=Plural("{count:,} town falls short", "{count:,} towns fall short",
+                                    len(_bent(s.max(axis=0))))))
 
 
 def _town_caps_fix(ctx: FixContext) -> Fix:
     inputs = ctx.inputs
     s = ctx.year_slack("lead_funding").max(axis=0)
     towns = _bent(s)
-    detail = tuple(f"{inputs.town_names[t]} ({inputs.town_codes[t]}): "
-                   f"+{keur_to_eur(s[t]):,.0f} EUR" for t in towns)
+    detail = tuple(Message("{town} ({insee}): +{more:,.0f} EUR", town=inputs.town_names[t],
+                           insee=inputs.town_codes[t], more=keur_to_eur(s[t])) for t in towns)
     return Fix("lead", "resources.funding.cap_per_town_eur",
                ctx.scenario.resources.funding.cap_per_town_eur, keur_to_eur(float(s.max())),
-               f"raise the caps of {len(towns)} town(s), by up to "
-               f"{keur_to_eur(float(s.max())):,.0f} EUR", detail)
+               Plural("raise the cap of {count} town, by up to {more:,.0f} EUR",
+                      "raise the caps of {count} towns, by up to {more:,.0f} EUR", len(towns),
+                      more=keur_to_eur(float(s.max()))), detail)
 
 
 def _theme_floor_fix(ctx: FixContext) -> Fix:
@@ -179,11 +187,13 @@ def _theme_floor_fix(ctx: FixContext) -> Fix:
         funding = year_arrays.funding_keur.sum(axis=0)
         total_funding = float(funding.sum())
         detail += [
-            f"{year.themes[k]}{_in_year(ctx, y)}: floor from {year.theme_floor[k]:.3g} to at "
-            f"most {funding[k] / total_funding if total_funding else 0:.3g}" for k in _bent(s[y])]
+            Message("{theme}{when}: floor from {now:.3g} to at most {needed:.3g}",
+                    theme=year.themes[k], when=_in_year(ctx, y), now=year.theme_floor[k],
+                    needed=funding[k] / total_funding if total_funding else 0.0)
+            for k in _bent(s[y])]
     return Fix("theme_floor", "theme_floors_share", float(inputs.theme_floor.max()),
-               float(inputs.theme_floor.max()), "lower the theme floors: " + "; ".join(detail),
-               tuple(detail))
+               float(inputs.theme_floor.max()),
+               Message("lower the theme floors: {parts}", parts=joined(detail)), tuple(detail))
 
 
 # ---- the families ---------------------------------------------------------------------------
@@ -302,10 +312,11 @@ BALANCE = Family(
     tuple(_balance_block(resource, side) for resource in RESOURCES for side in ("low", "high")),
     ToleranceSearch(
         "balance.tolerance_share",
-        raise_to=lambda needed, now: (f"raise the regional balance tolerance to at least "
-                                      f"{needed:.3f} (now {now})"),
-        no_tolerance="switch regional balance to `soft` or `off`: no tolerance up to 1.0 is "
-                     "enough",
+        raise_to=lambda needed, now: Message(
+            "raise the regional balance tolerance to at least {needed:.3f} (now {now})",
+            needed=needed, now=now),
+        no_tolerance=Message("switch regional balance to `soft` or `off`: no tolerance up to "
+                             "1.0 is enough"),
         no_tolerance_field="balance.mode"),
     meaning=N_("the region sits at the edge of its balance band: more for it (or less) would "
                "break the regional balance rule"),

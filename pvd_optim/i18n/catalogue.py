@@ -29,8 +29,8 @@ from babel.messages.pofile import read_po, write_po
 from pvd_optim.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, placeholders
 
 PACKAGE_DIR = LOCALE_DIR.parents[1]
-KEYWORDS = ("gettext", "_", "N_")
-PLURAL_KEYWORDS = ("ngettext",)
+KEYWORDS = ("gettext", "_", "N_", "Message")
+PLURAL_KEYWORDS = ("ngettext", "Plural")
 
 MessageId = str | tuple[str, str]
 

@@ -12,7 +12,7 @@ import gettext as _gettext
 import math
 from dataclasses import dataclass
 
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent, get_decimal_symbol
 
 #: CLDR locale used for the numbers of each catalogue language.
 NUMBER_LOCALES: dict[str, str] = {"fr": "fr_FR", "en": "en_GB"}
@@ -52,6 +52,10 @@ class Translator:
         if round(value, digits) == 0:
             value = 0.0  # never "-0"
         return format_decimal(value, format="#,##" + _decimals(digits), locale=self.locale)
+
+    def decimal_mark(self, text: str) -> str:
+        """A number Python wrote (``0.609``, ``1e-05``) with this language's decimal mark."""
+        return text.replace(".", get_decimal_symbol(self.locale))
 
     def compact(self, value: float | None) -> str:
         """A readable number of any size: whole above 100, three significant digits below."""
