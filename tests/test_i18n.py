@@ -83,3 +83,27 @@ def test_the_run_language_is_set_once_and_restored_by_using() -> None:
         with i18n.using("fr"):
             assert i18n.gettext("What it got") == "Ce qu'elle a reçu"
         assert i18n.active().language == "en"
+
+
+def test_a_message_is_its_english_text_and_renders_in_french_with_french_numbers() -> None:
+    import copy
+    import pickle
+
+    from pvd_optim.i18n.message import Message, Plural, joined, render
+
+    posts = Plural("{count:,} more post", "{count:,} more posts", 1555)
+    message = Message("to at least {needed:,.3f} M EUR in {year} ({posts}; now {now})",
+                      needed=42975.125, year=2026, posts=posts, now=1.0)
+    assert message == "to at least 42,975.125 M EUR in 2026 (1,555 more posts; now 1.0)"
+    french = i18n.translator("fr")
+    # Without a French entry the words stay English, the numbers do not: French grouping
+    # (a narrow no-break space), a decimal comma; a year is never grouped. The nested plural
+    # has its French entry.
+    rendered = render(message, french).replace("\u202f", " ").replace("\u00a0", " ")
+    assert rendered == "to at least 42 975,125 M EUR in 2026 (1 555 postes de plus; now 1,0)"
+    listed = joined([message, "Cerema Est"])
+    assert render(listed, i18n.translator("en")) == f"{message}; Cerema Est"
+    assert render(listed, french).endswith(" ; Cerema Est")  # the catalogue's separator
+    # Copies and pickles (a sweep's workers) keep the template and the values.
+    for again in (pickle.loads(pickle.dumps(listed)), copy.deepcopy(listed)):
+        assert render(again, french) == render(listed, french)
