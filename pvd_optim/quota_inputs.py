@@ -20,7 +20,7 @@ from typing import Literal
 
 import numpy as np
 
-from pvd_optim.apportion import apportion
+from pvd_optim.apportion import ApportionmentMethod, apportion
 from pvd_optim.errors import ScenarioError
 from pvd_optim.inputs import ModelInputs
 from pvd_optim.scenario.schema import Scenario
@@ -54,12 +54,19 @@ def with_post_quota(scenario: Scenario, inputs: ModelInputs) -> ModelInputs:
             "balance.mode: quota applies to one-year scenarios: quotas of posts are fixed "
             "for one year's budget; remove `years`, or use balance.mode: hard",
             **scenario.located("balance.mode"))
-    posts = posts_to_apportion(scenario, inputs)
-    apportioned = apportion(inputs.fair_share, posts, balance.quota.method)
+    return with_quota_of(inputs, posts_to_apportion(scenario, inputs), balance.quota.method)
+
+
+def with_quota_of(inputs: ModelInputs, posts: int, method: ApportionmentMethod) -> ModelInputs:
+    """``inputs`` with ``posts`` apportioned over its regions by ``method``, then capped.
+
+    The basis is ``inputs.fair_share`` (the balance basis); each region's quota is
+    capped at what its groups can use (``region_post_cap``).
+    """
+    apportioned = apportion(inputs.fair_share, posts, method)
     return dataclasses.replace(
         inputs, post_quota=np.minimum(apportioned, inputs.region_post_cap),
-        post_quota_apportioned=apportioned, quota_method=balance.quota.method,
-        quota_posts=posts)
+        post_quota_apportioned=apportioned, quota_method=method, quota_posts=posts)
 
 
 def capped_regions(inputs: ModelInputs) -> list[str]:
@@ -77,4 +84,5 @@ def capped_regions(inputs: ModelInputs) -> list[str]:
     return out
 
 
-__all__ = ["band_mode", "capped_regions", "posts_to_apportion", "with_post_quota"]
+__all__ = ["band_mode", "capped_regions", "posts_to_apportion", "with_post_quota",
+           "with_quota_of"]

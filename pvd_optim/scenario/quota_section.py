@@ -44,7 +44,7 @@ def check_quota_mode(mode: str, quota: QuotaSection) -> None:
     Only a section that differs from the defaults is refused: a dumped scenario writes
     every section, defaults included, and must load again.
     """
-    if quota != QuotaSection() and mode != "quota":
+    if quota != QuotaSection.model_validate({}) and mode != "quota":
         raise ValueError(f"balance.quota applies only with balance.mode: quota (the mode is "
                          f"{mode!r}); write mode: quota, or remove the quota section")
 
