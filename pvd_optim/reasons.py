@@ -66,7 +66,8 @@ def uncovered_towns(a: Allocation) -> list[Uncovered]:
         return []
     at_top = np.zeros(inp.n_regions, dtype=bool)
     per_year_band = len(a.years_inputs) == 1 or a.full_programme.balance_scope == "year"
-    if inp.balance_mode == "hard" and per_year_band:
+    # Quota mode has no band on covered towns (docs/model.md#quota).
+    if inp.balance_mode == "hard" and per_year_band and inp.post_quota is None:
         _, high = band_limits(inp, arr)
         used = arr.used_by_region(inp)[2]
         at_top = used >= high[2] - allowed_excess(high[2])
