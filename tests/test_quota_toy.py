@@ -195,3 +195,27 @@ def test_lp_relaxation_keeps_the_quota_rows() -> None:
     inputs = dataclasses.replace(quota_toy(), relax_integers=True)
     arrays = _solve(inputs, "highs")
     assert inputs.posts_by_region(arrays.posts) == pytest.approx([2.0, 1.0], abs=1e-9)
+
+
+def test_a_quota_the_coverage_cannot_live_with_is_diagnosed_in_planner_words() -> None:
+    """Every town covered (70 k envelope, coverage 1.0) and five posts paid for.
+
+    Band mode is feasible: A 2, B 1, D 2 posts (D's three towns need two). Sainte-Laguë on
+    five posts gives North 4, 4/3, 4/5 and South 3, 1: 3 / 2, the North capped at 2 (A).
+    The South then needs B 1 + D 2 = 3 posts: one over its quota of 2. The quota's
+    diagnosis lets the South's ceiling bend by one post and says so.
+    """
+    from pvd_optim.diagnose import diagnose
+    from pvd_optim.scenario.load import scenario_from_dict
+
+    inputs = with_quota_of(dataclasses.replace(
+        toy(), envelope_keur=70.0, cover_min_share=1.0, engineering_budget_keur=225.0),
+        5, "sainte_lague")
+    assert inputs.post_quota is not None and inputs.post_quota.tolist() == [2, 2]
+    diagnosis = diagnose(inputs, scenario_from_dict({"name": "quota-toy"}))
+    fixes = {fix.family: fix for fix in diagnosis.fixes}
+    assert "quota" in fixes
+    assert fixes["quota"].message.startswith(
+        "South needs at least 3 posts, over its quota of 2 posts, to meet the coverage and "
+        "the other rules; raise the posts apportioned (balance.quota.posts, now 5) towards 6")
+    assert fixes["quota"].field == "balance.quota.posts"
