@@ -140,3 +140,16 @@ def test_explain_and_the_comparison_say_the_quota_in_force(quota_run) -> None:  
     summary = Comparison([quota_run]).summary
     assert summary.loc[0, "quota_method"] == "sainte_lague"
     assert summary.loc[0, "quota_posts"] == 876
+
+
+def test_the_comparison_measures_how_far_a_rule_misses_the_quotas(quota_run) -> None:  # type: ignore[no-untyped-def]
+    """The optimum meets every quota; the regional-quota baseline, which shares a group's
+    posts between the regions of its towns and caps nothing, misses some."""
+    from pvd_optim.analysis import METRICS, constraint_violations
+    from pvd_optim.results import Problem
+    from pvd_optim.strategies import regional_quotas
+
+    assert METRICS["quota_shortfall_posts"].unit == "posts"
+    assert constraint_violations(quota_run)["quota_shortfall_posts"] == 0.0
+    baseline = regional_quotas(Problem(quota_run.inputs), "sainte_lague")
+    assert constraint_violations(baseline)["quota_shortfall_posts"] > 0

@@ -50,6 +50,7 @@ METRIC_WORDS: dict[str, tuple[str, str]] = {
     "cover_min_shortfall_towns": (N_("Minimum coverage shortfall"), N_("towns")),
     "town_floor_shortfall_eur": (N_("Minimum per covered town shortfall"), N_("EUR")),
     "theme_floor_shortfall_eur": (N_("Theme floors shortfall"), N_("EUR")),
+    "quota_shortfall_posts": (N_("Regional quotas of posts shortfall"), N_("posts")),
 }
 
 #: Column identifier -> label (metrics use their metric label).
