@@ -34,11 +34,19 @@ def band_mode(scenario: Scenario) -> Literal["hard", "soft", "off"]:
 
 
 def posts_to_apportion(scenario: Scenario, inputs: ModelInputs) -> int:
-    """The posts shared by quotas: the scenario's figure, or those the budget pays for."""
+    """The posts shared by quotas: the scenario's figure, or those the budget pays for.
+
+    A figure over what all groups can use is an error rather than silently lowered.
+    """
     given = scenario.balance.quota.posts
     most = int(inputs.max_posts.sum())
     if given is not None:
-        return min(given, most)
+        if given > most:
+            raise ScenarioError(
+                f"{given:,} posts to apportion, but all groups together can use at most "
+                f"{most:,} (ceil(towns of the group / towns per post), summed); lower it to "
+                f"{most:,} or less", **scenario.located("balance.quota.posts"))
+        return given
     budget_keur = (float(inputs.funder_budget_keur.sum()) if inputs.cofunded
                    else inputs.engineering_budget_keur)
     return int(min(floor_whole(budget_keur / inputs.post_cost_keur), most))

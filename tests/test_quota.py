@@ -94,6 +94,12 @@ def test_a_quota_figure_is_taken_as_given() -> None:
     assert int(inputs.post_quota_apportioned.sum()) == 500
 
 
+def test_more_posts_than_the_groups_can_use_is_a_located_error() -> None:
+    with pytest.raises(ScenarioError, match=r"quota-posts.yaml:\d+: balance.quota.posts: "
+                                            r"5,000 posts to apportion, but all groups"):
+        prepare(load_scenario(QUOTA_POSTS, {"balance.quota.posts": 5000}))
+
+
 def test_quota_fields_beside_another_mode_are_a_located_error() -> None:
     with pytest.raises(ScenarioError, match=re.escape(
             "balance.quota applies only with balance.mode: quota")):

@@ -52,12 +52,16 @@ def quota_fix(ctx: FixContext) -> Fix | None:
         return None
     fewer = int(ceil_whole(short.sum()))
     more = int(ceil_whole(over.sum()))
-    needed_posts = max(1, inputs.quota_posts - fewer + more)
-    change = ("lower" if needed_posts < inputs.quota_posts else "raise")
-    return Fix("quota", "balance.quota.posts", float(inputs.quota_posts), float(needed_posts),
-               f"{parts[0]}; {change} the posts apportioned (balance.quota.posts, now "
-               f"{inputs.quota_posts:,}) towards {needed_posts:,} and re-apportion, or switch "
-               "balance.mode to hard", tuple(parts[1:]))
+    now = inputs.quota_posts
+    needed_posts = max(1, now - fewer + more)
+    if needed_posts == now:  # some regions short, as many over: the split itself is at fault
+        change = f"apportion the {now:,} posts on another basis or method"
+    else:
+        change = (f"{'lower' if needed_posts < now else 'raise'} the posts apportioned "
+                  f"(balance.quota.posts, now {now:,}) towards {needed_posts:,} and "
+                  "re-apportion")
+    return Fix("quota", "balance.quota.posts", float(now), float(needed_posts),
+               f"{parts[0]}; {change}, or switch balance.mode to hard", tuple(parts[1:]))
 
 
 def _quota_active(inputs: ModelInputs) -> bool:
