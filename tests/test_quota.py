@@ -159,3 +159,12 @@ def test_the_comparison_measures_how_far_a_rule_misses_the_quotas(quota_run) -> 
     assert constraint_violations(quota_run)["quota_shortfall_posts"] == 0.0
     baseline = regional_quotas(Problem(quota_run.inputs), "sainte_lague")
     assert constraint_violations(baseline)["quota_shortfall_posts"] > 0
+
+
+def test_every_uncovered_town_of_the_quota_scenario_waits_for_its_regions_quota(
+        quota_run) -> None:  # type: ignore[no-untyped-def]
+    from pvd_optim.reasons import uncovered_towns
+
+    uncovered = uncovered_towns(quota_run)
+    assert len(uncovered) == 1646 - 1567
+    assert {town.reason for town in uncovered} == {"region_quota_used"}

@@ -219,3 +219,19 @@ def test_a_quota_the_coverage_cannot_live_with_is_diagnosed_in_planner_words() -
         "South needs at least 3 posts, over its quota of 2 posts, to meet the coverage and "
         "the other rules; raise the posts apportioned (balance.quota.posts, now 5) towards 6")
     assert fixes["quota"].field == "balance.quota.posts"
+
+
+def test_an_uncovered_town_of_a_region_at_its_quota_is_said_so() -> None:
+    """B1's group has no post and the South's one post is used (by D, for X1): the quota
+    stops it. D1 and D2 have a free slot in D's post: the envelope, not the quota, kept
+    them out ("less valuable"). Without the quota's reason B1 read "the engineering budget
+    pays for no more" here (all three posts are used), and, in the national quota scenario
+    where 24 posts are left over, "a post was available" (tests/test_quota.py)."""
+    from pvd_optim.reasons import uncovered_towns
+    from pvd_optim.results import Problem
+    from pvd_optim.strategies import optimum
+
+    allocation = optimum(Problem(quota_toy()))
+    reasons = {town.name: town.reason for town in uncovered_towns(allocation)}
+    assert reasons == {"B1": "region_quota_used", "D1": "less_valuable",
+                       "D2": "less_valuable"}
