@@ -114,11 +114,16 @@ def test_quota_mode_over_several_years_is_refused_with_its_fix() -> None:
         prepare(scenario)
 
 
+#: What the quota run printed as it went.
+PROGRESS: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def quota_run():  # type: ignore[no-untyped-def]
     return optimise(load_scenario(QUOTA_POSTS, {
         "solver.mip_gap": 0.0, "analysis.shadow_prices": False,
-        "analysis.price_of_balance": False, "analysis.value_of_one_more_post": False}))
+        "analysis.price_of_balance": False, "analysis.value_of_one_more_post": False}),
+        progress=PROGRESS.append)
 
 
 def test_the_run_holds_every_region_to_its_quota_and_prices_it(quota_run) -> None:  # type: ignore[no-untyped-def]
@@ -131,6 +136,7 @@ def test_the_run_holds_every_region_to_its_quota_and_prices_it(quota_run) -> Non
     assert a.shadow_prices.price_of_quota == pytest.approx(NATIONAL_OPTIMUM - a.objective,
                                                            rel=1e-6)
     assert a.notes[:3] == tuple(capped_regions(inputs))
+    assert [line for line in PROGRESS if "capped" in line] == capped_regions(inputs)
 
 
 def test_explain_and_the_comparison_say_the_quota_in_force(quota_run) -> None:  # type: ignore[no-untyped-def]
