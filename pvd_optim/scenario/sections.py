@@ -427,8 +427,9 @@ class BalanceSection(Frozen):
     tolerance_share: Share = Field(0.15, description="Relative band delta around the fair share.")
     mode: Literal["hard", "soft", "off", "quota"] = Field(
         "hard", description=(
-            "`hard` constraints, `soft` penalised slacks, `off`, or `quota`: posts per region "
-            "fixed by apportionment (`quota`), the hard band kept on funding and days."
+            "`hard` constraints, `soft` penalised slacks, `off`, or `quota`: each region's "
+            "posts fixed by apportionment (`balance.quota`), the hard band kept on funding "
+            "and days and replaced by the quota on covered towns."
         ),
     )
     scope: Literal["year", "horizon"] = Field(
