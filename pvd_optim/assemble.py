@@ -17,6 +17,7 @@ import numpy as np
 
 from pvd_optim.errors import ScenarioError
 from pvd_optim.inputs import EUR_PER_UNIT, ModelInputs, ProgrammeInputs, as_programme
+from pvd_optim.quota_inputs import band_mode, with_post_quota
 from pvd_optim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -251,7 +252,8 @@ def build_inputs(
                 f"committed town(s) {table.index[homeless][:5].tolist()} belong to no region "
                 "of the model (an overseas collectivity); remove their commitments",
                 **scenario.located("commitments"))
-    template = _full_year(scenario, table, scores, model, eligible[model])
+    template = with_post_quota(scenario, _full_year(scenario, table, scores, model,
+                                                    eligible[model]))
     return programme_inputs(scenario, table, model, template, commitments)
 
 
@@ -325,7 +327,7 @@ def _full_year(
         slopes=np.asarray(benefit.slopes, dtype=np.float64),
         value_per_day_keur=benefit.value_per_day_eur / EUR_PER_UNIT,
         value_per_cover_keur=benefit.value_per_covered_town_eur / EUR_PER_UNIT,
-        balance_mode=scenario.balance.mode,
+        balance_mode=band_mode(scenario),
         balance_tolerance=scenario.balance.tolerance_share,
         fair_share=per_region / per_region.sum(),
         penalty_funding=scenario.balance.penalties.funding_per_keur,

@@ -303,6 +303,10 @@ def _prices(a: Allocation, t: Translator) -> list[str]:
         lines.append("- " + _("Price of regional balance: widening the tolerance by 0.05 would "
                               "add {value} (re-solved at gap 0).").format(
             value=t.keur_eq(prices.price_of_balance, 2)))
+    if prices.price_of_quota is not None:
+        lines.append("- " + _("Price of the regional quotas of posts: the hard band on covered "
+                              "towns instead would add {value} (re-solved at gap 0).").format(
+            value=t.keur_eq(prices.price_of_quota, 2)))
     if prices.value_of_one_more_post is not None:
         every = _(" in every year") if many else ""
         lines.append("- " + _("Value of one more post's budget{every}: {value} (re-solved at "
@@ -312,6 +316,26 @@ def _prices(a: Allocation, t: Translator) -> list[str]:
     return lines
 
 
+#: The apportionment methods of regional quotas, in a planner's words.
+QUOTA_METHODS = {"hamilton": N_("largest remainder (Hamilton)"), "dhondt": N_("D'Hondt"),
+                 "sainte_lague": N_("Sainte-Laguë")}
+
+
+def _quota_in_force(a: Allocation, t: Translator) -> list[str]:
+    """The regional quotas of posts in force, one line (balance mode ``quota`` only)."""
+    inputs = a.inputs
+    if inputs.post_quota is None:
+        return []
+    _ = t.gettext
+    regions = ", ".join(f"{region} {int(q):,}" for region, q
+                        in zip(inputs.region_names, inputs.post_quota, strict=True))
+    return [_("Regional quotas of posts in force: {posts} posts apportioned by {method} on the "
+              "balance basis, {fixed} fixed after the caps ({regions}); the band holds funding "
+              "and expert-days only.").format(
+                posts=t.number(inputs.quota_posts), method=_(QUOTA_METHODS[inputs.quota_method]),
+                fixed=t.number(int(inputs.post_quota.sum())), regions=regions), ""]
+
+
 def _signed(t: Translator, value: float) -> str:
     """+1.5 %, -0.2 %, and 0.0 % rather than a signed zero."""
     return t.percent(value, 1, signed=True)
@@ -319,7 +343,8 @@ def _signed(t: Translator, value: float) -> str:
 
 def _regions_and_themes(a: Allocation, t: Translator) -> list[str]:
     _ = t.gettext
-    lines = ["", "## " + _("Regional balance (deviation from the fair share)"), ""]
+    lines = ["", "## " + _("Regional balance (deviation from the fair share)"), "",
+             *_quota_in_force(a, t)]
     by_region = a.by_region
     periods = list(dict.fromkeys(by_region["period"]))
     for period in periods:

@@ -134,6 +134,15 @@ class ModelInputs:
     committed_posts: FloatArray = field(default=None)  # type: ignore[arg-type]  # (G,)
     locked: bool = False
     committed_carry_out_keur: float | None = None  # a locked year's carry-over (None: free)
+    # Regional quotas of posts (balance mode ``quota``, docs/model.md#quota): the posts of
+    # each region, a group counted in its majority region (``region_of_group``), fixed by
+    # ``quota_method`` over ``quota_posts`` posts and capped at what the region's groups can
+    # use (``region_post_cap``). None: no quota. The band of ``balance_mode`` (then
+    # ``hard``) stays on funding and days; the quota replaces it on covered towns.
+    post_quota: IntArray | None = None  # (R,) after the cap
+    post_quota_apportioned: IntArray | None = None  # (R,) before the cap
+    quota_method: str = ""
+    quota_posts: int = 0
 
     def __post_init__(self) -> None:
         count = len(self.funder_keys)
@@ -249,6 +258,28 @@ class ModelInputs:
         """Upper bound on posts per group: ceil(|g| / m_g)."""
         return -(-self.group_size // self.towns_per_post)
 
+    @property
+    def region_of_group(self) -> IntArray:
+        """(G,) each group's majority region: the region of most of its towns.
+
+        A group spanning two regions counts there for regional quotas of posts; a tie
+        goes to the region listed first (the lower region code).
+        """
+        counts = np.zeros((self.n_groups, self.n_regions), dtype=np.int64)
+        np.add.at(counts, (self.group_of_town, self.region_of_town), 1)
+        return counts.argmax(axis=1).astype(np.int64)
+
+    @property
+    def region_post_cap(self) -> IntArray:
+        """(R,) the most posts each region's groups can use: their max posts, summed."""
+        return np.bincount(self.region_of_group, weights=self.max_posts,
+                           minlength=self.n_regions).astype(np.int64)
+
+    def posts_by_region(self, posts: FloatArray) -> FloatArray:
+        """(R,) posts per region, each group's in its majority region."""
+        return np.bincount(self.region_of_group, weights=posts,
+                           minlength=self.n_regions).astype(np.float64)
+
     def posts_needed(self, covered: FloatArray) -> FloatArray:
         """Posts per group that coverage ``covered`` (per town) needs: ceil(covered / m_g).
 
@@ -289,8 +320,13 @@ class ModelInputs:
         always holds an integer, and leaves every region that needs no widening
         untouched (docs/model.md#balance). Funding and days are continuous: no widening.
         """
-        return band_extra(self.n_regions, self.balance_tolerance, self.fair_share,
-                          self.cover_min_share * self.n_joined)
+        extra = band_extra(self.n_regions, self.balance_tolerance, self.fair_share,
+                           self.cover_min_share * self.n_joined)
+        if self.post_quota is not None:
+            # Quota mode: the quota of posts replaces the band on covered towns, an
+            # infinitely wide band (no rows in the model, nothing for the checker).
+            extra[RESOURCES.index("towns")] = np.inf
+        return extra
 
 
 def band_extra(n_regions: int, tolerance: float, share: FloatArray, reference_towns: float

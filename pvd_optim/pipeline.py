@@ -174,6 +174,7 @@ def run(scenario: Scenario, progress: Progress | None = None,
     """
     from pvd_optim.model import build_program
     from pvd_optim.model.solve import SolveBudget
+    from pvd_optim.quota_inputs import capped_regions
 
     say = progress or (lambda message: None)
     timings: dict[str, float] = {}
@@ -191,6 +192,9 @@ def run(scenario: Scenario, progress: Progress | None = None,
     problem = problem_of(scenario, prepared)
     programme = problem.programme
     lap("prepare")
+    quota_caps = tuple(capped_regions(programme.first))  # the run says so, and notes it
+    for line in quota_caps:
+        say(line)
     years = (f" over {programme.n_years} years ({programme.calendar[0]}-"
              f"{programme.calendar[-1]})" if programme.n_years > 1 else "")
     say(f"building the model for {programme.first.n_towns} towns{years}")
@@ -211,13 +215,14 @@ def run(scenario: Scenario, progress: Progress | None = None,
     lap("solve")
     result = solved.result
     prices: ShadowPrices | None = None
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = quota_caps
     if result.status is SolveStatus.OPTIMAL:
         say("computing shadow prices and re-solves")
         assert result.objective is not None
-        prices, notes = shadow_prices(problem, scenario.analysis, program,
-                                      result.require_values(), result.objective,
-                                      result.mip_gap, budget)
+        prices, follow_up_notes = shadow_prices(problem, scenario.analysis, program,
+                                                result.require_values(), result.objective,
+                                                result.mip_gap, budget)
+        notes = (*notes, *follow_up_notes)
     lap("analysis")
     return Run(scenario, prepared, solved.allocation(problem, prices=prices, notes=notes),
                timings)

@@ -237,12 +237,13 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
                                                        capacity[y].tolist(), strict=True))
             if fixed.values is not None:
                 committed = binding_commitments(programme, lp, fixed.values, fixed.row_duals)
-    price_of_balance = value_of_post = None
+    price_of_balance = value_of_post = price_of_quota = None
     by_funder: dict[str, float | None] = {}
     from_year = (analysis.budget_value_from_year if analysis.budget_value_from_year is not None
                  else first_free_year(programme))
     wanted = {"price of balance": analysis.price_of_balance and first.balance_mode != "off",
-              "value of one more post": analysis.value_of_one_more_post}
+              "value of one more post": analysis.value_of_one_more_post,
+              "price of quota": analysis.price_of_quota and first.post_quota is not None}
     if any(wanted.values()):
         base: float | None = objective
         start = StartingPoint(values)
@@ -258,6 +259,12 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
             changed["price of balance"] = _with_years(
                 programme, None,
                 balance_tolerance=lambda y: min(1.0, y.balance_tolerance + 0.05))
+        if wanted["price of quota"]:
+            # The band mode: the hard band on covered towns back, the quotas gone. Not a
+            # relaxation of the quotas: the base optimum starts it only where feasible.
+            changed["price of quota"] = _with_years(
+                programme, None, post_quota=lambda y: None,
+                post_quota_apportioned=lambda y: None)
         if wanted["value of one more post"] and not first.cofunded:
             changed["value of one more post"] = _with_years(
                 programme, from_year,
@@ -278,6 +285,7 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
                  and base is not None}
         price_of_balance = gains.get("price of balance")
         value_of_post = gains.get("value of one more post")
+        price_of_quota = gains.get("price of quota")
         if wanted["value of one more post"] and first.cofunded:
             by_funder = {name: gains.get(_funder_resolve(name)) for name in first.funder_names}
     one = programme.n_years == 1
@@ -285,7 +293,8 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
     return (ShadowPrices(basis, envelope_by_year.get(only) if one else None,
                          capacity_by_year.get(only, {}) if one else {}, price_of_balance,
                          value_of_post, envelope_by_year, capacity_by_year, by_funder,
-                         from_year if programme.n_years > 1 else None, committed),
+                         from_year if programme.n_years > 1 else None, committed,
+                         price_of_quota=price_of_quota),
             tuple(notes))
 
 

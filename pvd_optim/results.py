@@ -80,7 +80,8 @@ class ShadowPrices:
     if the balance tolerance widened by 0.05 (re-solve). ``value_of_one_more_post``:
     objective gained with one more post's budget in every year (re-solve; pooled budget).
     ``value_of_one_more_post_by_funder``: the same for each co-funder's budget (by name),
-    every year from ``budget_value_from_year`` on.
+    every year from ``budget_value_from_year`` on. ``price_of_quota``: with regional
+    quotas of posts, the objective lost against the hard band on covered towns (re-solve).
     """
 
     basis: str
@@ -93,6 +94,8 @@ class ShadowPrices:
     value_of_one_more_post_by_funder: dict[str, float | None] = field(default_factory=dict)
     budget_value_from_year: int | None = None
     binding_commitments: tuple[str, ...] = ()
+    # With quotas of posts: the objective lost against the band mode (re-solve).
+    price_of_quota: float | None = None
 
 
 def horizon_view(programme: ProgrammeInputs, arrays: ProgrammeArrays

@@ -50,6 +50,7 @@ METRIC_WORDS: dict[str, tuple[str, str]] = {
     "cover_min_shortfall_towns": (N_("Minimum coverage shortfall"), N_("towns")),
     "town_floor_shortfall_eur": (N_("Minimum per covered town shortfall"), N_("EUR")),
     "theme_floor_shortfall_eur": (N_("Theme floors shortfall"), N_("EUR")),
+    "quota_shortfall_posts": (N_("Regional quotas of posts shortfall"), N_("posts")),
 }
 
 #: Column identifier -> label (metrics use their metric label).
@@ -57,6 +58,8 @@ COLUMN_WORDS: dict[str, str] = {
     "label": N_("allocation"), "best_in": N_("best in"), "scenario": N_("scenario"),
     "status": N_("status"), "objective_keur_equivalent": N_("objective (k EUR-eq)"),
     "eligible_towns": N_("eligible towns"), "code": N_("code"), "name": N_("name"),
+    "quota_method": N_("quota method of posts"),
+    "quota_posts": N_("posts fixed by regional quotas"),
     "population": N_("population"),
     "funding_per_inhabitant": N_("funding per inhabitant (EUR)"),
     "days_per_10k_inhabitants": N_("expert-days per 10,000 inhabitants"),

@@ -278,6 +278,10 @@ class Comparison:
                 "funding_eur": totals["funding_eur"], "expert_days": totals["expert_days"],
                 "posts": totals["posts"], "covered_towns": totals["covered_towns"],
                 "eligible_towns": totals["eligible_towns"],
+                # The regional quotas of posts in force (balance mode quota), if any.
+                "quota_method": a.inputs.quota_method,
+                "quota_posts": (float(a.inputs.post_quota.sum())
+                                if a.inputs.post_quota is not None else np.nan),
             })
         return pd.DataFrame(rows)
 

@@ -35,6 +35,7 @@ from pvd_optim.scenario.fields import (
 )
 from pvd_optim.scenario.fields import _real as real_number
 from pvd_optim.scenario.programme_section import CalendarYear, PerYearDays, PerYearEuros
+from pvd_optim.scenario.quota_section import QuotaSection, check_quota_mode
 from pvd_optim.scenario.towns_per_post import (
     GROUP_SIZE,
     LARGEST_GROUPED_CANDIDACY,
@@ -424,8 +425,12 @@ class BalanceSection(Frozen):
         "towns", description="Fair share proportional to eligible towns, population or total need."
     )
     tolerance_share: Share = Field(0.15, description="Relative band delta around the fair share.")
-    mode: Literal["hard", "soft", "off"] = Field(
-        "hard", description="`hard` constraints, `soft` penalised slacks, or `off`."
+    mode: Literal["hard", "soft", "off", "quota"] = Field(
+        "hard", description=(
+            "`hard` constraints, `soft` penalised slacks, `off`, or `quota`: each region's "
+            "posts fixed by apportionment (`balance.quota`), the hard band kept on funding "
+            "and days and replaced by the quota on covered towns."
+        ),
     )
     scope: Literal["year", "horizon"] = Field(
         "year",
@@ -439,6 +444,15 @@ class BalanceSection(Frozen):
         default_factory=PenaltiesSection,  # type: ignore[arg-type]
         description="Penalties of mode `soft`, per unit outside the band.",
     )
+    quota: QuotaSection = Field(
+        default_factory=QuotaSection,  # type: ignore[arg-type]
+        description="Regional quotas of posts of mode `quota` (method, posts apportioned).",
+    )
+
+    @model_validator(mode="after")
+    def _quota_only_in_quota_mode(self) -> BalanceSection:
+        check_quota_mode(self.mode, self.quota)
+        return self
 
 
 class BenefitSection(Frozen):
@@ -515,6 +529,13 @@ class AnalysisSection(Frozen):
     shadow_prices: bool = Field(True, description="Duals of the envelope and capacities.")
     price_of_balance: bool = Field(
         True, description="Objective gained if the balance tolerance widened by 0.05 (re-solve)."
+    )
+    price_of_quota: bool = Field(
+        True,
+        description=(
+            "With balance.mode: quota, the objective lost against the hard band on covered "
+            "towns instead of the quotas of posts (re-solve)."
+        ),
     )
     value_of_one_more_post: bool = Field(
         True,

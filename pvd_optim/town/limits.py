@@ -11,6 +11,7 @@ reader's language). Equality is judged with the checker's tolerance.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -85,7 +86,8 @@ def _shared_limits(a: Allocation, t: int) -> list[Limit]:
             if used[j].sum() <= NOISE:
                 continue
             for side, edge in (("ceiling", high), ("floor", low)):
-                if _at(float(used[j, r]), float(edge[j, r])):
+                # An infinite edge is no band (covered towns in quota mode).
+                if math.isfinite(float(edge[j, r])) and _at(float(used[j, r]), float(edge[j, r])):
                     out.append(Limit(f"region_{side}_{resource}", "balance", "common",
                                      {"region": inp.region_names[r]}))
     funding_total = float(arr.funding_keur.sum())

@@ -212,6 +212,11 @@ def _balance_rows(b: ProgramBuilder, inputs: ModelInputs, share: np.ndarray,
                               description="excess over the band")
     for j, resource in enumerate(RESOURCES):
         extra = band_extra[j]
+        if np.isinf(extra).all():  # no band on this resource (towns in quota mode)
+            for side, sense in (("low", ">="), ("high", "<=")):
+                b.add_rows(BALANCE.block(balance_block_name(resource, side)), (0,),
+                           ("region",), [], sense=sense, rhs=0.0)
+            continue
         low: list[Term] = []
         high: list[Term] = []
         for used_cols, total in zip(used[j], totals[j], strict=True):
