@@ -301,9 +301,12 @@ def _failures(r: SweepResult, t: Translator) -> str:
         parts.append(f'<p class="muted">{escape(t.gettext("Every variant has an allocation."))}'
                      "</p></section>")
         return "".join(parts)
-    parts.append("<p>" + _html(
-        t, N_("{count} variant(s). {run} with a variant's values as {set} explains an "
-              "infeasible one."), count=t.number(len(failed)), run="<code>pvd-optim run</code>",
+    explained = t.ngettext("{count} variant. {run} with its values as {set} explains why it "
+                           "is infeasible.",
+                           "{count} variants. {run} with a variant's values as {set} explains "
+                           "an infeasible one.", len(failed))
+    parts.append("<p>" + escape(explained, quote=False).format(
+        count=t.number(len(failed)), run="<code>pvd-optim run</code>",
         set="<code>--set</code>") + "</p>")
     columns = ["variant_id", *r.sweep.keys, "status", "error"]
     parts.append(_table(failed[columns].head(FAILED_LISTED), t) + "</section>")

@@ -71,6 +71,11 @@ def _frame(width: float, height: float, x: tuple[float, float], y: tuple[float, 
     return items
 
 
+def _named(name: str, value: str) -> str:
+    """``name: value`` with the reader's typography (``name : value`` in French)."""
+    return gettext("{name}: {value}").format(name=name, value=value)
+
+
 def _scale(value: float, span: tuple[float, float], start: float, length: float,
            flip: bool = False) -> float:
     share = (value - span[0]) / (span[1] - span[0])
@@ -105,8 +110,8 @@ def line_chart(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], *
                          'stroke-width="1.6"/>')
         for px, py, x, y in points:
             items.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.6" fill="{colour}">'
-                         f"<title>{escape(label)}: {escape(number(x))} → "
-                         f"{escape(number(y))}</title></circle>")
+                         f"<title>{escape(_named(label, f'{number(x)} → {number(y)}'))}"
+                         "</title></circle>")
         if len(series) > 1:
             legend.append(f'<span style="color:{colour}">●</span> {escape(label)}')
     legend_html = (f'<div class="legend-lines">{"<br>".join(legend)}</div>' if legend else "")
@@ -196,7 +201,7 @@ def correlation_chart(rows: Sequence[tuple[str, float]], *, title: str,
         colour = SERIES[0] if rho >= 0 else SERIES[3]
         items.append(f'<rect x="{min(middle, end):.1f}" y="{y:.1f}" '
                      f'width="{max(abs(end - middle), 0.8):.1f}" height="{bar:.0f}" '
-                     f'fill="{colour}"><title>{escape(label)}: {shown}</title></rect>')
+                     f'fill="{colour}"><title>{escape(_named(label, shown))}</title></rect>')
         items.append(f'<text x="{label_w + plot + 4:.1f}" y="{y + bar - 3:.1f}">{shown}</text>')
     return _figure(width, height, title, items)
 
