@@ -231,7 +231,7 @@ needs_mounts = pytest.mark.skipif(not _unshare_available(),
 def _in_mount(tmp_path: Path, options: str, argv: list[str]) -> subprocess.CompletedProcess[str]:
     mnt = tmp_path / "mnt"
     mnt.mkdir()
-    command = " ".join([sys.executable, "-m", "pvd_optim.cli", *argv])
+    command = " ".join([sys.executable, "-m", "pvd_optim.cli", *argv, "--lang", "en"])
     return subprocess.run(["unshare", "-m", "sh", "-c",
                            f"mount -t tmpfs -o {options} tmpfs {mnt} && {command}"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300,
