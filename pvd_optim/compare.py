@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pvd_optim.errors import InputError
+from pvd_optim.i18n.message import Message, Plural
 
 if TYPE_CHECKING:
     from pvd_optim.report import Comparison
@@ -95,10 +96,11 @@ def _solve_scenario(path: Path, strategies: list[str] | None, progress: Progress
     from pvd_optim.pipeline import problem_of
     from pvd_optim.strategies import run_strategies
 
-    progress(f"{scenario.name}: loading and scoring towns")
+    progress(Message("{scenario}: loading and scoring towns", scenario=scenario.name))
     prepared = prepare(scenario)
-    progress(f"{scenario.name}: running {len(strategies)} strateg"
-             f"{'y' if len(strategies) == 1 else 'ies'} ({', '.join(strategies)})")
+    progress(Plural("{scenario}: running {count} strategy ({names})",
+                    "{scenario}: running {count} strategies ({names})", len(strategies),
+                    scenario=scenario.name, names=", ".join(strategies)))
     allocations = run_strategies(problem_of(scenario, prepared), strategies)
     return Source(scenario.name, allocations, content, by_strategy=True)
 
@@ -114,7 +116,7 @@ def load_sources(paths: Sequence[str | Path], strategies: list[str] | None = Non
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            say(f"reading results folder {path}")
+            say(Message("reading results folder {folder}", folder=str(path)))
             sources.append(_read_folder(path))
         elif path.is_file():
             sources.append(_solve_scenario(path, strategies, say))
@@ -192,6 +194,7 @@ def compare(
         sources = load_sources(paths, names, say)
         allocations, scenarios = label_allocations(sources)
         comparison = Comparison(allocations, scenarios=scenarios, pairs=pairs)
-        say(f"writing the report of {len(allocations)} allocation(s)")
+        say(Plural("writing the report of {count} allocation",
+                   "writing the report of {count} allocations", len(allocations)))
         written, report_path = write_report(comparison, out_dir, report=report, force=force)
     return CompareResult(comparison, written, report_path)

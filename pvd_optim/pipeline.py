@@ -18,6 +18,8 @@ from pvd_optim.check import CheckReport, check_allocation
 from pvd_optim.data.commitments import Commitments
 from pvd_optim.errors import InfeasibleError, ScenarioError, SolverError, VerificationError
 from pvd_optim.families import Binding
+from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message
 from pvd_optim.inputs import ProgrammeArrays
 from pvd_optim.model.program import LinearProgram
 from pvd_optim.model.status import SolveResult, SolveStatus
@@ -187,7 +189,8 @@ def run(scenario: Scenario, progress: Progress | None = None,
         clock = now
 
     check_solver_settings(scenario)
-    say("loading and scoring towns")
+    # Step names are catalogue messages: the command line shows them in the run's language.
+    say(N_("loading and scoring towns"))
     prepared = prepare(scenario, commitments)
     problem = problem_of(scenario, prepared)
     programme = problem.programme
@@ -195,18 +198,21 @@ def run(scenario: Scenario, progress: Progress | None = None,
     quota_caps = tuple(capped_regions(programme.first))  # the run says so, and notes it
     for line in quota_caps:
         say(line)
-    years = (f" over {programme.n_years} years ({programme.calendar[0]}-"
-             f"{programme.calendar[-1]})" if programme.n_years > 1 else "")
-    say(f"building the model for {programme.first.n_towns} towns{years}")
+    towns, calendar = programme.first.n_towns, programme.calendar
+    say(Message("building the model for {towns} towns over {years} years ({first}-{last})",
+                towns=towns, years=programme.n_years, first=calendar[0], last=calendar[-1])
+        if programme.n_years > 1 else
+        Message("building the model for {towns} towns", towns=towns))
     program = build_program(programme)
     lap("build")
-    say(f"solving with {scenario.solver.name} ({program.n_cols} variables, "
-        f"{program.n_rows} constraints)")
+    say(Message("solving with {solver} ({variables} variables, {constraints} constraints)",
+                solver=scenario.solver.name, variables=program.n_cols,
+                constraints=program.n_rows))
 
     def explain_infeasibility(result: SolveResult) -> InfeasibleError:
         from pvd_optim.diagnose import diagnose
 
-        say("infeasible: diagnosing the smallest relaxation")
+        say(N_("infeasible: diagnosing the smallest relaxation"))
         diagnosis = diagnose(programme, scenario, main_solve_s=result.solve_seconds)
         return InfeasibleError(diagnosis.headline(), diagnosis)
 
@@ -217,7 +223,7 @@ def run(scenario: Scenario, progress: Progress | None = None,
     prices: ShadowPrices | None = None
     notes: tuple[str, ...] = quota_caps
     if result.status is SolveStatus.OPTIMAL:
-        say("computing shadow prices and re-solves")
+        say(N_("computing shadow prices and re-solves"))
         assert result.objective is not None
         prices, follow_up_notes = shadow_prices(problem, scenario.analysis, program,
                                                 result.require_values(), result.objective,

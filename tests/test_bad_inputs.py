@@ -434,7 +434,7 @@ PLANNER_CASES = [
 def _error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     """Run the CLI in-process; check exit code 2 and one clean ``error:`` line; return it."""
     capsys.readouterr()
-    code = main(argv)
+    code = main([*argv, "--lang", "en"])  # the framing asserted is the English one
     captured = capsys.readouterr()
     assert code == 2, (code, captured.err)
     assert "Traceback" not in captured.err
@@ -722,7 +722,8 @@ def _console_script() -> list[str]:
 def test_subprocess_no_traceback(args: list[str], where: str, fragment: str,
                                  tmp_path: Path) -> None:
     argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
-    done = subprocess.run([*_console_script(), *argv], capture_output=True, text=True,
+    done = subprocess.run([*_console_script(), *argv, "--lang", "en"], capture_output=True,
+                          text=True,
                           timeout=120, check=False)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr

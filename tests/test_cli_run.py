@@ -176,8 +176,10 @@ def test_national_infeasible_example_is_explained(tmp_path: Path, capsys) -> Non
 @pytest.mark.parametrize(
     ("argv", "code", "needle"),
     [
-        (["validate", str(SCENARIOS / "national.yaml")], 0, "1646 eligible towns"),
-        (["validate", str(SCENARIOS / "rules-based.yaml")], 0, "1649 eligible towns"),
+        (["validate", str(SCENARIOS / "national.yaml"), "--lang", "en"], 0,
+         "1646 eligible towns"),
+        (["validate", str(SCENARIOS / "rules-based.yaml"), "--lang", "en"], 0,
+         "1649 eligible towns"),
         (["schema"], 0, '"envelope_eur"'),
         (["--version"], 0, "pvd-optim"),
     ],
@@ -245,7 +247,7 @@ def test_errors_found_after_loading_still_name_the_line(tmp_path: Path, capsys, 
                                                         where: str) -> None:
     path = tmp_path / "planner.yaml"
     path.write_text(f"extends: {SCENARIOS / 'national.yaml'}\nname: planner\n{body}")
-    assert main(["validate", str(path), "-q"]) == 2
+    assert main(["validate", str(path), "-q", "--lang", "en"]) == 2
     assert f"error: {path}{where}" in capsys.readouterr().err
 
 

@@ -34,7 +34,7 @@ def test_strategies_on_a_scenario_write_report_and_tables(tmp_path: Path,
                                                           ) -> None:
     out, report = tmp_path / "tables", tmp_path / "report.html"
     code = main(["compare", str(TOY), "--strategies", "all", "--out", str(out),
-                 "--report", str(report)])
+                 "--report", str(report), "--lang", "en"])
     assert code == ExitCode.OK
     assert "compared 8 allocations" in capsys.readouterr().out
     assert report.read_text().startswith("<!DOCTYPE html>")
@@ -98,7 +98,7 @@ def test_two_results_folders_and_a_chosen_pair(toy_results: Path, tmp_path: Path
 )
 def test_bad_inputs_exit_2_with_one_line(args: list[str], message: str, tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["compare", *args, "--out", str(tmp_path / "out"), "--quiet"])
+    code = main(["compare", *args, "--out", str(tmp_path / "out"), "--quiet", "--lang", "en"])
     assert code == ExitCode.INPUT
     line = _error_line(capsys)
     assert line.startswith("error: ") and message in line

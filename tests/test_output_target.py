@@ -36,7 +36,7 @@ def no_solve(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _one_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
-    code = main(argv)
+    code = main([*argv, "--lang", "en"])  # the framing asserted is the English one
     err = capsys.readouterr().err.strip().splitlines()
     assert code == ExitCode.INPUT, err
     assert len(err) == 1 and err[0].startswith("error: "), err
@@ -140,7 +140,7 @@ def test_a_parent_without_write_permission_is_refused_before_solving(
 
 
 def _in_child(argv: list[str], cwd: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pvd_optim.cli", *argv], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "pvd_optim.cli", *argv, "--lang", "en"], cwd=cwd,
                           capture_output=True, text=True, timeout=300, check=False,
                           **kwargs)  # type: ignore[call-overload]
 
@@ -231,7 +231,7 @@ needs_mounts = pytest.mark.skipif(not _unshare_available(),
 def _in_mount(tmp_path: Path, options: str, argv: list[str]) -> subprocess.CompletedProcess[str]:
     mnt = tmp_path / "mnt"
     mnt.mkdir()
-    command = " ".join([sys.executable, "-m", "pvd_optim.cli", *argv])
+    command = " ".join([sys.executable, "-m", "pvd_optim.cli", *argv, "--lang", "en"])
     return subprocess.run(["unshare", "-m", "sh", "-c",
                            f"mount -t tmpfs -o {options} tmpfs {mnt} && {command}"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300,

@@ -82,7 +82,7 @@ def _wrap_planner(tmp_path: Path, csv: Path) -> Path:
 
 def _error_line(capsys: pytest.CaptureFixture[str], scenario: Path) -> str:
     capsys.readouterr()
-    code = main(["validate", "-q", str(scenario)])
+    code = main(["validate", "-q", str(scenario), "--lang", "en"])
     captured = capsys.readouterr()
     assert code == 2, (code, captured.err)
     assert "Traceback" not in captured.err

@@ -89,6 +89,6 @@ def test_the_run_line_says_what_is_summed_over_the_years(
 
     assert main(["run", str(TOY), "--set", "years=[2025, 2026]", "--set",
                  "resources.engineering.budget_eur={2025: 90000, 2026: 45000}",
-                 "--out", str(tmp_path / "out")]) == 0
+                 "--out", str(tmp_path / "out"), "--lang", "en"]) == 0
     line = capsys.readouterr().out
     assert "0.20 M EUR, 20 days over 2025-2026; 1 post in 2026 covering 2/3 towns" in line

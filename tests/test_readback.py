@@ -48,7 +48,8 @@ def folder(toy_run: tuple[object, Path], tmp_path: Path) -> Path:
 
 
 def _compare_line(folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    code = main(["compare", str(folder), "--out", str(tmp_path / "cmp"), "--quiet"])
+    code = main(["compare", str(folder), "--out", str(tmp_path / "cmp"), "--quiet",
+                 "--lang", "en"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == ExitCode.INPUT, err
     assert len(err) == 1 and err[0].startswith("error: "), err

@@ -106,9 +106,9 @@ def test_a_direction_for_an_indicator_not_in_use_is_still_refused() -> None:
 
 
 def test_validate_lists_the_themes_in_force(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", str(SCENARIOS / "toy.yaml")]) == 0
+    assert main(["validate", str(SCENARIOS / "toy.yaml"), "--lang", "en"]) == 0
     assert "themes: habitat, heritage\n" in capsys.readouterr().out
     assert main(["validate", str(SCENARIOS / "toy.yaml"), "--set",
                  "themes.definitions.digital={fibre_pct: 1}", "--set",
-                 "themes.scores_csv=null"]) == 0
+                 "themes.scores_csv=null", "--lang", "en"]) == 0
     assert "themes: habitat, heritage, digital\n" in capsys.readouterr().out

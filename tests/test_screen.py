@@ -67,7 +67,7 @@ def test_town_floors_above_the_envelope() -> None:
 
 
 def test_validate_exits_3_with_the_diagnosis_wording(capsys) -> None:
-    code = main(["validate", str(SCENARIOS / "infeasible-example.yaml")])
+    code = main(["validate", str(SCENARIOS / "infeasible-example.yaml"), "--lang", "en"])
     assert code == ExitCode.INFEASIBLE
     err = capsys.readouterr().err
     assert "infeasible: raise the engineering budget to at least 42.975 M EUR (555 more posts)"\

@@ -29,7 +29,8 @@ def test_the_command_writes_the_tables_and_the_report(tmp_path: Path,
                                                       ) -> None:
     path = _sweep_file(tmp_path, GRID)
     out = tmp_path / "out"
-    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == ExitCode.OK
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--lang", "en"]
+                ) == ExitCode.OK
     printed = capsys.readouterr()
     assert "6 variants (5 optimal, 1 infeasible)" in printed.out
     for name in ("variants", "towns", "regions", "sensitivity"):
@@ -46,7 +47,8 @@ def test_the_command_writes_the_tables_and_the_report(tmp_path: Path,
     records = sorted((out / "variants").glob("*/*.json"))
     written = [r.stat().st_mtime_ns for r in records]
     assert len(records) == 6
-    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == ExitCode.OK
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--lang", "en"]
+                ) == ExitCode.OK
     assert "6 resumed from the folder" in capsys.readouterr().out
     assert [r.stat().st_mtime_ns for r in records] == written
 
@@ -64,7 +66,8 @@ def test_list_prints_the_variants_without_solving(tmp_path: Path,
 def test_a_mistake_in_the_sweep_is_one_located_line(tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     path = _sweep_file(tmp_path, "    resources.funding.envelope_eur: [60_000, -5]\n")
-    assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == ExitCode.INPUT
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--lang", "en"]
+                ) == ExitCode.INPUT
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"error: {path}:5: sweep.grid.resources.funding.envelope_eur: "
                           "value -5: must be >= 0")

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
 
 from pvd_optim import i18n
 from pvd_optim.report.sweep_charts import line_chart, scatter_chart
+
+if TYPE_CHECKING:
+    from pvd_optim.sweep.api import SweepResult
 
 TOY = Path(__file__).resolve().parents[1] / "scenarios" / "toy.yaml"
 
@@ -41,17 +47,81 @@ def test_a_drawn_field_reads_as_its_distribution() -> None:
     assert choice == "choice, values a / b"
 
 
-def test_the_page_is_english_throughout_whatever_language_the_run_chose(tmp_path: Path
-                                                                        ) -> None:
-    from pvd_optim.report.sweep import render_sweep_html
+@pytest.fixture(scope="module")
+def small_sweep(tmp_path_factory: pytest.TempPathFactory) -> SweepResult:
+    """Two grid fields (one variant infeasible: 95 % of 300,000 EUR cannot be spent) and two
+    draws of a relative field: every section of the page has something to show."""
     from pvd_optim.scenario import load_scenario
     from pvd_optim.sweep import run_sweep, sweep_of
 
-    plan = sweep_of(load_scenario(TOY), {"grid": {
-        "resources.funding.envelope_eur": [60_000, 100_000]}})
-    result = run_sweep(plan, out=tmp_path / "out", workers=1)
-    with i18n.using("fr"):  # a French run (the default language) renders this page
-        page = render_sweep_html(result)
-        assert i18n.active().language == "fr"  # and keeps its own language afterwards
-    # The page's text is English, so are its numbers (not 100 000 with a French space).
-    assert "100,000" in page and "100\u202f000" not in page and "100\xa0000" not in page
+    plan = sweep_of(load_scenario(TOY), {
+        "grid": {"resources.funding.envelope_eur": [100_000, 300_000],
+                 "resources.funding.spend_min_share": [0, 0.95]},
+        "monte_carlo": {"draws": 2, "seed": 1, "parameters": {
+            "resources.expertise.capacity_days": {
+                "distribution": "uniform", "low": 0.5, "high": 1.5, "relative": True}}}})
+    return run_sweep(plan, out=tmp_path_factory.mktemp("sweep") / "out", workers=1)
+
+
+def _text(page: str) -> str:
+    """What a reader sees (and hears: titles and alternatives too), markup removed."""
+    import html
+
+    page = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def _english_phrases() -> set[str]:
+    """The English words of the sweep report's own messages, in pieces of three words or more
+    between their placeholders."""
+    from pvd_optim.i18n.catalogue import extract_messages
+
+    phrases = set()
+    for key, where in extract_messages().items():
+        if not any(w.startswith("report/sweep") for w in where):
+            continue
+        for text in ((key,) if isinstance(key, str) else key):
+            for piece in re.split(r"\{[^}]*\}", text):
+                if len(piece.split()) >= 3:
+                    phrases.add(" ".join(piece.split()).strip(" .,:;()"))
+    return phrases
+
+
+def test_the_page_in_french_has_no_english_sentence_left(small_sweep: SweepResult) -> None:
+    from pvd_optim.report.sweep import render_sweep_html
+
+    with i18n.using("en"):  # an English caller renders a French page
+        page = render_sweep_html(small_sweep, lang="fr")
+        assert i18n.active().language == "en"  # and keeps its own language afterwards
+    text = " ".join(_text(page).split())
+    assert '<html lang="fr">' in page
+    for heading in ("Ce qui a varié", "Indicateurs selon les champs variés", "Sensibilité",
+                    "Robustesse des communes", "Régions", "Variantes sans allocation"):
+        assert f"<h2>{heading}</h2>" in page, heading
+    assert "uniforme, bas 0,5, haut 1,5, fois la valeur de base" in text
+    assert "(grille) : 100 000, 300 000" in text  # French thousands and typography
+    assert "objectif 161,5 k€-éq. (optimal)" in text
+    assert "8 variantes" in text and "infaisable : 2" in text
+    assert "code INSEE" in page and "financement (€), 10e centile" in page
+    phrases = _english_phrases()
+    assert len(phrases) > 30  # the check reads the report's messages
+    left = sorted(p for p in phrases if p in text)
+    assert not left, left
+    assert "100,000" not in text
+
+
+def test_the_page_in_english_is_the_english_report(small_sweep: SweepResult) -> None:
+    from pvd_optim.report.sweep import render_sweep_html
+
+    with i18n.using("fr"):  # a French run's default does not leak into an English page
+        page = render_sweep_html(small_sweep, lang="en")
+    text = " ".join(_text(page).split())
+    assert '<html lang="en">' in page
+    for heading in ("What was swept", "Metrics against the swept fields", "Sensitivity",
+                    "Town robustness", "Regions", "Variants without an allocation"):
+        assert f"<h2>{heading}</h2>" in page, heading
+    assert "(grid): 100,000, 300,000" in text
+    assert "uniform, low 0.5, high 1.5, times the base value" in text
+    assert ("Base scenario <b>toy</b>: objective 161.5\xa0k EUR-eq (optimal). 8 variants:"
+            in page)
+    assert "100\u202f000" not in text and "100\xa0000" not in text

@@ -89,7 +89,7 @@ def test_bad_targets_are_located_errors(tmp_path: Path, capsys: pytest.CaptureFi
     assert info.value.field == field
     assert info.value.line == (4 if field.endswith("fibre_pct") else 3)
     assert fragment in info.value.message
-    assert main(["validate", str(path)]) == 2
+    assert main(["validate", str(path), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"error: {path}:")
 

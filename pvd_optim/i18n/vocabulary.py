@@ -34,3 +34,16 @@ def basis(t: Translator, text: str) -> str:
 def name(t: Translator, key: str) -> str:
     """A theme's or resource's name in the reader's language (unknown ones as written)."""
     return t.gettext(NAMES[key]) if key in NAMES else key
+
+
+#: Statuses of an allocation or a sweep's variant (identifiers in files), as readers see them.
+STATUS_WORDS: dict[str, str] = {
+    "optimal": N_("optimal"), "feasible": N_("feasible"), "relaxed": N_("relaxed"),
+    "infeasible": N_("infeasible"), "no_solution": N_("no solution"),
+    "invalid": N_("invalid"), "error": N_("error"),
+}
+
+
+def status(t: Translator, key: str) -> str:
+    """A status in the reader's language (unknown ones as written)."""
+    return t.gettext(STATUS_WORDS[key]) if key in STATUS_WORDS else key

@@ -1,7 +1,8 @@
 """Inline SVG charts of a sweep: metric-versus-parameter curves, scatters and tornado charts.
 
 Drawn in Python like :mod:`pvd_optim.report.svg` (no script, nothing loaded): each
-function returns one ``<figure>``. Series colours are the Okabe-Ito palette, told
+function returns one ``<figure>``, its words and numbers in the active language
+(:func:`pvd_optim.i18n.using`). Series colours are the Okabe-Ito palette, told
 apart by most colour-blind readers.
 """
 
@@ -11,6 +12,7 @@ import math
 from collections.abc import Sequence
 from html import escape
 
+from pvd_optim.i18n import active, gettext
 from pvd_optim.report.svg import number
 
 SERIES = ("#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7", "#56b4e9", "#f0e442",
@@ -69,6 +71,11 @@ def _frame(width: float, height: float, x: tuple[float, float], y: tuple[float, 
     return items
 
 
+def _named(name: str, value: str) -> str:
+    """``name: value`` with the reader's typography (``name : value`` in French)."""
+    return gettext("{name}: {value}").format(name=name, value=value)
+
+
 def _scale(value: float, span: tuple[float, float], start: float, length: float,
            flip: bool = False) -> float:
     share = (value - span[0]) / (span[1] - span[0])
@@ -103,8 +110,8 @@ def line_chart(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], *
                          'stroke-width="1.6"/>')
         for px, py, x, y in points:
             items.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.6" fill="{colour}">'
-                         f"<title>{escape(label)}: {escape(number(x))} → "
-                         f"{escape(number(y))}</title></circle>")
+                         f"<title>{escape(_named(label, f'{number(x)} → {number(y)}'))}"
+                         "</title></circle>")
         if len(series) > 1:
             legend.append(f'<span style="color:{colour}">●</span> {escape(label)}')
     legend_html = (f'<div class="legend-lines">{"<br>".join(legend)}</div>' if legend else "")
@@ -142,11 +149,12 @@ def tornado_chart(rows: Sequence[tuple[str, float, float, float]], *, title: str
     height = len(rows) * (bar + gap) + gap + 16
     reference = rows[0][3] if rows else 0.0
     zero = _scale(reference, span, label_w, plot) if math.isfinite(reference) else label_w
+    reference_text = gettext("reference (line): {value} {unit}").format(
+        value=number(reference), unit=unit)
     items = [f'<line x1="{zero:.1f}" y1="0" x2="{zero:.1f}" y2="{height - 14:.0f}" '
              'stroke="#666" stroke-width="0.8"/>',
              f'<text x="{label_w + plot / 2:.1f}" y="{height - 3:.0f}" text-anchor="middle" '
-             f'class="unit">reference (line): {escape(number(reference))} {escape(unit)}'
-             "</text>"]
+             f'class="unit">{escape(reference_text)}</text>']
     for i, (label, low, high, _) in enumerate(rows):
         y = gap + i * (bar + gap)
         short = label if len(label) <= 38 else "…" + label[-37:]
@@ -157,9 +165,11 @@ def tornado_chart(rows: Sequence[tuple[str, float, float, float]], *, title: str
         a, b = _scale(low, span, label_w, plot), _scale(high, span, label_w, plot)
         colour = SERIES[0] if high >= low else SERIES[3]
         items.append(f'<rect x="{min(a, b):.1f}" y="{y:.1f}" width="{max(abs(b - a), 0.8):.1f}" '
-                     f'height="{bar:.0f}" fill="{colour}"><title>{escape(label)}: '
-                     f"{escape(number(low))} at its lowest value, {escape(number(high))} at its "
-                     f"highest ({escape(unit)})</title></rect>")
+                     f'height="{bar:.0f}" fill="{colour}"><title>'
+                     + escape(gettext("{field}: {low} at its lowest value, {high} at its "
+                                      "highest ({unit})").format(
+                         field=label, low=number(low), high=number(high), unit=unit))
+                     + "</title></rect>")
         items.append(f'<text x="{max(a, b) + 4:.1f}" y="{y + bar - 3:.1f}">'
                      f"{escape(number(abs(high - low)))}</text>")
     return _figure(width, height, title, items)
@@ -183,14 +193,16 @@ def correlation_chart(rows: Sequence[tuple[str, float]], *, title: str,
         items.append(f'<text x="{label_w - 4:.0f}" y="{y + bar - 3:.1f}" text-anchor="end">'
                      f"<title>{escape(label)}</title>{escape(short)}</text>")
         if not math.isfinite(rho):
-            items.append(f'<text x="{middle + 4:.1f}" y="{y + bar - 3:.1f}">n/a</text>')
+            items.append(f'<text x="{middle + 4:.1f}" y="{y + bar - 3:.1f}">'
+                         f'{escape(gettext("n/a"))}</text>')
             continue
         end = middle + rho * plot / 2
+        shown = active().decimal_mark(f"{rho:+.2f}")
         colour = SERIES[0] if rho >= 0 else SERIES[3]
         items.append(f'<rect x="{min(middle, end):.1f}" y="{y:.1f}" '
                      f'width="{max(abs(end - middle), 0.8):.1f}" height="{bar:.0f}" '
-                     f'fill="{colour}"><title>{escape(label)}: {rho:+.2f}</title></rect>')
-        items.append(f'<text x="{label_w + plot + 4:.1f}" y="{y + bar - 3:.1f}">{rho:+.2f}</text>')
+                     f'fill="{colour}"><title>{escape(_named(label, shown))}</title></rect>')
+        items.append(f'<text x="{label_w + plot + 4:.1f}" y="{y + bar - 3:.1f}">{shown}</text>')
     return _figure(width, height, title, items)
 
 
