@@ -252,7 +252,10 @@ def build_inputs(
                 "of the model (an overseas collectivity); remove their commitments",
                 **scenario.located("commitments"))
     template = _full_year(scenario, table, scores, model, eligible[model])
-    return programme_inputs(scenario, table, model, template, commitments)
+    from pvd_optim.prefect_inputs import attach_prefects
+
+    return attach_prefects(scenario, table,
+                           programme_inputs(scenario, table, model, template, commitments))
 
 
 def _full_year(

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from pvd_optim.tolerances import ceil_whole
+
+if TYPE_CHECKING:
+    from pvd_optim.prefect_inputs import PrefectEnvelopes
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -134,6 +137,9 @@ class ModelInputs:
     committed_posts: FloatArray = field(default=None)  # type: ignore[arg-type]  # (G,)
     locked: bool = False
     committed_carry_out_keur: float | None = None  # a locked year's carry-over (None: free)
+    # Part of the envelope held per département by the prefects (docs/model.md#prefects-
+    # envelopes; ``pvd_optim.prefect_inputs``); None: none held.
+    prefects: PrefectEnvelopes | None = None
 
     def __post_init__(self) -> None:
         count = len(self.funder_keys)
