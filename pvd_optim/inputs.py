@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from pvd_optim.tolerances import ceil_whole
 
 if TYPE_CHECKING:
-    from pvd_optim.prefect_inputs import PrefectEnvelopes
+    from pvd_optim.prefect_envelopes import PrefectEnvelopes
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -138,7 +138,7 @@ class ModelInputs:
     locked: bool = False
     committed_carry_out_keur: float | None = None  # a locked year's carry-over (None: free)
     # Part of the envelope held per département by the prefects (docs/model.md#prefects-
-    # envelopes; ``pvd_optim.prefect_inputs``); None: none held.
+    # envelopes; ``pvd_optim.prefect_envelopes``); None: none held.
     prefects: PrefectEnvelopes | None = None
 
     def __post_init__(self) -> None:

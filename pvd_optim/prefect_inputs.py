@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
+
+from pvd_optim.prefect_envelopes import PrefectEnvelopes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,64 +32,6 @@ if TYPE_CHECKING:
 
 #: The scenario field of the section, for error messages.
 FIELD = "resources.funding.prefects"
-
-
-@dataclass(frozen=True, eq=False)
-class PrefectEnvelopes:
-    """One year's prefects' envelopes, over the départements that hold one (k EUR).
-
-    ``department_of_town`` gives, per model town, the index of its département in
-    ``department_codes`` (the rows of the family, in this order every year), or -1
-    for a town of a département without an envelope. ``envelope_keur`` is this year's
-    ``P_d`` (0 in a year none of the département's towns has joined);
-    ``ceiling_multiple`` is ``inf`` without a ceiling.
-    """
-
-    department_codes: tuple[str, ...]
-    department_names: tuple[str, ...]
-    region_of_department: NDArray[np.int64]  # (H,) index into the year's region_codes
-    department_of_town: NDArray[np.int64]  # (n,) index into department_codes, or -1
-    envelope_keur: NDArray[np.float64]  # (H,) P_d this year
-    floor_share: float
-    ceiling_multiple: float = math.inf
-    basis: str = "towns"  # how the reserve was split, or "by_department"
-
-    @property
-    def n_departments(self) -> int:
-        """Départements holding an envelope."""
-        return len(self.department_codes)
-
-    @property
-    def reserve_keur(self) -> float:
-        """The year's reserve: the envelopes summed."""
-        return float(self.envelope_keur.sum())
-
-    @property
-    def floor_keur(self) -> NDArray[np.float64]:
-        """(H,) the least funding each département receives: floor_share x P_d."""
-        return self.floor_share * self.envelope_keur
-
-    @property
-    def has_ceiling(self) -> bool:
-        """Whether the départements' funding is capped at a multiple of their envelope."""
-        return math.isfinite(self.ceiling_multiple)
-
-    @property
-    def ceiling_keur(self) -> NDArray[np.float64]:
-        """(H,) the most funding each département receives (inf without a ceiling)."""
-        return self.ceiling_multiple * self.envelope_keur if self.has_ceiling else np.full(
-            self.n_departments, math.inf)
-
-    def funding_by_department(self, funding_keur: NDArray[np.float64]) -> NDArray[np.float64]:
-        """(H,) funding of each département's towns, from funding per town and theme."""
-        per_town = np.asarray(funding_keur, dtype=np.float64).sum(axis=1)
-        held = self.department_of_town >= 0
-        return np.bincount(self.department_of_town[held], weights=per_town[held],
-                           minlength=self.n_departments).astype(np.float64)
-
-    def towns_of(self, h: int) -> NDArray[np.int64]:
-        """Indices of the model towns of département ``h``."""
-        return np.flatnonzero(self.department_of_town == h)
 
 
 def _error(scenario: Scenario, message: str, field: str = FIELD) -> Exception:
@@ -106,7 +49,7 @@ def _department_table() -> pd.DataFrame:
 def _basis_weights(section: PrefectsSection, first: ModelInputs) -> NDArray[np.float64]:
     """Each town's weight in the split of the reserve (the ``balance.basis`` vocabulary)."""
     return {"towns": np.ones(first.n_towns), "population": first.population,
-            "need": first.need.mean(axis=1)}[section.basis] * first.eligible
+            "need": first.need.mean(axis=1)}[section.split_basis] * first.eligible
 
 
 def attach_prefects(scenario: Scenario, table: pd.DataFrame,
@@ -137,14 +80,14 @@ def attach_prefects(scenario: Scenario, table: pd.DataFrame,
             codes, names, region_of_department, department_of_town, envelope,
             section.floor_share,
             math.inf if section.ceiling_multiple is None else section.ceiling_multiple,
-            "by_department" if section.by_department is not None else section.basis)))
+            section.split_basis)))
     if isinstance(inputs, ProgrammeInputs):
         return dataclasses.replace(inputs, years=tuple(years))
     return years[0]
 
 
 def _held_departments(scenario: Scenario, section: PrefectsSection, first: ModelInputs,
-                      department: NDArray[np.str_], known: pd.DataFrame
+                      department: np.ndarray, known: pd.DataFrame
                       ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The départements holding an envelope (codes, names), in code order."""
     competing = set(department[first.eligible])
@@ -184,7 +127,7 @@ def _full_year_envelopes_eur(scenario: Scenario, section: PrefectsSection, first
         assert section.reserve_eur is not None
         reserve = scenario.by_year(section.reserve_eur)
         field = f"{FIELD}.reserve_eur"
-    weights = _basis_weights(section, first)
+    weights = _basis_weights(section, first) if section.by_department is None else None
     for y, year in enumerate(programme.years):
         when = f" in {year.year}" if programme.n_years > 1 else ""
         if reserve[y] > envelope[y]:
@@ -203,14 +146,15 @@ def _full_year_envelopes_eur(scenario: Scenario, section: PrefectsSection, first
                              field)
             out.append(given)
             continue
+        assert weights is not None
         per_department = np.bincount(department_of_town[joined], weights=weights[joined],
                                      minlength=count).astype(np.float64)
         total = per_department.sum()
         if total <= 0 and reserve[y] > 0:
-            raise _error(scenario, f"basis {section.basis!r} sums to 0 over the towns that "
+            raise _error(scenario, f"basis {section.split_basis!r} sums to 0 over the towns that "
                          f"have joined{when}; choose another basis", f"{FIELD}.basis")
         out.append(reserve[y] * per_department / total if total > 0 else per_department)
     return out
 
 
-__all__ = ["FIELD", "PrefectEnvelopes", "attach_prefects"]
+__all__ = ["FIELD", "attach_prefects"]

@@ -37,12 +37,12 @@ class PrefectsSection(Frozen):
             "given with `by_department`."
         ),
     )
-    basis: Literal["towns", "population", "need"] = Field(
-        "towns",
+    basis: Literal["towns", "population", "need"] | None = Field(
+        None,
         description=(
-            "How the reserve is split: in proportion to each département's eligible towns "
+            "How reserve_eur is split: in proportion to each département's eligible towns "
             "(that have joined by the year), their population or their total need (the "
-            "words of balance.basis)."
+            "words of balance.basis); null: `towns`. Not given with `by_department`."
         ),
     )
     by_department: dict[CodeText, PositiveEuros] | None = Field(
@@ -75,13 +75,20 @@ class PrefectsSection(Frozen):
             raise ValueError(
                 "give either reserve_eur (a reserve split on `basis`) or by_department (an "
                 "envelope per département), not both and not neither")
-        if self.by_department is not None and "basis" in self.model_fields_set:
+        if self.by_department is not None and self.basis is not None:
             raise ValueError("basis splits reserve_eur; with by_department each envelope is "
                              "given: remove basis")
         if self.by_department is not None and not self.by_department:
             raise ValueError("by_department is empty: list at least one département code -> "
                              "EUR, or give reserve_eur")
         return self
+
+    @property
+    def split_basis(self) -> Literal["towns", "population", "need", "by_department"]:
+        """How the envelopes are set: the basis of the reserve's split, or given."""
+        if self.by_department is not None:
+            return "by_department"
+        return self.basis or "towns"
 
 
 __all__ = ["CeilingMultiple", "PrefectsSection"]
