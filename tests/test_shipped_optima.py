@@ -35,6 +35,10 @@ PINNED = {
     "rules-based": 85618.69407269935,
     "heritage-priority": 86920.62798879287,
     "toy": 161.5,
+    # national with 15 M EUR held by the prefects (split on eligible towns, floor 0.9): 10
+    # départements receive exactly their floor; -7.35 k EUR-eq (-0.009 %) against national.
+    # It extends national.yaml, so it moves with it (re-pin both together).
+    "prefects-envelopes": 85620.8880590271,
 }
 
 
