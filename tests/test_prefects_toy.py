@@ -124,3 +124,24 @@ def test_the_floor_moves_funding_to_the_departements_towns(
     funding = allocation.by_town["funding_eur"]
     for code, amount in by_town_keur.items():
         assert funding[code] == pytest.approx(amount * 1_000, abs=1e-3), code
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_each_programme_year_has_its_own_envelopes(tmp_path: Path, solver: str) -> None:
+    """The toy over 2025-2026, a reserve of 20,000 EUR in 2025 and 30,000 EUR in 2026.
+
+    Split on eligible towns, the Marne (1 town of 3) holds 6.667 k EUR in 2025 and 10 k EUR
+    in 2026; floor 1. 2025: Sézanne gets 6.667 k EUR of D-hab-1 (2.0), the rest goes to
+    C-hab-1, A-hab-1 (34.0) and 13.333 k EUR of C-hab-2 (6.0): 42.0. 2026: 41.5, as above.
+    Every town is covered both years (96.0 each): 192 + 42 + 41.5 = 275.5.
+    """
+    allocation = optimise(load_scenario(toy(tmp_path), {
+        "years": [2025, 2026], "programme.entry": "first_year", "solver.name": solver,
+        "resources.funding.prefects": {"reserve_eur": {2025: 20_000, 2026: 30_000}}}))
+    assert allocation.status == "optimal"
+    assert allocation.objective == pytest.approx(2 * COVERAGE + 42.0 + 41.5, rel=1e-9)
+    table = allocation.by_department.reset_index().set_index(["year", "department"])
+    assert table.loc[(2025, "51"), "envelope_eur"] == pytest.approx(20_000 / 3)
+    assert table.loc[(2025, "51"), "funding_eur"] == pytest.approx(20_000 / 3)
+    assert table.loc[(2026, "51"), "funding_eur"] == pytest.approx(10_000)
+    assert ("prefects", "prefect's envelope of Marne in 2025") in allocation.binding
