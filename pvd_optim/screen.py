@@ -16,6 +16,8 @@ scenario feasible: only a solve does.
   coverage demands against the envelope;
 - commitments against each year's budgets, envelope, capacities and caps
   (:func:`pvd_optim.conflicts.commitment_conflicts`).
+- prefects' floors against caps: each département's floor of its prefect's envelope
+  against what its towns can take, ``min(cap, the sum of the theme saturations)`` each.
 """
 
 from __future__ import annotations
@@ -180,6 +182,26 @@ def _town_floors(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]:
     return [_word(TOWN_FLOOR, programme, scenario, slack)]
 
 
+def _prefect_floors(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]:
+    """Each prefect's floor against what his département's towns can take (their caps)."""
+    from pvd_optim.families.prefects import PREFECTS, intake_keur
+
+    held = programme.first.prefects
+    if held is None:
+        return []
+    slack = np.zeros((programme.n_years, held.n_departments))
+    for y, year in enumerate(programme.years):
+        assert year.prefects is not None
+        for h in range(held.n_departments):
+            floor = float(year.prefects.floor_keur[h])
+            short = floor - intake_keur(year, h)
+            if short > CHECK_RELATIVE * max(1.0, floor):
+                slack[y, h] = short
+    if not slack.any():
+        return []
+    return [_word(PREFECTS, programme, scenario, slack)]
+
+
 def screen(inputs: ModelInputs | ProgrammeInputs, scenario: Scenario) -> list[Fix]:
     """The fixes that the necessary conditions already prove needed (empty when none fails)."""
     from pvd_optim.conflicts import commitment_conflicts
@@ -189,4 +211,4 @@ def screen(inputs: ModelInputs | ProgrammeInputs, scenario: Scenario) -> list[Fi
                  for sentence in commitment_conflicts(programme)]
     return [*conflicts, *_posts_and_coverage(programme, scenario),
             *_spend_and_caps(programme, scenario), *_theme_floors(programme, scenario),
-            *_town_floors(programme, scenario)]
+            *_town_floors(programme, scenario), *_prefect_floors(programme, scenario)]

@@ -167,3 +167,18 @@ def test_the_diagnosis_says_when_the_towns_caps_are_too_small(tmp_path: Path) ->
     assert ("the envelope of the prefect of Marne (0.050 M EUR) cannot be spent: its towns can "
             "take 0.030 M EUR at most under their caps") in fix.message
     assert fix.needed == pytest.approx(0.6)
+
+
+def test_validate_screens_a_floor_the_towns_cannot_take(tmp_path: Path) -> None:
+    from pvd_optim.assemble import prepare
+    from pvd_optim.screen import screen
+
+    scenario = load_scenario(toy(tmp_path), {
+        f"{FIELD}": {"by_department": {"51": 50_000}}, "resources.funding.cap_per_town_eur":
+        30_000})
+    fixes = [fix for fix in screen(prepare(scenario).inputs, scenario)
+             if fix.family == "prefects"]
+    assert len(fixes) == 1
+    assert ("the envelope of the prefect of Marne (0.050 M EUR) cannot be spent: its towns can "
+            "take 0.030 M EUR at most under their caps") in fixes[0].message
+    assert fixes[0].needed == pytest.approx(0.6)
