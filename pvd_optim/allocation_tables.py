@@ -274,7 +274,9 @@ def department(inputs: ModelInputs, arrays: AllocationArrays) -> pd.DataFrame | 
     funding = held.funding_by_department(arrays.funding_keur)
     floor, ceiling = held.floor_keur, held.ceiling_keur
     at_floor = (held.envelope_keur > 0) & (funding - floor <= allowed_excess(floor))
-    at_ceiling = held.has_ceiling & (ceiling - funding <= allowed_excess(ceiling))
+    finite = np.isfinite(ceiling)
+    at_ceiling = finite & (np.where(finite, ceiling, 0.0) - funding
+                           <= allowed_excess(np.where(finite, ceiling, 0.0)))
     return pd.DataFrame(
         {
             "year": np.full(held.n_departments, inputs.year, dtype=np.int64),
@@ -284,7 +286,7 @@ def department(inputs: ModelInputs, arrays: AllocationArrays) -> pd.DataFrame | 
                                for h in range(held.n_departments)],
             "envelope_eur": held.envelope_keur * EUR_PER_UNIT,
             "floor_eur": floor * EUR_PER_UNIT,
-            "ceiling_eur": np.where(np.isfinite(ceiling), ceiling * EUR_PER_UNIT, np.nan),
+            "ceiling_eur": np.where(finite, ceiling * EUR_PER_UNIT, np.nan),
             "funding_eur": funding * EUR_PER_UNIT,
             "binds": np.where(at_ceiling, "ceiling", np.where(at_floor, "floor", "")),
         },

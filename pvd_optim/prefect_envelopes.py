@@ -56,9 +56,15 @@ class PrefectEnvelopes:
 
     @property
     def ceiling_keur(self) -> NDArray[np.float64]:
-        """(H,) the most funding each département receives (inf without a ceiling)."""
-        return self.ceiling_multiple * self.envelope_keur if self.has_ceiling else np.full(
-            self.n_departments, math.inf)
+        """(H,) the most funding each département receives (inf without a ceiling).
+
+        A département that holds no envelope this year (none of its towns has joined)
+        has no ceiling that year either.
+        """
+        if not self.has_ceiling:
+            return np.full(self.n_departments, math.inf)
+        return np.where(self.envelope_keur > 0, self.ceiling_multiple * self.envelope_keur,
+                        math.inf)
 
     def funding_by_department(self, funding_keur: NDArray[np.float64]) -> NDArray[np.float64]:
         """(H,) funding of each département's towns, from funding per town and theme."""

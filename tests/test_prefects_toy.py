@@ -145,3 +145,27 @@ def test_each_programme_year_has_its_own_envelopes(tmp_path: Path, solver: str) 
     assert table.loc[(2025, "51"), "funding_eur"] == pytest.approx(20_000 / 3)
     assert table.loc[(2026, "51"), "funding_eur"] == pytest.approx(10_000)
     assert ("prefects", "prefect's envelope of Marne in 2025") in allocation.binding
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_a_departement_whose_towns_have_not_joined_holds_nothing(tmp_path: Path,
+                                                                  solver: str) -> None:
+    """Sézanne joins in 2026; a reserve of 30,000 EUR a year on eligible towns, ceiling 2.
+
+    2025: only the Aube's towns have joined: it holds the whole 30 k EUR (floor 30, ceiling
+    60), the Marne nothing (no floor, no ceiling); the funding goes as with no envelope:
+    C-hab-1, A-hab-1, C-hab-2 (43.0), coverage 60 x (0.5 + 0.7) = 72. 2026: the ceiling
+    case, 40.0 and 96. Optimum 72 + 43 + 96 + 40 = 251.
+    """
+    allocation = optimise(load_scenario(toy(tmp_path), {
+        "years": [2025, 2026], "programme.entry": "first_year", "solver.name": solver,
+        "programme.entry_year_by_town": {SEZANNE: 2026}, **CEILING}))
+    assert allocation.status == "optimal"
+    assert allocation.objective == pytest.approx(72 + 43 + 96 + 40, rel=1e-9)
+    table = allocation.by_department.reset_index().set_index(["year", "department"])
+    assert table.loc[(2025, "10"), "envelope_eur"] == pytest.approx(30_000)
+    assert table.loc[(2025, "51"), "envelope_eur"] == 0
+    assert table.loc[(2025, "51"), "binds"] == ""
+    labels = [label for family, label in allocation.binding if family == "prefects"]
+    assert not [label for label in labels if "Marne in 2025" in label]
+    assert "ceiling of the prefect's envelope of Aube in 2025" in labels

@@ -15,7 +15,9 @@ def check_prefects(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> 
     """Per département holding an envelope: floor x P_d <= its towns' funding (<= ceiling x P_d).
 
     From the definition: the towns of a département are those whose town-table
-    département it is; the envelopes together stay inside the year's funding envelope.
+    département it is; a département holding no envelope in a year (none of its towns
+    has joined) has neither floor nor ceiling that year; the envelopes together stay
+    inside the year's funding envelope.
     """
     held = inputs.prefects
     if held is None:
@@ -29,6 +31,8 @@ def check_prefects(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> 
     envelope = held.envelope_keur
     out.check(labels, funding, ">=", held.floor_share * envelope, funding_cells=cells)
     if held.has_ceiling:
-        out.check(labels, funding, "<=", held.ceiling_multiple * envelope, funding_cells=cells)
+        holds = envelope > 0
+        out.check([label for label, h in zip(labels, holds, strict=True) if h], funding[holds],
+                  "<=", held.ceiling_multiple * envelope[holds], funding_cells=cells[holds])
     out.check("prefects' envelopes inside the funding envelope", float(envelope.sum()), "<=",
               inputs.envelope_keur)

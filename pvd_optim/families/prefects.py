@@ -59,8 +59,13 @@ def band_ceiling_keur(inputs: ModelInputs, arrays: AllocationArrays, region: int
             + inputs.balance_band_extra[funding, region])
 
 
-def why_unspent(inputs: ModelInputs, arrays: AllocationArrays, h: int) -> str:
-    """Why the envelope of département ``h`` cannot be spent to its floor, in planner words."""
+def why_unspent(inputs: ModelInputs, arrays: AllocationArrays, h: int,
+                yearly_band: bool = True) -> str:
+    """Why the envelope of département ``h`` cannot be spent to its floor, in planner words.
+
+    ``yearly_band``: the regional band holds each year (not once over the horizon), so
+    the year's band can be set against the year's floors.
+    """
     pe = inputs.prefects
     assert pe is not None
     floor = float(pe.floor_keur[h])
@@ -70,7 +75,7 @@ def why_unspent(inputs: ModelInputs, arrays: AllocationArrays, h: int) -> str:
         return (f"{head} cannot be spent: its towns can take {_meur(intake)} at most under "
                 "their caps")
     region = int(pe.region_of_department[h])
-    if inputs.balance_mode == "hard":
+    if inputs.balance_mode == "hard" and yearly_band:
         mates = np.flatnonzero(pe.region_of_department == region)
         floors = float(pe.floor_keur[mates].sum())
         ceiling = band_ceiling_keur(inputs, arrays, region)
@@ -92,6 +97,7 @@ def _prefects_fix(ctx: FixContext) -> Fix | None:
     arrays = (ctx.programme_arrays.years if ctx.programme_arrays is not None
               else (ctx.arrays,))
     floor_slack = ctx.year_slack("prefect_floor")
+    yearly_band = ctx.programme is None or ctx.programme.balance_scope == "year" or len(years) == 1
     parts: list[str] = []
     floor_share = ctx.inputs.prefects.floor_share if ctx.inputs.prefects else 0.0
     reachable = floor_share
@@ -102,7 +108,7 @@ def _prefects_fix(ctx: FixContext) -> Fix | None:
         got = float(year.prefects.floor_keur[h] - floor_slack[y, h])
         reachable = min(reachable, max(0.0, got / envelope) if envelope > 0 else 0.0)
         when = f" in {year.year}" if len(years) > 1 else ""
-        parts.append(why_unspent(year, arrays[int(y)], int(h)) + when)
+        parts.append(why_unspent(year, arrays[int(y)], int(h), yearly_band) + when)
     if parts:
         share = _at_most(reachable)
         return Fix("prefects", FLOOR_FIELD, floor_share, share,
