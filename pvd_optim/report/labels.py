@@ -50,6 +50,7 @@ METRIC_WORDS: dict[str, tuple[str, str]] = {
     "cover_min_shortfall_towns": (N_("Minimum coverage shortfall"), N_("towns")),
     "town_floor_shortfall_eur": (N_("Minimum per covered town shortfall"), N_("EUR")),
     "theme_floor_shortfall_eur": (N_("Theme floors shortfall"), N_("EUR")),
+    "prefects_shortfall_eur": (N_("Prefects' envelopes shortfall"), N_("EUR")),
 }
 
 #: Column identifier -> label (metrics use their metric label).
