@@ -182,3 +182,19 @@ def test_validate_screens_a_floor_the_towns_cannot_take(tmp_path: Path) -> None:
     assert ("the envelope of the prefect of Marne (0.050 M EUR) cannot be spent: its towns can "
             "take 0.030 M EUR at most under their caps") in fixes[0].message
     assert fixes[0].needed == pytest.approx(0.6)
+
+
+def test_validate_screens_the_floors_of_a_region_against_its_band(tmp_path: Path) -> None:
+    from pvd_optim.assemble import prepare
+    from pvd_optim.screen import screen
+
+    scenario = _band_conflict(tmp_path)
+    fixes = [fix for fix in screen(prepare(scenario).inputs, scenario)
+             if fix.family == "prefects"]
+    assert len(fixes) == 1
+    # At most the whole envelope (60 k EUR) is spent: the band of Bourgogne-Franche-Comté
+    # is at most 1.1 x 0.25 x 60 = 16.5 k EUR, below the Yonne's floor of 40.
+    assert ("the regional balance band of Bourgogne-Franche-Comté caps its funding at 0.017 "
+            "M EUR ((1 + 0.1) x its fair share 0.25 of a total of 0.060 M EUR), below the "
+            "prefects' floors of its départements Yonne (0.040 M EUR)") in fixes[0].message
+    assert fixes[0].needed == pytest.approx(0.412)

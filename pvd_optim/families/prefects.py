@@ -85,10 +85,22 @@ def why_unspent(inputs: ModelInputs, arrays: AllocationArrays, h: int,
             return (f"{head} cannot be spent: the regional balance band of "
                     f"{inputs.region_names[region]} caps its funding at {_meur(ceiling)} "
                     f"((1 + {inputs.balance_tolerance:g}) x its fair share "
-                    f"{inputs.fair_share[region]:.3f} of the {_meur(arrays.funding_keur.sum())} "
-                    f"allocated), below the prefects' floors of its départements {listed}: "
+                    f"{inputs.fair_share[region]:.3g} of a total of "
+                    f"{_meur(arrays.funding_keur.sum())}), below the prefects' floors of its "
+                    f"départements {listed}: "
                     f"{_meur(floors)} in all")
     return f"{head} cannot be spent to its floor beside the scenario's other rules"
+
+
+#: Départements a fix names in its message; the others are in its detail.
+SHOWN_DEPARTMENTS = 3
+
+
+def _first_few(parts: list[str]) -> str:
+    """The first reasons, and how many more there are (all of them are in the detail)."""
+    more = len(parts) - SHOWN_DEPARTMENTS
+    return "; ".join(parts[:SHOWN_DEPARTMENTS]) + (
+        f"; and {more} more département{'' if more == 1 else 's'}" if more > 0 else "")
 
 
 def _prefects_fix(ctx: FixContext) -> Fix | None:
@@ -113,7 +125,7 @@ def _prefects_fix(ctx: FixContext) -> Fix | None:
         share = _at_most(reachable)
         return Fix("prefects", FLOOR_FIELD, floor_share, share,
                    f"lower the prefects' floor share to at most {share:.3f} (now "
-                   f"{floor_share:g}): " + "; ".join(parts), tuple(parts[1:]))
+                   f"{floor_share:g}): " + _first_few(parts), tuple(parts[1:]))
     if "prefect_ceiling" not in ctx.slack:
         return None
     ceiling_slack = ctx.year_slack("prefect_ceiling")
@@ -134,7 +146,7 @@ def _prefects_fix(ctx: FixContext) -> Fix | None:
     multiple = float(np.ceil(needed * 1000 - ROUNDING_GUARD) / 1000)
     return Fix("prefects", CEILING_FIELD, now, multiple,
                f"raise the prefects' ceiling multiple to at least {multiple:.3f} (now {now:g}): "
-               + "; ".join(parts), tuple(parts[1:]))
+               + _first_few(parts), tuple(parts[1:]))
 
 
 def _floor_label(inputs: ModelInputs, h: int) -> str:
