@@ -20,6 +20,7 @@ from pvd_optim.families import family
 from pvd_optim.i18n import N_, Translator
 from pvd_optim.i18n.vocabulary import basis, name
 from pvd_optim.inputs import keur_to_eur
+from pvd_optim.prefect_explain import prefects_lines
 from pvd_optim.reasons import REASON_WORDS, uncovered_towns
 from pvd_optim.tolerances import NOISE
 
@@ -150,47 +151,6 @@ def _funders(a: Allocation, t: Translator) -> list[str]:
             shown = _("not computed") if value is None else t.keur_eq(value, 2)
             lines.append(f"- {funder}: {shown}")
     return lines
-
-
-#: How a reserve was split over the départements, in explain.md's words.
-_PREFECT_SPLITS = {
-    "towns": N_("split on eligible towns"), "population": N_("split on population"),
-    "need": N_("split on need"), "by_department": N_("as given per département"),
-}
-
-
-def _prefects(a: Allocation, t: Translator) -> list[str]:
-    """The prefects' envelopes in force, and those at their floor or ceiling."""
-    first = a.years_inputs[0].prefects
-    if first is None:
-        return []
-    _ = t.gettext
-    reserve_eur = sum(year.prefects.reserve_keur for year in a.years_inputs
-                      if year.prefects is not None) * 1_000.0
-    labels = {"floor": [], "ceiling": []}  # type: dict[str, list[str]]
-    for item in a.binding:
-        if item.family == "prefects":
-            side = "ceiling" if item.label.startswith("ceiling of ") else "floor"
-            labels[side].append(
-                item.label.split(" envelope of ", 1)[-1])
-    ceiling = (_(" and at most {multiple} times it in all").format(
-        multiple=t.number(first.ceiling_multiple,
-                          0 if first.ceiling_multiple.is_integer() else 2))
-        if first.has_ceiling else "")
-    line = t.ngettext(
-        "Prefects' envelopes: {reserve} of the funding envelope held by the prefect of "
-        "{count} département ({split}), each receiving at least {floor} of it{ceiling}",
-        "Prefects' envelopes: {reserve} of the funding envelope held by the prefects of "
-        "{count} départements ({split}), each receiving at least {floor} of it{ceiling}",
-        first.n_departments).format(
-        reserve=t.eur(reserve_eur), count=t.number(first.n_departments),
-        split=_word(t, _PREFECT_SPLITS, first.basis), floor=t.percent(first.floor_share, 0),
-        ceiling=ceiling)
-    for side, words in (("floor", N_("; at their floor: {names}")),
-                        ("ceiling", N_("; at their ceiling: {names}"))):
-        if labels[side]:
-            line += _(words).format(names=", ".join(labels[side]))
-    return ["- " + line + "."]
 
 
 def _commitments(a: Allocation, t: Translator) -> list[str]:
@@ -411,7 +371,7 @@ def explain_markdown(allocation: Allocation, t: Translator | None = None) -> str
     locale's, else French).
     """
     a, t = allocation, t or i18n.active()
-    lines = [*_header(a, t), *_prefects(a, t), *_years(a, t), *_commitments(a, t),
+    lines = [*_header(a, t), *prefects_lines(a, t), *_years(a, t), *_commitments(a, t),
              *_funders(a, t),
              *_benefit(a, t), *_limits(a, t), *_uncovered(a, t), *_prices(a, t),
              *_regions_and_themes(a, t), *_closing(a, t)]
