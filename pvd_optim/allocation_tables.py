@@ -13,7 +13,7 @@ import numpy as np
 
 from pvd_optim.inputs import EUR_PER_UNIT, RESOURCES, AllocationArrays, ModelInputs
 from pvd_optim.measures import BalancePeriod
-from pvd_optim.tolerances import NOISE
+from pvd_optim.tolerances import NOISE, allowed_excess
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -258,3 +258,37 @@ def totals(inputs: ModelInputs, arrays: AllocationArrays, posts: np.ndarray
         "engineering_budget_eur": (float(inputs.funder_budget_keur.sum()) if inputs.cofunded
                                    else inputs.engineering_budget_keur) * EUR_PER_UNIT,
     }
+
+
+def department(inputs: ModelInputs, arrays: AllocationArrays) -> pd.DataFrame | None:
+    """Per département holding a prefect's envelope: funding against its floor and ceiling.
+
+    ``binds`` says which of the two the funding sits at (``floor``, ``ceiling`` or empty).
+    ``None`` when the scenario holds no prefects' envelopes (docs/model.md#prefects-envelopes).
+    """
+    import pandas as pd
+
+    held = inputs.prefects
+    if held is None:
+        return None
+    funding = held.funding_by_department(arrays.funding_keur)
+    floor, ceiling = held.floor_keur, held.ceiling_keur
+    at_floor = (held.envelope_keur > 0) & (funding - floor <= allowed_excess(floor))
+    finite = np.isfinite(ceiling)
+    at_ceiling = finite & (np.where(finite, ceiling, 0.0) - funding
+                           <= allowed_excess(np.where(finite, ceiling, 0.0)))
+    return pd.DataFrame(
+        {
+            "year": np.full(held.n_departments, inputs.year, dtype=np.int64),
+            "department_name": list(held.department_names),
+            "region_name": [inputs.region_names[r] for r in held.region_of_department],
+            "eligible_towns": [int((inputs.eligible & (held.department_of_town == h)).sum())
+                               for h in range(held.n_departments)],
+            "envelope_eur": held.envelope_keur * EUR_PER_UNIT,
+            "floor_eur": floor * EUR_PER_UNIT,
+            "ceiling_eur": np.where(finite, ceiling * EUR_PER_UNIT, np.nan),
+            "funding_eur": funding * EUR_PER_UNIT,
+            "binds": np.where(at_ceiling, "ceiling", np.where(at_floor, "floor", "")),
+        },
+        index=pd.Index(held.department_codes, name="department"),
+    )

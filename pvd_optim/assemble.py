@@ -254,7 +254,10 @@ def build_inputs(
                 **scenario.located("commitments"))
     template = with_post_quota(scenario, _full_year(scenario, table, scores, model,
                                                     eligible[model]))
-    return programme_inputs(scenario, table, model, template, commitments)
+    from pvd_optim.prefect_inputs import attach_prefects
+
+    return attach_prefects(scenario, table,
+                           programme_inputs(scenario, table, model, template, commitments))
 
 
 def _full_year(

@@ -20,6 +20,7 @@ from pvd_optim.families import Binding, family
 from pvd_optim.i18n import N_, Translator
 from pvd_optim.i18n.vocabulary import basis, name
 from pvd_optim.inputs import keur_to_eur
+from pvd_optim.prefect_explain import prefects_lines
 from pvd_optim.reasons import REASON_WORDS, uncovered_towns
 from pvd_optim.tolerances import NOISE
 
@@ -397,7 +398,8 @@ def explain_markdown(allocation: Allocation, t: Translator | None = None) -> str
     locale's, else French).
     """
     a, t = allocation, t or i18n.active()
-    lines = [*_header(a, t), *_years(a, t), *_commitments(a, t), *_funders(a, t),
+    lines = [*_header(a, t), *prefects_lines(a, t), *_years(a, t), *_commitments(a, t),
+             *_funders(a, t),
              *_benefit(a, t), *_limits(a, t), *_uncovered(a, t), *_prices(a, t),
              *_regions_and_themes(a, t), *_closing(a, t)]
     return "\n".join(lines) + "\n"

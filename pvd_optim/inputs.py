@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from pvd_optim.tolerances import ceil_whole
+
+if TYPE_CHECKING:
+    from pvd_optim.prefect_envelopes import PrefectEnvelopes
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -143,6 +146,9 @@ class ModelInputs:
     post_quota_apportioned: IntArray | None = None  # (R,) before the cap
     quota_method: str = ""
     quota_posts: int = 0
+    # Part of the envelope held per département by the prefects (docs/model.md#prefects-
+    # envelopes; ``pvd_optim.prefect_envelopes``); None: none held.
+    prefects: PrefectEnvelopes | None = None
 
     def __post_init__(self) -> None:
         count = len(self.funder_keys)

@@ -304,6 +304,21 @@ class Allocation:
         return self._each_year(make)
 
     @cached_property
+    def by_department(self) -> pd.DataFrame | None:
+        """Per year and département holding a prefect's envelope: funding against it.
+
+        ``None`` when the scenario holds no prefects' envelopes.
+        """
+        import pandas as pd
+
+        frames = [tables.department(year, arrays) for year, arrays
+                  in zip(self.years_inputs, self.years_arrays, strict=True)]
+        held = [frame for frame in frames if frame is not None]
+        if not held:
+            return None
+        return held[0] if len(held) == 1 else pd.concat(held)
+
+    @cached_property
     def by_theme(self) -> pd.DataFrame:
         """Per year and theme: funding, days, share of funding, floor."""
         return self._each_year(lambda i, a, p: tables.theme(i, a))

@@ -16,6 +16,10 @@ scenario feasible: only a solve does.
   coverage demands against the envelope;
 - commitments against each year's budgets, envelope, capacities and caps
   (:func:`pvd_optim.conflicts.commitment_conflicts`).
+- prefects' floors against caps: each département's floor of its prefect's envelope
+  against what its towns can take, ``min(cap, the sum of the theme saturations)`` each;
+  and the floors of a region's départements against its hard balance band at the
+  largest total the year can spend.
 """
 
 from __future__ import annotations
@@ -180,6 +184,53 @@ def _town_floors(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]:
     return [_word(TOWN_FLOOR, programme, scenario, slack)]
 
 
+def _prefect_floors(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]:
+    """Each prefect's floor against what his département's towns can take (their caps), and
+    the floors of a region's départements against its hard balance band.
+
+    The band caps a region's funding at ``(1 + delta) x share x total``, and the total is at
+    most the year's envelope plus what the year before may carry in: floors above that cap
+    cannot all be met. Each département of such a region is short by the same fraction.
+    """
+    from pvd_optim.families.prefects import PREFECTS, intake_keur
+
+    first = programme.first
+    held = first.prefects
+    if held is None:
+        return []
+    slack = np.zeros((programme.n_years, held.n_departments))
+    yearly_band = first.balance_mode == "hard" and (
+        programme.balance_scope == "year" or programme.n_years == 1)
+    arrays = None
+    for y, year in enumerate(programme.years):
+        prefects = year.prefects
+        assert prefects is not None
+        for h in range(held.n_departments):
+            floor = float(prefects.floor_keur[h])
+            short = floor - intake_keur(year, h)
+            if short > CHECK_RELATIVE * max(1.0, floor):
+                slack[y, h] = short
+        if not yearly_band:
+            continue
+        most_total = year.envelope_keur + (programme.carry_over_cap_keur[y - 1] if y else 0.0)
+        floors = np.bincount(prefects.region_of_department, weights=prefects.floor_keur,
+                             minlength=year.n_regions)
+        cap = ((1 + year.balance_tolerance) * year.fair_share * most_total
+               + year.balance_band_extra[0])
+        for r in np.flatnonzero(floors > cap + CHECK_RELATIVE * np.maximum(1.0, cap)):
+            members = prefects.region_of_department == r
+            short = prefects.floor_keur[members] * (1 - cap[r] / floors[r])
+            slack[y, members] = np.maximum(slack[y, members], short)
+            if arrays is None:  # the wording reads the band at the largest total
+                funding = np.zeros((year.n_towns, year.n_themes))
+                funding[0, 0] = most_total
+                arrays = AllocationArrays(funding, np.zeros_like(funding),
+                                          np.zeros(year.n_towns), np.zeros(year.n_groups))
+    if not slack.any():
+        return []
+    return [_word(PREFECTS, programme, scenario, slack, arrays)]
+
+
 def screen(inputs: ModelInputs | ProgrammeInputs, scenario: Scenario) -> list[Fix]:
     """The fixes that the necessary conditions already prove needed (empty when none fails)."""
     from pvd_optim.conflicts import commitment_conflicts
@@ -189,4 +240,4 @@ def screen(inputs: ModelInputs | ProgrammeInputs, scenario: Scenario) -> list[Fi
                  for sentence in commitment_conflicts(programme)]
     return [*conflicts, *_posts_and_coverage(programme, scenario),
             *_spend_and_caps(programme, scenario), *_theme_floors(programme, scenario),
-            *_town_floors(programme, scenario)]
+            *_town_floors(programme, scenario), *_prefect_floors(programme, scenario)]

@@ -37,6 +37,10 @@ PINNED = {
     "toy": 161.5,
     # national with posts apportioned by Sainte-Laguë (issue 13, item 7): 937.43 below it.
     "quota-posts": 84690.8056203021,
+    # national with 15 M EUR held by the prefects (split on eligible towns, floor 0.9): 10
+    # départements receive exactly their floor; -7.35 k EUR-eq (-0.009 %) against national.
+    # It extends national.yaml, so it moves with it (re-pin both together).
+    "prefects-envelopes": 85620.8880590271,
 }
 
 

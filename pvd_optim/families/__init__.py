@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pvd_optim.families import prefects as _prefects
 from pvd_optim.families import programme as _programme
 from pvd_optim.families import quota as _quota
 from pvd_optim.families import reference as _reference
@@ -40,6 +41,7 @@ FAMILIES: tuple[Family, ...] = (
     _programme.IDLE_POSTS, _programme.PERSISTENCE, _reference.TOWN_FLOOR, _reference.BALANCE,
     _reference.THEME_FLOOR, _programme.HORIZON_SATURATION,
     *_quota.QUOTA_FAMILIES,
+    _prefects.PREFECTS,
 )
 assert set(REFERENCE_FAMILIES) <= set(FAMILIES)
 

@@ -62,7 +62,16 @@ class State:
 
 
 def stored_value(value: Any) -> np.ndarray:
-    """An input field as stored: an absent figure (``None``) as NaN, never a Python object."""
+    """An input field as stored: an absent figure (``None``) as NaN, never a Python object.
+
+    A record of inputs (a dataclass: the prefects' envelopes) is stored as the JSON text
+    of its fields, exact to the last digit of each number.
+    """
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return np.asarray(json.dumps({item.name: np.asarray(getattr(value, item.name)).tolist()
+                                      for item in dataclasses.fields(value)}, sort_keys=True))
     return np.asarray(np.nan if value is None else value)
 
 

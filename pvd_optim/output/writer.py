@@ -41,6 +41,8 @@ def table_frames(allocation: Allocation) -> dict[str, pd.DataFrame]:
         "allocation_theme": allocation.by_theme.reset_index(),
         "allocation_funder": allocation.by_funder,
     }
+    if allocation.by_department is not None:  # prefects' envelopes held
+        tables["allocation_department"] = allocation.by_department.reset_index()
     rounded = {name: for_planners(frame) for name, frame in tables.items()}
     verify_rounded(allocation, rounded["allocation_town_theme"], rounded["allocation_town"])
     return rounded

@@ -51,6 +51,7 @@ METRIC_WORDS: dict[str, tuple[str, str]] = {
     "town_floor_shortfall_eur": (N_("Minimum per covered town shortfall"), N_("EUR")),
     "theme_floor_shortfall_eur": (N_("Theme floors shortfall"), N_("EUR")),
     "quota_shortfall_posts": (N_("Regional quotas of posts shortfall"), N_("posts")),
+    "prefects_shortfall_eur": (N_("Prefects' envelopes shortfall"), N_("EUR")),
 }
 
 #: Column identifier -> label (metrics use their metric label).

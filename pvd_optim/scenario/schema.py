@@ -232,8 +232,11 @@ class Scenario(Frozen):
     def per_year_paths(self) -> tuple[tuple[str, ...], ...]:
         """Every per-year field of this scenario, co-funders' budgets included."""
         funders = self.resources.engineering.cofunders or {}
+        prefects = self.resources.funding.prefects
         return (*PER_YEAR_FIELDS, *(("resources", "engineering", "cofunders", key,
-                                     "budget_eur") for key in funders))
+                                     "budget_eur") for key in funders),
+                *((("resources", "funding", "prefects", "reserve_eur"),)
+                  if prefects is not None and prefects.reserve_eur is not None else ()))
 
     # Where each field was written (file, line), recorded by the loader so that errors
     # found later (unknown indicators, towns, directorates) can still point at a line.

@@ -34,6 +34,7 @@ from pvd_optim.scenario.fields import (
     check_insee_codes,
 )
 from pvd_optim.scenario.fields import _real as real_number
+from pvd_optim.scenario.prefects_section import PrefectsSection
 from pvd_optim.scenario.programme_section import CalendarYear, PerYearDays, PerYearEuros
 from pvd_optim.scenario.quota_section import QuotaSection, check_quota_mode
 from pvd_optim.scenario.towns_per_post import (
@@ -201,6 +202,13 @@ class FundingSection(Frozen):
         description=(
             "Cap on funding to a town and theme over the whole horizon, in full years of the "
             "theme's saturation (e.g. 3: at most 3 x 40,000 EUR over the years); null: none."
+        ),
+    )
+    prefects: PrefectsSection | None = Field(
+        None,
+        description=(
+            "Part of the envelope held by the prefects per département, with its floor and "
+            "ceiling (docs/model.md#prefects-envelopes); null: none."
         ),
     )
 
