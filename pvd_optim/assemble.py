@@ -251,7 +251,10 @@ def build_inputs(
                 f"committed town(s) {table.index[homeless][:5].tolist()} belong to no region "
                 "of the model (an overseas collectivity); remove their commitments",
                 **scenario.located("commitments"))
-    template = _full_year(scenario, table, scores, model, eligible[model])
+    from pvd_optim.collective_inputs import with_collective
+
+    template = with_collective(scenario, _full_year(scenario, table, scores, model,
+                                                    eligible[model]))
     return programme_inputs(scenario, table, model, template, commitments)
 
 

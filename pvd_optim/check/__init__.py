@@ -11,14 +11,14 @@ A family of scope ``year`` is checked on each model year's inputs and arrays in 
 (in a programme of several years its items are prefixed by the year, ``2021/...``);
 a family of scope ``programme`` on the whole programme at once.
 
-One module per group of families, as in ``pvd_optim.families``: ``reference`` and
-``programme``; importing this package registers every check. ``core`` holds the
-machinery (``Collector``, ``check_allocation``).
+One module per group of families, as in ``pvd_optim.families``: ``reference``,
+``programme`` and ``collective``; importing this package registers every check. ``core``
+holds the machinery (``Collector``, ``check_allocation``).
 """
 
 from __future__ import annotations
 
-from pvd_optim.check import programme, reference
+from pvd_optim.check import collective, programme, reference
 from pvd_optim.check.core import CheckReport, Collector, Rounding, Violation, check_allocation
 from pvd_optim.inputs import AllocationArrays
 from pvd_optim.measures import (
@@ -33,4 +33,5 @@ from pvd_optim.measures import (
 
 __all__ = ["AllocationArrays", "BalancePeriod", "CheckReport", "Collector", "Rounding",
            "Violation", "balance_periods", "band_deviations", "band_limits", "check_allocation",
-           "concave_benefit", "objective_parts", "programme", "reference", "year_benefit"]
+           "collective", "concave_benefit", "objective_parts", "programme", "reference",
+           "year_benefit"]

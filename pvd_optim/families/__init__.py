@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pvd_optim.families import collective as _collective
 from pvd_optim.families import programme as _programme
 from pvd_optim.families import reference as _reference
 from pvd_optim.families.reference import REFERENCE_FAMILIES, balance_block_name
@@ -29,7 +30,8 @@ from pvd_optim.families.registry import (
 )
 
 #: Every constraint family, in the order of their rows in the model: the one-year
-#: families of the reference model with the programme's families among them.
+#: families of the reference model with the programme's families among them, then
+#: Cerema's collective actions.
 FAMILIES: tuple[Family, ...] = (
     _reference.BOUNDS, _reference.INTEGRALITY, _programme.ENTRY, _programme.COMMITMENTS,
     _reference.ENVELOPE,
@@ -38,6 +40,7 @@ FAMILIES: tuple[Family, ...] = (
     _programme.COFUNDER_BUDGET, _reference.COVER_MIN, _reference.SHARING, _reference.LEAD,
     _programme.IDLE_POSTS, _programme.PERSISTENCE, _reference.TOWN_FLOOR, _reference.BALANCE,
     _reference.THEME_FLOOR, _programme.HORIZON_SATURATION,
+    *_collective.COLLECTIVE_FAMILIES,
 )
 assert set(REFERENCE_FAMILIES) <= set(FAMILIES)
 

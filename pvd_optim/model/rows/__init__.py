@@ -5,7 +5,8 @@ adds that family's rows (or, for ``bounds`` and ``integrality``, column bounds
 and types) to the builder; ``build_program`` calls them in registry order. The
 numbered comments refer to the constraints of ``docs/model.md``. One module per
 group of families, as in ``pvd_optim.families``: ``reference`` (the one-year
-reference model), ``programme`` (what links the years); importing this package
+reference model), ``programme`` (what links the years), ``collective`` (Cerema's
+collective actions); importing this package
 registers them all.
 
 A family of scope ``year`` is called once per model year, with that year's inputs and
@@ -13,6 +14,6 @@ columns, inside the builder's year scope; a family of scope ``programme`` once, 
 the programme and every year's columns (it links years, or spans the horizon).
 """
 
-from pvd_optim.model.rows import programme, reference
+from pvd_optim.model.rows import collective, programme, reference
 
-__all__ = ["programme", "reference"]
+__all__ = ["collective", "programme", "reference"]
