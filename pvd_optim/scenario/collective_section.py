@@ -47,24 +47,45 @@ class ActionSection(Frozen):
                     "(`minimum_scope`): Cerema's launch commitment is 1 of each.")
 
 
-def _awareness_day() -> ActionSection:
-    # Assumptions (no public figure): a one-day regional event for elected officials and
-    # technicians, 40 towns (about the PVD towns of a mid-sized region's two or three
-    # départements); 6 expert-days (two speakers on the day, four days of preparation);
-    # worth 500 EUR-eq to a town at full need (half an individual expert-day's value); one a
-    # year per region at most (the commitment is a yearly-style regional day, not a series).
-    return ActionSection(seats=40, expert_days=6, value_per_town_eur=500, max_per_region_year=1,
-                         minimum_per_region=1)
+class AwarenessDaySection(ActionSection):
+    """The regional awareness days.
+
+    Assumptions (no public figure): a one-day regional event for elected officials and
+    technicians, 40 towns (about the PVD towns of two or three départements); 6 expert-days
+    (two speakers on the day, four days of preparation); worth 500 EUR-eq to a town at full
+    need (half an individual expert-day's value); one a year per region at most (a regional
+    day, not a series).
+    """
+
+    seats: PositiveWhole = Field(40, description="Towns one awareness day can take.")
+    expert_days: Days = Field(
+        6, description="Expert-days one awareness day costs its directorate, preparation "
+                       "included.")
+    value_per_town_eur: Euros = Field(
+        500, description="Value to an attending town at full need, EUR-equivalent.")
+    max_per_region_year: Whole = Field(
+        1, ge=0, le=MAX_EVENTS_PER_REGION_YEAR,
+        description="At most this many awareness days per region and year.")
 
 
-def _training_path() -> ActionSection:
-    # Assumptions (no public figure): a cohort of 15 towns (a workshop group of pairs of an
-    # elected official and a technician); 20 expert-days (five one-day sessions with two
-    # trainers, ten days of design and follow-up); worth 3,000 EUR-eq to a trained town at
-    # full need (three individual expert-days: what a trained team saves in project
-    # building); at most 2 cohorts per region and year (trainers' availability).
-    return ActionSection(seats=15, expert_days=20, value_per_town_eur=3_000,
-                         max_per_region_year=2, minimum_per_region=1)
+class TrainingPathSection(ActionSection):
+    """The training paths, in cohorts.
+
+    Assumptions (no public figure): a cohort of 15 towns (a workshop group of pairs of an
+    elected official and a technician); 20 expert-days (five one-day sessions with two
+    trainers, ten days of design and follow-up); worth 3,000 EUR-eq to a trained town at
+    full need (three individual expert-days: what a trained team saves in building its
+    project); at most 2 cohorts per region and year (the trainers' availability).
+    """
+
+    seats: PositiveWhole = Field(15, description="Towns one cohort can take.")
+    expert_days: Days = Field(
+        20, description="Expert-days one cohort costs its directorate, preparation included.")
+    value_per_town_eur: Euros = Field(
+        3_000, description="Value to a trained town at full need, EUR-equivalent.")
+    max_per_region_year: Whole = Field(
+        2, ge=0, le=MAX_EVENTS_PER_REGION_YEAR,
+        description="At most this many cohorts per region and year.")
 
 
 class CollectiveSection(Frozen):
@@ -93,10 +114,12 @@ class CollectiveSection(Frozen):
         description="Each collective action beyond a town's first over the horizon is worth "
                     "this much less at full need (assumption: half an awareness day's value; "
                     "what a town learns a second time is partly known).")
-    awareness_day: ActionSection = Field(
-        default_factory=_awareness_day, description="The regional awareness days.")
-    training_path: ActionSection = Field(
-        default_factory=_training_path, description="The training paths (cohorts).")
+    awareness_day: AwarenessDaySection = Field(
+        default_factory=AwarenessDaySection,  # type: ignore[arg-type]
+        description="The regional awareness days.")
+    training_path: TrainingPathSection = Field(
+        default_factory=TrainingPathSection,  # type: ignore[arg-type]
+        description="The training paths (cohorts).")
 
     @model_validator(mode="after")
     def _minimum_is_reachable(self) -> CollectiveSection:

@@ -25,7 +25,16 @@ _A = len(COLLECTIVE_ACTIONS)
 @define_rows(COLLECTIVE_COUNTS)
 def define_collective_counts(b: ProgramBuilder, inputs: ModelInputs, v: Variables,
                              tight: bool) -> None:
-    """0 <= n[r,a] <= the most a region holds a year, whole; z[t,a] in {0, 1} where allowed."""
+    """0 <= n[r,a] <= the most a region holds a year, whole; 0 <= z[t,a] <= 1 where allowed.
+
+    Attendance is 0/1 by definition, and integral without being declared so: with whole
+    events and coverage, each z column sits in one seats row (its region and action) and
+    in the town's rows (further actions, and within it its one training path), a
+    partition and a laminar family, so the matrix is totally unimodular and every
+    vertex has 0/1 attendance. Declared integer, the national solve took 11.3 s instead
+    of 6.0 s and its gap-0 re-solves 17.6 s instead of 9.0 s, for the same optimum. The
+    checker (``collective_counts``) still verifies that every attendance is 0 or 1.
+    """
     if v.events is None or v.attendance is None:
         return
     b.bound_columns(v.events, lower=0.0,
@@ -35,7 +44,6 @@ def define_collective_counts(b: ProgramBuilder, inputs: ModelInputs, v: Variable
                     upper=np.broadcast_to(allowed[:, None], v.attendance.shape))
     if not inputs.relax_integers:
         b.make_integer(v.events)
-        b.make_integer(v.attendance)
 
 
 @define_rows(COLLECTIVE_ATTENDANCE)
