@@ -41,6 +41,8 @@ def table_frames(allocation: Allocation) -> dict[str, pd.DataFrame]:
         "allocation_theme": allocation.by_theme.reset_index(),
         "allocation_funder": allocation.by_funder,
     }
+    if (collective := allocation.by_collective) is not None:  # collective actions on
+        tables["allocation_collective"] = collective
     rounded = {name: for_planners(frame) for name, frame in tables.items()}
     verify_rounded(allocation, rounded["allocation_town_theme"], rounded["allocation_town"])
     return rounded
