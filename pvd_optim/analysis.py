@@ -52,6 +52,7 @@ _SHORTFALL_UNIT: dict[str, tuple[str, str, float]] = {
     "k EUR": ("EUR", "eur", EUR_PER_UNIT),
     "towns": ("towns", "towns", 1.0),
     "expert-days": ("days", "days", 1.0),
+    "events": ("events", "events", 1.0),  # Cerema's collective actions (collective_minimum)
 }
 
 
