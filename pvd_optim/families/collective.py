@@ -124,8 +124,8 @@ COLLECTIVE_MINIMUM = Family(
     (RowBlock("collective_minimum", "events per region and action >= the minimum",
               binding=_minimum_binding),),
     Elastic(("collective_minimum",), _minimum_fix),
-    meaning=N_("the region gets only the events Cerema committed to: their expert-days are "
-               "worth more in individual missions"),
+    meaning=N_("the region holds exactly the events Cerema committed to: one more would not "
+               "pay for its expert-days, or the region's maximum allows no more"),
     active=_on, scope="programme")
 
 #: The collective actions' families, in the order their rows appear in the model.
