@@ -102,10 +102,11 @@ def _clean_year(arrays: AllocationArrays, inputs: ModelInputs) -> AllocationArra
         carry_out_keur=0.0 if abs(arrays.carry_out_keur) < NOISE else arrays.carry_out_keur,
         cofunding_keur=np.where(np.abs(arrays.cofunding_keur) < NOISE, 0.0,
                                 arrays.cofunding_keur),
+        # + 0.0: a solver's -1e-12 rounds to -0.0, which a table would show as "-0".
         collective_events=(arrays.collective_events if inputs.relax_integers
-                           else np.round(arrays.collective_events)),
+                           else np.round(arrays.collective_events) + 0.0),
         attendance=(arrays.attendance if inputs.relax_integers
-                    else np.round(arrays.attendance)),
+                    else np.round(arrays.attendance) + 0.0),
     )
 
 

@@ -166,3 +166,41 @@ def test_a_wrong_collective_field_is_a_one_line_error(changes: dict[str, object]
         prepare(load_scenario(TOY, {"collective_actions.enabled": True, **changes}))
     text = str(caught.value)
     assert message in text and "\n" not in text
+
+
+def test_explain_has_a_line_per_region(collective_run) -> None:  # type: ignore[no-untyped-def]
+    from pvd_optim import i18n
+    from pvd_optim.explain import explain_markdown
+
+    allocation, _ = collective_run
+    text = explain_markdown(allocation, i18n.translator("en"))
+    assert "## Cerema's collective actions" in text
+    assert "| 2026 | Grand Est | Cerema Est | 1 | 3 | 1 | 3 | 26 | none left to train |" in text
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_two_years_give_one_training_path_per_town(solver: str) -> None:
+    """The toy over 2025-2026: the commitment over the horizon is one day and one cohort in
+    all, each town trained once; the days and the cohort may fall in either year."""
+    allocation = optimise(load_scenario(TOY, {**TOY_COLLECTIVE, "years": [2025, 2026],
+                                              "solver.name": solver}))
+    table = allocation.by_collective
+    assert table.groupby("action")["events"].sum().to_dict() == {"awareness_day": 1.0,
+                                                                 "training_path": 1.0}
+    trained = allocation.by_town.groupby(level=0)["attends_training_path"].sum()
+    assert trained.tolist() == [1.0, 1.0, 1.0]
+    assert allocation.objective_parts["collective_value"] == pytest.approx(
+        (3.0 + 0.5 - 0.25) * (0.8 + 0.4 + 0.9))
+    assert (table["events"] >= 0).all() and not np.signbit(table["events"]).any()
+
+
+def test_a_commitment_beyond_the_capacity_is_diagnosed_in_planner_terms() -> None:
+    """The toy's 10 days cannot pay the commitment's day (6) and cohort (20) in Grand Est."""
+    from pvd_optim.errors import InfeasibleError
+
+    with pytest.raises(InfeasibleError) as caught:
+        optimise(load_scenario(TOY, {**TOY_COLLECTIVE, "resources.expertise.capacity_days": 10}))
+    text = str(caught.value)
+    assert "raise Cerema capacity by 16 expert-days in all, to at least 26" in text
+    assert ("lower the minimum of training paths per region to at most 0 (now 1): the training "
+            "paths of Grand Est need 20 trainer-days; Cerema Est has 10 in all") in text
