@@ -204,3 +204,18 @@ def test_a_commitment_beyond_the_capacity_is_diagnosed_in_planner_terms() -> Non
     assert "raise Cerema capacity by 16 expert-days in all, to at least 26" in text
     assert ("lower the minimum of training paths per region to at most 0 (now 1): the training "
             "paths of Grand Est need 20 trainer-days; Cerema Est has 10 in all") in text
+
+
+@pytest.mark.parametrize(("regions", "count"), [("mainland", 13), ("all", 18)])
+def test_the_thirteen_mainland_regions_or_every_region(regions: str, count: int) -> None:
+    from pvd_optim.assemble import prepare
+
+    national = Path(__file__).resolve().parents[1] / "scenarios" / "national.yaml"
+    first = prepare(load_scenario(national, {"collective_actions.regions": regions})
+                    ).programme.first
+    assert first.n_collective_regions == count
+    names = {first.region_names[r]: first.directorate_names[d]
+             for r, d in zip(first.collective_region, first.collective_directorate,
+                             strict=True)}
+    assert names["Corse"] == "Cerema Méditerranée"  # the directorate of all its towns
+    assert ("La Réunion" in names) == (regions == "all")
