@@ -284,6 +284,26 @@ def totals(inputs: ModelInputs, arrays: AllocationArrays, posts: np.ndarray
     }
 
 
+def collective_by_year(years: tuple[ModelInputs, ...], arrays: tuple[AllocationArrays, ...],
+                       prices: dict[str, dict[str, float]]) -> pd.DataFrame | None:
+    """:func:`collective` for every year, stacked (None: collective actions are off).
+
+    ``prices``: each year's capacity prices by directorate (keys: calendar years as text).
+    """
+    import pandas as pd
+
+    if not years[0].collective:
+        return None
+    attendance = [collective_arrays(year, year_arrays)[1]
+                  for year, year_arrays in zip(years, arrays, strict=True)]
+    training = COLLECTIVE_ACTIONS.index("training_path")
+    trained = np.sum([a[:, training] for a in attendance], axis=0) > 0.5
+    actions = np.sum([a.sum(axis=1) for a in attendance], axis=0).astype(np.float64)
+    frames = [collective(year, year_arrays, prices.get(str(year.year), {}), trained, actions)
+              for year, year_arrays in zip(years, arrays, strict=True)]
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
 def collective(inputs: ModelInputs, arrays: AllocationArrays, prices: dict[str, float],
                trained: BoolArray, actions_of_town: FloatArray) -> pd.DataFrame:
     """Per collective region and action, one year: events, towns attending, expert-days.

@@ -304,22 +304,10 @@ class Allocation:
     def by_collective(self) -> pd.DataFrame | None:
         """Per year, collective region and action: events, towns attending, expert-days, and
         the LP's break-even value of one more event (None: collective actions are off)."""
-        import pandas as pd
-
-        from pvd_optim.inputs import COLLECTIVE_ACTIONS, collective_arrays
-
-        years = list(zip(self.years_inputs, self.years_arrays, strict=True))
-        if not years[0][0].collective:
-            return None
-        attendance = [collective_arrays(year, arrays)[1] for year, arrays in years]
-        trained = sum(a[:, COLLECTIVE_ACTIONS.index("training_path")] for a in attendance) > 0.5
-        actions = np.asarray(sum(a.sum(axis=1) for a in attendance), dtype=np.float64)
         prices = self.shadow_prices
-        frames = []
-        for year, arrays in years:
-            by_year = prices.capacity_per_day_by_year.get(str(year.year), {}) if prices else {}
-            frames.append(tables.collective(year, arrays, by_year, np.asarray(trained), actions))
-        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        return tables.collective_by_year(
+            self.years_inputs, self.years_arrays,
+            prices.capacity_per_day_by_year if prices is not None else {})
 
     @cached_property
     def by_theme(self) -> pd.DataFrame:
