@@ -219,3 +219,20 @@ def test_the_thirteen_mainland_regions_or_every_region(regions: str, count: int)
                              strict=True)}
     assert names["Corse"] == "Cerema Méditerranée"  # the directorate of all its towns
     assert ("La Réunion" in names) == (regions == "all")
+
+
+def test_the_comparison_report_shows_collective_actions_per_region(
+        collective_run) -> None:  # type: ignore[no-untyped-def]
+    from pvd_optim.report import Comparison
+    from pvd_optim.report.html import render_html
+
+    with_actions, _ = collective_run
+    without = dataclasses.replace(optimise(load_scenario(TOY)), label="without")
+    comparison = Comparison([with_actions, without])
+    table = comparison.tables()["collective_actions"]
+    assert set(table["label"]) == {with_actions.label}
+    assert table.groupby("action")["events"].sum().to_dict() == {"awareness_day": 1.0,
+                                                                 "training_path": 1.0}
+    page = render_html(comparison, lang="en")
+    section = page[page.index('<section id="collective">'):]
+    assert "Training cohorts" in section and "Grand Est" in section and "1 (3)" in section
