@@ -219,9 +219,9 @@ SPEND_MIN = Family(
     scope="programme")
 
 CAPACITY = Family(
-    "capacity", N_("Cerema capacity"), "expert-days used by the towns of each directorate <= its "
-    "capacity", "expert-days", "limit",
-    (RowBlock("capacity", "expert-days used <= directorate capacity",
+    "capacity", N_("Cerema capacity"), "expert-days used by the towns of each directorate, and by "
+    "the collective actions of the regions it covers, <= its capacity", "expert-days", "limit",
+    (RowBlock("capacity", "expert-days used (individual + collective) <= directorate capacity",
               binding=lambda inputs, d: f"Cerema capacity of {inputs.directorate_names[d]}"),),
     Elastic(("capacity",), _capacity_fix),
     meaning=N_("every expert-day of the directorate is assigned: more days there would still "
