@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pvd_optim.inputs import EUR_PER_UNIT, RESOURCES, AllocationArrays, ModelInputs
+from pvd_optim.inputs import (
+    COLLECTIVE_ACTIONS,
+    EUR_PER_UNIT,
+    RESOURCES,
+    AllocationArrays,
+    BoolArray,
+    FloatArray,
+    ModelInputs,
+    collective_arrays,
+    collective_days_by_directorate,
+)
 from pvd_optim.measures import BalancePeriod
 from pvd_optim.tolerances import NOISE, allowed_excess
 
@@ -51,6 +61,11 @@ def town(inputs: ModelInputs, arrays: AllocationArrays, posts: np.ndarray,
     import pandas as pd
 
     covered = arrays.covered
+    attends: dict[str, object] = {}
+    if inputs.collective:  # one 0/1 column per action: the town attends it this year
+        _, attendance = collective_arrays(inputs, arrays)
+        attends = {f"attends_{action}": attendance[:, a]
+                   for a, action in enumerate(COLLECTIVE_ACTIONS)}
     group_covered = np.bincount(inputs.group_of_town, weights=covered,
                                 minlength=inputs.n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -73,6 +88,7 @@ def town(inputs: ModelInputs, arrays: AllocationArrays, posts: np.ndarray,
             "funding_eur": arrays.funding_keur.sum(axis=1) * EUR_PER_UNIT,
             "expert_days": arrays.days.sum(axis=1),
             "cap_eur": inputs.cap_keur * EUR_PER_UNIT,
+            **attends,
             **({"eligible": inputs.eligible, "locked": inputs.locked,
                 "committed_covered": inputs.committed_covered,
                 "committed_funding_eur": inputs.committed_funding_keur.sum(axis=1)
@@ -197,21 +213,29 @@ def directorate(inputs: ModelInputs, arrays: AllocationArrays, prices: dict[str,
     """Per Cerema directorate: days used, capacity, towns, fair share, price; one year."""
     import pandas as pd
 
-    used = np.bincount(inputs.directorate_of_town, weights=arrays.days.sum(axis=1),
-                       minlength=inputs.n_directorates)
+    individual = np.bincount(inputs.directorate_of_town, weights=arrays.days.sum(axis=1),
+                             minlength=inputs.n_directorates).astype(np.float64)
     towns = np.bincount(inputs.directorate_of_town, minlength=inputs.n_directorates)
     capacity = inputs.capacity_days
-    fair = towns / max(1, inputs.n_towns) * used.sum()
+    # The fair share and its deviation are of individual missions: collective events are
+    # regional by construction (docs/model.md#collective-actions).
+    fair = towns / max(1, inputs.n_towns) * individual.sum()
+    used, split = individual, {}
+    if inputs.collective:  # days used = individual missions + collective events
+        collective_days = collective_days_by_directorate(inputs, arrays)
+        split = {"individual_days": individual, "collective_days": collective_days}
+        used = individual + collective_days
     return pd.DataFrame(
         {
             "year": np.full(inputs.n_directorates, inputs.year, dtype=np.int64),
             "eligible_towns": towns,
             "days_used": used,
+            **split,
             "capacity_days": capacity,
             "utilisation": np.divide(used, capacity, out=np.zeros_like(used),
                                      where=capacity > 0),
             "fair_share_days": fair,
-            "deviation_days": used - fair,
+            "deviation_days": individual - fair,
             "shadow_price_keur_eq_per_day": [prices.get(d, np.nan)
                                              for d in inputs.directorate_names],
         },
@@ -292,3 +316,92 @@ def department(inputs: ModelInputs, arrays: AllocationArrays) -> pd.DataFrame | 
         },
         index=pd.Index(held.department_codes, name="department"),
     )
+
+
+def collective_by_year(years: tuple[ModelInputs, ...], arrays: tuple[AllocationArrays, ...],
+                       prices: dict[str, dict[str, float]]) -> pd.DataFrame | None:
+    """:func:`collective` for every year, stacked (None: collective actions are off).
+
+    ``prices``: each year's capacity prices by directorate (keys: calendar years as text).
+    """
+    import pandas as pd
+
+    if not years[0].collective:
+        return None
+    attendance = [collective_arrays(year, year_arrays)[1]
+                  for year, year_arrays in zip(years, arrays, strict=True)]
+    training = COLLECTIVE_ACTIONS.index("training_path")
+    trained = np.sum([a[:, training] for a in attendance], axis=0) > 0.5
+    actions = np.sum([a.sum(axis=1) for a in attendance], axis=0).astype(np.float64)
+    frames = [collective(year, year_arrays, prices.get(str(year.year), {}), trained, actions)
+              for year, year_arrays in zip(years, arrays, strict=True)]
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def collective(inputs: ModelInputs, arrays: AllocationArrays, prices: dict[str, float],
+               trained: BoolArray, actions_of_town: FloatArray) -> pd.DataFrame:
+    """Per collective region and action, one year: events, towns attending, expert-days.
+
+    ``prices`` are the directorates' capacity prices (k EUR-eq per day, the fixed-integer
+    LP's duals); ``trained`` the towns following a training path in any year; and
+    ``actions_of_town`` each town's collective actions over the horizon. The break-even
+    value is :func:`break_even_keur` in EUR.
+    """
+    import pandas as pd
+
+    events, attendance = collective_arrays(inputs, arrays)
+    rows: list[dict[str, object]] = []
+    region_of = inputs.collective_of_town
+    for r, region in enumerate(inputs.collective_region):
+        d = int(inputs.collective_directorate[r])
+        price = prices.get(inputs.directorate_names[d], np.nan)
+        for a, action in enumerate(COLLECTIVE_ACTIONS):
+            in_region = region_of == r
+            attending = float(attendance[in_region, a].sum())
+            taken = trained if action == "training_path" else attendance[:, a] > 0.5
+            open_towns = in_region & ~taken & inputs.may_attend
+            if inputs.collective_requires_cover:
+                open_towns &= arrays.covered > 0.5
+            even = break_even_keur(inputs, a, price, events[r, a], attending, open_towns,
+                                   actions_of_town)
+            rows.append({
+                "year": inputs.year, "region_code": inputs.region_codes[region],
+                "region_name": inputs.region_names[region],
+                "directorate": inputs.directorate_names[d], "action": action,
+                "events": float(events[r, a]),
+                "max_events": float(inputs.collective_max_count[a]),
+                "seats_per_event": float(inputs.collective_seats[a]),
+                "towns_attending": attending,
+                "expert_days": float(events[r, a] * inputs.collective_days[a]),
+                "capacity_price_keur_eq_per_day": price,
+                "lp_break_even_value_per_town_eur": even * EUR_PER_UNIT,
+            })
+    return pd.DataFrame(rows)
+
+
+def break_even_keur(inputs: ModelInputs, a: int, price_per_day: float, events: float,
+                    attending: float, open_towns: BoolArray, actions_of_town: FloatArray
+                    ) -> float:
+    """The value per attending town (k EUR-eq at need 1) at which one more event pays.
+
+    The LP's marginal estimate: one more event of action ``a`` in a region costs its
+    expert-days at the covering directorate's capacity price, and would take the
+    ``open_towns`` (those that could attend and do not), neediest first, beyond
+    the seats the region's events leave free, up to one event's seats. At value V per
+    town it brings V x their need, less the further-action discount D x need of those that
+    already attend another action: it pays when V >= (days x price + D x their discounted
+    need) / their need. NaN when no town is left to take, or the price is unknown.
+    """
+    candidates = open_towns
+    need = inputs.collective_need[candidates]
+    order = np.argsort(-need, kind="stable")
+    free = max(0, round(float(events * inputs.collective_seats[a]) - attending))
+    fill = order[free:free + int(inputs.collective_seats[a])]
+    if not fill.size or not np.isfinite(price_per_day):
+        return float("nan")
+    total = float(need[fill].sum())
+    if total <= 0:
+        return float("nan")
+    discounted = float(need[fill][actions_of_town[candidates][fill] >= 1].sum())
+    cost = float(inputs.collective_days[a]) * price_per_day
+    return (cost + inputs.collective_further_discount_keur * discounted) / total

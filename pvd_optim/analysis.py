@@ -53,6 +53,7 @@ _SHORTFALL_UNIT: dict[str, tuple[str, str, float]] = {
     "towns": ("towns", "towns", 1.0),
     "expert-days": ("days", "days", 1.0),
     "posts": ("posts", "posts", 1.0),
+    "events": ("events", "events", 1.0),  # Cerema's collective actions (collective_minimum)
 }
 
 

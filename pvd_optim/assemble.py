@@ -252,8 +252,10 @@ def build_inputs(
                 f"committed town(s) {table.index[homeless][:5].tolist()} belong to no region "
                 "of the model (an overseas collectivity); remove their commitments",
                 **scenario.located("commitments"))
-    template = with_post_quota(scenario, _full_year(scenario, table, scores, model,
-                                                    eligible[model]))
+    from pvd_optim.collective_inputs import with_collective
+
+    template = with_collective(scenario, with_post_quota(scenario, _full_year(
+        scenario, table, scores, model, eligible[model])))
     from pvd_optim.prefect_inputs import attach_prefects
 
     return attach_prefects(scenario, table,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pvd_optim import i18n
+from pvd_optim.collective_explain import collective_lines
 from pvd_optim.families import Binding, family
 from pvd_optim.i18n import N_, Translator
 from pvd_optim.i18n.vocabulary import basis, name
@@ -401,5 +402,5 @@ def explain_markdown(allocation: Allocation, t: Translator | None = None) -> str
     lines = [*_header(a, t), *prefects_lines(a, t), *_years(a, t), *_commitments(a, t),
              *_funders(a, t),
              *_benefit(a, t), *_limits(a, t), *_uncovered(a, t), *_prices(a, t),
-             *_regions_and_themes(a, t), *_closing(a, t)]
+             *collective_lines(a, t), *_regions_and_themes(a, t), *_closing(a, t)]
     return "\n".join(lines) + "\n"

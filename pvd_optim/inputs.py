@@ -45,6 +45,8 @@ def keur_to_meur(amount_keur: float) -> float:
     return amount_keur * EUR_PER_UNIT / EUR_PER_MILLION
 
 RESOURCES = ("funding", "days", "towns")
+#: Cerema's collective actions, in model order (docs/model.md#collective-actions).
+COLLECTIVE_ACTIONS = ("awareness_day", "training_path")
 #: Kinds of post, as they are paid: without Anah, and co-funded by Anah (habitat operation).
 POST_TYPES = ("standard", "with_anah")
 
@@ -149,6 +151,20 @@ class ModelInputs:
     # Part of the envelope held per département by the prefects (docs/model.md#prefects-
     # envelopes; ``pvd_optim.prefect_envelopes``); None: none held.
     prefects: PrefectEnvelopes | None = None
+    # Cerema's collective actions (docs/model.md#collective-actions; pvd_optim.collective_inputs)
+    # over the regions that hold them (none: collective actions are off). ``A`` is
+    # len(COLLECTIVE_ACTIONS); counts and minimums are per region, seats in towns.
+    collective_region: IntArray = field(default=None)  # type: ignore[arg-type]  # (Rc,) region
+    collective_directorate: IntArray = field(default=None)  # type: ignore[arg-type]  # (Rc,)
+    collective_seats: FloatArray = field(default=None)  # type: ignore[arg-type]  # (A,) towns
+    collective_days: FloatArray = field(default=None)  # type: ignore[arg-type]  # (A,) per event
+    collective_value_keur: FloatArray = field(default=None)  # type: ignore[arg-type]  # (A,)
+    collective_max_count: FloatArray = field(default=None)  # type: ignore[arg-type]  # (A,)
+    collective_minimum: FloatArray = field(default=None)  # type: ignore[arg-type]  # (A,)
+    collective_need: FloatArray = field(default=None)  # type: ignore[arg-type]  # (n,) in [0, 1]
+    collective_further_discount_keur: float = 0.0  # per action beyond a town's first, need 1
+    collective_requires_cover: bool = True
+    collective_minimum_scope: Literal["horizon", "year"] = "horizon"
 
     def __post_init__(self) -> None:
         count = len(self.funder_keys)
@@ -164,6 +180,12 @@ class ModelInputs:
             "funder_budget_keur": np.zeros(count),
             "funder_serves": np.zeros((count, len(POST_TYPES)), dtype=bool),
             "funder_residual": np.zeros(count, dtype=bool),
+            "collective_region": np.zeros(0, dtype=np.int64),
+            "collective_directorate": np.zeros(0, dtype=np.int64),
+            **{name: np.zeros(len(COLLECTIVE_ACTIONS)) for name in (
+                "collective_seats", "collective_days", "collective_value_keur",
+                "collective_max_count", "collective_minimum")},
+            "collective_need": np.zeros(n),
         }
         for name, value in defaults.items():
             if getattr(self, name) is None:
@@ -218,6 +240,30 @@ class ModelInputs:
         cost = self.charged_cost_keur if self.charged_cost_keur is not None else math.inf
         per_post = np.minimum(self.funder_rate * cost, self.funder_cap_keur)
         return np.where(self.funder_serves, per_post[:, None], 0.0)
+
+    # ---- Cerema's collective actions -------------------------------------------------------
+    @property
+    def collective(self) -> bool:
+        """Whether collective actions are in the model (some region holds them)."""
+        return bool(self.collective_region.size)
+
+    @property
+    def n_collective_regions(self) -> int:
+        """Regions that hold collective actions."""
+        return int(self.collective_region.size)
+
+    @property
+    def collective_of_town(self) -> IntArray:
+        """(n,) each town's position among the collective regions, -1 for a region without."""
+        position = np.full(self.n_regions, -1, dtype=np.int64)
+        position[self.collective_region] = np.arange(self.collective_region.size)
+        return position[self.region_of_town]
+
+    @property
+    def may_attend(self) -> BoolArray:
+        """(n,) towns that may attend collective actions this year: eligible, joined, in a
+        region that holds them."""
+        return self.eligible & self.joined & (self.collective_of_town >= 0)
 
     @property
     def n_joined(self) -> int:
@@ -449,6 +495,12 @@ class AllocationArrays:
     carry_in_keur: float = 0.0
     carry_out_keur: float = 0.0
     cofunding_keur: FloatArray = field(default_factory=lambda: np.zeros((2, 0)))  # (2, F)
+    # Cerema's collective actions: events (cohorts) per collective region and action, and
+    # each town's attendance per action (0/1); empty when collective actions are off.
+    collective_events: FloatArray = field(
+        default_factory=lambda: np.zeros((0, len(COLLECTIVE_ACTIONS))))  # (Rc, A)
+    attendance: FloatArray = field(
+        default_factory=lambda: np.zeros((0, len(COLLECTIVE_ACTIONS))))  # (n, A)
 
     def used_by_region(self, inputs: ModelInputs) -> FloatArray:
         """(3, R): funding, days and covered towns used per region."""
@@ -491,3 +543,26 @@ class ProgrammeArrays:
 def as_programme_arrays(arrays: AllocationArrays | ProgrammeArrays) -> ProgrammeArrays:
     """``arrays`` itself, or one year's allocation as a programme of that one year."""
     return arrays if isinstance(arrays, ProgrammeArrays) else ProgrammeArrays((arrays,))
+
+
+def collective_arrays(inputs: ModelInputs, arrays: AllocationArrays
+                      ) -> tuple[FloatArray, FloatArray]:
+    """(events (Rc, A), attendance (n, A)) of one year; zeros where the allocation has none.
+
+    An allocation made without collective actions (a rules-based strategy, say) holds
+    empty arrays: it has no events and no attendance.
+    """
+    actions = len(COLLECTIVE_ACTIONS)
+    events, attendance = arrays.collective_events, arrays.attendance
+    if events.shape != (inputs.n_collective_regions, actions):
+        events = np.zeros((inputs.n_collective_regions, actions))
+    if attendance.shape != (inputs.n_towns, actions):
+        attendance = np.zeros((inputs.n_towns, actions))
+    return events, attendance
+
+
+def collective_days_by_directorate(inputs: ModelInputs, arrays: AllocationArrays) -> FloatArray:
+    """(D,) expert-days the year's collective events take from each directorate."""
+    events, _ = collective_arrays(inputs, arrays)
+    return np.bincount(inputs.collective_directorate, weights=events @ inputs.collective_days,
+                       minlength=inputs.n_directorates).astype(np.float64)

@@ -21,6 +21,7 @@ from pvd_optim.inputs import (
     ProgrammeInputs,
     as_programme,
     as_programme_arrays,
+    collective_arrays,
 )
 
 
@@ -57,13 +58,36 @@ def objective_parts(inputs: ModelInputs | ProgrammeInputs,
         for period in balance_periods(programme, arrays):
             below, above = period.deviations()
             penalty += float(((below + above) * period.weight).sum())
-    return {
+    out = {
         "funding_benefit": funding,
         "expertise_benefit": expertise,
         "coverage_value": coverage,
         "balance_penalty": -penalty,
-        "total": funding + expertise + coverage - penalty,
     }
+    if programme.first.collective:  # only then: the other scenarios' parts stay as they were
+        out["collective_value"] = collective_value(programme, arrays)
+    out["total"] = sum(out.values())
+    return out
+
+
+def collective_value(programme: ProgrammeInputs, arrays: ProgrammeArrays) -> float:
+    """The value of the towns' collective actions (k EUR-eq, ``docs/model.md``).
+
+    Each attendance is worth need x the action's value (times the year's discount factor);
+    each action beyond a town's first over the horizon is worth the discount D x need less.
+    """
+    first = programme.first
+    value = 0.0
+    actions = np.zeros(first.n_towns)
+    for year, year_arrays in zip(programme.years, arrays.years, strict=True):
+        _, attendance = collective_arrays(year, year_arrays)
+        value += year.objective_weight * float(
+            (year.collective_need[:, None] * year.collective_value_keur[None, :]
+             * attendance).sum())
+        actions += attendance.sum(axis=1)
+    further = np.maximum(actions - 1.0, 0.0)
+    return value - float((first.collective_need * first.collective_further_discount_keur
+                          * further).sum())
 
 
 def year_benefit(inputs: ModelInputs, allocation: AllocationArrays

@@ -28,10 +28,12 @@ from pvd_optim.model.program import LinearProgram
 from pvd_optim.model.solve import SolveBudget
 from pvd_optim.model.status import SolveResult
 from pvd_optim.model.variables import (
+    ATTENDANCE,
     CARRY,
     COFUNDING,
     COVERED,
     DAYS,
+    EVENTS,
     FUNDING,
     POSTS,
     total_name,
@@ -45,13 +47,18 @@ def extract(program: LinearProgram, values: np.ndarray) -> AllocationArrays:
     """Read the allocation arrays from a solution vector of a one-year ``program``."""
     split = (program.column(COFUNDING, values).copy() if COFUNDING in program.columns
              else np.zeros((2, 0)))
-    return AllocationArrays(
+    arrays = AllocationArrays(
         funding_keur=program.column(FUNDING, values).sum(axis=2),
         days=program.column(DAYS, values).sum(axis=2),
         covered=program.column(COVERED, values).copy(),
         posts=program.column(POSTS, values).copy(),
         cofunding_keur=split,
     )
+    if EVENTS not in program.columns:
+        return arrays
+    return dataclasses.replace(arrays,
+                               collective_events=program.column(EVENTS, values).copy(),
+                               attendance=program.column(ATTENDANCE, values).copy())
 
 
 def extract_programme(program: LinearProgram, values: np.ndarray,
@@ -68,12 +75,19 @@ def extract_programme(program: LinearProgram, values: np.ndarray,
              else np.zeros(count - 1))
     split = (program.column(COFUNDING, values) if COFUNDING in program.columns
              else np.zeros((count, 2, 0)))
-    return ProgrammeArrays(tuple(
+    arrays = ProgrammeArrays(tuple(
         AllocationArrays(funding[y], days[y], covered[y].copy(), posts[y].copy(),
                          carry_in_keur=float(carry[y - 1]) if y > 0 else 0.0,
                          carry_out_keur=float(carry[y]) if y < count - 1 else 0.0,
                          cofunding_keur=split[y].copy())
         for y in range(count)))
+    if EVENTS not in program.columns:
+        return arrays
+    events, attendance = program.column(EVENTS, values), program.column(ATTENDANCE, values)
+    return ProgrammeArrays(tuple(
+        dataclasses.replace(year, collective_events=events[y].copy(),
+                            attendance=attendance[y].copy())
+        for y, year in enumerate(arrays.years)))
 
 
 def _clean_year(arrays: AllocationArrays, inputs: ModelInputs) -> AllocationArrays:
@@ -88,6 +102,11 @@ def _clean_year(arrays: AllocationArrays, inputs: ModelInputs) -> AllocationArra
         carry_out_keur=0.0 if abs(arrays.carry_out_keur) < NOISE else arrays.carry_out_keur,
         cofunding_keur=np.where(np.abs(arrays.cofunding_keur) < NOISE, 0.0,
                                 arrays.cofunding_keur),
+        # + 0.0: a solver's -1e-12 rounds to -0.0, which a table would show as "-0".
+        collective_events=(arrays.collective_events if inputs.relax_integers
+                           else np.round(arrays.collective_events) + 0.0),
+        attendance=(arrays.attendance if inputs.relax_integers
+                    else np.round(arrays.attendance) + 0.0),
     )
 
 
@@ -165,7 +184,7 @@ def binding(program: LinearProgram, values: np.ndarray,
                         allocated[y] if per_year else allocated.sum()) <= NOISE:
                     continue
                 names = tuple(block.names(programme.years[y], local).items())
-                out.append(Binding(family.name, block.binding, names,
+                out.append(Binding(family.name, block.wording(programme.years[y], local), names,
                                    programme.years[y].year if per_year else None,
                                    count > 1 and not per_year))
     return tuple(out)

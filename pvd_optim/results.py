@@ -319,6 +319,15 @@ class Allocation:
         return held[0] if len(held) == 1 else pd.concat(held)
 
     @cached_property
+    def by_collective(self) -> pd.DataFrame | None:
+        """Per year, collective region and action: events, towns attending, expert-days, and
+        the LP's break-even value of one more event (None: collective actions are off)."""
+        prices = self.shadow_prices
+        return tables.collective_by_year(
+            self.years_inputs, self.years_arrays,
+            prices.capacity_per_day_by_year if prices is not None else {})
+
+    @cached_property
     def by_theme(self) -> pd.DataFrame:
         """Per year and theme: funding, days, share of funding, floor."""
         return self._each_year(lambda i, a, p: tables.theme(i, a))

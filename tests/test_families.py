@@ -13,10 +13,13 @@ from pvd_optim.families import FAMILIES, FAMILY_NAMES, Elastic, family, resolve,
 from pvd_optim.model import build_program, rows
 from pvd_optim.model.formulation import build_program as build
 from pvd_optim.postprocess import binding
+from tests.collective_factories import with_collective_actions
 from tests.factories import random_inputs
 
-#: Inputs that switch every family on: a town floor, hard balance, tight rows.
-EVERYTHING = random_inputs(n_towns=20, n_groups=4, seed=3, min_per_town_keur=2.0)
+#: Inputs that switch every family on: a town floor, hard balance, tight rows, collective
+#: actions.
+EVERYTHING = with_collective_actions(
+    random_inputs(n_towns=20, n_groups=4, seed=3, min_per_town_keur=2.0))
 
 
 @pytest.mark.parametrize("fam", FAMILIES, ids=lambda f: f.name)

@@ -16,6 +16,14 @@ Values re-pinned on purpose, with the reason:
   (-2.18 %); toy keeps 161.5 (its scores come from its own file). With
   ``themes.targets.fibre_pct: null`` national, rules-based and heritage-priority reach
   their old optimum exactly (``tests/test_target_normalisation.py`` checks national).
+- national 85,628.2369 -> 86,430.4199 (+0.94 %) when Cerema's collective actions came into the
+  model and national.yaml turned them on (issue 13, items 1 and 7): each of the 13 mainland
+  regions holds its awareness day and (Corse but one) two training cohorts, 578 expert-days
+  taken from individual missions (20,000 -> 19,422), worth about 1,031 k EUR-eq to the 856
+  attendances against about 229 k EUR-eq of expertise benefit given up (funding 18,753.3 and
+  coverage 55,205.6 k EUR-eq unchanged). With
+  ``collective_actions.enabled: false`` national has its old optimum (checked below); the
+  scenarios that extend it turn them off and keep theirs.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ EXACT = {"solver.mip_gap": 0.0, "analysis.shadow_prices": False,
          "analysis.price_of_balance": False, "analysis.value_of_one_more_post": False}
 
 PINNED = {
-    "national": 85628.23687646672,
+    "national": 86430.41985566697,
     "rules-based": 85618.69407269935,
     "heritage-priority": 86920.62798879287,
     "toy": 161.5,
@@ -49,3 +57,10 @@ def test_shipped_scenario_keeps_its_optimum(name: str) -> None:
     allocation = optimise(load_scenario(SCENARIOS / f"{name}.yaml", EXACT))
     assert allocation.status == "optimal"
     assert allocation.objective == pytest.approx(PINNED[name], rel=1e-7)
+
+
+def test_national_without_collective_actions_keeps_its_old_optimum() -> None:
+    allocation = optimise(load_scenario(SCENARIOS / "national.yaml",
+                                        {**EXACT, "collective_actions.enabled": False}))
+    assert allocation.status == "optimal"
+    assert allocation.objective == pytest.approx(85628.23687646672, rel=1e-7)

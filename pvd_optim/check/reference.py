@@ -26,6 +26,7 @@ from pvd_optim.inputs import (
     ModelInputs,
     ProgrammeArrays,
     ProgrammeInputs,
+    collective_days_by_directorate,
 )
 from pvd_optim.measures import balance_periods
 
@@ -81,9 +82,11 @@ def check_spend_min(programme: ProgrammeInputs, a: ProgrammeArrays, out: Collect
 
 @verify(CAPACITY)
 def check_capacity(inputs: ModelInputs, a: AllocationArrays, out: Collector) -> None:
-    """Expert-days to the towns of each directorate <= its capacity."""
+    """Expert-days to the towns of each directorate + its collective events <= its capacity."""
     used = np.bincount(inputs.directorate_of_town, weights=a.days.sum(axis=1),
-                       minlength=inputs.n_directorates)
+                       minlength=inputs.n_directorates).astype(np.float64)
+    if inputs.collective:  # a region's events take the days of its covering directorate
+        used = used + collective_days_by_directorate(inputs, a)
     towns = np.bincount(inputs.directorate_of_town, minlength=inputs.n_directorates)
     out.check(inputs.directorate_names, used, "<=", inputs.capacity_days,
               days_cells=towns * inputs.n_themes)

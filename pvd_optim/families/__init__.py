@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pvd_optim.families import collective as _collective
 from pvd_optim.families import prefects as _prefects
 from pvd_optim.families import programme as _programme
 from pvd_optim.families import quota as _quota
@@ -31,7 +32,8 @@ from pvd_optim.families.registry import (
 )
 
 #: Every constraint family, in the order of their rows in the model: the one-year
-#: families of the reference model with the programme's families among them.
+#: families of the reference model with the programme's families among them, then
+#: Cerema's collective actions.
 FAMILIES: tuple[Family, ...] = (
     _reference.BOUNDS, _reference.INTEGRALITY, _programme.ENTRY, _programme.COMMITMENTS,
     _reference.ENVELOPE,
@@ -42,6 +44,7 @@ FAMILIES: tuple[Family, ...] = (
     _reference.THEME_FLOOR, _programme.HORIZON_SATURATION,
     *_quota.QUOTA_FAMILIES,
     _prefects.PREFECTS,
+    *_collective.COLLECTIVE_FAMILIES,
 )
 assert set(REFERENCE_FAMILIES) <= set(FAMILIES)
 

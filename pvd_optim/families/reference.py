@@ -229,9 +229,9 @@ SPEND_MIN = Family(
     scope="programme")
 
 CAPACITY = Family(
-    "capacity", N_("Cerema capacity"), "expert-days used by the towns of each directorate <= its "
-    "capacity", "expert-days", "limit",
-    (RowBlock("capacity", "expert-days used <= directorate capacity",
+    "capacity", N_("Cerema capacity"), "expert-days used by the towns of each directorate, and by "
+    "the collective actions of the regions it covers, <= its capacity", "expert-days", "limit",
+    (RowBlock("capacity", "expert-days used (individual + collective) <= directorate capacity",
               binding=N_("Cerema capacity of {directorate}"),
               names=lambda inputs, d: {"directorate": inputs.directorate_names[d]}),),
     Elastic(("capacity",), _capacity_fix),

@@ -47,6 +47,10 @@ def _no_names(inputs: ModelInputs, row: int) -> dict[str, str]:
     return {}
 
 
+def _first(inputs: ModelInputs, row: int) -> int:
+    return 0
+
+
 @dataclass(frozen=True)
 class RowBlock:
     """One block of rows a family adds to the model.
@@ -54,8 +58,9 @@ class RowBlock:
     ``binding`` words a row of the block for a planner when it holds with equality:
     an English message of the catalogue (marked ``N_``, translated where shown) whose
     ``{placeholders}`` ``names(inputs, i)`` fills for row ``i`` with proper names
-    ("Cerema capacity of {directorate}"); ``None`` for rows whose being tight means
-    nothing to a planner (definitions, redundant strengthening rows).
+    ("Cerema capacity of {directorate}"), or several messages of which ``pick(inputs, i)``
+    chooses one (a block whose rows are of several kinds); ``None`` for rows whose being
+    tight means nothing to a planner (definitions, redundant strengthening rows).
     ``proportional_to`` names the resource (``funding``, ``days``, ``towns``)
     whose allocated total must be positive for a tight row to mean anything
     (a share of nothing holds trivially). ``strengthening`` rows are redundant
@@ -64,10 +69,22 @@ class RowBlock:
 
     name: str
     description: str
-    binding: str | None = None
+    binding: str | tuple[str, ...] | None = None
     names: Callable[[ModelInputs, int], dict[str, str]] = field(default=_no_names)
     proportional_to: str | None = None
     strengthening: bool = False
+    pick: Callable[[ModelInputs, int], int] = field(default=_first)
+
+    @property
+    def wordings(self) -> tuple[str, ...]:
+        """Every message that may word a row of this block."""
+        if self.binding is None:
+            return ()
+        return (self.binding,) if isinstance(self.binding, str) else self.binding
+
+    def wording(self, inputs: ModelInputs, row: int) -> str:
+        """The message wording row ``row``: with several, ``pick`` chooses (e.g. by action)."""
+        return self.wordings[self.pick(inputs, row)]
 
 
 def _same(message: str) -> str:

@@ -32,6 +32,11 @@ FUNDING_THEME = "funding_theme"
 CARRY = "carry"
 #: Each co-funder's share of each kind of post (k EUR), per year.
 COFUNDING = "cofunding"
+#: Cerema's collective actions (docs/model.md#collective-actions): events (cohorts) per
+#: collective region and action, attendance per town and action, per year; and a town's
+#: actions beyond its first over the horizon (one column per town, the objective's second
+#: segment).
+EVENTS, ATTENDANCE, FURTHER = "collective_events", "attendance", "further_actions"
 
 
 def region_use_name(resource: str) -> str:
@@ -65,6 +70,9 @@ class Variables:
     carry_in: int | None = None  # column of the funding carried into this year
     carry_out: int | None = None  # column of the funding carried out of it
     split: Block | None = None  # (2, F) co-funders' shares per kind of post (co-funders only)
+    events: Block | None = None  # (Rc, A) collective events per region and action
+    attendance: Block | None = None  # (n, A) a town's attendance per action (0/1)
+    further: Block | None = None  # (n,) actions beyond a town's first, over the horizon
 
     @property
     def towns(self) -> IntArray:
@@ -79,6 +87,7 @@ def define_variables(b: ProgramBuilder, programme: ProgrammeInputs) -> tuple[Var
     for y, inputs in enumerate(programme.years):
         with b.year(y, count):
             out.append(_year_variables(b, inputs))
+    out = _collective_variables(b, programme, out)
     if not programme.carries_over:
         return tuple(out)
     carry = b.add_columns(CARRY, (count - 1,), ("boundary",),
@@ -144,3 +153,38 @@ def define_totals(b: ProgramBuilder, inputs: ModelInputs, v: Variables) -> None:
                    [(np.zeros(R, dtype=np.int64), v.used[resource].indices, 1.0),
                     (np.zeros(1, dtype=np.int64), v.total[resource].indices, -1.0)],
                    sense="=", rhs=0.0)
+
+
+def _collective_variables(b: ProgramBuilder, programme: ProgrammeInputs,
+                          variables: list[Variables]) -> list[Variables]:
+    """Events, attendance and further actions, when collective actions are on.
+
+    An attending town is worth need[t, theme] x value[a] in the year (weighted by the
+    year's discount factor); each of its actions beyond the first over the horizon is
+    worth the discount D x need less: the further-actions column carries -D x need and
+    ``collective_further`` holds it at >= actions - 1, so at the optimum it is
+    max(0, actions - 1): an exact linearisation of the concave benefit, the second
+    segment of a curve whose first segment is one action wide.
+    """
+    first = programme.first
+    if not first.collective:
+        return variables
+    from pvd_optim.inputs import COLLECTIVE_ACTIONS
+
+    actions = len(COLLECTIVE_ACTIONS)
+    out = []
+    for y, (inputs, v) in enumerate(zip(programme.years, variables, strict=True)):
+        with b.year(y, programme.n_years):
+            events = b.add_columns(EVENTS, (inputs.n_collective_regions, actions),
+                                   ("region", "action"),
+                                   description="collective events (cohorts) per region")
+            value = (inputs.collective_need[:, None] * inputs.collective_value_keur[None, :]
+                     * inputs.objective_weight)
+            attendance = b.add_columns(ATTENDANCE, (inputs.n_towns, actions),
+                                       ("town", "action"), cost=value,
+                                       description="a town attends (0/1)")
+        out.append(dataclasses.replace(v, events=events, attendance=attendance))
+    further = b.add_columns(FURTHER, (first.n_towns,), ("town",),
+                            cost=-first.collective_need * first.collective_further_discount_keur,
+                            description="a town's collective actions beyond its first")
+    return [dataclasses.replace(v, further=further) for v in out]

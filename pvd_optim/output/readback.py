@@ -222,20 +222,27 @@ def _check_stored_inputs(folder: Path, members: dict[str, np.ndarray], meta: dic
 
 
 def _arrays(folder: Path, members: dict[str, np.ndarray], programme: ProgrammeInputs) -> Any:
-    from pvd_optim.inputs import AllocationArrays, ProgrammeArrays
+    from pvd_optim.inputs import COLLECTIVE_ACTIONS, AllocationArrays, ProgrammeArrays
 
     inputs, count = programme.first, programme.n_years
     year_axis = (count,) if count > 1 else ()
+    actions = len(COLLECTIVE_ACTIONS)
     shapes = {name: (*year_axis, *shape) for name, shape in (
         ("funding_keur", (inputs.n_towns, inputs.n_themes)),
         ("days", (inputs.n_towns, inputs.n_themes)), ("covered", (inputs.n_towns,)),
         ("posts", (inputs.n_groups,)), ("carry_in_keur", ()), ("carry_out_keur", ()),
-        ("cofunding_keur", (2, inputs.n_funders)))}
+        ("cofunding_keur", (2, inputs.n_funders)),
+        ("collective_events", (inputs.n_collective_regions, actions)),
+        ("attendance", (inputs.n_towns if inputs.collective else 0, actions)))}
+    # An allocation made without collective actions (a strategy's) holds none: empty arrays.
+    empty = {"collective_events", "attendance"}
     values = {}
     for name in ARRAY_NAMES:
         array = members.get(f"arrays.{name}")
         if array is None:
             raise InputError(f"{STATE_FILE} is incomplete (no {name}); {RERUN}", file=folder)
+        if name in empty and array.shape == (*year_axis, 0, actions):
+            shapes[name] = array.shape
         if array.dtype.kind not in "fiub" or array.shape != shapes[name]:
             raise InputError(f"{STATE_FILE}: {name} is {array.shape} {array.dtype}, expected "
                              f"{shapes[name]} numbers; {RERUN}", file=folder)
@@ -248,7 +255,9 @@ def _arrays(folder: Path, members: dict[str, np.ndarray], programme: ProgrammeIn
         AllocationArrays(values["funding_keur"][y], values["days"][y], values["covered"][y],
                          values["posts"][y], carry_in_keur=float(values["carry_in_keur"][y]),
                          carry_out_keur=float(values["carry_out_keur"][y]),
-                         cofunding_keur=values["cofunding_keur"][y])
+                         cofunding_keur=values["cofunding_keur"][y],
+                         collective_events=values["collective_events"][y],
+                         attendance=values["attendance"][y])
         for y in range(count)))
 
 
@@ -278,7 +287,7 @@ def _meta(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
         raise InputError(f"{STATE_FILE}: its meta record names unknown constraint families; "
                          f"{RERUN}", file=folder)
     for family_name, template, names, _, _ in pairs:
-        worded = {block.binding for block in family(family_name).blocks}
+        worded = {text for block in family(family_name).blocks for text in block.wordings}
         if template not in worded or placeholders(template) != {k for k, _ in names}:
             raise InputError(f"{STATE_FILE}: its binding limit {template!r} is not a wording of "
                              f"{family_name!r} with its names; {RERUN}", file=folder)

@@ -76,7 +76,8 @@ def verify_rounded(allocation: Allocation, town_theme: pd.DataFrame, town: pd.Da
         AllocationArrays(funding_keur=funding[y], days=days[y], covered=covered[y],
                          posts=year.posts, carry_in_keur=year.carry_in_keur,
                          carry_out_keur=year.carry_out_keur,
-                         cofunding_keur=year.cofunding_keur)
+                         cofunding_keur=year.cofunding_keur,
+                         collective_events=year.collective_events, attendance=year.attendance)
         for y, year in enumerate(years)))
     report = check_allocation(allocation.full_programme, arrays, allocation.check.checked,
                               rounding=WRITTEN_ROUNDING)

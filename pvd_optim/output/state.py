@@ -44,7 +44,7 @@ MAX_STATE_UNPACKED_BYTES = 256 << 20  # 256 MiB
 _MAX_MEMBERS = 256
 #: The allocation's arrays, as stored (with a leading year axis when there are several).
 ARRAY_NAMES = ("funding_keur", "days", "covered", "posts", "carry_in_keur", "carry_out_keur",
-               "cofunding_keur")
+               "cofunding_keur", "collective_events", "attendance")
 #: The programme's array fields, as stored (``programme.*``); its other settings are in meta.
 PROGRAMME_ARRAYS = ("carry_over_cap_keur", "horizon_fair_share", "horizon_saturation_keur",
                     "horizon_saturation_days")

@@ -43,6 +43,8 @@ def table_frames(allocation: Allocation) -> dict[str, pd.DataFrame]:
     }
     if allocation.by_department is not None:  # prefects' envelopes held
         tables["allocation_department"] = allocation.by_department.reset_index()
+    if (collective := allocation.by_collective) is not None:  # collective actions on
+        tables["allocation_collective"] = collective
     rounded = {name: for_planners(frame) for name, frame in tables.items()}
     verify_rounded(allocation, rounded["allocation_town_theme"], rounded["allocation_town"])
     return rounded

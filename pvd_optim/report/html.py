@@ -312,6 +312,12 @@ def _inputs_section(c: Comparison, ctx: Context) -> str:
     return "".join(parts)
 
 
+def _collective_section(c: Comparison, ctx: Context) -> str:
+    from pvd_optim.report.collective import collective_section
+
+    return collective_section(c, ctx.t)
+
+
 def _town_views_section(c: Comparison, ctx: Context) -> str:
     from pvd_optim.report.towns import towns_section
 
@@ -328,6 +334,7 @@ SECTIONS: list[tuple[str, str, Renderer]] = [
     ("deviation", i18n.N_("Regional deviation"), _deviation_section),
     ("towns", i18n.N_("Town changes"), _changes_section),
     ("inputs", i18n.N_("Input differences"), _inputs_section),
+    ("collective", i18n.N_("Collective actions"), _collective_section),
 ]
 
 

@@ -52,6 +52,8 @@ METRIC_WORDS: dict[str, tuple[str, str]] = {
     "theme_floor_shortfall_eur": (N_("Theme floors shortfall"), N_("EUR")),
     "quota_shortfall_posts": (N_("Regional quotas of posts shortfall"), N_("posts")),
     "prefects_shortfall_eur": (N_("Prefects' envelopes shortfall"), N_("EUR")),
+    "collective_minimum_shortfall_events": (N_("Cerema's collective actions shortfall"),
+                                            N_("events")),
 }
 
 #: Column identifier -> label (metrics use their metric label).

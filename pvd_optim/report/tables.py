@@ -387,6 +387,10 @@ class Comparison:
         town_changes = _long({f"{x} -> {y}": frame.reset_index(drop=frame.index.name is None)
                               for (x, y), frame in self.town_changes.items()}, "comparison")
         by_year = {"summary_by_year": self.summary_by_year} if self.has_years else {}
+        from pvd_optim.report.collective import collective_table
+
+        collective = collective_table(self)
+        by_year |= {"collective_actions": collective} if collective is not None else {}
         return {
             "metrics": metrics,
             "summary": self.summary,

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from pydantic.json_schema import SkipJsonSchema
 
 from pvd_optim.inputs import ONE_YEAR
+from pvd_optim.scenario.collective_section import CollectiveSection
 from pvd_optim.scenario.fields import MAX_PLAUSIBLE_DAYS, MAX_PLAUSIBLE_EUR, Frozen, Share
 from pvd_optim.scenario.output_section import OutputSection
 from pvd_optim.scenario.programme_section import (
@@ -149,6 +150,10 @@ class Scenario(Frozen):
     )
     commitments: CommitmentsSection | None = Field(
         None, description="What is already decided: a CSV, or an earlier results folder."
+    )
+    collective_actions: CollectiveSection = Field(
+        default_factory=CollectiveSection,  # type: ignore[arg-type]
+        description="Cerema's collective actions per region (awareness days, training paths).",
     )
     output: OutputSection = Field(
         default_factory=OutputSection,  # type: ignore[arg-type]

@@ -75,9 +75,17 @@ def define_spend_min(b: ProgramBuilder, programme: ProgrammeInputs,
 
 @define_rows(CAPACITY)
 def define_capacity(b: ProgramBuilder, inputs: ModelInputs, v: Variables, tight: bool) -> None:
-    """2. Cerema capacity per directorate: days to its towns <= C[d]."""
-    b.add_rows(CAPACITY.blocks[0], (inputs.n_directorates,), ("directorate",),
-               [(inputs.directorate_of_town[v.seg_town], v.x.indices, 1.0)],
+    """2. Cerema capacity per directorate: days to its towns + its collective events <= C[d].
+
+    A region's collective events (awareness days, training cohorts) take their expert-days
+    from the region's covering directorate (``docs/model.md#collective-actions``).
+    """
+    terms: list[Term] = [(inputs.directorate_of_town[v.seg_town], v.x.indices, 1.0)]
+    if v.events is not None:
+        actions = inputs.collective_days.size
+        terms.append((np.repeat(inputs.collective_directorate, actions), v.events.indices,
+                      np.tile(inputs.collective_days, inputs.n_collective_regions)))
+    b.add_rows(CAPACITY.blocks[0], (inputs.n_directorates,), ("directorate",), terms,
                sense="<=", rhs=inputs.capacity_days)
 
 
