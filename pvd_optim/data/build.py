@@ -118,6 +118,7 @@ COLUMNS: list[str] = [
     "pvd_group_2021",
     "acv",
     "ort",
+    "ort_signed_at",
     "housing_vacancy_pct",
     "fiscal_vacancy_pct",
     "long_term_vacancy_pct",
