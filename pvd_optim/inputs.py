@@ -134,6 +134,13 @@ class ModelInputs:
     committed_posts: FloatArray = field(default=None)  # type: ignore[arg-type]  # (G,)
     locked: bool = False
     committed_carry_out_keur: float | None = None  # a locked year's carry-over (None: free)
+    # Convention status (docs/model.md#convention-and-ort-status). ``need`` and ``fragility``
+    # above already carry ``priority_weight`` (the weight on a town with an ORT); kept here
+    # so that what is shown as need can be the need. A town may be funded in a theme of
+    # ``themes_after_ort`` only from the calendar year ``ort_year`` (inf: no ORT, or no date).
+    priority_weight: FloatArray = field(default=None)  # type: ignore[arg-type]  # (n,)
+    ort_year: FloatArray = field(default=None)  # type: ignore[arg-type]  # (n,)
+    themes_after_ort: BoolArray = field(default=None)  # type: ignore[arg-type]  # (K,)
 
     def __post_init__(self) -> None:
         count = len(self.funder_keys)
@@ -149,6 +156,8 @@ class ModelInputs:
             "funder_budget_keur": np.zeros(count),
             "funder_serves": np.zeros((count, len(POST_TYPES)), dtype=bool),
             "funder_residual": np.zeros(count, dtype=bool),
+            "priority_weight": np.ones(n), "ort_year": np.zeros(n),
+            "themes_after_ort": np.zeros(k, dtype=bool),
         }
         for name, value in defaults.items():
             if getattr(self, name) is None:
@@ -248,6 +257,12 @@ class ModelInputs:
     def max_posts(self) -> IntArray:
         """Upper bound on posts per group: ceil(|g| / m_g)."""
         return -(-self.group_size // self.towns_per_post)
+
+    @property
+    def after_ort_barred(self) -> BoolArray:
+        """(n, K) pairs that may not be funded this year: a theme of ``themes_after_ort``
+        in a town whose ORT is signed after this year (or not at all)."""
+        return (self.ort_year > self.year)[:, None] & self.themes_after_ort[None, :]
 
     def posts_needed(self, covered: FloatArray) -> FloatArray:
         """Posts per group that coverage ``covered`` (per town) needs: ceil(covered / m_g).

@@ -18,7 +18,7 @@ machinery (``Collector``, ``check_allocation``).
 
 from __future__ import annotations
 
-from pvd_optim.check import programme, reference
+from pvd_optim.check import convention, programme, reference
 from pvd_optim.check.core import CheckReport, Collector, Rounding, Violation, check_allocation
 from pvd_optim.inputs import AllocationArrays
 from pvd_optim.measures import (
@@ -33,4 +33,5 @@ from pvd_optim.measures import (
 
 __all__ = ["AllocationArrays", "BalancePeriod", "CheckReport", "Collector", "Rounding",
            "Violation", "balance_periods", "band_deviations", "band_limits", "check_allocation",
-           "concave_benefit", "objective_parts", "programme", "reference", "year_benefit"]
+           "concave_benefit", "convention", "objective_parts", "programme", "reference",
+           "year_benefit"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pvd_optim.families import convention as _convention
 from pvd_optim.families import programme as _programme
 from pvd_optim.families import reference as _reference
 from pvd_optim.families.reference import REFERENCE_FAMILIES, balance_block_name
@@ -38,6 +39,7 @@ FAMILIES: tuple[Family, ...] = (
     _programme.COFUNDER_BUDGET, _reference.COVER_MIN, _reference.SHARING, _reference.LEAD,
     _programme.IDLE_POSTS, _programme.PERSISTENCE, _reference.TOWN_FLOOR, _reference.BALANCE,
     _reference.THEME_FLOOR, _programme.HORIZON_SATURATION,
+    _convention.THEMES_AFTER_ORT,
 )
 assert set(REFERENCE_FAMILIES) <= set(FAMILIES)
 

@@ -13,6 +13,6 @@ columns, inside the builder's year scope; a family of scope ``programme`` once, 
 the programme and every year's columns (it links years, or spans the horizon).
 """
 
-from pvd_optim.model.rows import programme, reference
+from pvd_optim.model.rows import convention, programme, reference
 
-__all__ = ["programme", "reference"]
+__all__ = ["convention", "programme", "reference"]
