@@ -117,6 +117,30 @@ def test_an_excluded_town_learns_why(toy: Path) -> None:
         ("ort_signed_after", {"signed_by": "2023-04-01", "signed_at": "2023-04-24"}),)
 
 
+def test_the_town_page_words_the_ort_reasons(toy: Path) -> None:
+    from pvd_optim.i18n import translator
+    from pvd_optim.town import page_content, render_markdown
+    from pvd_optim.town.page import TownPage
+
+    scenario = _scenario(toy, "highs", {"convention.require_ort_signed_by": "2023-04-01"})
+    for insee, language, words in (
+            (PONT, "en", "it has no ORT convention"),
+            (NOGENT, "en", "its ORT convention was signed on 2023-04-24, after 2023-04-01"),
+            (NOGENT, "fr", "sa convention d'ORT a été signée le 2023-04-24, après le 2023-04-01")):
+        page = TownPage(insee, scenario.name, exclusion=why_not_eligible(scenario, insee))
+        assert words in render_markdown(page_content(page, translator(language)))
+
+
+def test_national_counts_under_the_ort_condition() -> None:
+    from pvd_optim.scenario import with_overrides
+
+    national = load_scenario(SCENARIOS / "national.yaml")
+    for changes, towns in (({"convention.require_ort": True}, 1_526),
+                           ({"convention.require_ort_signed_by": "2022-12-31"}, 524)):
+        prepared = prepare(with_overrides(national, changes))
+        assert int(prepared.eligible.sum()) == towns
+
+
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 def test_a_priority_weight_moves_the_one_post_to_a_town_with_an_ort(toy: Path,
                                                                      solver: str) -> None:
