@@ -131,6 +131,14 @@ def test_the_town_page_words_the_ort_reasons(toy: Path) -> None:
         assert words in render_markdown(page_content(page, translator(language)))
 
 
+def test_an_official_town_without_an_ort_is_told_only_that() -> None:
+    national = load_scenario(SCENARIOS / "national.yaml", {"convention.require_ort": True})
+    assert why_not_eligible(national, "01305").reasons == (  # Pont-de-Vaux, a PVD town
+        ("no_ort", {"signed_by": "", "signed_at": ""}),)
+    paris = why_not_eligible(national, "75056")  # not on the list, and no ORT either
+    assert [kind for kind, _ in paris.reasons] == ["no_ort", "not_official"]
+
+
 def test_national_counts_under_the_ort_condition() -> None:
     from pvd_optim.scenario import with_overrides
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pvd_optim.data.build_sources import Sources, add_ort_dates
+from pvd_optim.data.build_ort import add_ort_dates
+from pvd_optim.data.build_sources import Sources
 from pvd_optim.data.towns import load_communes
 
 

@@ -173,7 +173,7 @@ def add_programmes(t: pd.DataFrame, sources: Sources) -> None:
     current, code_map = sources.current, sources.code_map
     prog = by_code(
         read_json(sources.folder / "pvd" / "gazetteer_anct_programmes.json")["communes"],
-        ["pvd", "pvd_signed_at", "acv", "ort", "ort_signed_at"],
+        ["pvd", "pvd_signed_at", "acv", "ort"],
     )
     prog["target"] = to_current(pd.Series(prog.index, index=prog.index), code_map, current)
     sources.summary["programme_codes_remapped"] = int((prog.index != prog["target"]).sum())
@@ -186,7 +186,6 @@ def add_programmes(t: pd.DataFrame, sources: Sources) -> None:
                         file=sources.folder / "pvd" / "gazetteer_anct_programmes.json")
     signed = pvd_rows.set_index("target")["pvd_signed_at"].dropna()
     t["pvd_signed_at"] = _text(signed.reindex(current))
-    add_ort_dates(t, sources, prog)
 
     list_path = sources.folder / "pvd" / "anct_pvd_liste_2021-01-22_sans_donnees_personnelles.csv"
     list_2021 = read_csv(list_path)
@@ -195,50 +194,6 @@ def add_programmes(t: pd.DataFrame, sources: Sources) -> None:
     if not grouped["target"].is_unique:
         raise DataError("two 2021 rows map to one current commune", file=list_path)
     t["pvd_group_2021"] = _text(grouped.set_index("target")["id_pvd"].reindex(current))
-
-
-def add_ort_dates(t: pd.DataFrame, sources: Sources, prog: pd.DataFrame) -> None:
-    """``ort_signed_at``: when the commune's ORT convention was signed, cross-checked.
-
-    ``prog`` is the ANCT list read by :func:`add_programmes`, with each row's current
-    commune in ``target``. A current commune that absorbed several ORT communes takes the
-    earliest date (the first ORT that covered part of it; the 5 such rows of COG 2025 all
-    agree with their current commune today). The convenience join
-    ``pvd/pvd_communes_merged.csv`` repeats the ORT flag and date for the PVD towns: every
-    town where it differs from the ANCT list is recorded in the summary
-    (``ort_merged_csv_disagreements``), and the ANCT list is kept.
-    """
-    ort_rows = prog[prog["ort"].fillna(False).astype(bool)]
-    dated = ort_rows.dropna(subset=["ort_signed_at"])
-    spread = dated.groupby("target")["ort_signed_at"].nunique()
-    earliest = dated.groupby("target")["ort_signed_at"].min()
-    t["ort_signed_at"] = _text(earliest.reindex(sources.current)).where(t["ort"])
-    ort = t[t["ort"]]
-    merged_path = sources.folder / "pvd" / "pvd_communes_merged.csv"
-    merged = read_csv(merged_path)
-    merged["target"] = to_current(merged["insee_com"], sources.code_map, sources.current)
-    if not merged["target"].is_unique:
-        raise DataError("two rows of the merged list map to one current commune",
-                        file=merged_path)
-    merged = merged.set_index("target")
-    listed_flag = t["ort"].reindex(merged.index).fillna(False).astype(bool)
-    listed_date = t["ort_signed_at"].reindex(merged.index).fillna("")
-    differ = (merged["ort"].eq("True") != listed_flag) | (
-        merged["ort_date_signature"] != listed_date)
-    sources.summary.update({
-        "ort_with_date": int(ort["ort_signed_at"].notna().sum()),
-        "ort_without_date": sorted(ort.index[ort["ort_signed_at"].isna()]),
-        "ort_merged_codes_with_different_dates": int((spread > 1).sum()),
-        "ort_signed_by_year": {str(year): int(n) for year, n in sorted(
-            ort["ort_signed_at"].dropna().str.slice(0, 4).value_counts().items())},
-        "ort_merged_csv_rows": len(merged),
-        "ort_merged_csv_disagreements": [
-            {"insee": code,
-             "anct_ort": bool(listed_flag[code]), "anct_ort_signed_at": listed_date[code],
-             "merged_ort": merged.at[code, "ort"],
-             "merged_ort_date_signature": merged.at[code, "ort_date_signature"]}
-            for code in sorted(merged.index[differ])],
-    })
 
 
 def add_vacancy(t: pd.DataFrame, sources: Sources) -> None:
@@ -390,9 +345,6 @@ def measure_programme_caveats(t: pd.DataFrame, sources: Sources) -> None:
             "ort": int(t["ort"].sum()),
             "pvd_and_acv": int((t["pvd"] & t["acv"]).sum()),
             "pvd_without_signature_date": int(pvd["pvd_signed_at"].isna().sum()),
-            "pvd_with_ort": int(pvd["ort"].sum()),
-            "pvd_ort_signed_by_year": {str(year): int(n) for year, n in sorted(
-                pvd["ort_signed_at"].dropna().str.slice(0, 4).value_counts().items())},
             "pvd_without_group_2021": int(pvd["pvd_group_2021"].isna().sum()),
             "non_pvd_with_group_2021": int(t.loc[~t["pvd"], "pvd_group_2021"].notna().sum()),
             "pvd_population_20000_plus": sorted(pvd.index[pvd["population"] >= 20_000]),

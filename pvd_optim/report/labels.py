@@ -50,6 +50,8 @@ METRIC_WORDS: dict[str, tuple[str, str]] = {
     "cover_min_shortfall_towns": (N_("Minimum coverage shortfall"), N_("towns")),
     "town_floor_shortfall_eur": (N_("Minimum per covered town shortfall"), N_("EUR")),
     "theme_floor_shortfall_eur": (N_("Theme floors shortfall"), N_("EUR")),
+    "themes_after_ort_shortfall_eur": (N_("Funding of themes before the town's ORT"),
+                                       N_("EUR")),
 }
 
 #: Column identifier -> label (metrics use their metric label).

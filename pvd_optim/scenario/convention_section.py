@@ -84,12 +84,6 @@ class ConventionSection(Frozen):
         """Whether the eligibility condition is on (either field)."""
         return self.require_ort or self.require_ort_signed_by is not None
 
-    @property
-    def is_default(self) -> bool:
-        """Whether the section changes nothing (every use off)."""
-        return (not self.ort_required and self.ort_priority_weight == 1.0
-                and not self.themes_after_ort)
-
 
 def unknown_themes(section: ConventionSection, themes: Iterable[str]) -> str | None:
     """The problem with ``themes_after_ort`` given the themes in force, or ``None``."""
