@@ -258,12 +258,6 @@ class ModelInputs:
         """Upper bound on posts per group: ceil(|g| / m_g)."""
         return -(-self.group_size // self.towns_per_post)
 
-    @property
-    def after_ort_barred(self) -> BoolArray:
-        """(n, K) pairs that may not be funded this year: a theme of ``themes_after_ort``
-        in a town whose ORT is signed after this year (or not at all)."""
-        return (self.ort_year > self.year)[:, None] & self.themes_after_ort[None, :]
-
     def posts_needed(self, covered: FloatArray) -> FloatArray:
         """Posts per group that coverage ``covered`` (per town) needs: ceil(covered / m_g).
 
