@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from pvd_optim.convention_inputs import convention_fields
 from pvd_optim.errors import ScenarioError
 from pvd_optim.inputs import EUR_PER_UNIT, ModelInputs, ProgrammeInputs, as_programme
 from pvd_optim.quota_inputs import band_mode, with_post_quota
@@ -55,10 +56,12 @@ class Prepared:
 
         inputs = self.programme.first
         sub = self.table.loc[list(inputs.town_codes), list(TOWN_INFO_COLUMNS)].copy()
+        weight = inputs.priority_weight  # the model's need is weighted: show the need
         need = pd.DataFrame(
-            inputs.need, index=sub.index, columns=[f"need_{t}" for t in inputs.themes]
+            inputs.need / weight[:, None], index=sub.index,
+            columns=[f"need_{t}" for t in inputs.themes],
         )
-        sub["fragility"] = inputs.fragility
+        sub["fragility"] = inputs.fragility / weight
         sub["directorate"] = [inputs.directorate_names[d] for d in inputs.directorate_of_town]
         sub["group"] = [inputs.group_labels[g] for g in inputs.group_of_town]
         return pd.concat([sub, need], axis=1)
@@ -143,6 +146,11 @@ def select_eligible(scenario: Scenario, table: pd.DataFrame, scores: Scores) -> 
                 **scenario.located(f"eligibility.{label}"),
             )
         mask[codes.get_indexer(pd.Index(list(listed)))] = value
+    convention = scenario.convention
+    if convention.ort_required:  # a condition on every town, listed ones too
+        from pvd_optim.data.eligibility import ort_reasons
+
+        mask &= ort_reasons(table, signed_by=convention.require_ort_signed_by).eq("").to_numpy()
     no_region = mask & ~in_region
     if no_region.any():
         names = table.index[no_region][:5].tolist()
@@ -154,7 +162,9 @@ def select_eligible(scenario: Scenario, table: pd.DataFrame, scores: Scores) -> 
     if not mask.any():
         raise ScenarioError(
             "no town is eligible; widen the eligibility rules or list towns in "
-            "eligibility.include", **scenario.located("eligibility"),
+            "eligibility.include" + (" (convention.require_ort keeps only towns with an ORT)"
+                                     if convention.ort_required else ""),
+            **scenario.located("eligibility"),
         )
     return mask
 
@@ -299,13 +309,15 @@ def _full_year(
         raise ScenarioError(f"balance basis {basis!r} sums to 0 over the eligible towns; "
                             "choose another basis", **scenario.located("balance.basis"))
     benefit = scenario.benefit
+    convention = convention_fields(scenario, towns)
+    weight = convention["priority_weight"]  # the benefit of a town with an ORT, weighted
     return ModelInputs(
         town_codes=tuple(towns.index.astype(str)),
         town_names=tuple(towns["name"].astype(str)),
         population=np.asarray(population, dtype=np.float64),
         themes=themes,
-        need=np.ascontiguousarray(need, dtype=np.float64),
-        fragility=np.ascontiguousarray(fragility, dtype=np.float64),
+        need=np.ascontiguousarray(need * weight[:, None], dtype=np.float64),
+        fragility=np.ascontiguousarray(fragility * weight, dtype=np.float64),
         region_of_town=region_of_town.astype(np.int64),
         region_codes=tuple(region_codes.tolist()),
         region_names=tuple(region_name_of[c] for c in region_codes),
@@ -343,6 +355,7 @@ def _full_year(
         relax_integers=scenario.solver.relax_integers,
         eligible=np.asarray(eligible, dtype=bool).copy(),
         **_cofunding(scenario, table, towns, group_of_town, len(group_labels)),
+        **convention,
     )
 
 

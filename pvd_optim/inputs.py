@@ -165,6 +165,13 @@ class ModelInputs:
     collective_further_discount_keur: float = 0.0  # per action beyond a town's first, need 1
     collective_requires_cover: bool = True
     collective_minimum_scope: Literal["horizon", "year"] = "horizon"
+    # Convention status (docs/model.md#convention-and-ort-status). ``need`` and ``fragility``
+    # above already carry ``priority_weight`` (the weight on a town with an ORT); kept here
+    # so that what is shown as need can be the need. A town may be funded in a theme of
+    # ``themes_after_ort`` only from the calendar year ``ort_year`` (inf: no ORT, or no date).
+    priority_weight: FloatArray = field(default=None)  # type: ignore[arg-type]  # (n,)
+    ort_year: FloatArray = field(default=None)  # type: ignore[arg-type]  # (n,)
+    themes_after_ort: BoolArray = field(default=None)  # type: ignore[arg-type]  # (K,)
 
     def __post_init__(self) -> None:
         count = len(self.funder_keys)
@@ -186,6 +193,8 @@ class ModelInputs:
                 "collective_seats", "collective_days", "collective_value_keur",
                 "collective_max_count", "collective_minimum")},
             "collective_need": np.zeros(n),
+            "priority_weight": np.ones(n), "ort_year": np.zeros(n),
+            "themes_after_ort": np.zeros(k, dtype=bool),
         }
         for name, value in defaults.items():
             if getattr(self, name) is None:

@@ -66,8 +66,10 @@ def entry_years(scenario: Scenario, table: pd.DataFrame, codes: tuple[str, ...])
 
 def _basis(scenario: Scenario, template: ModelInputs) -> np.ndarray:
     """Each town's weight in the fair shares (the ``balance.basis``)."""
+    # The model's need carries the convention's priority weight; the basis is the need.
     return {"towns": np.ones(template.n_towns), "population": template.population,
-            "need": template.need.mean(axis=1)}[scenario.balance.basis]
+            "need": template.need.mean(axis=1) / template.priority_weight
+            }[scenario.balance.basis]
 
 
 def _shares(template: ModelInputs, weights: np.ndarray) -> np.ndarray:

@@ -149,6 +149,46 @@ THEME_RATIONALE: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 
+#: Themes of the catalogue that are not default themes: a scenario puts one in force by
+#: writing its definition under ``themes.definitions`` (``scenarios/public-real-estate.yaml``
+#: does), so that the default themes, and every shipped optimum, stay as they are.
+#: ``public_real_estate`` is the APVF domain that had no theme (centre revitalisation,
+#: low-density mobility and digital have theirs). No public-real-estate indicator is
+#: embedded (no inventory of public buildings, their vacancy, surface or energy
+#: performance): it is built from the best labelled proxies, and
+#: :data:`CATALOGUE_THEME_RATIONALE` says why each is one and what the theme misses.
+CATALOGUE_THEMES: Final[Mapping[str, Mapping[str, float]]] = _frozen(
+    {
+        "public_real_estate": {
+            "brownfield_surface_ha": 0.40,
+            "monuments": 0.30,
+            "population_change_pct": 0.30,
+        },
+    }
+)
+
+#: Why each catalogue theme is built as it is, and what its proxies miss.
+CATALOGUE_THEME_RATIONALE: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "public_real_estate": (
+            "Public real estate, by proxy only (no inventory of public buildings is embedded). "
+            "Brownfield surface (Cerema, Cartofriches): land and buildings awaiting reuse, "
+            "some of them former public facilities (hospitals, barracks, railway land, "
+            "schools); protected monuments (Ministry of Culture, Basilic): in a small town many "
+            "are public buildings (a parish church built before 1905 belongs to the commune, "
+            "and so do the town hall and often the old hospital) whose upkeep calls for "
+            "specialised engineering; "
+            "population decline: a stock of schools and facilities built for more inhabitants. "
+            "It misses what the theme is really about: which buildings the commune and the "
+            "State own, how many stand empty, their surface and energy performance (the "
+            "tertiary decree), and who owns each brownfield. Built from indicators of the "
+            "revitalisation and heritage themes, its need follows theirs (Spearman 0.74 and "
+            "0.55 over the PVD towns): beside them it weighs those indicators again, so a "
+            "planner with an inventory should replace the proxies (a planner CSV column)."
+        ),
+    }
+)
+
 #: Natural target level per indicator, in the indicator's own unit: the need of a town is
 #: its distance from the target, on the side its direction says is need, over the target
 #: (``pvd_optim.scoring.targets.target_need``): ``(target - value) / target`` for a

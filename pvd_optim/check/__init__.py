@@ -12,13 +12,13 @@ A family of scope ``year`` is checked on each model year's inputs and arrays in 
 a family of scope ``programme`` on the whole programme at once.
 
 One module per group of families, as in ``pvd_optim.families``: ``reference``,
-``programme``, ``quota``, ``prefects`` and ``collective``; importing this package registers
-every check. ``core`` holds the machinery (``Collector``, ``check_allocation``).
+``programme``, ``quota``, ``prefects``, ``collective`` and ``convention``; importing this
+package registers every check. ``core`` holds the machinery (``Collector``, ``check_allocation``).
 """
 
 from __future__ import annotations
 
-from pvd_optim.check import collective, prefects, programme, quota, reference
+from pvd_optim.check import collective, convention, prefects, programme, quota, reference
 from pvd_optim.check.core import CheckReport, Collector, Rounding, Violation, check_allocation
 from pvd_optim.inputs import AllocationArrays
 from pvd_optim.measures import (
@@ -33,6 +33,6 @@ from pvd_optim.measures import (
 
 __all__ = ["AllocationArrays", "BalancePeriod", "CheckReport", "Collector", "Rounding",
            "Violation", "balance_periods", "band_deviations", "band_limits", "check_allocation",
-           "collective", "concave_benefit", "objective_parts", "prefects", "programme", "quota",
-           "reference",
+           "collective", "concave_benefit", "convention", "objective_parts", "prefects",
+           "programme", "quota", "reference",
            "year_benefit"]

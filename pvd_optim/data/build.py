@@ -23,8 +23,9 @@ Outputs
 
 Every choice that changes a number (how merged communes are mapped, what an
 absent commune means in each source) is made once, in
-:mod:`~pvd_optim.data.build_mapping` (the mapping rules) and
-:mod:`~pvd_optim.data.build_sources` (one function per source), and documented
+:mod:`~pvd_optim.data.build_mapping` (the mapping rules),
+:mod:`~pvd_optim.data.build_sources` (one function per source) and
+:mod:`~pvd_optim.data.build_ort` (ORT dates, cross-checked), and documented
 in ``NOTICE.md``.
 """
 
@@ -42,6 +43,7 @@ import pandas as pd
 
 from pvd_optim.data import build_sources as sources_
 from pvd_optim.data.build_mapping import build_code_map, read_json
+from pvd_optim.data.build_ort import add_ort
 from pvd_optim.data.build_sources import EVERYDAY_SERVICES, OTHER_BPE, Sources
 from pvd_optim.errors import DataError
 
@@ -60,6 +62,7 @@ _STEPS = (
     sources_.add_population_change,
     sources_.add_epci,
     sources_.add_programmes,
+    add_ort,
     sources_.add_vacancy,
     sources_.add_income,
     sources_.add_unemployment,
@@ -118,6 +121,7 @@ COLUMNS: list[str] = [
     "pvd_group_2021",
     "acv",
     "ort",
+    "ort_signed_at",
     "housing_vacancy_pct",
     "fiscal_vacancy_pct",
     "long_term_vacancy_pct",

@@ -39,6 +39,7 @@ _STRING_COLUMNS = (
     "epci_type",
     "pvd_signed_at",
     "pvd_group_2021",
+    "ort_signed_at",
 )
 _INT_COLUMNS = ("population", "rank_chef_lieu")
 _NULLABLE_INT_COLUMNS = ("epci_population", "epci_members")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pvd_optim.families import collective as _collective
+from pvd_optim.families import convention as _convention
 from pvd_optim.families import prefects as _prefects
 from pvd_optim.families import programme as _programme
 from pvd_optim.families import quota as _quota
@@ -45,6 +46,7 @@ FAMILIES: tuple[Family, ...] = (
     *_quota.QUOTA_FAMILIES,
     _prefects.PREFECTS,
     *_collective.COLLECTIVE_FAMILIES,
+    _convention.THEMES_AFTER_ORT,
 )
 assert set(REFERENCE_FAMILIES) <= set(FAMILIES)
 

@@ -54,6 +54,8 @@ METRIC_WORDS: dict[str, tuple[str, str]] = {
     "prefects_shortfall_eur": (N_("Prefects' envelopes shortfall"), N_("EUR")),
     "collective_minimum_shortfall_events": (N_("Cerema's collective actions shortfall"),
                                             N_("events")),
+    "themes_after_ort_shortfall_eur": (N_("Funding of themes before the town's ORT"),
+                                       N_("EUR")),
 }
 
 #: Column identifier -> label (metrics use their metric label).

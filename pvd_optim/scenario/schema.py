@@ -20,6 +20,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from pvd_optim.inputs import ONE_YEAR
 from pvd_optim.scenario.collective_section import CollectiveSection
+from pvd_optim.scenario.convention_section import ConventionSection, unknown_themes
 from pvd_optim.scenario.fields import MAX_PLAUSIBLE_DAYS, MAX_PLAUSIBLE_EUR, Frozen, Share
 from pvd_optim.scenario.output_section import OutputSection
 from pvd_optim.scenario.programme_section import (
@@ -159,6 +160,10 @@ class Scenario(Frozen):
         default_factory=OutputSection,  # type: ignore[arg-type]
         description="How the outputs are written for people (not part of the content hash).",
     )
+    convention: ConventionSection = Field(
+        default_factory=ConventionSection,  # type: ignore[arg-type]
+        description="How a town's ORT convention is used: eligibility, priority, preconditions.",
+    )
     # Set by the loader, never written in a file: left out of dumps and of the JSON Schema.
     source: SkipJsonSchema[Path | None] = Field(
         None, description="The file this scenario was read from (set by the loader).", exclude=True
@@ -214,6 +219,9 @@ class Scenario(Frozen):
                 if unknown:
                     problems.append(f"{'.'.join(path)} names unknown theme(s) {unknown}; "
                                     f"known: {sorted(themes)}")
+        convention_problem = unknown_themes(self.convention, themes)
+        if convention_problem:
+            problems.append(convention_problem)
         floors = self.floor_by_theme()
         if sum(floors.values()) > 1 + 1e-9:
             each = ""

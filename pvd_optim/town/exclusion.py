@@ -65,6 +65,23 @@ def _criterion_values(table: pd.DataFrame, insee: str, fragility: float,
     }
 
 
+def _ort_reason(scenario: Scenario, table: pd.DataFrame, insee: str
+                ) -> tuple[tuple[str, dict[str, float | str]], ...]:
+    """The scenario's ORT condition (``convention``), if the commune fails it."""
+    from pvd_optim.data.eligibility import ort_reasons
+
+    convention = scenario.convention
+    if not convention.ort_required:
+        return ()
+    signed_by = convention.require_ort_signed_by
+    reason = str(ort_reasons(table.loc[[insee]], signed_by=signed_by).iloc[0])
+    if not reason:
+        return ()
+    signed = table.at[insee, "ort_signed_at"]
+    return ((reason, {"signed_by": str(signed_by or ""),
+                      "signed_at": str(signed) if isinstance(signed, str) else ""}),)
+
+
 def why_not_eligible(scenario: Scenario, insee: str) -> Exclusion:
     """Why commune ``insee`` is not among ``scenario``'s towns."""
     from pvd_optim.assemble import load_table
@@ -74,18 +91,22 @@ def why_not_eligible(scenario: Scenario, insee: str) -> Exclusion:
     table, _ = load_table(scenario)
     row = table.loc[insee]
 
+    ort = _ort_reason(scenario, table, insee)
+
     def exclusion(*reasons: tuple[str, dict[str, float | str]]) -> Exclusion:
         return Exclusion(insee, str(row["name"]), str(row["department"]),
-                         _population(table, insee), section.mode, reasons)
+                         _population(table, insee), section.mode, (*ort, *reasons))
 
     if insee in section.exclude:
         return exclusion(("excluded_by_list", {}))
     if section.mode == "official":
-        return exclusion(("not_official", {}))
+        on_list = bool(row["pvd"])
+        return exclusion(*(() if on_list and ort else (("not_official", {}),)))
     if section.mode == "listed":
-        return exclusion(("not_listed", {}))
+        return exclusion(*(() if insee in section.include and ort else (("not_listed", {}),)))
     if section.mode == "all" or not isinstance(row["region"], str):
-        return exclusion(("outside_regions", {}))
+        in_region = isinstance(row["region"], str)
+        return exclusion(*(() if in_region and ort else (("outside_regions", {}),)))
     from pvd_optim.assemble import prepare
 
     prepared = prepare(scenario)

@@ -84,6 +84,13 @@ EXCLUSION_WORDS: dict[str, str] = {
                                 "than {minimum}."),
     "not_fragile": N_("its fragility index, {fragility}, is below the threshold of "
                       "{threshold}."),
+    "no_ort": N_("it has no ORT convention (opération de revitalisation de territoire), "
+                 "which this scenario requires (convention.require_ort)."),
+    "ort_date_unknown": N_("the date of its ORT convention is unknown, and this scenario "
+                           "requires one signed by {signed_by} "
+                           "(convention.require_ort_signed_by)."),
+    "ort_signed_after": N_("its ORT convention was signed on {signed_at}, after {signed_by}, "
+                           "the date this scenario requires (convention.require_ort_signed_by)."),
 }
 
 def fill(t: Translator, template: str, values: Mapping[str, object]) -> str:
