@@ -14,20 +14,9 @@ import numpy as np
 
 from pvd_optim.families.registry import Elastic, Family, Fix, FixContext, RowBlock
 from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message
 from pvd_optim.inputs import COLLECTIVE_ACTIONS, ModelInputs
 from pvd_optim.tolerances import RELAXATION_NOISE, ceil_whole
-
-#: How a planner reads each action, singular and plural.
-ACTION_WORDS: dict[str, tuple[str, str]] = {
-    "awareness_day": ("awareness day", "awareness days"),
-    "training_path": ("training path", "training paths"),
-}
-
-
-def action_words(a: int, count: float = 2) -> str:
-    """The planner's word for action ``a`` (plural unless ``count`` is 1)."""
-    singular, plural = ACTION_WORDS[COLLECTIVE_ACTIONS[a]]
-    return singular if count == 1 else plural
 
 
 def collective_region_name(inputs: ModelInputs, r: int) -> str:
@@ -56,6 +45,19 @@ _MINIMUM_WORDS = (N_("Cerema's commitment in {region}: {count} awareness day(s)"
                   N_("Cerema's commitment in {region}: {count} training path(s)"))
 
 
+#: The diagnosis's words, one per action: what a region's events need, and the fix.
+_NEED_WORDS = (
+    N_("the awareness days of {region} need {days:,.0f} trainer-days{scope}; {directorate} has "
+       "{has:,.0f} in all, individual missions included"),
+    N_("the training paths of {region} need {days:,.0f} trainer-days{scope}; {directorate} has "
+       "{has:,.0f} in all, individual missions included"))
+_LOWER_WORDS = (
+    N_("lower the minimum of awareness days per region to at most {needed:g} (now {now:g}): "
+       "{detail}"),
+    N_("lower the minimum of training paths per region to at most {needed:g} (now {now:g}): "
+       "{detail}"))
+
+
 def _minimum_fix(ctx: FixContext) -> Fix | None:
     """Lower the minimum: what the region's events need against its directorate's days."""
     first = ctx.inputs
@@ -68,27 +70,25 @@ def _minimum_fix(ctx: FixContext) -> Fix | None:
         return None
     periods = slack.shape[0]
     capacity = np.stack([year.capacity_days for year in ctx.years])  # (Y, D)
-    detail: list[str] = []
+    detail: list[Message] = []
     worst_action, worst_short = int(bent[0][1]), 0.0
     for r, a in bent:
         d = int(first.collective_directorate[r])
         need_days = float(first.collective_minimum[a]) * float(first.collective_days[a])
         has = float(capacity[:, d].sum()) if periods == 1 else float(capacity[:, d].min())
-        scope = "over the horizon" if periods == 1 and len(ctx.years) > 1 else (
-            "a year" if periods > 1 else "")
-        detail.append(
-            f"the {action_words(int(a))} of {collective_region_name(first, int(r))} need "
-            f"{need_days:,.0f} trainer-days{' ' + scope if scope else ''}; "
-            f"{first.directorate_names[d]} has {has:,.0f} in all, individual missions "
-            "included")
+        scope = (Message(" over the horizon") if periods == 1 and len(ctx.years) > 1 else
+                 Message(" a year") if periods > 1 else "")
+        detail.append(Message(
+            _NEED_WORDS[int(a)], region=collective_region_name(first, int(r)), days=need_days,
+            scope=scope, directorate=first.directorate_names[d], has=has))
         if short[r, a] > worst_short:
             worst_action, worst_short = int(a), float(short[r, a])
     current = float(first.collective_minimum[worst_action])
     needed = max(0.0, current - float(ceil_whole(worst_short)))
     name = COLLECTIVE_ACTIONS[worst_action]
     return Fix("collective_minimum", f"collective_actions.{name}.minimum_per_region", current,
-               needed, f"lower the minimum of {action_words(worst_action)} per region to at "
-               f"most {needed:g} (now {current:g}): " + detail[0], tuple(detail[1:]))
+               needed, Message(_LOWER_WORDS[worst_action], needed=needed, now=current,
+                               detail=detail[0]), tuple(detail[1:]))
 
 
 def _on(inputs: ModelInputs) -> bool:
