@@ -76,6 +76,14 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for case, by in RESULTS.items():
         if case in ("issue16", "scoring"):
             continue
+        if case == "issue12":
+            for values in by.values():
+                write(f"issue 12: seven years / one year at gap {values['gap']:g}: time "
+                      f"{values['time_ratio']:.1f}x (<= {values['time_target']:g}), memory "
+                      f"{values['memory_ratio']:.1f}x (<= {values['memory_target']:g}); "
+                      f"seven years {values['seven_status']} at gap "
+                      f"{values['seven_gap_reached']:.2e}")
+            continue
         if case == "start-up":
             for what, values in by.items():
                 write(f"start-up: {what}: {values['seconds']:.3f} s (fresh interpreter)")
