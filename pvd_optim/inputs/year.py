@@ -1,11 +1,4 @@
-"""Everything the allocation model needs, as plain numpy arrays in solver units.
-
-This is the hand-over point between the data side (town table, scores,
-scenario) and the model layer: money is converted to k EUR here, once, so the
-solver never sees raw euros (1e9 right-hand sides mislead HiGHS's scaling).
-Index arrays (region, directorate, group of each town) are dense integer codes
-so that every model block can be built with vectorised numpy.
-"""
+"""One model year's inputs (:class:`ModelInputs`), and the balance band's widening."""
 
 from __future__ import annotations
 
@@ -14,41 +7,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
+from pvd_optim.inputs.units import (
+    COLLECTIVE_ACTIONS,
+    ONE_YEAR,
+    POST_TYPES,
+    RESOURCES,
+    BoolArray,
+    FloatArray,
+    IntArray,
+)
 from pvd_optim.tolerances import ceil_whole
 
 if TYPE_CHECKING:
     from pvd_optim.prefect_envelopes import PrefectEnvelopes
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
-BoolArray = NDArray[np.bool_]
-
-#: The calendar year that labels the one model year of a scenario without ``years``: the
-#: edition of the embedded data (COG 2026). Every programme town has joined by then.
-ONE_YEAR = 2026
-
-#: Money inside the model is expressed in thousands of euros.
-EUR_PER_UNIT = 1_000.0
-#: Euros in a million, for amounts shown in M EUR.
-EUR_PER_MILLION = 1_000_000.0
-
-
-def keur_to_eur(amount_keur: float) -> float:
-    """A model amount (k EUR) in euros."""
-    return amount_keur * EUR_PER_UNIT
-
-
-def keur_to_meur(amount_keur: float) -> float:
-    """A model amount (k EUR) in millions of euros."""
-    return amount_keur * EUR_PER_UNIT / EUR_PER_MILLION
-
-RESOURCES = ("funding", "days", "towns")
-#: Cerema's collective actions, in model order (docs/model.md#collective-actions).
-COLLECTIVE_ACTIONS = ("awareness_day", "training_path")
-#: Kinds of post, as they are paid: without Anah, and co-funded by Anah (habitat operation).
-POST_TYPES = ("standard", "with_anah")
 
 
 @dataclass(frozen=True, eq=False)
@@ -389,7 +361,6 @@ class ModelInputs:
             extra[RESOURCES.index("towns")] = np.inf
         return extra
 
-
 def band_extra(n_regions: int, tolerance: float, share: FloatArray, reference_towns: float
                ) -> FloatArray:
     """(3, R) absolute widening of each resource's balance band (funding, days, towns).
@@ -402,7 +373,6 @@ def band_extra(n_regions: int, tolerance: float, share: FloatArray, reference_to
     extra[RESOURCES.index("towns")] = np.maximum(0.0, 1.0 - half_width)
     return extra
 
-
 def penalty_weight(penalties: FloatArray, share: FloatArray) -> FloatArray:
     """(3, R) soft-balance cost per unit outside the band: penalty x (1 / R) / fair share.
 
@@ -413,165 +383,3 @@ def penalty_weight(penalties: FloatArray, share: FloatArray) -> FloatArray:
     safe = np.where(share > 0, share, 1.0)
     weight = penalties[:, None] * average_share / safe[None, :]
     return np.where(share[None, :] > 0, weight, 0.0)
-
-
-@dataclass(frozen=True, eq=False)
-class ProgrammeInputs:
-    """A programme of consecutive model years over the same towns (``docs/model.md``).
-
-    ``years`` holds one :class:`ModelInputs` per model year, with that year's
-    resources; the fields here link the years: persistence of coverage and posts,
-    carry-over of unspent funding, the scope of the minimum spend and of regional
-    balance, and the horizon caps on a town's funding and days per theme. A
-    one-year scenario is a programme of one year, and builds the model it always did.
-    """
-
-    years: tuple[ModelInputs, ...]
-    persistence: Literal["horizon", "contract", "off"] = "horizon"
-    contract_years: int = 0  # with ``contract``: a new post (and town) lasts this many years
-    carry_over_cap_keur: FloatArray = field(default=None)  # type: ignore[arg-type]  # (Y,)
-    spend_min_scope: Literal["year", "horizon"] = "year"
-    balance_scope: Literal["year", "horizon"] = "year"
-    horizon_fair_share: FloatArray = field(default=None)  # type: ignore[arg-type]  # (R,)
-    horizon_saturation_keur: FloatArray = field(default=None)  # type: ignore[arg-type]
-    horizon_saturation_days: FloatArray = field(default=None)  # type: ignore[arg-type]
-
-    def __post_init__(self) -> None:
-        first = self.years[0]
-        defaults = {
-            "carry_over_cap_keur": np.zeros(len(self.years)),
-            "horizon_fair_share": first.fair_share,
-            "horizon_saturation_keur": np.full(first.n_themes, math.inf),
-            "horizon_saturation_days": np.full(first.n_themes, math.inf),
-        }
-        for name, value in defaults.items():
-            if getattr(self, name) is None:
-                object.__setattr__(self, name, value)
-
-    @property
-    def first(self) -> ModelInputs:
-        """The first year (towns, themes, groups and regions are the same in every year)."""
-        return self.years[0]
-
-    @property
-    def n_years(self) -> int:
-        """Number of model years."""
-        return len(self.years)
-
-    @property
-    def calendar(self) -> tuple[int, ...]:
-        """The calendar year of each model year."""
-        return tuple(year.year for year in self.years)
-
-    @property
-    def carries_over(self) -> bool:
-        """Whether unspent funding may be carried from one year into the next."""
-        return bool(self.n_years > 1 and (self.carry_over_cap_keur[:-1] > 0).any())
-
-    def horizon_band_extra(self) -> FloatArray:
-        """(3, R) band widening of the horizon balance (coverage target summed over years)."""
-        first = self.first
-        reference = sum(year.cover_min_share * year.n_joined for year in self.years)
-        return band_extra(first.n_regions, first.balance_tolerance, self.horizon_fair_share,
-                          reference)
-
-    def horizon_penalty_weight(self) -> FloatArray:
-        """(3, R) soft-balance weights of the horizon balance."""
-        first = self.first
-        return penalty_weight(np.array([first.penalty_funding, first.penalty_days,
-                                        first.penalty_towns]), self.horizon_fair_share)
-
-
-def as_programme(inputs: ModelInputs | ProgrammeInputs) -> ProgrammeInputs:
-    """``inputs`` itself, or one year's inputs as a programme of that one year."""
-    return inputs if isinstance(inputs, ProgrammeInputs) else ProgrammeInputs((inputs,))
-
-
-@dataclass(frozen=True, eq=False)
-class AllocationArrays:
-    """An allocation as plain arrays, in model units (k EUR, days): what the model gives back.
-
-    ``posts`` is the number of co-funded posts per group that the allocation
-    pays for. In a programme, one of these per year; ``carry_in_keur`` and
-    ``carry_out_keur`` are the unspent funding carried into this year from the
-    previous one and out of it into the next.
-    """
-
-    funding_keur: FloatArray  # (n, K)
-    days: FloatArray  # (n, K)
-    covered: FloatArray  # (n,) 0/1 (fractional only in a labelled relaxation)
-    posts: FloatArray  # (G,)
-    carry_in_keur: float = 0.0
-    carry_out_keur: float = 0.0
-    cofunding_keur: FloatArray = field(default_factory=lambda: np.zeros((2, 0)))  # (2, F)
-    # Cerema's collective actions: events (cohorts) per collective region and action, and
-    # each town's attendance per action (0/1); empty when collective actions are off.
-    collective_events: FloatArray = field(
-        default_factory=lambda: np.zeros((0, len(COLLECTIVE_ACTIONS))))  # (Rc, A)
-    attendance: FloatArray = field(
-        default_factory=lambda: np.zeros((0, len(COLLECTIVE_ACTIONS))))  # (n, A)
-
-    def used_by_region(self, inputs: ModelInputs) -> FloatArray:
-        """(3, R): funding, days and covered towns used per region."""
-        per_town = np.stack(
-            [self.funding_keur.sum(axis=1), self.days.sum(axis=1), self.covered]
-        )
-        return np.stack(
-            [np.bincount(inputs.region_of_town, weights=row, minlength=inputs.n_regions)
-             for row in per_town]
-        )
-
-
-@dataclass(frozen=True, eq=False)
-class ProgrammeArrays:
-    """A programme's allocation: one :class:`AllocationArrays` per model year."""
-
-    years: tuple[AllocationArrays, ...]
-
-    @property
-    def funding_keur(self) -> FloatArray:
-        """(Y, n, K) funding per year, town and theme."""
-        return np.stack([year.funding_keur for year in self.years])
-
-    @property
-    def days(self) -> FloatArray:
-        """(Y, n, K) expert-days per year, town and theme."""
-        return np.stack([year.days for year in self.years])
-
-    @property
-    def covered(self) -> FloatArray:
-        """(Y, n) coverage per year and town."""
-        return np.stack([year.covered for year in self.years])
-
-    @property
-    def posts(self) -> FloatArray:
-        """(Y, G) posts per year and group."""
-        return np.stack([year.posts for year in self.years])
-
-
-def as_programme_arrays(arrays: AllocationArrays | ProgrammeArrays) -> ProgrammeArrays:
-    """``arrays`` itself, or one year's allocation as a programme of that one year."""
-    return arrays if isinstance(arrays, ProgrammeArrays) else ProgrammeArrays((arrays,))
-
-
-def collective_arrays(inputs: ModelInputs, arrays: AllocationArrays
-                      ) -> tuple[FloatArray, FloatArray]:
-    """(events (Rc, A), attendance (n, A)) of one year; zeros where the allocation has none.
-
-    An allocation made without collective actions (a rules-based strategy, say) holds
-    empty arrays: it has no events and no attendance.
-    """
-    actions = len(COLLECTIVE_ACTIONS)
-    events, attendance = arrays.collective_events, arrays.attendance
-    if events.shape != (inputs.n_collective_regions, actions):
-        events = np.zeros((inputs.n_collective_regions, actions))
-    if attendance.shape != (inputs.n_towns, actions):
-        attendance = np.zeros((inputs.n_towns, actions))
-    return events, attendance
-
-
-def collective_days_by_directorate(inputs: ModelInputs, arrays: AllocationArrays) -> FloatArray:
-    """(D,) expert-days the year's collective events take from each directorate."""
-    events, _ = collective_arrays(inputs, arrays)
-    return np.bincount(inputs.collective_directorate, weights=events @ inputs.collective_days,
-                       minlength=inputs.n_directorates).astype(np.float64)
