@@ -196,7 +196,9 @@ def _benefit(a: Allocation, t: Translator) -> list[str]:
     # A year that runs part of the time has its value scaled: say the full year's.
     first = a.years_inputs[0]
     cover_eur = keur_to_eur(first.value_per_cover_keur / first.running_share)
-    benefit = parts["funding_benefit"] + parts["expertise_benefit"] + parts["coverage_value"]
+    collective = parts.get("collective_value")  # only with Cerema's collective actions on
+    benefit = (parts["funding_benefit"] + parts["expertise_benefit"] + parts["coverage_value"]
+               + (collective or 0.0))
     lines = [
         "", "## " + _("Benefit (k EUR-equivalents)"), "",
         "- " + _("Benefit: {value}").format(value=t.number(benefit, 1)),
@@ -210,6 +212,9 @@ def _benefit(a: Allocation, t: Translator) -> list[str]:
                    "{value}").format(cover=t.eur(cover_eur),
                                      value=t.number(parts["coverage_value"], 1)),
     ]
+    if collective is not None:
+        lines.append("  - " + _("of Cerema's collective actions (each town attending, weighted "
+                                "by its need): {value}").format(value=t.number(collective, 1)))
     if a.inputs.balance_mode == "soft":
         lines.append("- " + _("Soft regional-balance penalty: {value} (what the deviations "
                               "outside the bands cost, in the same units)").format(

@@ -236,3 +236,22 @@ def test_the_comparison_report_shows_collective_actions_per_region(
     page = render_html(comparison, lang="en")
     section = page[page.index('<section id="collective">'):]
     assert "Training cohorts" in section and "Grand Est" in section and "1 (3)" in section
+
+
+def test_explain_benefit_counts_the_collective_value(collective_run) -> None:  # type: ignore[no-untyped-def]
+    """The benefit section lists the collective actions' value: its parts add up to the
+    benefit, and the benefit (no penalty here) is the objective."""
+    import re
+
+    from pvd_optim import i18n
+    from pvd_optim.explain import explain_markdown
+
+    allocation, _ = collective_run
+    parts = allocation.objective_parts
+    assert parts["collective_value"] > 0
+    text = explain_markdown(allocation, i18n.translator("en"))
+    benefit = float(re.search(r"- Benefit: ([\d,.]+)", text).group(1).replace(",", ""))
+    listed = [float(v.replace(",", "")) for v in re.findall(r"  - of [^\n]*: ([\d,.]+)\n", text)]
+    assert len(listed) == 4 and sum(listed) == pytest.approx(benefit, abs=0.2)
+    assert benefit == pytest.approx(allocation.objective, abs=0.05)
+    assert "of Cerema's collective actions" in text

@@ -39,10 +39,10 @@ def _minimum_names(inputs: ModelInputs, i: int) -> dict[str, str]:
 
 
 #: The wordings of the seats and minimum rows, one per action (COLLECTIVE_ACTIONS order).
-_SEATS_WORDS = (N_("every seat of the awareness days of {region} is taken"),
-                N_("every seat of the training paths of {region} is taken"))
-_MINIMUM_WORDS = (N_("Cerema's commitment in {region}: {count} awareness day(s)"),
-                  N_("Cerema's commitment in {region}: {count} training path(s)"))
+_SEATS_WORDS = (N_("{region}: every seat of the awareness days is taken"),
+                N_("{region}: every seat of the training paths is taken"))
+_MINIMUM_WORDS = (N_("{region}: Cerema's commitment of {count} awareness day(s)"),
+                  N_("{region}: Cerema's commitment of {count} training path(s)"))
 
 
 #: The diagnosis's words, one per action: what a region's events need, and the fix.
