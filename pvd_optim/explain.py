@@ -69,8 +69,8 @@ def _word(t: Translator, table: dict[str, str], key: str) -> str:
 def _header(a: Allocation, t: Translator) -> list[str]:
     _ = t.gettext
     totals = a.totals()
-    gap = (_(", MIP gap {gap}").format(gap=f"{a.mip_gap:.2e}") if a.mip_gap is not None
-           else "")
+    gap = (_(", MIP gap {gap}").format(gap=t.decimal_mark(f"{a.mip_gap:.2e}"))
+           if a.mip_gap is not None else "")
     solver = (_("; solver {solver} {version}, {seconds} s").format(
         solver=a.solver, version=a.solver_version, seconds=t.number(a.solve_seconds, 2))
         if a.solver else "")
@@ -80,7 +80,9 @@ def _header(a: Allocation, t: Translator) -> list[str]:
                  years=len(calendar), first=calendar[0], last=calendar[-1]), ""]
             if len(calendar) > 1 else [])
     return [
-        f"# {a.scenario_name}: {a.label}, {_word(t, STATUS_HEADINGS, a.status)}", "",
+        "# " + _("{scenario}: {label}, {status}").format(
+            scenario=a.scenario_name, label=a.label,
+            status=_word(t, STATUS_HEADINGS, a.status)), "",
         _("**Status: {status}** ({sentence}{gap}){solver}.").format(
             status=a.status, sentence=_word(t, _STATUS_SENTENCES, a.status), gap=gap,
             solver=solver),
