@@ -1,0 +1,176 @@
+"""Error messages in the reader's language: one line, the same location frame, French words.
+
+An ``InputError``'s message is a catalogue ``Message``: ``str(error)`` is today's
+English (what the Python API, the JSON and the other tests read), and
+``error.render(t)`` gives the same "FILE:LINE: FIELD: message" line with the
+message in ``t``'s language. The command line prints the rendered line. The last
+test keeps the converted modules converted: no error raised there with plain text.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from pvd_optim import i18n
+from pvd_optim.cli import main
+from pvd_optim.errors import ExitCode, InputError, ScenarioError
+from pvd_optim.i18n.message import Message
+
+ROOT = Path(__file__).resolve().parents[1]
+TOY = ROOT / "scenarios" / "toy.yaml"
+
+
+def _cli_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """The one line ``pvd-optim argv`` prints on stderr for a bad input (exit 2)."""
+    assert main(argv) == ExitCode.INPUT
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def _both(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+    """The error line in French and in English."""
+    return (_cli_error([*argv, "--lang", "fr"], capsys),
+            _cli_error([*argv, "--lang", "en"], capsys))
+
+
+# ---- the error itself ---------------------------------------------------------------------------
+
+def test_an_error_renders_its_message_in_the_language_and_keeps_its_frame() -> None:
+    error = ScenarioError(Message("{what} not found; check the path", what=Message(
+        "scenario file")), file="a.yaml", line=3, field="resources.funding")
+    assert str(error) == "a.yaml:3: resources.funding: scenario file not found; check the path"
+    assert error.render(i18n.translator("en")) == str(error)
+    assert error.render(i18n.translator("fr")) == (
+        "a.yaml:3: resources.funding: fichier de scénario introuvable ; vérifiez le chemin")
+
+
+def test_a_rendered_error_is_one_line_whatever_the_user_wrote() -> None:
+    key = "bad\nerror: forged\x1b[2J"
+    error = ScenarioError(Message("key {key} appears twice (also on line {first_line}); keep one",
+                                  key=repr(key), first_line=2), file="x\ny.yaml", line=5)
+    for language in ("fr", "en"):
+        shown = error.render(i18n.translator(language))
+        assert "\n" not in shown and "\x1b" not in shown, shown
+        assert shown.startswith("x\\ny.yaml:5: ")
+    assert "la clé 'bad\\nerror: forged\\x1b[2J' apparaît deux fois (aussi à la ligne 2)" in (
+        error.render(i18n.translator("fr")))
+
+
+def test_a_plain_text_message_stays_as_written_in_every_language() -> None:
+    error = InputError("something English", field="--set")
+    assert error.render(i18n.translator("fr")) == "--set: something English" == str(error)
+
+
+def test_numbers_in_a_message_follow_the_language() -> None:
+    error = ScenarioError(Message(
+        "{value:,.0f} EUR is more than {limit:,.0f} EUR: probably a typo (extra zeros?); "
+        "amounts are in euros", value=2.5e11, limit=1e11), field="resources.funding.envelope_eur")
+    assert str(error).endswith("250,000,000,000 EUR is more than 100,000,000,000 EUR: probably "
+                               "a typo (extra zeros?); amounts are in euros")
+    assert "250\u202f000\u202f000\u202f000 EUR, c'est plus que 100\u202f000\u202f000\u202f000 EUR" \
+        in error.render(i18n.translator("fr"))
+
+
+# ---- typical mistakes, from the command line ---------------------------------------------------
+
+def test_an_unknown_key_in_a_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("name: t\nresources:\n  fundng:\n    envelope_eur: 1\n", encoding="utf-8")
+    french, english = _both(["validate", str(scenario)], capsys)
+    frame = f"{scenario}:3: resources.fundng: "
+    assert english == (f"error: {frame}unknown field; did you mean `funding`? check the spelling "
+                       "(fields here: funding, expertise, engineering; `pvd-optim schema` lists "
+                       "them all)")
+    assert french == (f"erreur : {frame}champ inconnu ; vouliez-vous dire `funding` ? vérifiez "
+                      "l'orthographe (champs possibles ici : funding, expertise, engineering ; "
+                      "`pvd-optim schema` les liste tous)")
+
+
+def test_a_number_written_with_a_decimal_comma(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("name: t\nsolver:\n  mip_gap: 0,01\n", encoding="utf-8")
+    french, english = _both(["validate", str(scenario)], capsys)
+    frame = f"{scenario}:3: solver.mip_gap: "
+    assert english == (f"error: {frame}must be a number. Got '0,01' instead; write 0.01 "
+                       "(a decimal point, not a comma)")
+    # The number to type stays as YAML reads it: a decimal point, in French too.
+    assert french == (f"erreur : {frame}doit être un nombre. Valeur donnée : '0,01' ; écrivez "
+                      "0.01 (un point décimal, pas une virgule)")
+
+
+def test_a_missing_scenario_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "absent.yaml"
+    french, english = _both(["validate", str(missing)], capsys)
+    assert english == f"error: {missing}: scenario file not found; check the path"
+    assert french == f"erreur : {missing}: fichier de scénario introuvable ; vérifiez le chemin"
+
+
+def test_a_bad_override(capsys: pytest.CaptureFixture[str]) -> None:
+    french, english = _both(["validate", str(TOY), "--set", "resources"], capsys)
+    assert english == ("error: --set: override 'resources' must look like dotted.key=value, "
+                       "for example resources.funding.envelope_eur=30e6")
+    assert french == ("erreur : --set: le remplacement 'resources' doit avoir la forme "
+                      "clé.pointée=valeur, par exemple resources.funding.envelope_eur=30e6")
+
+
+# ---- the converted modules stay converted --------------------------------------------------------
+
+#: Modules whose every error is a catalogue message (their raise sites are scanned below).
+CONVERTED = (
+    "pvd_optim/scenario/yaml_reader.py",
+    "pvd_optim/scenario/fields.py",
+    "pvd_optim/scenario/messages.py",
+    "pvd_optim/scenario/extends.py",
+    "pvd_optim/scenario/overrides.py",
+    "pvd_optim/textfiles.py",
+)
+#: Calls that raise (or build) an error for a user: their message must be a ``Message``.
+ERROR_CALLS = frozenset({"InputError", "ScenarioError", "DataError", "OutputError", "ValueError",
+                         "_Refused", "error"})
+
+
+def _plain_text(node: ast.expr) -> bool:
+    """Whether ``node`` builds plain text: a literal, an f-string, ``+`` or ``.format`` of them."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp):
+        return _plain_text(node.left) or _plain_text(node.right)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr == "format" and _plain_text(node.func.value)
+    return False
+
+
+def plain_text_errors(source: str) -> list[int]:
+    """Lines of ``source`` where an error call's first argument is plain text."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else (
+            func.attr if isinstance(func, ast.Attribute) else None)
+        if name in ERROR_CALLS and _plain_text(node.args[0]):
+            found.append(node.lineno)
+    return found
+
+
+def test_the_scan_finds_plain_text_errors() -> None:
+    """The scan below can fail: it sees a literal, an f-string and ``.format`` text."""
+    source = ('raise ScenarioError("is empty", file=f)\n'
+              'raise DataError(f"code {code} unknown")\n'
+              'raise error("x {a}".format(a=1))\n'
+              'raise OutputError(Message("fine {a}", a=1))\n')
+    assert plain_text_errors(source) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("module", CONVERTED)
+def test_a_converted_module_raises_no_plain_text_error(module: str) -> None:
+    lines = plain_text_errors((ROOT / module).read_text(encoding="utf-8"))
+    assert not lines, f"{module}: errors with plain English text on lines {lines}; use Message"
