@@ -33,8 +33,8 @@ def _cli_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
 
 def _both(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
     """The error line in French and in English."""
-    return (_cli_error([*argv, "--lang", "fr"], capsys),
-            _cli_error([*argv, "--lang", "en"], capsys))
+    return (_cli_error([*argv, "-q", "--lang", "fr"], capsys),
+            _cli_error([*argv, "-q", "--lang", "en"], capsys))
 
 
 # ---- the error itself ---------------------------------------------------------------------------
@@ -118,6 +118,34 @@ def test_a_bad_override(capsys: pytest.CaptureFixture[str]) -> None:
                       "clé.pointée=valeur, par exemple resources.funding.envelope_eur=30e6")
 
 
+def test_an_unknown_insee_code_in_a_planner_csv(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "extra.csv").write_text("insee,vacancy_2024\n10268,12.5\n99999,1.0\n",
+                                        encoding="utf-8")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"extends: {TOY}\ndata:\n  planner_indicators: [extra.csv]\n",
+                        encoding="utf-8")
+    french, english = _both(["validate", str(scenario)], capsys)
+    frame = f"{tmp_path / 'extra.csv'}:3: insee: "
+    assert english == (f"error: {frame}INSEE code 99999 is not a current commune (COG 2026); a "
+                       "merged commune uses the code of the commune it joined")
+    assert french == (f"erreur : {frame}le code INSEE 99999 n'est pas celui d'une commune "
+                      "actuelle (COG 2026) ; une commune fusionnée prend le code de la commune "
+                      "qu'elle a rejointe")
+
+
+def test_a_code_listed_twice_in_a_planner_csv_names_its_lines_in_french(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "extra.csv").write_text(
+        "insee,vacancy_2024\n10268,12.5\n10268,1.0\n10268,2.0\n", encoding="utf-8")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"extends: {TOY}\ndata:\n  planner_indicators: [extra.csv]\n",
+                        encoding="utf-8")
+    french, english = _both(["validate", str(scenario)], capsys)
+    assert english.endswith("insee: INSEE code 10268 appears twice (lines 2 and 3 and 4)")
+    assert french.endswith("insee: le code INSEE 10268 apparaît deux fois (lignes 2 et 3 et 4)")
+
+
 # ---- the converted modules stay converted --------------------------------------------------------
 
 #: Modules whose every error is a catalogue message (their raise sites are scanned below).
@@ -128,10 +156,13 @@ CONVERTED = (
     "pvd_optim/scenario/extends.py",
     "pvd_optim/scenario/overrides.py",
     "pvd_optim/textfiles.py",
+    "pvd_optim/data/planner_csv.py",
+    "pvd_optim/data/towns.py",
+    "pvd_optim/data/score_file.py",
 )
 #: Calls that raise (or build) an error for a user: their message must be a ``Message``.
 ERROR_CALLS = frozenset({"InputError", "ScenarioError", "DataError", "OutputError", "ValueError",
-                         "_Refused", "error"})
+                         "_Refused", "error", "fail"})
 
 
 def _plain_text(node: ast.expr) -> bool:
