@@ -32,9 +32,15 @@ def _size_text(n_bytes: int) -> Message:
     return Message("{size:,} bytes", size=n_bytes)
 
 
-def noun(what: str) -> Message:
-    """``what`` (an ``N_``-marked noun such as "scenario file") as a catalogue message."""
-    return what if isinstance(what, Message) else Message(what)
+def noun(what: str) -> str:
+    """``what`` (an ``N_``-marked noun such as "scenario file") as a catalogue message.
+
+    Text the catalogue does not know is shown as written; text with braces (a path
+    inside a phrase) is kept as plain text, never read as a template.
+    """
+    if isinstance(what, Message) or "{" in what or "}" in what:
+        return what
+    return Message(what)
 
 
 def read_regular_file(

@@ -146,6 +146,40 @@ def test_a_code_listed_twice_in_a_planner_csv_names_its_lines_in_french(
     assert french.endswith("insee: le code INSEE 10268 apparaît deux fois (lignes 2 et 3 et 4)")
 
 
+def test_a_results_folder_that_is_not_one(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not results", encoding="utf-8")
+    french, english = _both(["explain", str(folder), "--town", "01350"], capsys)
+    assert english == (f"error: {folder}: is not a pvd-optim results folder (no manifest.json or "
+                       "allocation_state.npz); give a folder written by `pvd-optim run`, or a "
+                       "scenario file")
+    assert french == (f"erreur : {folder}: n'est pas un dossier de résultats de pvd-optim (ni "
+                      "manifest.json ni allocation_state.npz) ; donnez un dossier écrit par "
+                      "`pvd-optim run`, ou un fichier de scénario")
+
+
+def test_an_output_target_that_is_a_file(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "results.txt"
+    target.write_text("a planner's notes", encoding="utf-8")
+    french, english = _both(["run", str(TOY), "--out", str(target)], capsys)
+    assert english == f"error: {target}: exists and is not a folder; choose another --out"
+    assert french == (f"erreur : {target}: existe et n'est pas un dossier ; choisissez un autre "
+                      "--out")
+    assert target.read_text(encoding="utf-8") == "a planner's notes"
+
+
+def test_an_os_error_while_writing_is_worded_in_french() -> None:
+    from pvd_optim.output.target import os_error
+
+    error = os_error(OSError(28, "No space left on device"), "results/x", "write the folder")
+    assert str(error) == "results/x: cannot write the folder: no space left on the file system"
+    assert error.render(i18n.translator("fr")) == (
+        "results/x: impossible d'écrire le dossier : plus de place sur le système de fichiers")
+
+
 # ---- the converted modules stay converted --------------------------------------------------------
 
 #: Modules whose every error is a catalogue message (their raise sites are scanned below).
@@ -159,10 +193,17 @@ CONVERTED = (
     "pvd_optim/data/planner_csv.py",
     "pvd_optim/data/towns.py",
     "pvd_optim/data/score_file.py",
+    "pvd_optim/output/target.py",
+    "pvd_optim/output/readback.py",
+    "pvd_optim/output/folder.py",
+    "pvd_optim/output/state.py",
 )
 #: Calls that raise (or build) an error for a user: their message must be a ``Message``.
-ERROR_CALLS = frozenset({"InputError", "ScenarioError", "DataError", "OutputError", "ValueError",
-                         "_Refused", "error", "fail"})
+ERROR_CALLS = frozenset({"InputError", "ScenarioError", "DataError", "OutputError", "_Refused",
+                         "error", "fail"})
+#: In the scenario layer a validator's ``ValueError`` is the planner's message too (elsewhere
+#: it is a programming error, or caught and reworded).
+SCENARIO_ERROR_CALLS = ERROR_CALLS | {"ValueError"}
 
 
 def _plain_text(node: ast.expr) -> bool:
@@ -178,8 +219,8 @@ def _plain_text(node: ast.expr) -> bool:
     return False
 
 
-def plain_text_errors(source: str) -> list[int]:
-    """Lines of ``source`` where an error call's first argument is plain text."""
+def plain_text_errors(source: str, calls: frozenset[str] = SCENARIO_ERROR_CALLS) -> list[int]:
+    """Lines of ``source`` where a call of ``calls`` has plain text as first argument."""
     found = []
     for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.Call) or not node.args:
@@ -187,7 +228,7 @@ def plain_text_errors(source: str) -> list[int]:
         func = node.func
         name = func.id if isinstance(func, ast.Name) else (
             func.attr if isinstance(func, ast.Attribute) else None)
-        if name in ERROR_CALLS and _plain_text(node.args[0]):
+        if name in calls and _plain_text(node.args[0]):
             found.append(node.lineno)
     return found
 
@@ -203,5 +244,6 @@ def test_the_scan_finds_plain_text_errors() -> None:
 
 @pytest.mark.parametrize("module", CONVERTED)
 def test_a_converted_module_raises_no_plain_text_error(module: str) -> None:
-    lines = plain_text_errors((ROOT / module).read_text(encoding="utf-8"))
+    calls = SCENARIO_ERROR_CALLS if "/scenario/" in module else ERROR_CALLS
+    lines = plain_text_errors((ROOT / module).read_text(encoding="utf-8"), calls)
     assert not lines, f"{module}: errors with plain English text on lines {lines}; use Message"

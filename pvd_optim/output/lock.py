@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pvd_optim.errors import OutputError
+from pvd_optim.i18n import N_
 from pvd_optim.output.names import leftover_pattern, lock_path
 from pvd_optim.output.target import Kind, Target, check_target, os_error
 
@@ -162,7 +163,7 @@ def reserve(
         try:
             clean_leftovers(target.path)
         except OSError as exc:
-            raise os_error(exc, target.given, "clean the leftovers of an interrupted run") \
+            raise os_error(exc, target.given, N_("clean the leftovers of an interrupted run")) \
                 from None
         # Checked again under the lock: another run may have written it meanwhile.
         target = check_target(path, force=force, kind=kind, expected_bytes=expected_bytes,
