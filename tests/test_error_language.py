@@ -103,6 +103,32 @@ def test_a_number_written_with_a_decimal_comma(tmp_path: Path,
                       "0.01 (un point décimal, pas une virgule)")
 
 
+def test_a_section_check_keeps_its_message_through_pydantic(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A validator's own message (raised inside pydantic) reaches the reader in French."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"extends: {TOY}\neligibility:\n  rules:\n    min_population: 30000\n"
+                        "    max_population: 2500\n", encoding="utf-8")
+    french, english = _both(["validate", str(scenario)], capsys)
+    assert english.endswith("eligibility.rules: min_population (30,000) must be below "
+                            "max_population (2,500): no town can satisfy both"), english
+    assert french.endswith("eligibility.rules: min_population (30\u202f000) doit être inférieur "
+                           "à max_population (2\u202f500) : aucune commune ne peut satisfaire les "
+                           "deux"), french
+
+
+def test_whole_scenario_checks_are_listed_in_french(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"extends: {TOY}\ntheme_floors_share: 0.7\n", encoding="utf-8")
+    french, english = _both(["validate", str(scenario)], capsys)
+    assert "theme_floors_share sum to 1.4 > 1 (0.7 for each of 2 themes; at most 0.5 each): " \
+        "no allocation can meet them; lower some floors" in english
+    assert "la somme de theme_floors_share vaut 1,4 > 1 (0,7 pour chacun des 2 thèmes ; au " \
+        "plus 0,5 chacun) : aucune allocation ne peut les respecter ; baissez certains " \
+        "planchers" in french
+
+
 def test_a_missing_scenario_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "absent.yaml"
     french, english = _both(["validate", str(missing)], capsys)
@@ -189,6 +215,15 @@ CONVERTED = (
     "pvd_optim/scenario/messages.py",
     "pvd_optim/scenario/extends.py",
     "pvd_optim/scenario/overrides.py",
+    "pvd_optim/scenario/sections.py",
+    "pvd_optim/scenario/schema.py",
+    "pvd_optim/scenario/themes_section.py",
+    "pvd_optim/scenario/programme_section.py",
+    "pvd_optim/scenario/cofunders_section.py",
+    "pvd_optim/scenario/prefects_section.py",
+    "pvd_optim/scenario/collective_section.py",
+    "pvd_optim/scenario/convention_section.py",
+    "pvd_optim/scenario/quota_section.py",
     "pvd_optim/textfiles.py",
     "pvd_optim/data/planner_csv.py",
     "pvd_optim/data/towns.py",

@@ -138,8 +138,9 @@ def _limit_reason(path: FieldPath) -> Message:
 def _validator_message(error: dict[str, Any]) -> str:
     """The message a validator raised (a catalogue ``Message`` kept as one), else pydantic's."""
     raised = (error.get("ctx") or {}).get("error")
-    if isinstance(raised, ValueError) and raised.args and isinstance(raised.args[0], Message):
-        return raised.args[0]
+    if isinstance(raised, ValueError) and raised.args and isinstance(raised.args[0], str) \
+            and callable(getattr(raised.args[0], "render", None)):
+        return raised.args[0]  # a Message, or a joined list of them
     return str(error["msg"]).removeprefix("Value error, ")
 
 
