@@ -172,6 +172,17 @@ def test_a_code_listed_twice_in_a_planner_csv_names_its_lines_in_french(
     assert french.endswith("insee: le code INSEE 10268 apparaît deux fois (lignes 2 et 3 et 4)")
 
 
+def test_an_eligibility_code_that_is_no_commune(capsys: pytest.CaptureFixture[str]) -> None:
+    french, english = _both(["validate", str(TOY), "--set", "eligibility.include=['99999']"],
+                            capsys)
+    assert english.endswith("eligibility.include: INSEE code(s) ['99999'] are not current "
+                            "communes; use 5-character codes from the 2026 register (e.g. "
+                            "'01033')"), english
+    assert french.endswith("eligibility.include: le(s) code(s) INSEE ['99999'] ne sont pas ceux "
+                           "de communes actuelles ; utilisez des codes à 5 caractères du code "
+                           "officiel géographique 2026 (par exemple '01033')"), french
+
+
 def test_a_results_folder_that_is_not_one(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "notes"
@@ -232,6 +243,9 @@ CONVERTED = (
     "pvd_optim/output/readback.py",
     "pvd_optim/output/folder.py",
     "pvd_optim/output/state.py",
+    "pvd_optim/data/commitments.py",
+    "pvd_optim/assemble.py",
+    "pvd_optim/scoring_frame.py",
 )
 #: Calls that raise (or build) an error for a user: their message must be a ``Message``.
 ERROR_CALLS = frozenset({"InputError", "ScenarioError", "DataError", "OutputError", "_Refused",
