@@ -183,6 +183,20 @@ def test_an_eligibility_code_that_is_no_commune(capsys: pytest.CaptureFixture[st
                            "officiel géographique 2026 (par exemple '01033')"), french
 
 
+def test_a_sweep_range_written_backwards(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"extends: {TOY}\nsweep:\n  grid:\n    balance.tolerance_share: "
+                     "{start: 0.25, stop: 0.05, step: 0.05}\n", encoding="utf-8")
+    french, english = _both(["sweep", str(sweep), "--out", str(tmp_path / "out")], capsys)
+    frame = f"{sweep}:4: sweep.grid.balance.tolerance_share: "
+    assert english == (f"error: {frame}stop (0.05) is below start (0.25); write the smaller "
+                       "value as start")
+    assert french == (f"erreur : {frame}stop (0,05) est inférieur à start (0,25) ; écrivez la "
+                      "plus petite valeur comme start")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_results_folder_that_is_not_one(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "notes"
@@ -246,6 +260,7 @@ CONVERTED = (
     "pvd_optim/data/commitments.py",
     "pvd_optim/assemble.py",
     "pvd_optim/scoring_frame.py",
+    "pvd_optim/sweep/definition.py",
 )
 #: Calls that raise (or build) an error for a user: their message must be a ``Message``.
 ERROR_CALLS = frozenset({"InputError", "ScenarioError", "DataError", "OutputError", "_Refused",
@@ -293,6 +308,7 @@ def test_the_scan_finds_plain_text_errors() -> None:
 
 @pytest.mark.parametrize("module", CONVERTED)
 def test_a_converted_module_raises_no_plain_text_error(module: str) -> None:
-    calls = SCENARIO_ERROR_CALLS if "/scenario/" in module else ERROR_CALLS
+    calls = (SCENARIO_ERROR_CALLS if "/scenario/" in module or module.endswith("definition.py")
+             else ERROR_CALLS)
     lines = plain_text_errors((ROOT / module).read_text(encoding="utf-8"), calls)
     assert not lines, f"{module}: errors with plain English text on lines {lines}; use Message"

@@ -135,7 +135,7 @@ def _limit_reason(path: FieldPath) -> Message:
     return Message(" (a fixed limit: `pvd-optim schema` lists them)")
 
 
-def _validator_message(error: dict[str, Any]) -> str:
+def validator_message(error: dict[str, Any]) -> str:
     """The message a validator raised (a catalogue ``Message`` kept as one), else pydantic's."""
     raised = (error.get("ctx") or {}).get("error")
     if isinstance(raised, ValueError) and raised.args and isinstance(raised.args[0], str) \
@@ -234,7 +234,7 @@ def _explain(error: dict[str, Any], path: FieldPath, is_key: bool, union: bool) 
         if isinstance(given, dict):
             return Message("must be text, got a mapping")
         return Message("must be text. Got {given} instead", given=got)
-    message = _validator_message(error)
+    message = validator_message(error)
     if kind != "value_error" and given is not None and not isinstance(given, dict | list):
         return Message("{message}. Got {given} instead", message=message, given=got)
     return message
