@@ -108,7 +108,7 @@ def test_bad_inputs_exit_2_with_one_line(args: list[str], message: str, tmp_path
 def test_strategies_need_a_scenario(toy_results: Path, tmp_path: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["compare", str(toy_results), "--strategies", "all", "--out",
-                 str(tmp_path / "out")])
+                 str(tmp_path / "out"), "--lang", "en"])
     assert code == ExitCode.INPUT
     assert "--strategies: applies to scenario files" in _error_line(capsys)
 

@@ -231,6 +231,22 @@ def test_an_os_error_while_writing_is_worded_in_french() -> None:
         "results/x: impossible d'écrire le dossier : plus de place sur le système de fichiers")
 
 
+def test_an_unknown_language_in_a_scenario_is_refused_in_the_run_language() -> None:
+    with pytest.raises(InputError) as caught:
+        i18n.choose_language(configured="de")
+    assert str(caught.value) == "output.language: unknown language 'de'; choose one of fr, en"
+    assert caught.value.render(i18n.translator("fr")) == (
+        "output.language: langue inconnue 'de' ; choisissez l'une de : fr, en")
+
+
+def test_a_missing_compare_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nothing"
+    french, english = _both(["compare", str(missing), "--out", str(tmp_path / "out")], capsys)
+    assert english == f"error: {missing}: no such results folder or scenario file"
+    assert french == (f"erreur : {missing}: dossier de résultats ou fichier de scénario "
+                      "introuvable")
+
+
 # ---- the converted modules stay converted --------------------------------------------------------
 
 #: Modules whose every error is a catalogue message (their raise sites are scanned below).
@@ -261,6 +277,8 @@ CONVERTED = (
     "pvd_optim/assemble.py",
     "pvd_optim/scoring_frame.py",
     "pvd_optim/sweep/definition.py",
+    "pvd_optim/compare.py",
+    "pvd_optim/town/page.py",
 )
 #: Calls that raise (or build) an error for a user: their message must be a ``Message``.
 ERROR_CALLS = frozenset({"InputError", "ScenarioError", "DataError", "OutputError", "_Refused",
