@@ -247,6 +247,20 @@ def test_a_missing_compare_input(tmp_path: Path, capsys: pytest.CaptureFixture[s
                       "introuvable")
 
 
+def test_where_an_interrupted_run_left_a_folder_is_said_in_french(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch
+                                                                  ) -> None:
+    from pvd_optim.output.readback import _results_manifest
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".results.old-123").mkdir()
+    with pytest.raises(InputError) as caught:
+        _results_manifest(Path("results"))
+    assert "an interrupted run left the previous one in .results.old-123" in str(caught.value)
+    assert ("une exécution interrompue a laissé le précédent dans .results.old-123 à côté" in
+            caught.value.render(i18n.translator("fr")))
+
+
 # ---- the converted modules stay converted --------------------------------------------------------
 
 #: Modules whose every error is a catalogue message (their raise sites are scanned below).
