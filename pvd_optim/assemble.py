@@ -17,6 +17,8 @@ import numpy as np
 
 from pvd_optim.convention_inputs import convention_fields
 from pvd_optim.errors import ScenarioError
+from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message
 from pvd_optim.inputs import EUR_PER_UNIT, ModelInputs, ProgrammeInputs, as_programme
 from pvd_optim.quota_inputs import band_mode, with_post_quota
 from pvd_optim.scenario.schema import Scenario
@@ -141,8 +143,8 @@ def select_eligible(scenario: Scenario, table: pd.DataFrame, scores: Scores) -> 
         unknown = [code for code in listed if code not in codes]
         if unknown:
             raise ScenarioError(
-                f"INSEE code(s) {unknown[:5]} are not current communes; use 5-character codes "
-                "from the 2026 register (e.g. '01033')",
+                Message("INSEE code(s) {codes} are not current communes; use 5-character codes "
+                        "from the 2026 register (e.g. '01033')", codes=str(unknown[:5])),
                 **scenario.located(f"eligibility.{label}"),
             )
         mask[codes.get_indexer(pd.Index(list(listed)))] = value
@@ -155,15 +157,17 @@ def select_eligible(scenario: Scenario, table: pd.DataFrame, scores: Scores) -> 
     if no_region.any():
         names = table.index[no_region][:5].tolist()
         raise ScenarioError(
-            f"{int(no_region.sum())} eligible commune(s) {names} belong to an overseas "
-            "collectivity with no region, directorate or intercommunality; exclude them",
+            Message("{count} eligible commune(s) {names} belong to an overseas collectivity with "
+                    "no region, directorate or intercommunality; exclude them",
+                    count=int(no_region.sum()), names=str(names)),
             **scenario.located("eligibility"),
         )
     if not mask.any():
         raise ScenarioError(
-            "no town is eligible; widen the eligibility rules or list towns in "
-            "eligibility.include" + (" (convention.require_ort keeps only towns with an ORT)"
-                                     if convention.ort_required else ""),
+            Message("no town is eligible; widen the eligibility rules or list towns in "
+                    "eligibility.include{ort}",
+                    ort=Message(" (convention.require_ort keeps only towns with an ORT)")
+                    if convention.ort_required else ""),
             **scenario.located("eligibility"),
         )
     return mask
@@ -185,14 +189,16 @@ def _directorates(scenario: Scenario, towns: pd.DataFrame) -> tuple[np.ndarray, 
     unknown = sorted(set(overrides) - set(by_department))
     if unknown:
         raise ScenarioError(
-            f"unknown department code(s) {unknown}; use codes such as '01', '2A', '974'",
+            Message("unknown department code(s) {codes}; use codes such as '01', '2A', '974'",
+                    codes=str(unknown)),
             **scenario.located("resources.expertise.directorate_by_department"),
         )
     known = set(by_department.values())
     invented = sorted(set(overrides.values()) - known)
     if invented:
         raise ScenarioError(
-            f"unknown directorate name(s) {invented}; known directorates: {sorted(known)}",
+            Message("unknown directorate name(s) {invented}; known directorates: {known}",
+                    invented=str(invented), known=str(sorted(known))),
             **scenario.located("resources.expertise.directorate_by_department"),
         )
     by_department.update(overrides)
@@ -201,8 +207,9 @@ def _directorates(scenario: Scenario, towns: pd.DataFrame) -> tuple[np.ndarray, 
     if lacking.any():
         departments = sorted(towns.loc[lacking, "department"].unique())
         raise ScenarioError(
-            f"{int(lacking.sum())} eligible town(s) in department(s) {departments} have no "
-            "Cerema directorate; add them to resources.expertise.directorate_by_department",
+            Message("{count} eligible town(s) in department(s) {departments} have no Cerema "
+                    "directorate; add them to resources.expertise.directorate_by_department",
+                    count=int(lacking.sum()), departments=str(departments)),
             **scenario.located("resources.expertise.directorate_by_department"),
         )
     names = tuple(sorted(directorate.unique()))
@@ -228,10 +235,12 @@ def _capacity(scenario: Scenario, directorate_of_town: np.ndarray,
         missing = [d for d in names if d not in given]
         if unknown or missing:
             raise ScenarioError(
-                (f"unknown directorate(s) {unknown}; " if unknown else "")
-                + (f"no capacity for directorate(s) {missing} that have eligible towns; "
-                   if missing else "")
-                + f"directorates with eligible towns: {list(names)}",
+                Message("{unknown}{missing}directorates with eligible towns: {names}",
+                        unknown=Message("unknown directorate(s) {names}; ", names=str(unknown))
+                        if unknown else "",
+                        missing=Message("no capacity for directorate(s) {names} that have "
+                                        "eligible towns; ", names=str(missing))
+                        if missing else "", names=str(list(names))),
                 **scenario.located("resources.expertise.capacity_days_by_directorate"),
             )
         return np.array([float(given[d]) for d in names])
@@ -259,8 +268,9 @@ def build_inputs(
         homeless = model & table["region"].isna().to_numpy()
         if homeless.any():
             raise ScenarioError(
-                f"committed town(s) {table.index[homeless][:5].tolist()} belong to no region "
-                "of the model (an overseas collectivity); remove their commitments",
+                Message("committed town(s) {codes} belong to no region of the model (an "
+                        "overseas collectivity); remove their commitments",
+                        codes=str(table.index[homeless][:5].tolist())),
                 **scenario.located("commitments"))
     from pvd_optim.collective_inputs import with_collective
 
@@ -306,8 +316,9 @@ def _full_year(
         weights = weights * eligible  # a town kept for its commitments has no fair share
     per_region = np.bincount(region_of_town, weights=weights, minlength=len(region_codes))
     if per_region.sum() <= 0:
-        raise ScenarioError(f"balance basis {basis!r} sums to 0 over the eligible towns; "
-                            "choose another basis", **scenario.located("balance.basis"))
+        raise ScenarioError(Message("balance basis {basis} sums to 0 over the eligible towns; "
+                                    "choose another basis", basis=repr(basis)),
+                            **scenario.located("balance.basis"))
     benefit = scenario.benefit
     convention = convention_fields(scenario, towns)
     weight = convention["priority_weight"]  # the benefit of a town with an ORT, weighted
@@ -395,15 +406,17 @@ def habitat_operation_towns(scenario: Scenario, table: pd.DataFrame) -> list[str
 
     path = scenario.resources.engineering.habitat_operation_csv
     assert path is not None
-    csv = read_planner_csv(path, known_codes=table.index, what="habitat-operation file",
+    csv = read_planner_csv(path, known_codes=table.index, what=N_("habitat-operation file"),
                            field="resources.engineering.habitat_operation_csv",
-                           value_columns="columns", allow_empty=False,
+                           value_columns=N_("columns"), allow_empty=False,
                            expected=("habitat_operation",),
-                           expected_hint=" (1: the town runs a habitat operation, 0: it does not)")
+                           expected_hint=N_(" (1: the town runs a habitat operation, 0: it "
+                                            "does not)"))
     flags = csv.values["habitat_operation"].to_numpy()
     bad = np.flatnonzero(~np.isin(flags, (0.0, 1.0)))
     if bad.size:
-        raise csv.error(f"habitat_operation must be 1 or 0, got {flags[bad[0]]:g}",
+        raise csv.error(Message("habitat_operation must be 1 or 0, got {value}",
+                                value=f"{flags[bad[0]]:g}"),
                         row=int(bad[0]), field="habitat_operation")
     return csv.values.index[flags == 1.0].tolist()
 

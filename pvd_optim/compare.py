@@ -64,8 +64,9 @@ def strategy_names(text: str | None) -> list[str] | None:
     names = [n.strip() for n in text.split(",") if n.strip()]
     unknown = [n for n in names if n not in STRATEGIES]
     if unknown or not names:
-        raise InputError(f"unknown strategy {', '.join(unknown) or '(none given)'}; choose from "
-                         f"{', '.join(STRATEGIES)} or 'all'", field="--strategies")
+        raise InputError(Message("unknown strategy {names}; choose from {known} or 'all'",
+                                 names=", ".join(unknown) or Message("(none given)"),
+                                 known=", ".join(STRATEGIES)), field="--strategies")
     return list(dict.fromkeys(names))
 
 
@@ -110,8 +111,8 @@ def load_sources(paths: Sequence[str | Path], strategies: list[str] | None = Non
     """Read or solve every input, in order."""
     say = progress or (lambda message: None)
     if strategies is not None and not any(Path(p).is_file() for p in paths):
-        raise InputError("applies to scenario files; every input here is a results folder",
-                         field="--strategies")
+        raise InputError(Message("applies to scenario files; every input here is a results "
+                                 "folder"), field="--strategies")
     sources = []
     for raw in paths:
         path = Path(raw)
@@ -123,8 +124,8 @@ def load_sources(paths: Sequence[str | Path], strategies: list[str] | None = Non
         else:
             from pvd_optim.output.readback import interrupted_hint
 
-            raise InputError("no such results folder or scenario file"
-                             + interrupted_hint(path), file=path)
+            raise InputError(Message("no such results folder or scenario file{hint}",
+                                     hint=interrupted_hint(path)), file=path)
     return sources
 
 
@@ -176,7 +177,7 @@ def compare(
     from pvd_optim.report.export import reserve_report
 
     if not paths:
-        raise InputError("give at least one results folder or scenario file")
+        raise InputError(Message("give at least one results folder or scenario file"))
     names = strategy_names(strategies)
     say = progress or (lambda message: None)
     out_dir = (Path(out) if out is not None else Path("results") / safe_name(
@@ -185,8 +186,8 @@ def compare(
     if pair is not None:
         chosen = [p.strip() for p in pair.split(",")]
         if len(chosen) != 2 or not all(chosen):
-            raise InputError(f"expected two labels separated by a comma, got {pair!r}",
-                             field="--pair")
+            raise InputError(Message("expected two labels separated by a comma, got {pair}",
+                                     pair=repr(pair)), field="--pair")
         pairs = [(chosen[0], chosen[1])]
     # Targets checked and locked before solving anything (solving can take minutes),
     # and held until the report is written.

@@ -3,7 +3,13 @@
 Each class also subclasses the builtin a caller would naturally catch
 (``ValueError`` for bad input, ``RuntimeError`` for solver outcomes), so code
 that does not know pvd-optim still handles them sensibly. The command line
-prints ``str(error)`` on one line and exits with ``error.exit_code``.
+prints ``error.render(t)`` on one line, in the run's language, and exits with
+``error.exit_code``; ``str(error)`` is the English.
+
+A message may be a catalogue message (``pvd_optim.i18n.message.Message``): a
+``str`` that *is* its English text and has a ``render(t)`` method giving it in a
+translator's language. This module is the foundation layer and imports nothing
+of pvd-optim, so it knows such messages only by that method.
 
 Every message is one line whatever a user wrote: control characters (a newline
 or an escape sequence inside a quoted YAML key, say) are shown as escapes, so a
@@ -15,6 +21,7 @@ from __future__ import annotations
 import enum
 import re
 from pathlib import Path
+from typing import Any
 
 
 class ExitCode(enum.IntEnum):
@@ -65,6 +72,12 @@ def one_line(text: str) -> str:
     return _CONTROL.sub(escape, text)
 
 
+def _rendered(message: str, t: Any) -> str:
+    """``message`` in ``t``'s language if it is a catalogue message, else as written."""
+    render = getattr(message, "render", None)
+    return render(t) if callable(render) else str(message)
+
+
 class PvdError(Exception):
     """Base class of every error pvd-optim raises on purpose; ``str()`` is one line."""
 
@@ -73,6 +86,12 @@ class PvdError(Exception):
     def __str__(self) -> str:
         return one_line(super().__str__())
 
+    def render(self, t: Any) -> str:
+        """The message in the language of translator ``t``, on one line (``str()`` is English)."""
+        if len(self.args) == 1 and isinstance(self.args[0], str):
+            return one_line(_rendered(self.args[0], t))
+        return str(self)
+
 
 class InputError(PvdError, ValueError):
     """A user mistake in a file or a parameter; the message says where and how to fix it.
@@ -80,7 +99,8 @@ class InputError(PvdError, ValueError):
     Parameters
     ----------
     message:
-        What is wrong and how to fix it.
+        What is wrong and how to fix it: plain English, or a catalogue message
+        (``Message``) that :meth:`render` gives in a reader's language.
     file:
         The file the mistake is in, if any.
     line:
@@ -104,9 +124,17 @@ class InputError(PvdError, ValueError):
         self.file = str(file) if file is not None else None
         self.line = line
         self.field = field
-        super().__init__(self._render())
+        super().__init__(self._framed(str(message)))
 
-    def _render(self) -> str:
+    def render(self, t: Any) -> str:
+        """"FILE:LINE: FIELD: message" with the message in translator ``t``'s language.
+
+        The frame is the same in every language (file names and field paths are the
+        user's own); only the message is translated, and escaped as ``str()`` is.
+        """
+        return one_line(self._framed(_rendered(self.message, t)))
+
+    def _framed(self, message: str) -> str:
         where = ""
         if self.file is not None:
             where = self.file
@@ -114,7 +142,7 @@ class InputError(PvdError, ValueError):
                 where += f":{self.line}"
         if self.field:
             where = f"{where}: {self.field}" if where else self.field
-        return f"{where}: {self.message}" if where else self.message
+        return f"{where}: {message}" if where else message
 
 
 class ScenarioError(InputError):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pvd_optim.errors import InputError
+from pvd_optim.i18n.message import Message
 from pvd_optim.scoring import FloatArray, Scores, score_towns
 from pvd_optim.scoring.targets import check_targets
 from pvd_optim.themes import DEFAULT_DIRECTIONS, DEFAULT_FRAGILITY, DEFAULT_TARGETS, DEFAULT_THEMES
@@ -38,8 +39,8 @@ def _column(table: pd.DataFrame, name: str) -> FloatArray:
         lacking = [c for c in ("epci_population", "epci_members") if c not in table.columns]
         if lacking:
             raise InputError(
-                f"Derived indicator {name!r} needs column(s) {', '.join(lacking)} of the "
-                "commune table.",
+                Message("Derived indicator {name} needs column(s) {columns} of the commune "
+                        "table.", name=repr(name), columns=", ".join(lacking)),
                 field=name,
             )
         pop = table["epci_population"].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -48,13 +49,14 @@ def _column(table: pd.DataFrame, name: str) -> FloatArray:
             return np.where(members > 0, pop / members, np.nan)
     if name not in table.columns:
         raise InputError(
-            f"Indicator {name!r} is neither a column of the commune table nor a derived "
-            f"indicator ({', '.join(DERIVED_INDICATORS)}).",
+            Message("Indicator {name} is neither a column of the commune table nor a derived "
+                    "indicator ({derived}).", name=repr(name),
+                    derived=", ".join(DERIVED_INDICATORS)),
             field=name,
         )
     if table[name].dtype.kind not in "fiub":
-        raise InputError(f"Column {name!r} is not a numeric indicator "
-                         f"(dtype {table[name].dtype}).", field=name)
+        raise InputError(Message("Column {name} is not a numeric indicator (dtype {dtype}).",
+                                 name=repr(name), dtype=str(table[name].dtype)), field=name)
     values = table[name].to_numpy(dtype=np.float64, na_value=np.nan)
     if name == "social_housing_pct" and "social_housing_below_threshold" in table.columns:
         # RPLS publishes no rate below the legal threshold: such a commune has less
@@ -108,20 +110,21 @@ def _check_indicators(
         known = sorted([*(c for c in table.columns if table[c].dtype.kind == "f"),
                         *DERIVED_INDICATORS])
         raise InputError(
-            f"unknown indicator(s) {missing}; known indicators: {known} "
-            "(or add a column with data.planner_indicators)",
+            Message("unknown indicator(s) {missing}; known indicators: {known} (or add a column "
+                    "with data.planner_indicators)", missing=str(missing), known=str(known)),
             field=where[0],
         )
     non_numeric = [name for name in indicators
                    if name in table.columns and table[name].dtype.kind not in "fiub"]
     if non_numeric:
-        raise InputError(f"column(s) {non_numeric} are not numeric indicators",
+        raise InputError(Message("column(s) {columns} are not numeric indicators",
+                                 columns=str(non_numeric)),
                          field="themes.definitions")
     no_direction = [name for name in indicators if name not in directions]
     if no_direction:
         raise InputError(
-            f"indicator(s) {no_direction} have no direction; add "
-            f"themes.directions.{no_direction[0]}: higher (or lower)",
+            Message("indicator(s) {names} have no direction; add themes.directions.{first}: "
+                    "higher (or lower)", names=str(no_direction), first=no_direction[0]),
             field=f"themes.directions.{no_direction[0]}",
         )
 
@@ -147,8 +150,9 @@ def targets_in_force(
     unknown = [n for n in overrides if n not in indicators and n not in DEFAULT_TARGETS]
     if unknown:
         raise InputError(
-            f"targets name indicator(s) {unknown} that no theme nor the fragility index uses "
-            f"(a misspelling?); indicators in use: {sorted(indicators)}",
+            Message("targets name indicator(s) {unknown} that no theme nor the fragility index "
+                    "uses (a misspelling?); indicators in use: {used}", unknown=str(unknown),
+                    used=str(sorted(indicators))),
             field=f"themes.targets.{unknown[0]}",
         )
     merged = {**DEFAULT_TARGETS, **overrides}

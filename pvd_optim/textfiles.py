@@ -13,9 +13,10 @@ import stat
 from pathlib import Path
 
 from pvd_optim.errors import InputError
+from pvd_optim.i18n.message import Message
 
 #: How to save UTF-8 from the spreadsheet planners use most.
-EXCEL_HINT = " (in Excel: 'CSV UTF-8 (comma delimited)')"
+EXCEL_HINT = Message(" (in Excel: 'CSV UTF-8 (comma delimited)')")
 
 #: Largest scenario file read (one file of an ``extends`` chain). The shipped scenarios
 #: are under 2 kB; a scenario is a page of settings, never data.
@@ -25,8 +26,21 @@ MAX_SCENARIO_BYTES = 1 << 20  # 1 MiB
 MAX_CSV_BYTES = 256 << 20  # 256 MiB
 
 
-def _size_text(n_bytes: int) -> str:
-    return f"{n_bytes / (1 << 20):,.1f} MiB" if n_bytes >= 1 << 20 else f"{n_bytes:,} bytes"
+def _size_text(n_bytes: int) -> Message:
+    if n_bytes >= 1 << 20:
+        return Message("{size:,.1f} MiB", size=n_bytes / (1 << 20))
+    return Message("{size:,} bytes", size=n_bytes)
+
+
+def noun(what: str) -> str:
+    """``what`` (an ``N_``-marked noun such as "scenario file") as a catalogue message.
+
+    Text the catalogue does not know is shown as written; text with braces (a path
+    inside a phrase) is kept as plain text, never read as a template.
+    """
+    if isinstance(what, Message) or "{" in what or "}" in what:
+        return what
+    return Message(what)
 
 
 def read_regular_file(
@@ -47,33 +61,39 @@ def read_regular_file(
     ``stat`` said, so an endless file cannot exhaust memory.
     """
     file = str(path)
+    what = noun(what)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(file, flags)
     except FileNotFoundError:
-        raise error(f"{what} not found; check the path", file=file, field=field) from None
+        raise error(Message("{what} not found; check the path", what=what), file=file,
+                    field=field) from None
     except IsADirectoryError:
-        raise error(f"is a directory, not a {what}", file=file, field=field) from None
+        raise error(Message("is a directory, not a {what}", what=what), file=file,
+                    field=field) from None
     except PermissionError:
-        raise error(f"cannot read the {what}: permission denied", file=file,
+        raise error(Message("cannot read the {what}: permission denied", what=what), file=file,
                     field=field) from None
     except OSError as exc:
         reason = ("a loop of symbolic links" if exc.errno == errno.ELOOP
                   else exc.strerror or type(exc).__name__)
-        raise error(f"cannot open the {what}: {reason}", file=file, field=field) from None
+        raise error(Message("cannot open the {what}: {reason}", what=what, reason=reason),
+                    file=file, field=field) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            kind = ("a directory" if stat.S_ISDIR(info.st_mode) else
-                    "a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else
-                    "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else
-                    "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file")
-            raise error(f"is {kind}, not a {what}; give the path of a file", file=file,
-                        field=field)
+            kind = (Message("a directory") if stat.S_ISDIR(info.st_mode) else
+                    Message("a named pipe (FIFO)") if stat.S_ISFIFO(info.st_mode) else
+                    Message("a device") if stat.S_ISCHR(info.st_mode)
+                    or stat.S_ISBLK(info.st_mode) else
+                    Message("a socket") if stat.S_ISSOCK(info.st_mode)
+                    else Message("not a regular file"))
+            raise error(Message("is {kind}, not a {what}; give the path of a file", kind=kind,
+                                what=what), file=file, field=field)
         if info.st_size > max_bytes:
-            raise error(f"the {what} is {_size_text(info.st_size)}, more than the "
-                        f"{_size_text(max_bytes)} limit; is it the right file?", file=file,
-                        field=field)
+            raise error(Message("the {what} is {size}, more than the {limit} limit; is it the "
+                                "right file?", what=what, size=_size_text(info.st_size),
+                                limit=_size_text(max_bytes)), file=file, field=field)
         os.set_blocking(fd, True)
         chunks: list[bytes] = []
         total = 0
@@ -84,11 +104,12 @@ def read_regular_file(
             chunks.append(chunk)
             total += len(chunk)
             if total > max_bytes:
-                raise error(f"the {what} grows past the {_size_text(max_bytes)} limit while "
-                            "being read; give a regular, finished file", file=file,
-                            field=field)
+                raise error(Message("the {what} grows past the {limit} limit while being "
+                                    "read; give a regular, finished file", what=what,
+                                    limit=_size_text(max_bytes)), file=file, field=field)
     except OSError as exc:
-        raise error(f"cannot read the {what}: {exc.strerror or type(exc).__name__}", file=file,
+        raise error(Message("cannot read the {what}: {reason}", what=what,
+                            reason=exc.strerror or type(exc).__name__), file=file,
                     field=field) from None
     finally:
         os.close(fd)
@@ -104,19 +125,21 @@ def decode_text(
     """
     if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise error(
-            "is an Excel workbook, not a text file; in Excel use 'Save as' > "
-            "'CSV UTF-8 (comma delimited)'",
+            Message("is an Excel workbook, not a text file; in Excel use 'Save as' > "
+                    "'CSV UTF-8 (comma delimited)'"),
             file=file,
         )
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4]:
         raise error(
-            f"file is UTF-16 text ('Unicode'), not UTF-8; save it as UTF-8{hint}",
+            Message("file is UTF-16 text ('Unicode'), not UTF-8; save it as UTF-8{hint}",
+                    hint=hint),
             file=file,
             line=1,
         )
     if b"\x00" in raw:
         raise error(
-            f"file contains NUL bytes: it is not a text file; save it again as UTF-8{hint}",
+            Message("file contains NUL bytes: it is not a text file; save it again as "
+                    "UTF-8{hint}", hint=hint),
             file=file,
             line=raw[: raw.index(b"\x00")].count(b"\n") + 1,
         )
@@ -124,8 +147,9 @@ def decode_text(
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise error(
-            f"file is not valid UTF-8 text (byte 0x{raw[exc.start]:02x}, probably "
-            f"Windows-1252/Latin-1); save it as UTF-8{hint}",
+            Message("file is not valid UTF-8 text (byte 0x{byte}, probably "
+                    "Windows-1252/Latin-1); save it as UTF-8{hint}", byte=f"{raw[exc.start]:02x}",
+                    hint=hint),
             file=file,
             line=raw[: exc.start].count(b"\n") + 1,
         ) from None

@@ -3,7 +3,7 @@
 The language is ``--lang`` (on every command), else the scenario's
 ``output.language`` for ``run`` and ``sweep``, else the locale's, else French, and
 it is chosen before anything is read, so that an error raised before the scenario
-is parsed is framed in it. The bodies of error messages stay English for now.
+is parsed is framed in it (and its message worded in it: tests/test_error_language.py).
 """
 
 from __future__ import annotations
@@ -101,8 +101,10 @@ def test_an_error_before_the_scenario_is_read_is_framed_in_the_language(
     argv = ["validate", str(missing), *(("--lang", lang) if lang else ())]
     assert main(argv) == ExitCode.INPUT
     lines = capsys.readouterr().err.splitlines()
-    # The framing is the reader's; the message's body is English for now.
-    assert lines == [f"{prefix}{missing}: scenario file not found; check the path"], lines
+    # The framing and the message are the reader's; the location frame is the same.
+    body = ("fichier de scénario introuvable ; vérifiez le chemin" if prefix == "erreur : "
+            else "scenario file not found; check the path")
+    assert lines == [f"{prefix}{missing}: {body}"], lines
 
 
 def test_validate_lines(capsys: pytest.CaptureFixture[str]) -> None:

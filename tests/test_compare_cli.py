@@ -47,7 +47,7 @@ def test_strategies_on_a_scenario_write_report_and_tables(tmp_path: Path,
     # Again without --force: refused before solving, files untouched.
     before = report.read_bytes()
     assert main(["compare", str(TOY), "--strategies", "all", "--out", str(out),
-                 "--report", str(report), "--quiet"]) == ExitCode.INPUT
+                 "--report", str(report), "--quiet", "--lang", "en"]) == ExitCode.INPUT
     assert "already exists" in _error_line(capsys)
     assert report.read_bytes() == before
     assert main(["compare", str(TOY), "--strategies", "equal_split,optimum", "--out",
@@ -108,7 +108,7 @@ def test_bad_inputs_exit_2_with_one_line(args: list[str], message: str, tmp_path
 def test_strategies_need_a_scenario(toy_results: Path, tmp_path: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["compare", str(toy_results), "--strategies", "all", "--out",
-                 str(tmp_path / "out")])
+                 str(tmp_path / "out"), "--lang", "en"])
     assert code == ExitCode.INPUT
     assert "--strategies: applies to scenario files" in _error_line(capsys)
 

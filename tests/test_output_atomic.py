@@ -30,9 +30,10 @@ def _run_child(out: Path, fault: str | None, *extra: str) -> subprocess.Popen[st
     env = {k: v for k, v in os.environ.items() if k != "PVD_OPTIM_FAULT"}
     if fault is not None:
         env["PVD_OPTIM_FAULT"] = fault
+    # In English: the assertions read the error lines' English words.
     return subprocess.Popen([sys.executable, "-m", "pvd_optim.cli", "run", str(TOY), "--out",
-                             str(out), "-q", *extra], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                             str(out), "-q", "--lang", "en", *extra], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _finish(process: subprocess.Popen[str]) -> tuple[int, str]:
@@ -106,10 +107,11 @@ def test_a_kill_between_the_fallbacks_two_renames_is_recovered(
     assert not out.exists()
     (aside,) = [p for p in out.parent.iterdir() if p.name.startswith(".results.old-")]
     _whole(aside)
-    assert main(["compare", str(out), "--out", str(out.parent / "cmp"), "-q"]) == 2
+    assert main(["compare", str(out), "--out", str(out.parent / "cmp"), "-q", "--lang",
+                 "en"]) == 2
     assert "interrupted run left the previous one in .results.old-" in capsys.readouterr().err
     # The next run into it puts the previous folder back before anything else.
-    assert main(["run", str(TOY), "--out", str(out), "-q"]) == ExitCode.INPUT
+    assert main(["run", str(TOY), "--out", str(out), "-q", "--lang", "en"]) == ExitCode.INPUT
     assert "already exists" in capsys.readouterr().err
     assert _snapshot(out) == before
     assert _leftovers(out.parent, out.name) == []

@@ -7,8 +7,9 @@ unless ``--debug``).
 What the command prints is in one language, chosen at the start (``--lang``, else
 the locale's if French or English, else French), so that an error raised before a
 scenario is read is framed in it; ``run`` and ``sweep`` then choose again with the
-scenario's ``output.language``. The bodies of error messages are English for now;
-their framing (``error:``, ``warning:``...) is the run's language.
+scenario's ``output.language``. An error is printed in that language too, framing
+(``error:``, ``warning:``...) and message (``error.render``); a message not yet in the
+catalogue stays English.
 
 Modules: :mod:`.parser` (the arguments), :mod:`.common` (step messages, the
 scenario from the arguments), one module per group of commands (:mod:`.solve`,
@@ -81,7 +82,8 @@ def _run(args: argparse.Namespace, progress: Progress) -> int:
 
             traceback.print_exc()
         if isinstance(exc, PvdError):
-            print(i18n.gettext("error: {message}").format(message=exc), file=sys.stderr)
+            print(i18n.gettext("error: {message}").format(message=exc.render(i18n.active())),
+                  file=sys.stderr)
             return exc.exit_code
         print(i18n.gettext("internal error: {kind}: {message} (rerun with --debug for the "
                            "traceback and report it)").format(

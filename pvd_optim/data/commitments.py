@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from pvd_optim.codes import INSEE_CODE
 from pvd_optim.errors import DataError
+from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message
 from pvd_optim.inputs import EUR_PER_UNIT
 from pvd_optim.textfiles import EXCEL_HINT, MAX_CSV_BYTES, decode_text, read_regular_file
 
@@ -80,24 +82,25 @@ def read_commitments_csv(path: str | Path, *, known_codes: pd.Index,
     """Read and check a CSV of commitments; every problem is a located ``DataError``."""
 
     file = Path(path)
-    raw = read_regular_file(file, max_bytes=MAX_CSV_BYTES, what="commitments CSV",
+    raw = read_regular_file(file, max_bytes=MAX_CSV_BYTES, what=N_("commitments CSV"),
                             error=DataError, field=field)
     text = decode_text(raw, file=file, error=DataError, hint=EXCEL_HINT)
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise DataError("is empty: it needs a header line with `year` and `insee` or `group`",
-                        file=file, line=1)
+        raise DataError(Message("is empty: it needs a header line with `year` and `insee` or "
+                                "`group`"), file=file, line=1)
     separator = ";" if lines[0].count(";") > lines[0].count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     header = [cell.strip() for cell in next(reader)]
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
-        raise DataError(f"unknown column(s) {unknown}; the columns are {', '.join(COLUMNS)}",
+        raise DataError(Message("unknown column(s) {unknown}; the columns are {columns}",
+                                unknown=str(unknown), columns=", ".join(COLUMNS)),
                         file=file, line=1, field=unknown[0])
     if len(set(header)) != len(header) or "year" not in header or not (
             {"insee", "group"} & set(header)):
-        raise DataError("the header needs `year` and `insee` (towns) or `group` (posts), "
-                        "each once", file=file, line=1)
+        raise DataError(Message("the header needs `year` and `insee` (towns) or `group` "
+                                "(posts), each once"), file=file, line=1)
     known = set(known_codes)
     towns: list[dict[str, Any]] = []
     posts: list[dict[str, Any]] = []
@@ -106,13 +109,14 @@ def read_commitments_csv(path: str | Path, *, known_codes: pd.Index,
         if not any(cell.strip() for cell in row):
             continue
         if number > MAX_ROWS + 1:
-            raise DataError(f"has more than {MAX_ROWS:,} rows", file=file, line=number)
+            raise DataError(Message("has more than {limit:,} rows", limit=MAX_ROWS), file=file,
+                            line=number)
         if len(row) != len(header):
-            raise DataError(f"has {len(row)} cells where the header has {len(header)}",
-                            file=file, line=number)
+            raise DataError(Message("has {cells} cells where the header has {columns}",
+                                    cells=len(row), columns=len(header)), file=file, line=number)
         cells = {name: cell.strip() for name, cell in zip(header, row, strict=True)}
 
-        def fail(message: str, column: str, line: int = number) -> DataError:
+        def fail(message: Message, column: str, line: int = number) -> DataError:
             return DataError(message, file=file, line=line, field=column)
 
         def value(column: str, *, whole: bool = False, row_cells: dict[str, str] = cells,
@@ -123,52 +127,58 @@ def read_commitments_csv(path: str | Path, *, known_codes: pd.Index,
             try:
                 amount = _number(cell, separator=separator)
             except ValueError:
-                raise fail(f"{cell!r} is not a number", column, line) from None
+                raise fail(Message("{cell} is not a number", cell=repr(cell)), column,
+                           line) from None
             if amount < 0:
-                raise fail(f"{cell!r} is negative; commitments are amounts >= 0", column, line)
+                raise fail(Message("{cell} is negative; commitments are amounts >= 0",
+                                   cell=repr(cell)), column, line)
             if whole and amount != int(amount):
-                raise fail(f"{cell!r} is not a whole number", column, line)
+                raise fail(Message("{cell} is not a whole number", cell=repr(cell)), column, line)
             return amount
 
         year = value("year", whole=True)
         if year is None:
-            raise fail("has no year", "year")
+            raise fail(Message("has no year"), "year")
         insee, group = cells.get("insee", ""), cells.get("group", "")
         if bool(insee) == bool(group):
-            raise fail("give either an INSEE code (a town) or a group (posts) on each row",
-                       "insee" if insee else "group")
+            raise fail(Message("give either an INSEE code (a town) or a group (posts) on each "
+                               "row"), "insee" if insee else "group")
         if group:
             count = value("posts", whole=True)
             extra = [c for c in ("theme", "covered", "funding_eur", "days") if cells.get(c)]
             if count is None or extra:
-                raise fail("a group's row gives `posts` only", extra[0] if extra else "posts")
+                raise fail(Message("a group's row gives `posts` only"),
+                           extra[0] if extra else "posts")
             key: tuple[Any, ...] = ("group", int(year), group)
             if key in seen:
-                raise fail(f"posts of group {group} in {int(year)} are already given on line "
-                           f"{seen[key]}", "group")
+                raise fail(Message("posts of group {group} in {year} are already given on line "
+                                   "{line}", group=group, year=int(year), line=seen[key]),
+                           "group")
             seen[key] = number
             posts.append({"year": int(year), "group": group, "posts": count, "line": number})
             continue
         code = insee.upper()
         if not INSEE_CODE.fullmatch(code) or code not in known:
-            raise fail(f"{insee!r} is not a current commune's INSEE code (5 characters, e.g. "
-                       "'01033'); a code that lost its leading zero needs quotes in Excel",
-                       "insee")
+            raise fail(Message("{code} is not a current commune's INSEE code (5 characters, "
+                               "e.g. '01033'); a code that lost its leading zero needs quotes "
+                               "in Excel", code=repr(insee)), "insee")
         if cells.get("posts"):
-            raise fail("posts are given per group, on a row with `group`", "posts")
+            raise fail(Message("posts are given per group, on a row with `group`"), "posts")
         covered = value("covered", whole=True)
         if covered is not None and covered not in (0.0, 1.0):
-            raise fail("covered is 1 (the town is covered) or empty", "covered")
+            raise fail(Message("covered is 1 (the town is covered) or empty"), "covered")
         funding, days = value("funding_eur"), value("days")
         theme = cells.get("theme", "")
         if (funding is not None or days is not None) and not theme:
-            raise fail("funding and days are committed to a theme: give `theme`", "theme")
+            raise fail(Message("funding and days are committed to a theme: give `theme`"),
+                       "theme")
         if theme and funding is None and days is None:
-            raise fail("a theme without funding_eur or days commits nothing", "theme")
+            raise fail(Message("a theme without funding_eur or days commits nothing"), "theme")
         key = ("town", int(year), code, theme)
         if key in seen:
-            raise fail(f"{code} {theme or 'coverage'} in {int(year)} is already given on line "
-                       f"{seen[key]}", "insee")
+            raise fail(Message("{code} {theme} in {year} is already given on line {line}",
+                               code=code, theme=theme or Message("coverage"), year=int(year),
+                               line=seen[key]), "insee")
         seen[key] = number
         towns.append({"year": int(year), "insee": code, "theme": theme,
                       "funding_keur": (funding or 0.0) / EUR_PER_UNIT, "days": days or 0.0,

@@ -29,7 +29,9 @@ import numpy as np
 
 from pvd_optim.codes import INSEE_CODE_PATTERN
 from pvd_optim.errors import DataError
-from pvd_optim.textfiles import EXCEL_HINT, MAX_CSV_BYTES, decode_text, read_regular_file
+from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message, joined
+from pvd_optim.textfiles import EXCEL_HINT, MAX_CSV_BYTES, decode_text, noun, read_regular_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -114,33 +116,38 @@ def _check_header(header: list[str], *, path: Path, line: int, key: str, sep: st
                   expected_hint: str) -> list[str]:
     if key not in header:
         raise DataError(
-            f"no '{key}' key column in the header (found: {', '.join(header)}); "
-            f"separator detected: '{sep}'",
+            Message("no '{key}' key column in the header (found: {found}); separator detected: "
+                    "'{sep}'", key=key, found=", ".join(header), sep=sep),
             file=path, line=line, field=key,
         )
     seen: set[str] = set()
     for name in header:
         if name in seen:
-            raise DataError("column appears twice in the header", file=path, line=line,
+            raise DataError(Message("column appears twice in the header"), file=path, line=line,
                             field=name)
         if not name:
-            raise DataError("a header cell is empty; name every column", file=path, line=line)
+            raise DataError(Message("a header cell is empty; name every column"), file=path,
+                            line=line)
         seen.add(name)
     columns = [c for c in header if c != key]
     if expected is not None:
         missing = [c for c in expected if c not in columns]
         if missing:
-            raise DataError(f"missing column(s) {missing}; expected {[key, *expected]}",
+            raise DataError(Message("missing column(s) {missing}; expected {expected}",
+                                    missing=str(missing), expected=str([key, *expected])),
                             file=path, line=line)
         unexpected = [c for c in columns if c not in expected]
         if unexpected:
             raise DataError(
-                f"unexpected column(s) {unexpected}: the columns are {', '.join([key, *expected])}"
-                f"{expected_hint}; remove the others",
+                Message("unexpected column(s) {unexpected}: the columns are {columns}{hint}; "
+                        "remove the others", unexpected=str(unexpected),
+                        columns=", ".join([key, *expected]),
+                        hint=noun(expected_hint) if expected_hint else ""),
                 file=path, line=line, field=unexpected[0],
             )
     if not columns:
-        raise DataError(f"no {value_columns} besides '{key}'", file=path, line=line)
+        raise DataError(Message("no {columns} besides '{key}'", columns=noun(value_columns),
+                                key=key), file=path, line=line)
     return columns
 
 
@@ -151,7 +158,7 @@ def read_planner_csv(
     what: str,
     key: str = "insee",
     field: str | None = None,
-    value_columns: str = "indicator columns",
+    value_columns: str = N_("indicator columns"),
     allow_empty: bool = True,
     expected: Sequence[str] | None = None,
     expected_hint: str = "",
@@ -187,7 +194,8 @@ def read_planner_csv(
     text = decode_text(raw, file=file, error=DataError, hint=EXCEL_HINT)
     if not text.strip():
         raise DataError(
-            f"file is empty; expected a header line with an '{key}' column and {value_columns}",
+            Message("file is empty; expected a header line with an '{key}' column and {columns}",
+                    key=key, columns=noun(value_columns)),
             file=file,
         )
     fast = _read_fast(text, file, known_codes=known_codes, key=key)
@@ -290,23 +298,27 @@ def _read_checked(text: str, path: Path, *, known_codes: pd.Index, key: str,
             records.append(row)
             lines.append(reader.line_num)
     except csv.Error as exc:
-        raise DataError(f"unreadable CSV: {exc}", file=path, line=reader.line_num) from None
+        # The reason is Python's csv module's own English words.
+        raise DataError(Message("unreadable CSV: {reason}", reason=str(exc)), file=path,
+                        line=reader.line_num) from None
     if header is None:  # the text is not blank, so this cannot happen; never trust it
-        raise DataError("file has no header line", file=path)
+        raise DataError(Message("file has no header line"), file=path)
     columns = _check_header(header, path=path, line=header_line, key=key, sep=sep,
                             value_columns=value_columns, expected=expected,
                             expected_hint=expected_hint)
     if not records:
-        raise DataError("no data rows after the header", file=path, line=header_line)
+        raise DataError(Message("no data rows after the header"), file=path, line=header_line)
     for row, line in zip(records, lines, strict=True):
         if len(row) != len(header):
-            hint = ""
+            hint: str = ""
             if any("\n" in cell for cell in row):
-                hint = "; a quoted cell runs over several lines: a quote \" is probably not closed"
+                hint = Message("; a quoted cell runs over several lines: a quote \" is probably "
+                               "not closed")
             elif sep == "," and len(row) > len(header) and _split_decimal(row, header.index(key)):
-                hint = "; a decimal comma (12,5) needs ';' as separator, or write 12.5"
+                hint = Message("; a decimal comma (12,5) needs ';' as separator, or write 12.5")
             raise DataError(
-                f"{len(row)} cells where the header has {len(header)} (separator '{sep}'){hint}",
+                Message("{cells} cells where the header has {columns} (separator '{sep}'){hint}",
+                        cells=len(row), columns=len(header), sep=sep, hint=hint),
                 file=path,
                 line=line,
             )
@@ -316,55 +328,55 @@ def _read_checked(text: str, path: Path, *, known_codes: pd.Index, key: str,
     # Cells as Python strings (numpy's own would show as np.str_('...') in messages).
     codes = pd.Series(np.char.upper(cells[:, header.index(key)]).tolist(), dtype=object)
 
-    def fail(message: str, row: int, field: str | None = None) -> DataError:
+    def fail(message: Message, row: int, field: str | None = None) -> DataError:
         return DataError(message, file=path, line=int(line_of[row]), field=field)
 
     malformed = ~codes.str.fullmatch(INSEE_CODE_PATTERN).to_numpy(dtype=bool)
     if malformed.any():
         i = int(np.flatnonzero(malformed)[0])
-        hint = ""
+        zero_hint: str = ""
         if codes.iloc[i].isdigit() and len(codes.iloc[i]) == 4:
-            hint = " (a spreadsheet may have dropped a leading zero: store codes as text)"
-        raise fail(
-            f"malformed INSEE code {str(cells[i, header.index(key)])!r}: expected 5 characters, "
-            f"digits or 2A/2B then 3 digits{hint}", i, key,
-        )
+            zero_hint = Message(" (a spreadsheet may have dropped a leading zero: store codes "
+                                "as text)")
+        raise fail(Message(
+            "malformed INSEE code {code}: expected 5 characters, digits or 2A/2B then 3 "
+            "digits{hint}", code=repr(str(cells[i, header.index(key)])), hint=zero_hint), i, key)
     dup = codes.duplicated(keep=False).to_numpy(dtype=bool)
     if dup.any():
         first = codes[dup].iloc[0]
         where = line_of[(codes == first).to_numpy()].tolist()
         raise DataError(
-            f"INSEE code {first} appears twice (lines {' and '.join(map(str, where))})",
+            Message("INSEE code {code} appears twice (lines {lines})", code=first,
+                    lines=joined(map(str, where), N_(" and "))),
             file=path, line=int(where[1]), field=key,
         )
     unknown = ~codes.isin(known_codes).to_numpy(dtype=bool)
     if unknown.any():
         i = int(np.flatnonzero(unknown)[0])
-        raise fail(
-            f"INSEE code {codes.iloc[i]} is not a current commune (COG 2026); a merged "
-            "commune uses the code of the commune it joined", i, key,
-        )
+        raise fail(Message(
+            "INSEE code {code} is not a current commune (COG 2026); a merged commune uses the "
+            "code of the commune it joined", code=codes.iloc[i]), i, key)
 
-    advice = ("leave the cell empty for a missing value" if allow_empty
-              else "write a number")
+    advice = (Message("leave the cell empty for a missing value") if allow_empty
+              else Message("write a number"))
     values = np.empty((len(records), len(columns)), dtype=np.float64)
     for j, name in enumerate(columns):
         column = pd.Series(cells[:, header.index(name)].tolist(), dtype=object)
         if sep == ";":
             column = column.str.replace(_DECIMAL_COMMA, r"\1.\2", regex=True)
         lowered = column.str.lower()
-        for words, kind in ((_INFINITY_WORDS, "infinite"), (_NAN_WORDS, "'nan'")):
+        for words, kind in ((_INFINITY_WORDS, Message("infinite")), (_NAN_WORDS, "'nan'")):
             bad = lowered.isin(words).to_numpy(dtype=bool)
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
-                raise fail(
-                    f"{kind} value {column.iloc[i]!r} (code {codes.iloc[i]}) is not accepted; "
-                    f"{advice}", i, name,
-                )
+                raise fail(Message(
+                    "{kind} value {value} (code {code}) is not accepted; {advice}", kind=kind,
+                    value=repr(column.iloc[i]), code=codes.iloc[i], advice=advice), i, name)
         empty = (column == "").to_numpy(dtype=bool)
         if empty.any() and not allow_empty:
             i = int(np.flatnonzero(empty)[0])
-            raise fail(f"empty cell (code {codes.iloc[i]}); {advice}", i, name)
+            raise fail(Message("empty cell (code {code}); {advice}", code=codes.iloc[i],
+                               advice=advice), i, name)
         numbers = pd.to_numeric(column.where(~empty, np.nan), errors="coerce").to_numpy(
             dtype=np.float64, na_value=np.nan, copy=True)  # written into below
         bad = np.isnan(numbers) & ~empty
@@ -375,19 +387,20 @@ def _read_checked(text: str, path: Path, *, known_codes: pd.Index, key: str,
                 numbers[at], bad[at] = np.inf, False
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise fail(
-                f"value {column.iloc[i]!r} (code {codes.iloc[i]}) is not a number; write a plain "
-                "number (12.5, or 12,5 with ';' as separator) without units, % signs or "
-                "thousands separators" + (", or leave the cell empty for a missing value"
-                                          if allow_empty else ""), i, name,
-            )
+            empty_advice: str = (Message(", or leave the cell empty for a missing value")
+                                 if allow_empty else "")
+            raise fail(Message(
+                "value {value} (code {code}) is not a number; write a plain number (12.5, or "
+                "12,5 with ';' as separator) without units, % signs or thousands "
+                "separators{empty}", value=repr(column.iloc[i]), code=codes.iloc[i],
+                empty=empty_advice), i, name)
         overflow = np.isinf(numbers)
         if overflow.any():
             i = int(np.flatnonzero(overflow)[0])
-            raise fail(
-                f"value {column.iloc[i]!r} (code {codes.iloc[i]}) is too large to be a number "
-                "(it overflows to infinity); check the cell", i, name,
-            )
+            raise fail(Message(
+                "value {value} (code {code}) is too large to be a number (it overflows to "
+                "infinity); check the cell", value=repr(column.iloc[i]), code=codes.iloc[i]),
+                i, name)
         values[:, j] = numbers
     table = pd.DataFrame(values, index=pd.Index(codes.to_numpy(), name="insee"),
                          columns=columns)

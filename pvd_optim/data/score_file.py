@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pvd_optim.data.planner_csv import PlannerCSV, read_planner_csv
+from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,9 +39,9 @@ def read_score_file(
     """
     expected = score_columns(themes)
     planner = read_planner_csv(
-        path, known_codes=known_codes, what="score file", field=field,
-        value_columns="score columns", allow_empty=False, expected=expected,
-        expected_hint=f" (themes in force: {', '.join(themes)})",
+        path, known_codes=known_codes, what=N_("score file"), field=field,
+        value_columns=N_("score columns"), allow_empty=False, expected=expected,
+        expected_hint=Message(" (themes in force: {themes})", themes=", ".join(themes)),
     )
     values = planner.values[expected]
     matrix = values.to_numpy(dtype=np.float64)
@@ -48,8 +50,8 @@ def read_score_file(
         row, col = (int(i) for i in np.argwhere(outside)[0])
         name = expected[col]
         raise planner.error(
-            f"{name} must be a number in [0, 1], got {matrix[row, col]:g} "
-            f"(code {values.index[row]})",
+            Message("{name} must be a number in [0, 1], got {value} (code {code})", name=name,
+                    value=f"{matrix[row, col]:g}", code=values.index[row]),
             row=row, field=name,
         )
     return PlannerCSV(planner.path, planner.separator, planner.header_line, values,

@@ -20,6 +20,8 @@ from pvd_optim.data.imputation import IMPUTATION_METHODS, impute
 from pvd_optim.data.indicators import INDICATORS, IndicatorInfo
 from pvd_optim.data.planner_csv import read_planner_csv
 from pvd_optim.errors import DataError
+from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,8 +69,8 @@ def _communes_cached() -> pd.DataFrame:
 
     if not COMMUNES_FILE.is_file():
         raise DataError(
-            "embedded commune table is missing; reinstall pvd-optim or run "
-            "`python -m pvd_optim.data.build`",
+            Message("embedded commune table is missing; reinstall pvd-optim or run "
+                    "`python -m pvd_optim.data.build`"),
             file=COMMUNES_FILE,
         )
     table = pd.read_parquet(COMMUNES_FILE)
@@ -86,15 +88,19 @@ def validate_communes(table: pd.DataFrame, *, source: str | Path = "commune tabl
 
     index = table.index
     if index.name != "insee":
-        raise DataError(f"index must be named 'insee', got {index.name!r}", file=source)
+        raise DataError(Message("index must be named 'insee', got {name}", name=repr(index.name)),
+                        file=source)
     if not index.is_unique:
         dups = sorted(index[index.duplicated()].unique())[:5]
-        raise DataError(f"duplicate INSEE codes {dups}", file=source, field="insee")
+        raise DataError(Message("duplicate INSEE codes {codes}", codes=str(dups)), file=source,
+                        field="insee")
     if not pd.api.types.is_string_dtype(index.dtype):
-        raise DataError(f"index must be str, got {index.dtype}", file=source, field="insee")
+        raise DataError(Message("index must be str, got {dtype}", dtype=str(index.dtype)),
+                        file=source, field="insee")
     bad = index[~index.str.fullmatch(INSEE_CODE_PATTERN)]
     if len(bad):
-        raise DataError(f"malformed INSEE codes {list(bad[:5])}", file=source, field="insee")
+        raise DataError(Message("malformed INSEE codes {codes}", codes=str(list(bad[:5]))),
+                        file=source, field="insee")
     expected = {
         **{c: "string" for c in _STRING_COLUMNS},
         **{c: "int64" for c in _INT_COLUMNS},
@@ -104,11 +110,12 @@ def validate_communes(table: pd.DataFrame, *, source: str | Path = "commune tabl
     }
     for col, kind in expected.items():
         if col not in table.columns:
-            raise DataError("missing column", file=source, field=col)
+            raise DataError(Message("missing column"), file=source, field=col)
         dtype = table[col].dtype
         ok = pd.api.types.is_string_dtype(dtype) if kind == "string" else str(dtype) == kind
         if not ok:
-            raise DataError(f"expected dtype {kind}, got {dtype}", file=source, field=col)
+            raise DataError(Message("expected dtype {kind}, got {dtype}", kind=kind,
+                                    dtype=str(dtype)), file=source, field=col)
 
 
 def load_communes() -> pd.DataFrame:
@@ -125,7 +132,7 @@ def _read_reference(name: str) -> pd.DataFrame:
 
     path = FILES_DIR / f"{name}.csv"
     if not path.is_file():
-        raise DataError("embedded reference table is missing", file=path)
+        raise DataError(Message("embedded reference table is missing"), file=path)
     # Codes are text ("01", "2A", "975"); an empty cell is missing, "NA" is not.
     table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     return table.replace("", pd.NA)
@@ -185,17 +192,15 @@ def apply_planner_indicators(
     import pandas as pd
 
     planner = read_planner_csv(csv_path, known_codes=table.index, key=key,
-                               what="planner indicator file")
+                               what=N_("planner indicator file"))
     for name in planner.values.columns:
         if name in IDENTITY_COLUMNS:
-            raise planner.error(
-                "would override an identity column of the commune table; rename it", field=name
-            )
+            raise planner.error(Message(
+                "would override an identity column of the commune table; rename it"), field=name)
         if name in table.columns and not pd.api.types.is_float_dtype(table[name].dtype):
-            raise planner.error(
-                f"column exists with non-numeric dtype {table[name].dtype}; rename it",
-                field=name,
-            )
+            raise planner.error(Message(
+                "column exists with non-numeric dtype {dtype}; rename it",
+                dtype=str(table[name].dtype)), field=name)
     rows = table.index.get_indexer(planner.values.index)
     given = planner.values.to_numpy()
     # Every column is built whole, then the table is assembled once: inserting

@@ -57,7 +57,10 @@ def N_(message: str) -> str:
 def check_language(language: str, *, field: str = "--lang") -> str:
     """``language`` if it has a catalogue, else a one-line ``InputError`` naming the choices."""
     if language not in LANGUAGES:
-        raise InputError(f"unknown language {language!r}; choose one of {', '.join(LANGUAGES)}",
+        from pvd_optim.i18n.message import Message  # message imports this module
+
+        raise InputError(Message("unknown language {language}; choose one of {languages}",
+                                 language=repr(language), languages=", ".join(LANGUAGES)),
                          field=field)
     return language
 

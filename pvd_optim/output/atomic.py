@@ -43,6 +43,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from pvd_optim.i18n import N_
 from pvd_optim.output.lock import reserve
 from pvd_optim.output.names import aside_path, temp_path
 from pvd_optim.output.target import Target, os_error
@@ -183,7 +184,7 @@ def replace_folder(out_dir: str | Path, files: Mapping[str, bytes], *, force: bo
             _swap_in(tmp, target.path)
             tmp = None
         except OSError as exc:
-            raise os_error(exc, target.given, "write the folder") from None
+            raise os_error(exc, target.given, N_("write the folder")) from None
         finally:
             if tmp is not None:
                 _remove(tmp)
@@ -201,7 +202,7 @@ def write_file_atomic(path: str | Path, content: bytes, *, force: bool = False) 
             tmp = None
             _fsync_dir(target.path.parent)
         except OSError as exc:
-            raise os_error(exc, target.given, "write the file") from None
+            raise os_error(exc, target.given, N_("write the file")) from None
         finally:
             if tmp is not None:
                 _remove(tmp)

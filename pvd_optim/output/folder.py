@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pvd_optim.errors import InputError
+from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message
 from pvd_optim.output.atomic import replace_folder
 from pvd_optim.output.cells import csv_text
 from pvd_optim.output.provenance import dumps, sha256_bytes
@@ -79,15 +81,16 @@ def write_folder(
 def read_manifest(folder: Path) -> dict[str, Any]:
     """The folder's ``manifest.json`` (bounded read), or ``InputError`` if unreadable."""
     raw = read_regular_file(folder / MANIFEST_FILE, max_bytes=MAX_JSON_BYTES,
-                            what="results manifest")
+                            what=N_("results manifest"))
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise InputError(f"{MANIFEST_FILE} is not valid JSON ({exc.__class__.__name__}); the "
-                         "folder is damaged: re-run `pvd-optim run`", file=folder) from None
+        raise InputError(Message("{manifest} is not valid JSON ({kind}); the folder is damaged: "
+                                 "re-run `pvd-optim run`", manifest=MANIFEST_FILE,
+                                 kind=exc.__class__.__name__), file=folder) from None
     if not isinstance(data, dict):
-        raise InputError(f"{MANIFEST_FILE} is not a JSON object; the folder is damaged: re-run "
-                         "`pvd-optim run`", file=folder)
+        raise InputError(Message("{manifest} is not a JSON object; the folder is damaged: re-run "
+                                 "`pvd-optim run`", manifest=MANIFEST_FILE), file=folder)
     return data
 
 
@@ -96,27 +99,30 @@ def listed_files(folder: Path, manifest: Mapping[str, Any]) -> dict[str, str]:
     files = manifest.get("files_sha256")
     if not isinstance(files, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
-        raise InputError(f"{MANIFEST_FILE} lists no files (written by an older pvd-optim, "
-                         "or not by pvd-optim); re-run `pvd-optim run` to rewrite the folder",
-                         file=folder)
+        raise InputError(Message("{manifest} lists no files (written by an older pvd-optim, or "
+                                 "not by pvd-optim); re-run `pvd-optim run` to rewrite the "
+                                 "folder", manifest=MANIFEST_FILE), file=folder)
     bad = [name for name in files if Path(name).name != name or name in ("", ".", "..")]
     if bad:
-        raise InputError(f"{MANIFEST_FILE} lists {bad[0]!r}, which is not a file name of the "
-                         "folder; it was not written by pvd-optim: give a folder written by "
-                         "`pvd-optim run`", file=folder)
+        raise InputError(Message("{manifest} lists {name}, which is not a file name of the "
+                                 "folder; it was not written by pvd-optim: give a folder written "
+                                 "by `pvd-optim run`", manifest=MANIFEST_FILE, name=repr(bad[0])),
+                         file=folder)
     return dict(files)
 
 
 def read_listed(folder: Path, name: str, expected_sha256: str, *, max_bytes: int) -> bytes:
     """The bytes of the listed file ``name``, refused unless they hash as the manifest says."""
     if not (folder / name).exists():
-        raise InputError(f"is incomplete: {name} is missing although {MANIFEST_FILE} lists it; "
-                         "re-run `pvd-optim run` to write the folder again", file=folder)
-    raw = read_regular_file(folder / name, max_bytes=max_bytes, what="results file")
+        raise InputError(Message("is incomplete: {name} is missing although {manifest} lists "
+                                 "it; re-run `pvd-optim run` to write the folder again",
+                                 name=name, manifest=MANIFEST_FILE), file=folder)
+    raw = read_regular_file(folder / name, max_bytes=max_bytes, what=N_("results file"))
     if sha256_bytes(raw) != expected_sha256:
-        raise InputError(f"{name} differs from the file pvd-optim wrote (its SHA-256 is not the "
-                         f"one {MANIFEST_FILE} records): it was edited or damaged; re-run "
-                         "`pvd-optim run` to write the folder again", file=folder)
+        raise InputError(Message("{name} differs from the file pvd-optim wrote (its SHA-256 is "
+                                 "not the one {manifest} records): it was edited or damaged; "
+                                 "re-run `pvd-optim run` to write the folder again", name=name,
+                                 manifest=MANIFEST_FILE), file=folder)
     return raw
 
 

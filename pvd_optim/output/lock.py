@@ -27,6 +27,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pvd_optim.errors import OutputError
+from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message
 from pvd_optim.output.names import leftover_pattern, lock_path
 from pvd_optim.output.target import Kind, Target, check_target, os_error
 
@@ -103,8 +105,9 @@ def _acquire(target: Target) -> int | None:
         except BlockingIOError:
             holder = _holder(fd)
             os.close(fd)
-            raise OutputError(f"another pvd-optim run{holder} is writing it now; wait for that "
-                              "run to finish or choose another --out", file=target.given) from None
+            raise OutputError(Message("another pvd-optim run{holder} is writing it now; wait for "
+                                      "that run to finish or choose another --out",
+                                      holder=holder), file=target.given) from None
         except OSError as exc:
             os.close(fd)
             raise os_error(exc, target.given, f"lock {path.name}") from None
@@ -117,7 +120,7 @@ def _acquire(target: Target) -> int | None:
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
             return fd
         os.close(fd)  # the holder removed the file as we opened it: take the new one
-    raise OutputError("cannot take the lock: it keeps changing", file=target.given)
+    raise OutputError(Message("cannot take the lock: it keeps changing"), file=target.given)
 
 
 def _release(target: Target, fd: int | None) -> None:
@@ -162,7 +165,7 @@ def reserve(
         try:
             clean_leftovers(target.path)
         except OSError as exc:
-            raise os_error(exc, target.given, "clean the leftovers of an interrupted run") \
+            raise os_error(exc, target.given, N_("clean the leftovers of an interrupted run")) \
                 from None
         # Checked again under the lock: another run may have written it meanwhile.
         target = check_target(path, force=force, kind=kind, expected_bytes=expected_bytes,

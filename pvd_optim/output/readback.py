@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pvd_optim.errors import InputError
-from pvd_optim.i18n import placeholders
+from pvd_optim.i18n import N_, placeholders
+from pvd_optim.i18n.message import Message, joined
 from pvd_optim.output.folder import (
     FOLDER_FORMAT_VERSION,
     listed_files,
@@ -84,9 +85,9 @@ class ReadBack:
 
 
 def _infeasible(folder: Path) -> InputError:
-    return InputError("is the folder of an infeasible run: it holds a diagnosis and no "
-                      "allocation to compare; read its explain.md, change the scenario and "
-                      "run it again", file=folder)
+    return InputError(Message("is the folder of an infeasible run: it holds a diagnosis and no "
+                              "allocation to compare; read its explain.md, change the scenario "
+                              "and run it again"), file=folder)
 
 
 def interrupted_hint(folder: Path) -> str:
@@ -102,39 +103,43 @@ def interrupted_hint(folder: Path) -> str:
         return ""
     if not aside:
         return ""
-    return (f" (an interrupted run left the previous one in {aside[0]} beside it; the next "
-            "`pvd-optim run` into it puts it back)")
+    return Message(" (an interrupted run left the previous one in {aside} beside it; the next "
+                   "`pvd-optim run` into it puts it back)", aside=aside[0])
 
 
 def _results_manifest(folder: Path) -> dict[str, Any]:
     """The manifest of a run's results folder, or the error that says what the folder is."""
     if not folder.is_dir():
-        raise InputError("no such results folder" + interrupted_hint(folder), file=folder)
+        raise InputError(Message("no such results folder{hint}", hint=interrupted_hint(folder)),
+                         file=folder)
     has_state = (folder / STATE_FILE).exists()
     if (folder / DIAGNOSIS_FILE).exists() and not has_state:
         raise _infeasible(folder)
     if not (folder / MANIFEST_FILE).exists():
         if has_state:
-            raise InputError(f"has {STATE_FILE} but no {MANIFEST_FILE}: written by an older "
-                             f"pvd-optim or damaged; {RERUN}", file=folder)
-        raise InputError(f"is not a pvd-optim results folder (no {MANIFEST_FILE} or "
-                         f"{STATE_FILE}); give a folder written by `pvd-optim run`, or a "
-                         "scenario file", file=folder)
+            raise InputError(Message("has {state} but no {manifest}: written by an older "
+                                     "pvd-optim or damaged; {rerun}", state=STATE_FILE,
+                                     manifest=MANIFEST_FILE, rerun=RERUN), file=folder)
+        raise InputError(Message("is not a pvd-optim results folder (no {manifest} or {state}); "
+                                 "give a folder written by `pvd-optim run`, or a scenario file",
+                                 manifest=MANIFEST_FILE, state=STATE_FILE), file=folder)
     manifest = read_manifest(folder)
     kind = manifest.get("folder_kind")
     if kind is None:
-        raise InputError(f"was written by an older pvd-optim (its {MANIFEST_FILE} has no folder "
-                         f"format); {RERUN}", file=folder)
+        raise InputError(Message("was written by an older pvd-optim (its {manifest} has no "
+                                 "folder format); {rerun}", manifest=MANIFEST_FILE, rerun=RERUN),
+                         file=folder)
     if kind == "diagnosis":
         raise _infeasible(folder)
     if kind != "results":
-        raise InputError(f"is not a run's results folder (its {MANIFEST_FILE} says "
-                         f"{str(kind)!r}); give a folder written by `pvd-optim run`",
-                         file=folder)
+        raise InputError(Message("is not a run's results folder (its {manifest} says {kind}); "
+                                 "give a folder written by `pvd-optim run`",
+                                 manifest=MANIFEST_FILE, kind=repr(str(kind))), file=folder)
     version = manifest.get("folder_format_version")
     if version != FOLDER_FORMAT_VERSION:
-        raise InputError(f"has folder format {version!r}, this pvd-optim reads format "
-                         f"{FOLDER_FORMAT_VERSION}; {RERUN}", file=folder)
+        raise InputError(Message("has folder format {version}, this pvd-optim reads format "
+                                 "{expected}; {rerun}", version=repr(version),
+                                 expected=FOLDER_FORMAT_VERSION, rerun=RERUN), file=folder)
     return manifest
 
 
@@ -144,17 +149,22 @@ def _scenario(folder: Path, raw: bytes, manifest: dict[str, Any]) -> Scenario:
     try:
         data = json.loads(raw)
     except ValueError:
-        raise InputError(f"{SCENARIO_FILE} is not valid JSON; {RERUN}", file=folder) from None
+        raise InputError(Message("{name} is not valid JSON; {rerun}", name=SCENARIO_FILE,
+                                 rerun=RERUN), file=folder) from None
     if not isinstance(data, dict):
-        raise InputError(f"{SCENARIO_FILE} is not a JSON object; {RERUN}", file=folder)
+        raise InputError(Message("{name} is not a JSON object; {rerun}", name=SCENARIO_FILE,
+                                 rerun=RERUN), file=folder)
     try:
         scenario = scenario_from_dict(data)
     except InputError as exc:
-        raise InputError(f"{SCENARIO_FILE} is not a valid scenario for this pvd-optim ({exc}); "
-                         f"{RERUN}", file=folder) from None
+        # The scenario's own error, framed and escaped as its str() is, in English for now.
+        raise InputError(Message("{name} is not a valid scenario for this pvd-optim ({problem}); "
+                                 "{rerun}", name=SCENARIO_FILE, problem=str(exc), rerun=RERUN),
+                         file=folder) from None
     if manifest.get("scenario_content_sha256") != scenario_hash(scenario):
-        raise InputError(f"{SCENARIO_FILE} is not the scenario the run recorded (its content "
-                         f"hash differs from {MANIFEST_FILE}'s); {RERUN}", file=folder)
+        raise InputError(Message("{name} is not the scenario the run recorded (its content hash "
+                                 "differs from {manifest}'s); {rerun}", name=SCENARIO_FILE,
+                                 manifest=MANIFEST_FILE, rerun=RERUN), file=folder)
     return scenario
 
 
@@ -165,20 +175,22 @@ def _check_data(folder: Path, manifest: dict[str, Any], scenario: Scenario) -> N
         changed = sorted(set(current) ^ set(recorded or {}) | {
             name for name in set(current) & set(recorded or {})
             if current[name] != recorded[name]}) if isinstance(recorded, dict) else ["all"]
-        raise InputError(
-            f"was computed on other embedded data than this pvd-optim's (differs: "
-            f"{', '.join(changed[:3])}), so it cannot be re-verified here; {RERUN}",
-            file=folder)
+        raise InputError(Message(
+            "was computed on other embedded data than this pvd-optim's (differs: {changed}), so "
+            "it cannot be re-verified here; {rerun}", changed=", ".join(changed[:3]),
+            rerun=RERUN), file=folder)
     planner = manifest.get("planner_files_sha256")
     planner = planner if isinstance(planner, dict) else {}
     for path in planner_files(scenario):
         if not path.exists():
-            raise InputError(f"the planner CSV {path} that its scenario names is gone; restore "
-                             f"it to re-verify the folder, or {RERUN}", file=folder)
-        raw = read_regular_file(path, max_bytes=MAX_CSV_BYTES, what="planner CSV")
+            raise InputError(Message("the planner CSV {path} that its scenario names is gone; "
+                                     "restore it to re-verify the folder, or {rerun}",
+                                     path=str(path), rerun=RERUN), file=folder)
+        raw = read_regular_file(path, max_bytes=MAX_CSV_BYTES, what=N_("planner CSV"))
         if planner.get(str(path)) != sha256_bytes(raw):
-            raise InputError(f"the planner CSV {path} changed since the run (its SHA-256 is not "
-                             f"the one {MANIFEST_FILE} records); restore it, or {RERUN}",
+            raise InputError(Message("the planner CSV {path} changed since the run (its SHA-256 "
+                                     "is not the one {manifest} records); restore it, or {rerun}",
+                                     path=str(path), manifest=MANIFEST_FILE, rerun=RERUN),
                              file=folder)
 
 
@@ -192,10 +204,11 @@ def _same(stored: np.ndarray, derived: np.ndarray) -> bool:
 
 
 def _edited(folder: Path, name: str) -> InputError:
-    return InputError(
-        f"the model inputs stored in {STATE_FILE} ({name}) differ from those "
-        f"derived again from {SCENARIO_FILE} and the data: the folder was edited, or "
-        f"written by another pvd-optim version; {RERUN}", file=folder)
+    return InputError(Message(
+        "the model inputs stored in {state} ({name}) differ from those derived again from "
+        "{scenario} and the data: the folder was edited, or written by another pvd-optim "
+        "version; {rerun}", state=STATE_FILE, name=name, scenario=SCENARIO_FILE, rerun=RERUN),
+        file=folder)
 
 
 def _check_stored_inputs(folder: Path, members: dict[str, np.ndarray], meta: dict[str, Any],
@@ -240,16 +253,19 @@ def _arrays(folder: Path, members: dict[str, np.ndarray], programme: ProgrammeIn
     for name in ARRAY_NAMES:
         array = members.get(f"arrays.{name}")
         if array is None:
-            raise InputError(f"{STATE_FILE} is incomplete (no {name}); {RERUN}", file=folder)
+            raise InputError(Message("{state} is incomplete (no {name}); {rerun}",
+                                     state=STATE_FILE, name=name, rerun=RERUN), file=folder)
         if name in empty and array.shape == (*year_axis, 0, actions):
             shapes[name] = array.shape
         if array.dtype.kind not in "fiub" or array.shape != shapes[name]:
-            raise InputError(f"{STATE_FILE}: {name} is {array.shape} {array.dtype}, expected "
-                             f"{shapes[name]} numbers; {RERUN}", file=folder)
+            raise InputError(Message("{state}: {name} is {shape} {dtype}, expected {expected} "
+                                     "numbers; {rerun}", state=STATE_FILE, name=name,
+                                     shape=str(array.shape), dtype=str(array.dtype),
+                                     expected=str(shapes[name]), rerun=RERUN), file=folder)
         array = array.astype(np.float64)
         if not np.isfinite(array).all():
-            raise InputError(f"{STATE_FILE}: {name} holds NaN or infinite values; {RERUN}",
-                             file=folder)
+            raise InputError(Message("{state}: {name} holds NaN or infinite values; {rerun}",
+                                     state=STATE_FILE, name=name, rerun=RERUN), file=folder)
         values[name] = array if count > 1 else array[None]
     return ProgrammeArrays(tuple(
         AllocationArrays(values["funding_keur"][y], values["days"][y], values["covered"][y],
@@ -278,19 +294,21 @@ def _meta(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
     for key, types in _META_TYPES.items():
         value = meta.get(key)
         if key not in meta or isinstance(value, bool) or not isinstance(value, types):
-            raise InputError(f"{STATE_FILE}: its meta record has no valid {key!r}; {RERUN}",
-                             file=folder)
+            raise InputError(Message("{state}: its meta record has no valid {key}; {rerun}",
+                                     state=STATE_FILE, key=repr(key), rerun=RERUN), file=folder)
     pairs = meta["binding"]
     well_formed = all(_is_binding(x) for x in pairs) and all(
         isinstance(x, str) for x in meta["notes"])
     if not well_formed or not {x[0] for x in pairs} | set(meta["checked"]) <= set(ALL_FAMILIES):
-        raise InputError(f"{STATE_FILE}: its meta record names unknown constraint families; "
-                         f"{RERUN}", file=folder)
+        raise InputError(Message("{state}: its meta record names unknown constraint families; "
+                                 "{rerun}", state=STATE_FILE, rerun=RERUN), file=folder)
     for family_name, template, names, _, _ in pairs:
         worded = {text for block in family(family_name).blocks for text in block.wordings}
         if template not in worded or placeholders(template) != {k for k, _ in names}:
-            raise InputError(f"{STATE_FILE}: its binding limit {template!r} is not a wording of "
-                             f"{family_name!r} with its names; {RERUN}", file=folder)
+            raise InputError(Message("{state}: its binding limit {template} is not a wording of "
+                                     "{family} with its names; {rerun}", state=STATE_FILE,
+                                     template=repr(template), family=repr(family_name),
+                                     rerun=RERUN), file=folder)
     return meta
 
 
@@ -317,8 +335,8 @@ def _shadow_prices(folder: Path, data: dict[str, Any] | None) -> Any:
             data = {**data, "binding_commitments": tuple(data["binding_commitments"])}
         return ShadowPrices(**data)
     except TypeError:
-        raise InputError(f"{STATE_FILE}: its shadow prices do not have the expected fields; "
-                         f"{RERUN}", file=folder) from None
+        raise InputError(Message("{state}: its shadow prices do not have the expected fields; "
+                                 "{rerun}", state=STATE_FILE, rerun=RERUN), file=folder) from None
 
 
 def _families(meta: dict[str, Any]) -> tuple[str, ...]:
@@ -348,8 +366,8 @@ def read_results(folder: str | Path) -> ReadBack:
     files = listed_files(folder, manifest)
     for name in (STATE_FILE, SCENARIO_FILE):
         if name not in files:
-            raise InputError(f"is incomplete: {MANIFEST_FILE} lists no {name}; {RERUN}",
-                             file=folder)
+            raise InputError(Message("is incomplete: {manifest} lists no {name}; {rerun}",
+                                     manifest=MANIFEST_FILE, name=name, rerun=RERUN), file=folder)
     state = read_state(read_listed(folder, STATE_FILE, files[STATE_FILE],
                                    max_bytes=MAX_STATE_BYTES), folder)
     meta = _meta(folder, state.meta)
@@ -365,12 +383,15 @@ def read_results(folder: str | Path) -> ReadBack:
     arrays = _arrays(folder, state.members, programme)
     report = check_allocation(programme, arrays, _families(meta))
     if not report.ok:
-        shown = "; ".join(str(v) for v in report.violations[:_SHOWN_VIOLATIONS])
+        # The violations are the checker's own English (a bug report's words, not a planner's).
+        shown = joined(str(v) for v in report.violations[:_SHOWN_VIOLATIONS])
         more = len(report.violations) - _SHOWN_VIOLATIONS
-        raise InputError(
-            f"fails re-verification against its scenario: {len(report.violations)} "
-            f"constraint(s) violated: {shown}" + (f" (and {more} more)" if more > 0 else "")
-            + f"; the allocation was edited or damaged: {RERUN}", file=folder)
+        raise InputError(Message(
+            "fails re-verification against its scenario: {count} constraint(s) violated: "
+            "{shown}{more}; the allocation was edited or damaged: {rerun}",
+            count=len(report.violations), shown=shown, rerun=RERUN,
+            more=Message(" (and {count} more)", count=more) if more > 0 else ""),
+            file=folder)
     problem = Problem(prepared.inputs, scenario.name, scenario.solver, prepared.towns_frame())
     allocation = Allocation.of(
         problem, meta["label"], arrays, meta["status"], report,

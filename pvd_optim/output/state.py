@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pvd_optim.errors import InputError
+from pvd_optim.i18n.message import Message
 
 if TYPE_CHECKING:
     from pvd_optim.results import Allocation
@@ -50,7 +51,7 @@ PROGRAMME_ARRAYS = ("carry_over_cap_keur", "horizon_fair_share", "horizon_satura
                     "horizon_saturation_days")
 PROGRAMME_SETTINGS = ("persistence", "contract_years", "spend_min_scope", "balance_scope")
 
-RERUN = "re-run `pvd-optim run` on its scenario to write the folder again"
+RERUN = Message("re-run `pvd-optim run` on its scenario to write the folder again")
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,9 @@ def allocation_state(allocation: Allocation) -> bytes:
 
 
 def _damaged(folder: Path, what: str) -> InputError:
-    return InputError(f"{STATE_FILE} is damaged ({what}); {RERUN}", file=folder)
+    # ``what`` is a technical detail (a member, a header), shown as written.
+    return InputError(Message("{state} is damaged ({what}); {rerun}", state=STATE_FILE,
+                              what=what, rerun=RERUN), file=folder)
 
 
 def _load_npy(raw: bytes, member: str, folder: Path) -> np.ndarray:
@@ -154,15 +157,17 @@ def read_state(raw: bytes, folder: Path) -> State:
         archive = zipfile.ZipFile(io.BytesIO(raw))
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
-        raise InputError(f"{STATE_FILE} is not a pvd-optim state file (not a readable .npz: "
-                         f"{exc}); {RERUN}", file=folder) from None
+        raise InputError(Message("{state} is not a pvd-optim state file (not a readable .npz: "
+                                 "{reason}); {rerun}", state=STATE_FILE, reason=str(exc),
+                                 rerun=RERUN), file=folder) from None
     if len(infos) > _MAX_MEMBERS:
         raise _damaged(folder, f"{len(infos)} members, more than the {_MAX_MEMBERS} a state has")
     declared = sum(info.file_size for info in infos)
     if declared > MAX_STATE_UNPACKED_BYTES:
-        raise InputError(f"{STATE_FILE} would decompress to {declared:,} bytes, more than the "
-                         f"{MAX_STATE_UNPACKED_BYTES:,}-byte limit; it is not a state pvd-optim "
-                         f"wrote: {RERUN}", file=folder)
+        raise InputError(Message("{state} would decompress to {declared:,} bytes, more than the "
+                                 "{limit:,}-byte limit; it is not a state pvd-optim wrote: "
+                                 "{rerun}", state=STATE_FILE, declared=declared,
+                                 limit=MAX_STATE_UNPACKED_BYTES, rerun=RERUN), file=folder)
     members: dict[str, np.ndarray] = {}
     with archive:
         for info in infos:
@@ -180,8 +185,8 @@ def read_state(raw: bytes, folder: Path) -> State:
             members[info.filename[:-4]] = _load_npy(data, info.filename, folder)
     meta_array = members.pop("meta", None)
     if meta_array is None or meta_array.ndim != 0 or meta_array.dtype.kind != "U":
-        raise InputError(f"{STATE_FILE} has no meta record: not a pvd-optim state file; "
-                         f"{RERUN}", file=folder)
+        raise InputError(Message("{state} has no meta record: not a pvd-optim state file; "
+                                 "{rerun}", state=STATE_FILE, rerun=RERUN), file=folder)
     try:
         meta = json.loads(str(meta_array))
     except ValueError:
@@ -190,15 +195,19 @@ def read_state(raw: bytes, folder: Path) -> State:
         raise _damaged(folder, "its meta record is not a JSON object")
     version = meta.get("format_version")
     if "format" not in meta and "label" in meta:
-        raise InputError(f"{STATE_FILE} was written by an older pvd-optim (unversioned state, "
-                         f"this version reads format {STATE_FORMAT_VERSION}); {RERUN}",
+        raise InputError(Message("{state} was written by an older pvd-optim (unversioned "
+                                 "state, this version reads format {expected}); {rerun}",
+                                 state=STATE_FILE, expected=STATE_FORMAT_VERSION, rerun=RERUN),
                          file=folder)
     if meta.get("format") != STATE_FORMAT:
-        raise InputError(f"{STATE_FILE} is not a pvd-optim state file (its meta record names "
-                         f"no pvd-optim format); {RERUN}", file=folder)
+        raise InputError(Message("{state} is not a pvd-optim state file (its meta record names "
+                                 "no pvd-optim format); {rerun}", state=STATE_FILE, rerun=RERUN),
+                         file=folder)
     if version != STATE_FORMAT_VERSION:
         newer = isinstance(version, int) and version > STATE_FORMAT_VERSION
-        raise InputError(f"{STATE_FILE} has state format {version!r}, this pvd-optim reads "
-                         f"format {STATE_FORMAT_VERSION}; "
-                         + ("upgrade pvd-optim or " if newer else "") + RERUN, file=folder)
+        upgrade = Message("upgrade pvd-optim or {rerun}", rerun=RERUN) if newer else RERUN
+        raise InputError(Message("{state} has state format {version}, this pvd-optim reads "
+                                 "format {expected}; {advice}", state=STATE_FILE,
+                                 version=repr(version), expected=STATE_FORMAT_VERSION,
+                                 advice=upgrade), file=folder)
     return State(meta, members)

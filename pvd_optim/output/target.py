@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Literal
 
 from pvd_optim.errors import OutputError
+from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message
 from pvd_optim.output.names import name_bytes, name_max
-from pvd_optim.textfiles import read_regular_file
+from pvd_optim.textfiles import noun, read_regular_file
 
 #: The manifest every folder written by pvd-optim carries; it lists the folder's files.
 MANIFEST_FILE = "manifest.json"
@@ -38,24 +40,25 @@ _LEGACY_MARKERS = frozenset({"allocation_state.npz", "diagnosis.json", "tables.m
 Kind = Literal["folder", "file"]
 
 _REASONS = {
-    errno.ENOSPC: "no space left on the file system",
-    errno.EDQUOT: "disk quota exceeded",
-    errno.EFBIG: "file too large (the file-size limit, `ulimit -f`, or the file system's)",
-    errno.EROFS: "read-only file system",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "operation not permitted",
-    errno.ENAMETOOLONG: "name too long for the file system",
-    errno.ENOTDIR: "a part of the path is a file, not a folder",
-    errno.EISDIR: "is a folder",
-    errno.ELOOP: "a loop of symbolic links",
-    errno.EXDEV: "the temporary and the target are on different file systems",
+    errno.ENOSPC: N_("no space left on the file system"),
+    errno.EDQUOT: N_("disk quota exceeded"),
+    errno.EFBIG: N_("file too large (the file-size limit, `ulimit -f`, or the file system's)"),
+    errno.EROFS: N_("read-only file system"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("operation not permitted"),
+    errno.ENAMETOOLONG: N_("name too long for the file system"),
+    errno.ENOTDIR: N_("a part of the path is a file, not a folder"),
+    errno.EISDIR: N_("is a folder"),
+    errno.ELOOP: N_("a loop of symbolic links"),
+    errno.EXDEV: N_("the temporary and the target are on different file systems"),
 }
 
 
 def os_error(exc: OSError, target: Path | str, doing: str) -> OutputError:
     """``exc`` (raised while ``doing`` something to ``target``) as a one-line ``OutputError``."""
     reason = _REASONS.get(exc.errno or 0, exc.strerror or type(exc).__name__)
-    return OutputError(f"cannot {doing}: {reason}", file=target)
+    return OutputError(Message("cannot {doing}: {reason}", doing=noun(doing),
+                               reason=noun(reason)), file=target)
 
 
 @dataclass(frozen=True)
@@ -70,20 +73,26 @@ class Target:
 def _resolve(path: str | Path, kind: Kind) -> Target:
     given = str(path)
     raw = Path(path)
-    what = "folder" if kind == "folder" else "file"
     if raw.name in ("", ".", ".."):
-        raise OutputError(f"names the current folder, a parent or the root, not a new {what}; "
-                          f"give a {what} name such as results/NAME", file=given)
+        raise OutputError(
+            Message("names the current folder, a parent or the root, not a new folder; give a "
+                    "folder name such as results/NAME") if kind == "folder" else
+            Message("names the current folder, a parent or the root, not a new file; give a "
+                    "file name such as results/NAME"), file=given)
     parent = (Path.cwd() / raw.parent).resolve()
     absolute = parent / raw.name
     cwd = Path.cwd().resolve()
     if absolute == cwd or absolute in cwd.parents:
-        raise OutputError("is the current folder or one of its parents; replacing it would "
-                          f"delete the folder you work in: give a new {what} name", file=given)
+        raise OutputError(
+            Message("is the current folder or one of its parents; replacing it would delete "
+                    "the folder you work in: give a new folder name") if kind == "folder" else
+            Message("is the current folder or one of its parents; replacing it would delete "
+                    "the folder you work in: give a new file name"), file=given)
     limit = name_max(parent) if parent.is_dir() else 255
     if name_bytes(raw.name) > limit:
-        raise OutputError(f"the name is {name_bytes(raw.name)} bytes long, more than the "
-                          f"{limit} the file system allows; choose a shorter name", file=given)
+        raise OutputError(Message("the name is {length} bytes long, more than the {limit} the "
+                                  "file system allows; choose a shorter name",
+                                  length=name_bytes(raw.name), limit=limit), file=given)
     return Target(given, absolute, kind)
 
 
@@ -92,13 +101,15 @@ def _existing_ancestor(target: Target) -> Path:
     while not os.path.lexists(ancestor):
         ancestor = ancestor.parent
     if not ancestor.is_dir():
-        raise OutputError(f"is inside {ancestor}, which is a file, not a folder; choose "
-                          "another path", file=target.given)
+        raise OutputError(Message("is inside {ancestor}, which is a file, not a folder; choose "
+                                  "another path", ancestor=str(ancestor)), file=target.given)
     return ancestor
 
 
-def _size_text(n_bytes: int) -> str:
-    return f"{n_bytes / (1 << 20):,.1f} MiB" if n_bytes >= 1 << 20 else f"{n_bytes:,} bytes"
+def _size_text(n_bytes: int) -> Message:
+    if n_bytes >= 1 << 20:
+        return Message("{size:,.1f} MiB", size=n_bytes / (1 << 20))
+    return Message("{size:,} bytes", size=n_bytes)
 
 
 def _check_room(target: Target, ancestor: Path, expected_bytes: int,
@@ -108,17 +119,19 @@ def _check_room(target: Target, ancestor: Path, expected_bytes: int,
     except (OSError, AttributeError):
         info = None  # no statvfs (not POSIX): the write itself reports a full disk
     if info is not None and info.f_flag & getattr(os, "ST_RDONLY", 1):
-        raise OutputError(f"{ancestor} is on a read-only file system; choose another place",
-                          file=target.given)
+        raise OutputError(Message("{ancestor} is on a read-only file system; choose another "
+                                  "place", ancestor=str(ancestor)), file=target.given)
     if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write in {ancestor}: permission denied; choose a folder "
-                          "you can write to", file=target.given)
+        raise OutputError(Message("cannot write in {ancestor}: permission denied; choose a "
+                                  "folder you can write to", ancestor=str(ancestor)),
+                          file=target.given)
     if info is None:
         return
     free = info.f_bavail * info.f_frsize
     if expected_bytes and free < expected_bytes:
-        raise OutputError(f"needs about {_size_text(expected_bytes)} but the file system has "
-                          f"{_size_text(free)} free; free some space or choose another place",
+        raise OutputError(Message("needs about {needed} but the file system has {free} free; "
+                                  "free some space or choose another place",
+                                  needed=_size_text(expected_bytes), free=_size_text(free)),
                           file=target.given)
     try:
         import resource
@@ -127,9 +140,10 @@ def _check_room(target: Target, ancestor: Path, expected_bytes: int,
     except (ImportError, OSError, ValueError):
         return
     if largest_file_bytes and soft != resource.RLIM_INFINITY and soft < largest_file_bytes:
-        raise OutputError(f"the file-size limit (`ulimit -f`) is {_size_text(soft)}, below the "
-                          f"about {_size_text(largest_file_bytes)} the largest file needs; "
-                          "raise it (`ulimit -f unlimited`)", file=target.given)
+        raise OutputError(Message("the file-size limit (`ulimit -f`) is {limit}, below the "
+                                  "about {needed} the largest file needs; raise it (`ulimit -f "
+                                  "unlimited`)", limit=_size_text(soft),
+                                  needed=_size_text(largest_file_bytes)), file=target.given)
 
 
 def not_written_by_pvd_optim(folder: Path) -> str | None:
@@ -144,12 +158,13 @@ def not_written_by_pvd_optim(folder: Path) -> str | None:
         return None
     odd = [e for e in entries if not stat.S_ISREG(os.lstat(folder / e).st_mode)]
     if odd:
-        return f"it holds {', '.join(odd[:3])}, which pvd-optim never writes"
+        return Message("it holds {names}, which pvd-optim never writes", names=", ".join(odd[:3]))
     listed: set[str] | None = None
     if MANIFEST_FILE in entries:
         try:
             manifest = json.loads(read_regular_file(folder / MANIFEST_FILE,
-                                                    max_bytes=MAX_JSON_BYTES, what="manifest"))
+                                                    max_bytes=MAX_JSON_BYTES,
+                                                    what=N_("manifest")))
             files = manifest.get("files_sha256") if isinstance(manifest, dict) else None
             listed = set(files) | {MANIFEST_FILE} if isinstance(files, dict) else None
         except (ValueError, OSError):
@@ -158,11 +173,12 @@ def not_written_by_pvd_optim(folder: Path) -> str | None:
         extra = [e for e in entries if e not in listed]
     else:
         if not _LEGACY_MARKERS & set(entries):
-            return "it has no manifest.json listing its files"
+            return Message("it has no manifest.json listing its files")
         extra = [e for e in entries
                  if e not in _LEGACY_NAMES and not e.endswith((".csv", ".parquet"))]
     if extra:
-        return f"it holds files pvd-optim did not write ({', '.join(extra[:3])})"
+        return Message("it holds files pvd-optim did not write ({names})",
+                       names=", ".join(extra[:3]))
     return None
 
 
@@ -184,7 +200,8 @@ def check_target(
     where = target.path
     if kind == "folder" and os.path.islink(where):
         # Renaming over a link would replace the link, not the folder it points to.
-        raise OutputError("is a symbolic link; give the folder itself", file=target.given)
+        raise OutputError(Message("is a symbolic link; give the folder itself"),
+                          file=target.given)
     if os.path.lexists(where):
         try:
             mode = os.stat(where).st_mode
@@ -192,25 +209,28 @@ def check_target(
             mode = os.lstat(where).st_mode
         if kind == "folder":
             if not stat.S_ISDIR(mode):
-                raise OutputError("exists and is not a folder; choose another --out",
+                raise OutputError(Message("exists and is not a folder; choose another --out"),
                                   file=target.given)
             if not force:
-                raise OutputError("results folder already exists; choose another --out or "
-                                  "pass --force to replace it", file=target.given)
+                raise OutputError(Message("results folder already exists; choose another --out "
+                                          "or pass --force to replace it"), file=target.given)
             reason = not_written_by_pvd_optim(where)
             if reason is not None:
-                raise OutputError(f"is not a folder pvd-optim wrote: {reason}; --force replaces "
-                                  "only pvd-optim's own folders, so choose another --out or "
-                                  "move the folder away", file=target.given)
+                raise OutputError(Message("is not a folder pvd-optim wrote: {reason}; --force "
+                                          "replaces only pvd-optim's own folders, so choose "
+                                          "another --out or move the folder away",
+                                          reason=reason), file=target.given)
         else:
             if stat.S_ISDIR(mode):
-                raise OutputError("is a folder, expected a file name", file=target.given)
-            if not stat.S_ISREG(mode):
-                raise OutputError("exists and is not a regular file (a device, a pipe or a "
-                                  "socket); give the name of a file", file=target.given)
-            if not force:
-                raise OutputError("file already exists; choose another name or pass --force",
+                raise OutputError(Message("is a folder, expected a file name"),
                                   file=target.given)
+            if not stat.S_ISREG(mode):
+                raise OutputError(Message("exists and is not a regular file (a device, a pipe "
+                                          "or a socket); give the name of a file"),
+                                  file=target.given)
+            if not force:
+                raise OutputError(Message("file already exists; choose another name or pass "
+                                          "--force"), file=target.given)
     ancestor = _existing_ancestor(target)
     _check_room(target, ancestor, expected_bytes, largest_file_bytes)
     return target

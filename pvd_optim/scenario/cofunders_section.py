@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from pvd_optim.i18n.message import Message
 from pvd_optim.scenario.fields import Euros, Frozen, Share
 from pvd_optim.scenario.programme_section import PerYearEuros
 
@@ -67,15 +68,17 @@ class SubsidyRule(Frozen):
 def check_cofunders(cofunders: dict[str, CofunderSection]) -> dict[str, CofunderSection]:
     """Keys usable as column names, at most one residual funder, at least one funder."""
     if not cofunders:
-        raise ValueError("cofunders is empty: list at least one co-funder, or remove it to use "
-                         "the pooled budget_eur")
+        raise ValueError(Message("cofunders is empty: list at least one co-funder, or remove "
+                                 "it to use the pooled budget_eur"))
     for key in cofunders:
         if not COFUNDER_KEY.fullmatch(key):
-            raise ValueError(f"co-funder key {key!r} must be lower-case letters, digits and "
-                             "underscores, starting with a letter (e.g. banque_des_territoires)")
+            raise ValueError(Message("co-funder key {key} must be lower-case letters, digits "
+                                     "and underscores, starting with a letter (e.g. "
+                                     "banque_des_territoires)", key=repr(key)))
     residual = [key for key, funder in cofunders.items() if funder.residual]
     if len(residual) > 1:
-        raise ValueError(f"only one co-funder can be the residual one; {residual} are")
+        raise ValueError(Message("only one co-funder can be the residual one; {residual} are",
+                                 residual=str(residual)))
     return cofunders
 
 

@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from pvd_optim.i18n.message import Message
 from pvd_optim.inputs import COLLECTIVE_ACTIONS as ACTIONS
 from pvd_optim.scenario.fields import Days, Euros, Frozen, PositiveWhole, Whole
 
@@ -127,10 +128,11 @@ class CollectiveSection(Frozen):
             action: ActionSection = getattr(self, name)
             if self.minimum_scope == "year" and action.minimum_per_region > \
                     action.max_per_region_year:
-                raise ValueError(
-                    f"{name}.minimum_per_region ({action.minimum_per_region}) exceeds "
-                    f"max_per_region_year ({action.max_per_region_year}) with minimum_scope "
-                    "year; lower the minimum or raise the maximum")
+                raise ValueError(Message(
+                    "{name}.minimum_per_region ({minimum}) exceeds max_per_region_year "
+                    "({maximum}) with minimum_scope year; lower the minimum or raise the maximum",
+                    name=name, minimum=action.minimum_per_region,
+                    maximum=action.max_per_region_year))
         return self
 
     def action(self, name: str) -> ActionSection:

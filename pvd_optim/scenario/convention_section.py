@@ -20,6 +20,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field, field_validator
 
+from pvd_optim.i18n.message import Message
 from pvd_optim.scenario.fields import MAX_SLOPE, Frozen, _real
 
 #: A weight on a town's benefit: finite, above 0 (0 would drop the towns from the
@@ -76,7 +77,8 @@ class ConventionSection(Frozen):
     def _each_theme_once(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         repeated = sorted({theme for theme in value if value.count(theme) > 1})
         if repeated:
-            raise ValueError(f"theme(s) {repeated} are listed more than once; list each once")
+            raise ValueError(Message("theme(s) {repeated} are listed more than once; list each "
+                                     "once", repeated=str(repeated)))
         return value
 
     @property
@@ -91,8 +93,8 @@ def unknown_themes(section: ConventionSection, themes: Iterable[str]) -> str | N
     unknown = sorted(set(section.themes_after_ort) - known)
     if not unknown:
         return None
-    return (f"convention.themes_after_ort names unknown theme(s) {unknown}; "
-            f"known: {sorted(known)}")
+    return Message("convention.themes_after_ort names unknown theme(s) {unknown}; known: "
+                   "{known}", unknown=str(unknown), known=str(sorted(known)))
 
 
 __all__ = ["ConventionSection", "PriorityWeight", "unknown_themes"]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pvd_optim.errors import ScenarioError
+from pvd_optim.i18n.message import Message
 from pvd_optim.scenario.yaml_reader import FieldPath, Located, read_scenario_yaml
 
 #: Most files in one ``extends`` chain, the first file included. The shipped scenarios
@@ -81,19 +82,21 @@ def resolve_extends(path: Path) -> Located:
         real = os.path.realpath(current)  # never raises, even on a loop of links
         if real in real_chain:
             names = " -> ".join(_shown(p) for p in (*chain, current))
-            raise ScenarioError(f"`extends` forms a cycle ({names}); remove one of the links",
+            raise ScenarioError(Message("`extends` forms a cycle ({names}); remove one of the "
+                                        "links", names=names),
                                 **_where(layers[-1], chain[-1], "extends"))
         if len(chain) == MAX_EXTENDS_CHAIN:
             names = f"{_shown(chain[0])} -> ... -> {_shown(chain[-1])}"
             raise ScenarioError(
-                f"the `extends` chain is longer than {MAX_EXTENDS_CHAIN} files ({names}); "
-                "merge some of them into one file",
+                Message("the `extends` chain is longer than {limit} files ({names}); merge some "
+                        "of them into one file", limit=MAX_EXTENDS_CHAIN, names=names),
                 **_where(layers[-1], chain[-1], "extends"),
             )
         located = read_scenario_yaml(current, field="extends" if chain else None)
         if "source" in located.data:
             raise ScenarioError(
-                "`source` is set by pvd-optim to the file a scenario was read from; remove it",
+                Message("`source` is set by pvd-optim to the file a scenario was read from; "
+                        "remove it"),
                 **_where(located, current, "source"),
             )
         _anchor_paths(located.data, current.parent)
@@ -105,14 +108,16 @@ def resolve_extends(path: Path) -> Located:
             break
         if not isinstance(parent, str) or not parent.strip():
             raise ScenarioError(
-                f"`extends` must be one file path, e.g. extends: national.yaml; got {parent!r}",
+                Message("`extends` must be one file path, e.g. extends: national.yaml; got "
+                        "{parent}", parent=repr(parent)),
                 **_where(located, current, "extends"),
             )
         parent_path = current.parent / parent
         if not os.path.lexists(parent_path):
             raise ScenarioError(
-                f"parent scenario {parent!r} not found (looked for {str(parent_path)!r}); "
-                "`extends` paths are relative to the file that extends",
+                Message("parent scenario {parent} not found (looked for {looked}); `extends` "
+                        "paths are relative to the file that extends", parent=repr(parent),
+                        looked=repr(str(parent_path))),
                 **_where(located, current, "extends"),
             )
         current = parent_path

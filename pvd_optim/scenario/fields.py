@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from pvd_optim.codes import INSEE_CODE
+from pvd_optim.i18n.message import Message
 
 #: Above these, an amount is a typo (extra zeros), not a plan: the whole programme is
 #: about 1 bn EUR and 100,000 expert-days over six years.
@@ -50,20 +51,23 @@ MAX_TOWNS_PER_POST = 200
 MAX_TIME_LIMIT_S = 7 * 24 * 3600
 
 
+_PENALTY_REASON = Message("a larger penalty makes the band hard in effect and only costs "
+                          "precision")
 #: Why each limited field has its limit, in a planner's words (appended to the error).
-LIMIT_REASONS: dict[str, str] = {
-    "segment_widths_share": (f"at most {MAX_BENEFIT_SEGMENTS} segments: each adds columns "
-                             "for every town and theme"),
-    "slopes": (f"at most {MAX_BENEFIT_SEGMENTS} segments, each slope at most {MAX_SLOPE:g}: "
-               "steeper slopes swamp the other benefits and reach the solver's infinity"),
-    "funding_per_keur": "a larger penalty makes the band hard in effect and only costs precision",
-    "days": "a larger penalty makes the band hard in effect and only costs precision",
-    "towns": "a larger penalty makes the band hard in effect and only costs precision",
-    "threads": ("a fixed bound so that a scenario is valid on every machine; fewer threads "
-                "are used where fewer cores exist"),
-    "towns_per_post": ("a post serves towns of one group, and the largest intercommunality has "
-                       "158 communes"),
-    "time_limit_s": "one week; the limit is in seconds",
+LIMIT_REASONS: dict[str, Message] = {
+    "segment_widths_share": Message("at most {segments} segments: each adds columns for every "
+                                    "town and theme", segments=MAX_BENEFIT_SEGMENTS),
+    "slopes": Message("at most {segments} segments, each slope at most {slope:g}: steeper "
+                      "slopes swamp the other benefits and reach the solver's infinity",
+                      segments=MAX_BENEFIT_SEGMENTS, slope=MAX_SLOPE),
+    "funding_per_keur": _PENALTY_REASON,
+    "days": _PENALTY_REASON,
+    "towns": _PENALTY_REASON,
+    "threads": Message("a fixed bound so that a scenario is valid on every machine; fewer "
+                       "threads are used where fewer cores exist"),
+    "towns_per_post": Message("a post serves towns of one group, and the largest "
+                              "intercommunality has {communes} communes", communes=158),
+    "time_limit_s": Message("one week; the limit is in seconds"),
 }
 
 
@@ -108,19 +112,17 @@ def _whole(value: Any) -> Any:
 
 def _plausible_eur(value: float) -> float:
     if value > MAX_PLAUSIBLE_EUR:
-        raise ValueError(
-            f"{value:,.0f} EUR is more than {MAX_PLAUSIBLE_EUR:,.0f} EUR: probably a typo "
-            "(extra zeros?); amounts are in euros"
-        )
+        raise ValueError(Message(
+            "{value:,.0f} EUR is more than {limit:,.0f} EUR: probably a typo (extra zeros?); "
+            "amounts are in euros", value=value, limit=MAX_PLAUSIBLE_EUR))
     return value
 
 
 def _plausible_days(value: float) -> float:
     if value > MAX_PLAUSIBLE_DAYS:
-        raise ValueError(
-            f"{value:,.0f} days is more than {MAX_PLAUSIBLE_DAYS:,.0f} expert-days: probably a "
-            "typo (extra zeros?)"
-        )
+        raise ValueError(Message(
+            "{value:,.0f} days is more than {limit:,.0f} expert-days: probably a typo (extra "
+            "zeros?)", value=value, limit=MAX_PLAUSIBLE_DAYS))
     return value
 
 
@@ -156,17 +158,16 @@ def check_insee_codes(label: str, value: Any) -> Any:
     seen: set[str] = set()
     for item in value:
         if isinstance(item, bool | Numeral) or not isinstance(item, str):
-            raise ValueError(
-                f"INSEE code {shown_code(item)} must be quoted text, e.g. ['01033', '2A004']: "
-                "unquoted, YAML reads a code as a number and loses its leading zero"
-            )
+            raise ValueError(Message(
+                "INSEE code {code} must be quoted text, e.g. ['01033', '2A004']: unquoted, YAML "
+                "reads a code as a number and loses its leading zero", code=shown_code(item)))
         if not INSEE_CODE.fullmatch(item):
-            raise ValueError(
-                f"malformed INSEE code {item!r}: expected 5 characters, digits or 2A/2B then "
-                "3 digits (e.g. '01033', '2A004')"
-            )
+            raise ValueError(Message(
+                "malformed INSEE code {code}: expected 5 characters, digits or 2A/2B then 3 "
+                "digits (e.g. '01033', '2A004')", code=repr(item)))
         if item in seen:
-            raise ValueError(f"INSEE code {item!r} is listed twice in {label}; keep one")
+            raise ValueError(Message("INSEE code {code} is listed twice in {label}; keep one",
+                                     code=repr(item), label=label))
         seen.add(item)
     return value
 

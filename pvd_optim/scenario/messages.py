@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pvd_optim.errors import ScenarioError
+from pvd_optim.i18n.message import Message, Plural
 from pvd_optim.scenario.fields import LIMIT_REASONS
 from pvd_optim.scenario.schema import section_model
 from pvd_optim.scenario.yaml_reader import FieldPath, Lines, dotted
@@ -87,43 +88,60 @@ def _sexagesimal(text: str) -> float:
     return -total if text.startswith("-") else total
 
 
-def _number_hint(text: str, share: bool) -> str:
-    """How to write the number ``text`` tried to be (it came as text)."""
+def _number_hint(text: str, share: bool) -> Message:
+    """How to write the number ``text`` tried to be (it came as text).
+
+    The numbers to type are shown as YAML reads them (``1.5``) in every language.
+    """
     text = text.strip()
     if text.endswith("%"):
-        return "; write a fraction, e.g. 0.15 for 15 %"
+        return Message("; write a fraction, e.g. 0.15 for 15 %")
     if re.fullmatch(r"[+-]?\d{1,3}([, \u00a0\u202f]\d{3})+([.,]\d+)?", text):
         digits = re.sub(r"[, \u00a0\u202f]", "", text.split(".")[0])
-        return f"; write {digits} or {int(digits):_} (no thousands separators)"
+        return Message("; write {digits} or {grouped} (no thousands separators)",
+                       digits=digits, grouped=f"{int(digits):_}")
     if re.fullmatch(r"[+-]?\d+,\d+", text):
-        return f"; write {text.replace(',', '.')} (a decimal point, not a comma)"
+        return Message("; write {number} (a decimal point, not a comma)",
+                       number=text.replace(",", "."))
     if re.fullmatch(r"[+-]?0[xXoObB][0-9a-fA-F_]+", text):
-        return ("; write the number in decimal digits (hexadecimal, octal and binary forms "
-                "are not read)")
+        return Message("; write the number in decimal digits (hexadecimal, octal and binary "
+                       "forms are not read)")
     if re.fullmatch(r"[+-]?\d[\d_]*(:[0-5]?\d)+(\.\d*)?", text):
-        return (f"; write one decimal number, e.g. {_sexagesimal(text):g} (a colon form is not "
-                "read as minutes:seconds)")
+        return Message("; write one decimal number, e.g. {number} (a colon form is not read as "
+                       "minutes:seconds)", number=f"{_sexagesimal(text):g}")
     if re.fullmatch(r"[+-]?0\d[\d_]*(\.\d*)?([eE][-+]?\d+)?", text):
         sign = text[0] if text[0] in "+-" else ""
         bare = text.lstrip("+-").lstrip("0")
         bare = f"0{bare}" if bare.startswith(".") or not bare else bare
-        return (f"; write {sign}{bare} without the leading zero (YAML 1.1 tools read a leading "
-                "zero as octal)")
+        return Message("; write {number} without the leading zero (YAML 1.1 tools read a "
+                       "leading zero as octal)", number=f"{sign}{bare}")
     if "_" in text and re.fullmatch(r"[+-]?[\d_]+", text):
         digits = text.replace("_", "")
-        return f"; `_` separates groups of three digits: write {digits} or {int(digits):_}"
+        return Message("; `_` separates groups of three digits: write {digits} or {grouped}",
+                       digits=digits, grouped=f"{int(digits):_}")
     if _DECIMAL.fullmatch(text):
-        return "; write the number without quotes (in quotes it is text)"
+        return Message("; write the number without quotes (in quotes it is text)")
     if share:
-        return "; write a fraction such as 0.08"
-    return "; write a plain number such as 25800000 or 2.58e7"
+        return Message("; write a fraction such as 0.08")
+    return Message("; write a plain number such as 25800000 or 2.58e7")
 
 
-def _limit_reason(path: FieldPath) -> str:
+def _limit_reason(path: FieldPath) -> Message:
     """Why a fixed upper limit exists, for the field at ``path`` (list items included)."""
     names = [part for part in path if not part.isdigit()]
     reason = LIMIT_REASONS.get(names[-1]) if names else None
-    return f" ({reason})" if reason else " (a fixed limit: `pvd-optim schema` lists them)"
+    if reason:
+        return Message(" ({reason})", reason=reason)
+    return Message(" (a fixed limit: `pvd-optim schema` lists them)")
+
+
+def validator_message(error: dict[str, Any]) -> str:
+    """The message a validator raised (a catalogue ``Message`` kept as one), else pydantic's."""
+    raised = (error.get("ctx") or {}).get("error")
+    if isinstance(raised, ValueError) and raised.args and isinstance(raised.args[0], str) \
+            and callable(getattr(raised.args[0], "render", None)):
+        return raised.args[0]  # a Message, or a joined list of them
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def _explain(error: dict[str, Any], path: FieldPath, is_key: bool, union: bool) -> str:
@@ -137,76 +155,88 @@ def _explain(error: dict[str, Any], path: FieldPath, is_key: bool, union: bool) 
         known = list(model.model_fields) if model is not None else []
         close = difflib.get_close_matches(name, [k for k in known if k != "source"], n=1,
                                           cutoff=0.6)
-        hint = f"did you mean `{close[0]}`? " if close else ""
+        hint = Message("did you mean `{name}`? ", name=close[0]) if close else ""
         where = ", ".join(k for k in known if k != "source")
-        return (f"unknown field; {hint}check the spelling (fields here: {where}; "
-                "`pvd-optim schema` lists them all)")
+        return Message("unknown field; {hint}check the spelling (fields here: {fields}; "
+                       "`pvd-optim schema` lists them all)", hint=hint, fields=where)
     if kind == "missing":
-        return "required field is missing"
+        return Message("required field is missing")
     if is_key and kind in {"string_type", "unquoted_code"}:
         shown = str(given) if kind == "unquoted_code" else repr(given)
-        return (f"key {shown} must be quoted text, e.g. '01' (unquoted, YAML reads it as a "
-                "number and loses its leading zero)")
+        return Message("key {key} must be quoted text, e.g. '01' (unquoted, YAML reads it as a "
+                       "number and loses its leading zero)", key=shown)
     share = name.endswith("_share") or name in _SHARE_FIELDS or (
         len(path) > 1 and path[-2] == "theme_floors_share")
-    got = f". Got {_show(given)} instead"
+    got = _show(given)
     if given is None and kind in {"dict_type", "model_type", "model_attributes_type"}:
-        return ("section is empty; give its fields on indented lines below it, or delete the "
-                "line to use the defaults")
+        return Message("section is empty; give its fields on indented lines below it, or delete "
+                       "the line to use the defaults")
     if given is None and kind in _TYPE_ERRORS | {"literal_error"}:
-        return ("has no value; give one, or delete the line to use the default "
-                "(`pvd-optim schema` shows it)")
+        return Message("has no value; give one, or delete the line to use the default "
+                       "(`pvd-optim schema` shows it)")
     if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
         op, bound = {"greater_than_equal": (">=", ctx.get("ge")),
                      "greater_than": (">", ctx.get("gt")),
                      "less_than_equal": ("<=", ctx.get("le")),
                      "less_than": ("<", ctx.get("lt"))}[kind]
-        message = f"must be {op} {_show(bound)}{got}"
+        detail: str = ""
         if share:
-            message += "; shares are fractions in [0, 1]"
+            example: str = ""
             if isinstance(given, int | float) and 5 <= given <= 100:
-                message += f": write {given / 100:g} for {_show(given)} %"
+                example = Message(": write {fraction} for {percent} %",
+                                  fraction=f"{given / 100:g}", percent=_show(given))
+            detail = Message("; shares are fractions in [0, 1]{example}", example=example)
         elif op.startswith("<"):
-            message += _limit_reason(path)
-        return message
+            detail = _limit_reason(path)
+        return Message("must be {op} {bound}. Got {given} instead{detail}", op=op,
+                       bound=_show(bound), given=got, detail=detail)
     if kind == "finite_number":
-        return (f"must be a finite number, not {_show(given)}; give a number, or delete the "
-                "line to use the default")
+        return Message("must be a finite number, not {given}; give a number, or delete the "
+                       "line to use the default", given=got)
     if kind in _NUMBER_ERRORS:
         whole = kind.startswith("int") or bool(ctx.get("whole"))
-        message = f"must be {'a whole number' if whole else 'a number'}{got}"
+        mapping: str = ""
         if union:
-            message += (" (or a mapping theme -> value, one line per theme)"
-                        if not share else " (or a mapping theme -> share)")
-        if isinstance(given, str):
-            message += _number_hint(given, share)
-        return message
+            mapping = (Message(" (or a mapping theme -> value, one line per theme)") if not share
+                       else Message(" (or a mapping theme -> share)"))
+        how: str = _number_hint(given, share) if isinstance(given, str) else ""
+        if whole:
+            return Message("must be a whole number. Got {given} instead{mapping}{hint}",
+                           given=got, mapping=mapping, hint=how)
+        return Message("must be a number. Got {given} instead{mapping}{hint}", given=got,
+                       mapping=mapping, hint=how)
     if kind == "int_from_float":
-        return f"must be a whole number{got}"
+        return Message("must be a whole number. Got {given} instead", given=got)
     if kind in {"bool_parsing", "bool_type"}:
-        return f"must be true or false{got}"
+        return Message("must be true or false. Got {given} instead", given=got)
     if kind == "literal_error":
-        message = f"must be one of {ctx.get('expected', '')}{got}"
+        words = ""
         if isinstance(given, bool):
-            message += "; true and false are yes-or-no values: write one of the words above"
-        return message
+            words = Message("; true and false are yes-or-no values: write one of the words above")
+        return Message("must be one of {expected}. Got {given} instead{words}",
+                       expected=str(ctx.get("expected", "")), given=got, words=words)
     if kind == "too_long":
-        return (f"has {ctx.get('actual_length')} values, more than the limit of "
-                f"{ctx.get('max_length')}{_limit_reason(path)}")
+        return Message("has {actual} values, more than the limit of {limit}{reason}",
+                       actual=ctx.get("actual_length"), limit=ctx.get("max_length"),
+                       reason=_limit_reason(path))
     if kind in {"dict_type", "model_type", "model_attributes_type"}:
-        what = "a list" if isinstance(given, list) else _show(given)
-        return (f"must be a section of `field: value` lines (a mapping), got {what}; see "
-                "`pvd-optim schema`")
+        what = Message("a list") if isinstance(given, list) else got
+        return Message("must be a section of `field: value` lines (a mapping), got {what}; see "
+                       "`pvd-optim schema`", what=what)
     if kind in {"tuple_type", "list_type"}:
         if isinstance(given, str | int | float):
-            return f"must be a list, e.g. [{given}]{got}"
-        return f"must be a list, e.g. [a, b]{got}"
+            return Message("must be a list, e.g. [{item}]. Got {given} instead", item=str(given),
+                           given=got)
+        return Message("must be a list, e.g. [a, b]. Got {given} instead", given=got)
     if kind == "string_type":
-        return f"must be text{got}" if not isinstance(given, list | dict) else (
-            f"must be text, got a {'list' if isinstance(given, list) else 'mapping'}")
-    message = str(error["msg"]).removeprefix("Value error, ")
+        if isinstance(given, list):
+            return Message("must be text, got a list")
+        if isinstance(given, dict):
+            return Message("must be text, got a mapping")
+        return Message("must be text. Got {given} instead", given=got)
+    message = validator_message(error)
     if kind != "value_error" and given is not None and not isinstance(given, dict | list):
-        message += got
+        return Message("{message}. Got {given} instead", message=message, given=got)
     return message
 
 
@@ -239,5 +269,6 @@ def describe_validation_error(
     distinct = {(_clean(e["loc"])[0], e["type"]) for e in errors}
     more = len(distinct) - 1
     if more:
-        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+        message = Message("{message}{more}", message=message, more=Plural(
+            " (and {count} more problem)", " (and {count} more problems)", more))
     return ScenarioError(message, file=file, line=line, field=shown)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pvd_optim.errors import ScenarioError
+from pvd_optim.i18n.message import Message
 from pvd_optim.scenario.programme_section import years_in_force
 from pvd_optim.scenario.schema import (
     PER_THEME_FIELDS,
@@ -36,8 +37,8 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
         raise ScenarioError(
-            f"override {text!r} must look like dotted.key=value, "
-            "for example resources.funding.envelope_eur=30e6",
+            Message("override {text} must look like dotted.key=value, for example "
+                    "resources.funding.envelope_eur=30e6", text=repr(text)),
             field="--set",
         )
     key = key.strip()
@@ -114,8 +115,9 @@ def apply_overrides(
                 child = node[part] = {}
             if not isinstance(child, dict):
                 raise ScenarioError(
-                    f"cannot set {name!r}: {'.'.join(parts[: depth + 1])!r} is a value, "
-                    "not a section; check the dotted name (`pvd-optim schema` lists the fields)",
+                    Message("cannot set {name}: {value} is a value, not a section; check the "
+                            "dotted name (`pvd-optim schema` lists the fields)", name=repr(name),
+                            value=repr(".".join(parts[: depth + 1]))),
                     file=source,
                     field=f"--set {dotted(parts)}",
                 )

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
+from pvd_optim.i18n.message import Message
 from pvd_optim.scenario.fields import CodeText, Frozen, PositiveEuros, Share
 from pvd_optim.scenario.fields import _real as real_number
 from pvd_optim.scenario.programme_section import PerYearEuros
@@ -72,15 +73,15 @@ class PrefectsSection(Frozen):
     @model_validator(mode="after")
     def _one_way_to_split(self) -> PrefectsSection:
         if (self.reserve_eur is None) == (self.by_department is None):
-            raise ValueError(
+            raise ValueError(Message(
                 "give either reserve_eur (a reserve split on `basis`) or by_department (an "
-                "envelope per département), not both and not neither")
+                "envelope per département), not both and not neither"))
         if self.by_department is not None and self.basis is not None:
-            raise ValueError("basis splits reserve_eur; with by_department each envelope is "
-                             "given: remove basis")
+            raise ValueError(Message("basis splits reserve_eur; with by_department each "
+                                     "envelope is given: remove basis"))
         if self.by_department is not None and not self.by_department:
-            raise ValueError("by_department is empty: list at least one département code -> "
-                             "EUR, or give reserve_eur")
+            raise ValueError(Message("by_department is empty: list at least one département "
+                                     "code -> EUR, or give reserve_eur"))
         return self
 
     @property

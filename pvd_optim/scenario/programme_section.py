@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from pvd_optim.i18n.message import Message
 from pvd_optim.inputs import ONE_YEAR
 from pvd_optim.scenario.fields import CodeText, Days, Euros, Frozen, PositiveWhole, Share
 
@@ -97,10 +98,11 @@ class ProgrammeSection(Frozen):
     @model_validator(mode="after")
     def _contract_has_a_length(self) -> ProgrammeSection:
         if self.persistence == "contract" and self.contract_years is None:
-            raise ValueError("persistence `contract` needs contract_years (e.g. 3)")
+            raise ValueError(Message("persistence `contract` needs contract_years (e.g. 3)"))
         if self.persistence != "contract" and self.contract_years is not None:
-            raise ValueError(f"contract_years applies to persistence `contract`, not "
-                             f"`{self.persistence}`; remove it or set persistence: contract")
+            raise ValueError(Message("contract_years applies to persistence `contract`, not "
+                                     "`{persistence}`; remove it or set persistence: contract",
+                                     persistence=self.persistence))
         return self
 
 
@@ -130,13 +132,14 @@ class CommitmentsSection(Frozen):
     @model_validator(mode="after")
     def _one_source(self) -> CommitmentsSection:
         if (self.csv is None) == (self.results is None):
-            raise ValueError("give either `csv` (a CSV of commitments) or `results` (an earlier "
-                             "results folder), not both and not neither")
+            raise ValueError(Message("give either `csv` (a CSV of commitments) or `results` (an "
+                                     "earlier results folder), not both and not neither"))
         if self.results is not None and self.from_year is None:
-            raise ValueError("`results` needs `from_year`: every year before it is locked to "
-                             "the earlier allocation")
+            raise ValueError(Message("`results` needs `from_year`: every year before it is "
+                                     "locked to the earlier allocation"))
         if self.csv is not None and self.from_year is not None:
-            raise ValueError("`from_year` applies to `results`; a CSV names its own years")
+            raise ValueError(Message("`from_year` applies to `results`; a CSV names its own "
+                                     "years"))
         return self
 
 
@@ -151,16 +154,18 @@ def year_list(value: Any) -> Any:
 def check_years(years: tuple[YearSection, ...]) -> tuple[YearSection, ...]:
     """Consecutive calendar years, at least one, at most :data:`MAX_YEARS`."""
     if not years:
-        raise ValueError("years is empty: list at least one year, or leave years out for a "
-                         "one-year scenario")
+        raise ValueError(Message("years is empty: list at least one year, or leave years out "
+                                 "for a one-year scenario"))
     if len(years) > MAX_YEARS:
-        raise ValueError(f"{len(years)} years is more than the {MAX_YEARS} a scenario may have "
-                         "(each year repeats the whole model)")
+        raise ValueError(Message("{count} years is more than the {limit} a scenario may have "
+                                 "(each year repeats the whole model)", count=len(years),
+                                 limit=MAX_YEARS))
     calendar = [item.year for item in years]
     expected = list(range(calendar[0], calendar[0] + len(calendar)))
     if calendar != expected:
-        raise ValueError(f"years must be consecutive calendar years in order, e.g. "
-                         f"{expected[:3]}...; got {calendar}")
+        raise ValueError(Message("years must be consecutive calendar years in order, e.g. "
+                                 "{example}...; got {calendar}", example=str(expected[:3]),
+                                 calendar=str(calendar)))
     return years
 
 

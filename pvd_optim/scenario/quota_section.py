@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from pvd_optim.i18n.message import Message
 from pvd_optim.scenario.fields import Frozen, PositiveWhole
 
 
@@ -45,8 +46,9 @@ def check_quota_mode(mode: str, quota: QuotaSection) -> None:
     every section, defaults included, and must load again.
     """
     if quota != QuotaSection.model_validate({}) and mode != "quota":
-        raise ValueError(f"balance.quota applies only with balance.mode: quota (the mode is "
-                         f"{mode!r}); write mode: quota, or remove the quota section")
+        raise ValueError(Message("balance.quota applies only with balance.mode: quota (the "
+                                 "mode is {mode}); write mode: quota, or remove the quota "
+                                 "section", mode=repr(mode)))
 
 
 __all__ = ["QuotaSection", "check_quota_mode"]

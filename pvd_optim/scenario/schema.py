@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from pvd_optim.i18n.message import Message, joined
 from pvd_optim.inputs import ONE_YEAR
 from pvd_optim.scenario.collective_section import CollectiveSection
 from pvd_optim.scenario.convention_section import ConventionSection, unknown_themes
@@ -192,20 +193,24 @@ class Scenario(Frozen):
                 unknown = sorted(set(value) - years)
                 missing = sorted(years - set(value))
                 if unknown:
-                    problems.append(f"{'.'.join(path)} names year(s) {unknown} outside the "
-                                    f"scenario's years {_span(self.year_numbers)}")
+                    problems.append(Message(
+                        "{field} names year(s) {unknown} outside the scenario's years {span}",
+                        field=".".join(path), unknown=str(unknown),
+                        span=_span(self.year_numbers)))
                 if missing:
-                    problems.append(f"{'.'.join(path)} gives no value for year(s) {missing}; "
-                                    "give every year, or one value for all")
+                    problems.append(Message(
+                        "{field} gives no value for year(s) {missing}; give every year, or one "
+                        "value for all", field=".".join(path), missing=str(missing)))
         if self.schema_version == 1:
             written = [name for name in VERSION_2_FIELDS if name in self.model_fields_set] + [
                 f"resources.engineering.{name}" for name in VERSION_2_ENGINEERING_FIELDS
                 if name in self.resources.engineering.model_fields_set]
             if written:
-                problems.append(f"{written[0]} is a schema-version-{SCHEMA_VERSION} field; "
-                                f"write schema_version: {SCHEMA_VERSION} (or leave it out)")
+                problems.append(Message(
+                    "{field} is a schema-version-{version} field; write schema_version: "
+                    "{version} (or leave it out)", field=written[0], version=SCHEMA_VERSION))
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError(joined(problems))
         return self
 
     @model_validator(mode="after")
@@ -217,23 +222,24 @@ class Scenario(Frozen):
             if isinstance(value, dict):
                 unknown = sorted(set(value) - themes)
                 if unknown:
-                    problems.append(f"{'.'.join(path)} names unknown theme(s) {unknown}; "
-                                    f"known: {sorted(themes)}")
+                    problems.append(Message("{field} names unknown theme(s) {unknown}; known: "
+                                            "{known}", field=".".join(path), unknown=str(unknown),
+                                            known=str(sorted(themes))))
         convention_problem = unknown_themes(self.convention, themes)
         if convention_problem:
             problems.append(convention_problem)
         floors = self.floor_by_theme()
         if sum(floors.values()) > 1 + 1e-9:
-            each = ""
+            each: str = ""
             if not isinstance(self.theme_floors_share, dict):
-                each = (f" ({self.theme_floors_share:g} for each of {len(floors)} themes; at most "
-                        f"{math.floor(1000 / len(floors)) / 1000:g} each)")
-            problems.append(
-                f"theme_floors_share sum to {sum(floors.values()):g} > 1{each}: no allocation "
-                "can meet them; lower some floors"
-            )
+                each = Message(" ({share:g} for each of {count} themes; at most {most:g} each)",
+                               share=self.theme_floors_share, count=len(floors),
+                               most=math.floor(1000 / len(floors)) / 1000)
+            problems.append(Message(
+                "theme_floors_share sum to {total:g} > 1{each}: no allocation can meet them; "
+                "lower some floors", total=sum(floors.values()), each=each))
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError(joined(problems))
         return self
 
     def _value(self, path: tuple[str, ...]) -> Any:

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
+from pvd_optim.i18n.message import Message
 from pvd_optim.scenario.cofunders_section import CofunderSection, SubsidyRule, check_cofunders
 from pvd_optim.scenario.fields import (
     MAX_BENEFIT_SEGMENTS,
@@ -108,10 +109,10 @@ class RulesSection(Frozen):
     @model_validator(mode="after")
     def _population_range(self) -> RulesSection:
         if self.min_population >= self.max_population:
-            raise ValueError(
-                f"min_population ({self.min_population:,}) must be below max_population "
-                f"({self.max_population:,}): no town can satisfy both"
-            )
+            raise ValueError(Message(
+                "min_population ({minimum:,}) must be below max_population ({maximum:,}): no "
+                "town can satisfy both", minimum=self.min_population,
+                maximum=self.max_population))
         return self
 
 
@@ -142,15 +143,13 @@ class EligibilitySection(Frozen):
     def _lists_agree(self) -> EligibilitySection:
         both = sorted(set(self.include) & set(self.exclude))
         if both:
-            raise ValueError(
-                f"INSEE code(s) {both[:5]} are both in include and in exclude; keep each code "
-                "in one list only"
-            )
+            raise ValueError(Message(
+                "INSEE code(s) {codes} are both in include and in exclude; keep each code in one "
+                "list only", codes=str(both[:5])))
         if self.mode == "listed" and not self.include:
-            raise ValueError(
+            raise ValueError(Message(
                 "mode `listed` makes exactly the towns of `include` eligible, but include is "
-                "empty; list INSEE codes in eligibility.include or choose another mode"
-            )
+                "empty; list INSEE codes in eligibility.include or choose another mode"))
         return self
 
 
@@ -349,9 +348,10 @@ class EngineeringSection(Frozen):
         # info.data when it was wrong: that error is then the one reported).
         limit = info.data.get("towns_per_post", GROUP_SIZE)
         if value is not None and limit != GROUP_SIZE:
-            raise ValueError("applies only with towns_per_post: group_size (towns_per_post "
-                             f"is {limit}, already one limit for every group); remove it or "
-                             "write towns_per_post: group_size")
+            raise ValueError(Message(
+                "applies only with towns_per_post: group_size (towns_per_post is {limit}, "
+                "already one limit for every group); remove it or write towns_per_post: "
+                "group_size", limit=str(limit)))
         return value
 
     def towns_per_post_of(self, group_size: IntArray) -> IntArray:
@@ -365,16 +365,16 @@ class EngineeringSection(Frozen):
     def _one_owner_of_the_subsidy(self) -> EngineeringSection:
         if self.cofunders is not None:
             if self.budget_eur is not None:
-                raise ValueError("budget_eur (a pooled budget) cannot be given with cofunders: "
-                                 "their budgets replace it "
-                                 "(resources.engineering.cofunders.<key>.budget_eur)")
+                raise ValueError(Message(
+                    "budget_eur (a pooled budget) cannot be given with cofunders: their budgets "
+                    "replace it (resources.engineering.cofunders.<key>.budget_eur)"))
             if self.cost_per_post_eur is None:
-                raise ValueError("cofunders need cost_per_post_eur, a post's charged annual "
-                                 "cost: each co-funder's rate applies to it")
+                raise ValueError(Message("cofunders need cost_per_post_eur, a post's charged "
+                                         "annual cost: each co-funder's rate applies to it"))
         if self.subsidy_per_post_eur is not None and self.cost_per_post_eur is not None:
-            raise ValueError("subsidy_per_post_eur is replaced by cost_per_post_eur and the "
-                             "subsidy rule (min(75 % x cost, 45,000 EUR)); give only "
-                             "cost_per_post_eur")
+            raise ValueError(Message("subsidy_per_post_eur is replaced by cost_per_post_eur and "
+                                     "the subsidy rule (min(75 % x cost, 45,000 EUR)); give only "
+                                     "cost_per_post_eur"))
         return self
 
     @property
@@ -483,14 +483,15 @@ class BenefitSection(Frozen):
     def _curve_is_concave(self) -> BenefitSection:
         widths, slopes = self.segment_widths_share, self.slopes
         if len(widths) != len(slopes):
-            raise ValueError(
-                f"segment_widths_share has {len(widths)} values but slopes has {len(slopes)}: "
-                "give one slope per segment"
-            )
+            raise ValueError(Message(
+                "segment_widths_share has {widths} values but slopes has {slopes}: give one slope "
+                "per segment", widths=len(widths), slopes=len(slopes)))
         if not math.isclose(sum(widths), 1.0, abs_tol=1e-9):
-            raise ValueError(f"segment_widths_share must sum to 1, got {sum(widths):g}")
+            raise ValueError(Message("segment_widths_share must sum to 1, got {total:g}",
+                                     total=sum(widths)))
         if any(b >= a for a, b in itertools.pairwise(slopes)):
-            raise ValueError(f"slopes must be strictly decreasing, got {list(slopes)}")
+            raise ValueError(Message("slopes must be strictly decreasing, got {slopes}",
+                                     slopes=str(list(slopes))))
         return self
 
 

@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
 )
 
+from pvd_optim.i18n.message import Message
 from pvd_optim.scenario.fields import Frozen, NonNegative, Number
 from pvd_optim.themes import (
     DEFAULT_DIRECTIONS,
@@ -47,15 +48,13 @@ def merge_theme_definitions(written: Mapping[Any, Any]) -> dict[Any, Any]:
         elif theme in merged:
             del merged[theme]
         else:
-            raise ValueError(
-                f"theme {theme!r} is not defined, so `null` removes nothing; default themes: "
-                f"{list(DEFAULT_THEMES)}"
-            )
+            raise ValueError(Message(
+                "theme {theme} is not defined, so `null` removes nothing; default themes: "
+                "{defaults}", theme=repr(theme), defaults=str(list(DEFAULT_THEMES))))
     if not merged:
-        raise ValueError(
+        raise ValueError(Message(
             "at least one theme is needed: this removes every theme; keep one, or define one "
-            "(theme: {indicator: weight})"
-        )
+            "(theme: {{indicator: weight}})"))
     return merged
 
 
@@ -86,11 +85,11 @@ def _indicators_in_use(definitions: Mapping[str, Mapping[str, float]],
 
 def _target_above_zero(level: float) -> float:
     if level <= 0:
-        raise ValueError(
-            f"a target must be > 0. Got {level:g} instead: need is the distance from the target "
+        raise ValueError(Message(
+            "a target must be > 0. Got {level:g} instead: need is the distance from the target "
             "over the target, so a target of 0 or less gives it no scale; leave an indicator "
-            "whose natural level is 0 to `normalisation` (remove its target with `null`)"
-        )
+            "whose natural level is 0 to `normalisation` (remove its target with `null`)",
+            level=level))
     return level
 
 
@@ -178,7 +177,8 @@ class ThemesSection(Frozen):
     def _weights_count(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
         for theme, weights in value.items():
             if not weights or sum(weights.values()) <= 0:
-                raise ValueError(f"theme {theme!r} needs at least one indicator with weight > 0")
+                raise ValueError(Message("theme {theme} needs at least one indicator with "
+                                         "weight > 0", theme=repr(theme)))
         return value
 
     @field_validator("directions")
@@ -192,10 +192,10 @@ class ThemesSection(Frozen):
         unused = sorted(name for name, direction in value.items()
                         if name not in used and DEFAULT_DIRECTIONS.get(name) != direction)
         if unused:
-            raise ValueError(
-                f"directions names indicator(s) {unused} that no theme nor the fragility index "
-                f"uses (a misspelling?); indicators in use: {sorted(used)}"
-            )
+            raise ValueError(Message(
+                "directions names indicator(s) {unused} that no theme nor the fragility index "
+                "uses (a misspelling?); indicators in use: {used}", unused=str(unused),
+                used=str(sorted(used))))
         return {name: value[name] if name in value else DEFAULT_DIRECTIONS[name]
                 for name in used if name in value or name in DEFAULT_DIRECTIONS}
 
@@ -212,17 +212,17 @@ class ThemesSection(Frozen):
                         and not (name in DEFAULT_TARGETS
                                  and level in (None, DEFAULT_TARGETS[name])))
         if unused:
-            raise ValueError(
-                f"targets names indicator(s) {unused} that no theme nor the fragility index "
-                f"uses (a misspelling?); indicators in use: {sorted(used)}"
-            )
+            raise ValueError(Message(
+                "targets names indicator(s) {unused} that no theme nor the fragility index "
+                "uses (a misspelling?); indicators in use: {used}", unused=str(unused),
+                used=str(sorted(used))))
         nothing = sorted(name for name, level in value.items()
                          if level is None and name not in DEFAULT_TARGETS)
         if nothing:
-            raise ValueError(
-                f"indicator(s) {nothing} have no built-in target, so `null` removes nothing; "
-                f"built-in targets: {dict(DEFAULT_TARGETS)}"
-            )
+            raise ValueError(Message(
+                "indicator(s) {nothing} have no built-in target, so `null` removes nothing; "
+                "built-in targets: {targets}", nothing=str(nothing),
+                targets=str(dict(DEFAULT_TARGETS))))
         # The targets in force, spelled out: every indicator in use with a built-in or a
         # written target, `None` where a built-in one is removed (so a dump reads back).
         return {name: value[name] if name in value else DEFAULT_TARGETS[name]

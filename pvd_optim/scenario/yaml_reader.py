@@ -31,6 +31,8 @@ from typing import Any
 import yaml
 
 from pvd_optim.errors import ScenarioError
+from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message
 from pvd_optim.scenario.fields import Numeral
 from pvd_optim.textfiles import MAX_SCENARIO_BYTES, decode_text, read_regular_file
 
@@ -101,9 +103,10 @@ class _ScenarioLoader(yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
             target = self.anchors.get(event.anchor)
             if target is not None and id(target) not in self._sizes:
-                raise _Refused(
-                    f"alias *{_name(str(event.anchor))} is used inside the value it names (anchor "
-                    f"on line {target.start_mark.line + 1}); a value cannot contain itself",
+                raise _Refused(Message(
+                    "alias *{alias} is used inside the value it names (anchor on line "
+                    "{anchor_line}); a value cannot contain itself",
+                    alias=_name(str(event.anchor)), anchor_line=target.start_mark.line + 1),
                     line,
                 )
             if target is not None:
@@ -114,9 +117,9 @@ class _ScenarioLoader(yaml.SafeLoader):
             shown = str(tag).replace("tag:yaml.org,2002:", "!!")
             if not re.fullmatch(r"[!\w./:,()-]+", shown):
                 shown = repr(shown)
-            raise _Refused(
-                f"YAML tag {shown} is not allowed: scenario files hold plain values only "
-                "(text, numbers, lists, mappings); remove the tag",
+            raise _Refused(Message(
+                "YAML tag {tag} is not allowed: scenario files hold plain values only "
+                "(text, numbers, lists, mappings); remove the tag", tag=shown),
                 line,
             )
         self._count(1, line)
@@ -124,10 +127,10 @@ class _ScenarioLoader(yaml.SafeLoader):
         if nested:
             self._depth += 1
             if self._depth > MAX_NESTING_DEPTH:
-                raise _Refused(
-                    f"lists and mappings are nested more than {MAX_NESTING_DEPTH} levels deep "
-                    "(the deepest scenario field is 4 levels down); check the indentation "
-                    "and brackets",
+                raise _Refused(Message(
+                    "lists and mappings are nested more than {limit} levels deep (the deepest "
+                    "scenario field is {deepest} levels down); check the indentation and "
+                    "brackets", limit=MAX_NESTING_DEPTH, deepest=4),
                     line,
                 )
         try:
@@ -146,10 +149,10 @@ class _ScenarioLoader(yaml.SafeLoader):
         # passes the limit.
         self._expanded += values
         if self._expanded > MAX_EXPANDED_VALUES:
-            raise _Refused(
-                f"the document holds more than {MAX_EXPANDED_VALUES:,} values, counting each "
-                "use of an alias *name as what it repeats; write fewer values, or use fewer "
-                "aliases",
+            raise _Refused(Message(
+                "the document holds more than {limit:,} values, counting each use of an alias "
+                "*name as what it repeats; write fewer values, or use fewer aliases",
+                limit=MAX_EXPANDED_VALUES),
                 line,
             )
 
@@ -160,7 +163,7 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         for key, _ in node.value:
             if not isinstance(key, yaml.ScalarNode):
-                raise _Refused("a key must be plain text, not a list or a mapping",
+                raise _Refused(Message("a key must be plain text, not a list or a mapping"),
                                key.start_mark.line + 1)
         return [child for pair in node.value for child in pair]
     return []
@@ -209,18 +212,20 @@ def _parse(text: str) -> tuple[yaml.Node | None, Any]:
         node = loader.get_single_node()
         return node, (loader.construct_document(node) if node is not None else None)
     except yaml.reader.ReaderError as exc:
-        raise _Refused(
-            f"contains the control character {_char(exc.character)}, which YAML does not "
-            "accept; save the file as plain UTF-8 text",
+        raise _Refused(Message(
+            "contains the control character {character}, which YAML does not accept; save the "
+            "file as plain UTF-8 text", character=_char(exc.character)),
             text[: exc.position].count("\n") + 1,
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        hint = "check indentation, colons and quotes"
+        hint = Message("check indentation, colons and quotes")
         if "'\\t'" in problem or "\t" in problem:
-            hint = "indent with spaces, not tabs"
-        raise _Refused(f"YAML syntax error: {problem}; {hint}",
+            hint = Message("indent with spaces, not tabs")
+        # The problem is PyYAML's own English words, shown as it wrote them.
+        raise _Refused(Message("YAML syntax error: {problem}; {hint}", problem=problem,
+                               hint=hint),
                        mark.line + 1 if mark else None) from None
     finally:
         loader.dispose()
@@ -251,8 +256,9 @@ def _key_lines(root: yaml.Node, file: str) -> Lines:
                 key = str(key_node.value)
                 line = key_node.start_mark.line + 1
                 if key in seen:
-                    raise ScenarioError(
-                        f"key {key!r} appears twice (also on line {seen[key]}); keep one",
+                    raise ScenarioError(Message(
+                        "key {key} appears twice (also on line {first_line}); keep one",
+                        key=repr(key), first_line=seen[key]),
                         file=file, line=line, field=dotted((*path, key)),
                     )
                 seen[key] = line
@@ -277,7 +283,7 @@ def read_scenario_yaml(path: Path, *, field: str | None = None) -> Located:
     ``field`` names what pointed at the file (``extends``) in read errors.
     """
     file = str(path)
-    raw = read_regular_file(path, max_bytes=MAX_SCENARIO_BYTES, what="scenario file",
+    raw = read_regular_file(path, max_bytes=MAX_SCENARIO_BYTES, what=N_("scenario file"),
                             error=ScenarioError, field=field)
     text = decode_text(raw, file=file, error=ScenarioError)
     try:
@@ -285,10 +291,11 @@ def read_scenario_yaml(path: Path, *, field: str | None = None) -> Located:
     except _Refused as exc:
         raise ScenarioError(exc.message, file=file, line=exc.line) from None
     if data is None:
-        raise ScenarioError("is empty; a scenario needs at least a `name`", file=file)
+        raise ScenarioError(Message("is empty; a scenario needs at least a `name`"), file=file)
     if not isinstance(data, dict) or node is None:
-        raise ScenarioError(
-            f"must be a mapping of sections (name:, resources:, ...), not a {type(data).__name__}",
+        raise ScenarioError(Message(
+            "must be a mapping of sections (name:, resources:, ...), not a {kind}",
+            kind=type(data).__name__),
             file=file,
             line=1,
         )
@@ -298,12 +305,13 @@ def read_scenario_yaml(path: Path, *, field: str | None = None) -> Located:
 def read_value(text: str, *, field: str) -> Any:
     """A ``--set`` value read by the same rules as a file (``field`` names the override)."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"override value is longer than the {MAX_SCENARIO_BYTES:,}-byte "
-                            "limit of a scenario file", field=field)
+        raise ScenarioError(Message("override value is longer than the {limit:,}-byte limit of a "
+                                    "scenario file", limit=MAX_SCENARIO_BYTES), field=field)
     try:
         return _parse(text)[1]
     except _Refused as exc:
         if exc.message.startswith("YAML syntax error"):
-            raise ScenarioError(f"override value {text!r} is not a valid YAML value",
-                                field=field) from None
-        raise ScenarioError(f"override value {text!r}: {exc.message}", field=field) from None
+            raise ScenarioError(Message("override value {value} is not a valid YAML value",
+                                        value=repr(text)), field=field) from None
+        raise ScenarioError(Message("override value {value}: {problem}", value=repr(text),
+                                    problem=exc.message), field=field) from None

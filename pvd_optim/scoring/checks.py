@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pvd_optim.errors import InputError
+from pvd_optim.i18n.message import Message
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -63,34 +64,39 @@ def validate_weights(
     """
     if not isinstance(weights, Mapping) or not weights:
         raise InputError(
-            f"Theme {name!r} must map at least one indicator to a weight. Got {weights!r} instead.",
+            Message("Theme {name} must map at least one indicator to a weight. Got {weights} "
+                    "instead.", name=repr(name), weights=repr(weights)),
             field=name,
         )
     out: dict[str, float] = {}
     for indicator, weight in weights.items():
         if indicator not in known:
             raise InputError(
-                f"Theme {name!r} uses unknown indicator {indicator!r}; known indicators: "
-                f"{', '.join(sorted(known))}.",
+                Message("Theme {name} uses unknown indicator {indicator}; known indicators: "
+                        "{known}.", name=repr(name), indicator=repr(indicator),
+                        known=", ".join(sorted(known))),
                 field=f"{name}.{indicator}",
             )
         if isinstance(weight, bool) or not isinstance(weight, int | float | np.number):
             raise InputError(
-                f"Theme {name!r}: the weight of {indicator!r} must be a number. "
-                f"Got {weight!r} instead.",
+                Message("Theme {name}: the weight of {indicator} must be a number. Got {weight} "
+                        "instead.", name=repr(name), indicator=repr(indicator),
+                        weight=repr(weight)),
                 field=f"{name}.{indicator}",
             )
         w = float(weight)
         if not np.isfinite(w) or w < 0:
             raise InputError(
-                f"Theme {name!r}: the weight of {indicator!r} must be finite and >= 0. "
-                f"Got {weight!r} instead.",
+                Message("Theme {name}: the weight of {indicator} must be finite and >= 0. Got "
+                        "{weight} instead.", name=repr(name), indicator=repr(indicator),
+                        weight=repr(weight)),
                 field=f"{name}.{indicator}",
             )
         out[indicator] = w
     if sum(out.values()) <= 0:
         raise InputError(
-            f"Theme {name!r}: at least one weight must be > 0 (all are zero).", field=name
+            Message("Theme {name}: at least one weight must be > 0 (all are zero).",
+                    name=repr(name)), field=name
         )
     return out
 

@@ -40,7 +40,9 @@ from pydantic import (
 )
 
 from pvd_optim.errors import ScenarioError
+from pvd_optim.i18n.message import Message, Plural
 from pvd_optim.scenario.fields import Frozen
+from pvd_optim.scenario.messages import validator_message
 from pvd_optim.scenario.yaml_reader import FieldPath, Lines
 
 #: Most variants one sweep may define (grid points x draws). A variant's record is about
@@ -61,12 +63,13 @@ Scalar = bool | int | float | str | None
 def _single(value: Any) -> Scalar:
     """A value a field may be set to: a finite number, text, true or false (or null)."""
     if isinstance(value, list | tuple | dict):
-        raise ValueError("values must be single values (numbers, text, true or false), got "
-                         f"{value!r}")
+        raise ValueError(Message("values must be single values (numbers, text, true or false), "
+                                 "got {value}", value=repr(value)))
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"must be a finite number, got {value!r}")
+        raise ValueError(Message("must be a finite number, got {value}", value=repr(value)))
     if value is not None and not isinstance(value, bool | int | float | str):
-        raise ValueError(f"must be a number, text, true or false, got {value!r}")
+        raise ValueError(Message("must be a number, text, true or false, got {value}",
+                                 value=repr(value)))
     return value
 
 
@@ -85,8 +88,8 @@ class ValueRange(Frozen):
     @model_validator(mode="after")
     def _ordered(self) -> ValueRange:
         if self.stop < self.start:
-            raise ValueError(f"stop ({self.stop:g}) is below start ({self.start:g}); "
-                             "write the smaller value as start")
+            raise ValueError(Message("stop ({stop:g}) is below start ({start:g}); write the "
+                                     "smaller value as start", stop=self.stop, start=self.start))
         return self
 
     def values(self) -> tuple[float | int, ...]:
@@ -97,8 +100,9 @@ class ValueRange(Frozen):
         start, step, stop = (Decimal(repr(x)) for x in (self.start, self.step, self.stop))
         count = int((stop - start) / step) + 1
         if count > MAX_AXIS_VALUES:
-            raise ValueError(f"gives {count:,} values, more than the limit of "
-                             f"{MAX_AXIS_VALUES:,} per axis; use a larger step")
+            raise ValueError(Message("gives {count:,} values, more than the limit of {limit:,} "
+                                     "per axis; use a larger step", count=count,
+                                     limit=MAX_AXIS_VALUES))
         whole = start == start.to_integral_value() and step == step.to_integral_value()
         out = [start + i * step for i in range(count)]
         return tuple(int(v) if whole else float(v) for v in out)
@@ -123,7 +127,8 @@ class Uniform(_Drawn):
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
         if not self.low < self.high:
-            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
+            raise ValueError(Message("low ({low:g}) must be below high ({high:g})", low=self.low,
+                                     high=self.high))
         return self
 
 
@@ -137,7 +142,8 @@ class LogUniform(_Drawn):
     @model_validator(mode="after")
     def _ordered(self) -> LogUniform:
         if not self.low < self.high:
-            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
+            raise ValueError(Message("low ({low:g}) must be below high ({high:g})", low=self.low,
+                                     high=self.high))
         return self
 
 
@@ -155,11 +161,12 @@ class Normal(_Drawn):
         low = self.low if self.low is not None else float("-inf")
         high = self.high if self.high is not None else float("inf")
         if not low < high:
-            raise ValueError(f"low ({low:g}) must be below high ({high:g})")
+            raise ValueError(Message("low ({low:g}) must be below high ({high:g})", low=low,
+                                     high=high))
         # Truncated by redrawing: a window far in a tail would take forever to fill.
         if (low - self.mean) / self.sd > 3 or (self.mean - high) / self.sd > 3:
-            raise ValueError("the window [low, high] lies more than 3 sd from the mean; "
-                             "move the mean into it or widen it")
+            raise ValueError(Message("the window [low, high] lies more than 3 sd from the mean; "
+                                     "move the mean into it or widen it"))
         return self
 
 
@@ -174,8 +181,9 @@ class Triangular(_Drawn):
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
         if not (self.low <= self.mode <= self.high and self.low < self.high):
-            raise ValueError(f"needs low <= mode <= high and low < high; got {self.low:g}, "
-                             f"{self.mode:g}, {self.high:g}")
+            raise ValueError(Message("needs low <= mode <= high and low < high; got {low:g}, "
+                                     "{mode:g}, {high:g}", low=self.low, mode=self.mode,
+                                     high=self.high))
         return self
 
 
@@ -239,19 +247,20 @@ class SweepSection(Frozen):
 
         unknown = [m for m in value if m not in METRICS]
         if unknown:
-            raise ValueError(f"unknown metric(s) {unknown}; known: {list(METRICS)}")
+            raise ValueError(Message("unknown metric(s) {unknown}; known: {known}",
+                                     unknown=str(unknown), known=str(list(METRICS))))
         return value
 
     @model_validator(mode="after")
     def _something_to_sweep(self) -> SweepSection:
         if not self.grid and self.monte_carlo is None:
-            raise ValueError("defines no variant: give a `grid`, a `monte_carlo` section, "
-                             "or both")
+            raise ValueError(Message("defines no variant: give a `grid`, a `monte_carlo` "
+                                     "section, or both"))
         both = sorted(set(self.grid) & set(self.monte_carlo.parameters if self.monte_carlo
                                            else {}))
         if both:
-            raise ValueError(f"field(s) {both} are both in the grid and drawn; sweep each "
-                             "field one way")
+            raise ValueError(Message("field(s) {both} are both in the grid and drawn; sweep "
+                                     "each field one way", both=str(both)))
         return self
 
     def axes(self) -> dict[str, tuple[Scalar, ...]]:
@@ -292,16 +301,17 @@ def _message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     given = error.get("input")
     if kind == "extra_forbidden":
-        return "unknown field; see the sweep section's fields in pvd_optim/sweep/definition.py"
+        return Message("unknown field; see the sweep section's fields in "
+                       "pvd_optim/sweep/definition.py")
     if kind == "missing":
-        return "required field is missing"
+        return Message("required field is missing")
     if kind == "union_tag_invalid" or kind == "union_tag_not_found":
-        return f"`distribution` must be one of {', '.join(DISTRIBUTIONS)}"
+        return Message("`distribution` must be one of {names}", names=", ".join(DISTRIBUTIONS))
     if kind == "too_short":
-        return "is empty; give at least one"
-    text = str(error["msg"]).removeprefix("Value error, ")
+        return Message("is empty; give at least one")
+    text = validator_message(dict(error))
     if kind != "value_error" and given is not None and not isinstance(given, dict | list):
-        text += f". Got {given!r} instead"
+        return Message("{message}. Got {given} instead", message=text, given=repr(given))
     return text
 
 
@@ -321,9 +331,11 @@ def parse_section(raw: Any, lines: Lines, file: str | None) -> SweepSection:
     if not isinstance(raw, dict):
         where = located_at(lines, (), file)
         if raw is None:
-            raise ScenarioError("the scenario has no `sweep:` section; add one with a `grid` "
-                                "or `monte_carlo` (see scenarios/sweep-envelope.yaml)", **where)
-        raise ScenarioError(f"must be a section (grid:, monte_carlo:), got {raw!r}", **where)
+            raise ScenarioError(Message("the scenario has no `sweep:` section; add one with a "
+                                        "`grid` or `monte_carlo` (see "
+                                        "scenarios/sweep-envelope.yaml)"), **where)
+        raise ScenarioError(Message("must be a section (grid:, monte_carlo:), got {raw}",
+                                    raw=repr(raw)), **where)
     try:
         return SweepSection.model_validate(raw)
     except ValidationError as exc:
@@ -335,8 +347,10 @@ def parse_section(raw: Any, lines: Lines, file: str | None) -> SweepSection:
         first = errors[0]
         path = _path(tuple(first["loc"]))
         more = len(errors) - 1
-        message = _message(first) + (f" (and {more} more problem{'s' if more > 1 else ''})"
-                                     if more else "")
+        message = _message(first)
+        if more:
+            message = Message("{message}{more}", message=message, more=Plural(
+                " (and {count} more problem)", " (and {count} more problems)", more))
         raise ScenarioError(message, **located_at(lines, path, file)) from None
 
 

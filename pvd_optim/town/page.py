@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pvd_optim.errors import InputError
+from pvd_optim.i18n.message import Message
 
 if TYPE_CHECKING:
     from pvd_optim.i18n import Translator
@@ -52,8 +53,8 @@ def load_allocation(source: str | Path, progress: Callable[[str], None] | None =
         return run(scenario, progress).allocation, scenario
     from pvd_optim.output.readback import interrupted_hint
 
-    raise InputError("no such results folder or scenario file" + interrupted_hint(path),
-                     file=path)
+    raise InputError(Message("no such results folder or scenario file{hint}",
+                             hint=interrupted_hint(path)), file=path)
 
 
 def town_page(allocation: Allocation, scenario: Scenario | None, query: str, t: Translator, *,
