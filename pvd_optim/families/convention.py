@@ -18,6 +18,7 @@ import numpy as np
 
 from pvd_optim.families.registry import Elastic, Family, Fix, FixContext, RowBlock
 from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message, Plural, joined
 from pvd_optim.inputs import keur_to_eur
 from pvd_optim.tolerances import RELAXATION_NOISE
 
@@ -36,7 +37,7 @@ def _themes_after_ort_fix(ctx: FixContext) -> Fix | None:
     arrays = (ctx.programme_arrays.years if ctx.programme_arrays is not None
               else (ctx.arrays,))
     many = len(ctx.years) > 1
-    parts: list[str] = []
+    parts: list[Message] = []
     let_through_keur = 0.0
     for y, (year, year_arrays) in enumerate(zip(ctx.years, arrays, strict=True)):
         themes = np.flatnonzero(year.themes_after_ort)
@@ -46,19 +47,23 @@ def _themes_after_ort_fix(ctx: FixContext) -> Fix | None:
             funded = waiting & (year_arrays.funding_keur[:, k]
                                 > year.committed_funding_keur[:, k] + RELAXATION_NOISE)
             names = [year.town_names[t] for t in np.flatnonzero(funded)]
-            shown = ", ".join(names[:_TOWNS_NAMED]) + (
-                f" and {len(names) - _TOWNS_NAMED:,} more" if len(names) > _TOWNS_NAMED else "")
-            when = f" in {year.year}" if many else ""
-            whose = "town whose ORT is" if len(names) == 1 else "towns whose ORT are"
-            parts.append(f"{year.themes[k]}{when}: {keur_to_eur(float(s[y, row])):,.0f} EUR to "
-                         f"{len(names):,} {whose} not signed yet ({shown})")
+            shown = Message("{names}{more}", names=joined(names[:_TOWNS_NAMED], ", "),
+                            more=Message(" and {count:,} more", count=len(names) - _TOWNS_NAMED)
+                            if len(names) > _TOWNS_NAMED else "")
+            parts.append(Message(
+                "{theme}{when}: {amount:,.0f} EUR to {towns} not signed yet ({shown})",
+                theme=year.themes[k],
+                when=Message(" in {year}", year=year.year) if many else "",
+                amount=keur_to_eur(float(s[y, row])),
+                towns=Plural("{count:,} town whose ORT is", "{count:,} towns whose ORT are",
+                             len(names)), shown=shown))
             let_through_keur += float(s[y, row])
     if not parts:
         return None
     return Fix("themes_after_ort", "convention.themes_after_ort", 0.0,
                keur_to_eur(let_through_keur),
-               "fund these themes before a town's ORT is signed (take them out of "
-               "convention.themes_after_ort): " + "; ".join(parts),
+               Message("fund these themes before a town's ORT is signed (take them out of "
+                       "convention.themes_after_ort): {parts}", parts=joined(parts)),
                tuple(parts))
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from pvd_optim.families.reference import _at_most
 from pvd_optim.families.registry import Elastic, Family, Fix, FixContext, RowBlock
 from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message, Plural, joined
 from pvd_optim.inputs import RESOURCES, AllocationArrays, ModelInputs, keur_to_meur
 from pvd_optim.tolerances import RELAXATION_NOISE, ROUNDING_GUARD
 
@@ -28,8 +29,8 @@ FLOOR_FIELD = "resources.funding.prefects.floor_share"
 CEILING_FIELD = "resources.funding.prefects.ceiling_multiple"
 
 
-def _meur(amount_keur: float) -> str:
-    return f"{keur_to_meur(amount_keur):,.3f} M EUR"
+def _meur(amount_keur: float) -> Message:
+    return Message("{amount:,.3f} M EUR", amount=keur_to_meur(amount_keur))
 
 
 def _name(inputs: ModelInputs, h: int) -> str:
@@ -60,7 +61,7 @@ def band_ceiling_keur(inputs: ModelInputs, arrays: AllocationArrays, region: int
 
 
 def why_unspent(inputs: ModelInputs, arrays: AllocationArrays, h: int,
-                yearly_band: bool = True) -> str:
+                yearly_band: bool = True) -> Message:
     """Why the envelope of département ``h`` cannot be spent to its floor, in planner words.
 
     ``yearly_band``: the regional band holds each year (not once over the horizon), so
@@ -70,37 +71,46 @@ def why_unspent(inputs: ModelInputs, arrays: AllocationArrays, h: int,
     assert pe is not None
     floor = float(pe.floor_keur[h])
     intake = intake_keur(inputs, h)
-    head = f"the envelope of the prefect of {_name(inputs, h)} ({_meur(pe.envelope_keur[h])})"
+    head = Message("the envelope of the prefect of {department} ({envelope})",
+                   department=_name(inputs, h), envelope=_meur(pe.envelope_keur[h]))
     if intake < floor - RELAXATION_NOISE:
-        return (f"{head} cannot be spent: its towns can take {_meur(intake)} at most under "
-                "their caps")
+        return Message("{head} cannot be spent: its towns can take {intake} at most under "
+                       "their caps", head=head, intake=_meur(intake))
     region = int(pe.region_of_department[h])
     if inputs.balance_mode == "hard" and yearly_band:
         mates = np.flatnonzero(pe.region_of_department == region)
         floors = float(pe.floor_keur[mates].sum())
         ceiling = band_ceiling_keur(inputs, arrays, region)
         if ceiling < floors - RELAXATION_NOISE:
-            listed = ", ".join(f"{_name(inputs, int(m))} ({_meur(pe.floor_keur[m])})"
-                               for m in mates)
-            return (f"{head} cannot be spent: the regional balance band of "
-                    f"{inputs.region_names[region]} caps its funding at {_meur(ceiling)} "
-                    f"((1 + {inputs.balance_tolerance:g}) x its fair share "
-                    f"{inputs.fair_share[region]:.3g} of a total of "
-                    f"{_meur(arrays.funding_keur.sum())}), below the prefects' floors of its "
-                    f"départements {listed}: "
-                    f"{_meur(floors)} in all")
-    return f"{head} cannot be spent to its floor beside the scenario's other rules"
+            listed = joined((Message("{department} ({floor})", department=_name(inputs, int(m)),
+                                     floor=_meur(pe.floor_keur[m])) for m in mates), ", ")
+            return Message(
+                "{head} cannot be spent: the regional balance band of {region} caps its "
+                "funding at {ceiling} ((1 + {tolerance:g}) x its fair share {share:.3g} of a "
+                "total of {total}), below the prefects' floors of its départements {listed}: "
+                "{floors} in all", head=head, region=inputs.region_names[region],
+                ceiling=_meur(ceiling), tolerance=inputs.balance_tolerance,
+                share=inputs.fair_share[region], total=_meur(arrays.funding_keur.sum()),
+                listed=listed, floors=_meur(floors))
+    return Message("{head} cannot be spent to its floor beside the scenario's other rules",
+                   head=head)
+
+
+def _in_year(year: ModelInputs, count: int) -> Message | str:
+    """`` in 2025`` in a programme of several years, nothing in a one-year scenario."""
+    return Message(" in {year}", year=year.year) if count > 1 else ""
 
 
 #: Départements a fix names in its message; the others are in its detail.
 SHOWN_DEPARTMENTS = 3
 
 
-def _first_few(parts: list[str]) -> str:
+def _first_few(parts: list[Message]) -> Message:
     """The first reasons, and how many more there are (all of them are in the detail)."""
     more = len(parts) - SHOWN_DEPARTMENTS
-    return "; ".join(parts[:SHOWN_DEPARTMENTS]) + (
-        f"; and {more} more département{'' if more == 1 else 's'}" if more > 0 else "")
+    return Message("{shown}{more}", shown=joined(parts[:SHOWN_DEPARTMENTS]),
+                   more=Plural("; and {count} more département", "; and {count} more départements",
+                               more) if more > 0 else "")
 
 
 def _prefects_fix(ctx: FixContext) -> Fix | None:
@@ -110,7 +120,7 @@ def _prefects_fix(ctx: FixContext) -> Fix | None:
               else (ctx.arrays,))
     floor_slack = ctx.year_slack("prefect_floor")
     yearly_band = ctx.programme is None or ctx.programme.balance_scope == "year" or len(years) == 1
-    parts: list[str] = []
+    parts: list[Message] = []
     floor_share = ctx.inputs.prefects.floor_share if ctx.inputs.prefects else 0.0
     reachable = floor_share
     for y, h in zip(*np.nonzero(floor_slack > RELAXATION_NOISE), strict=True):
@@ -119,13 +129,15 @@ def _prefects_fix(ctx: FixContext) -> Fix | None:
         envelope = float(year.prefects.envelope_keur[h])
         got = float(year.prefects.floor_keur[h] - floor_slack[y, h])
         reachable = min(reachable, max(0.0, got / envelope) if envelope > 0 else 0.0)
-        when = f" in {year.year}" if len(years) > 1 else ""
-        parts.append(why_unspent(year, arrays[int(y)], int(h), yearly_band) + when)
+        parts.append(Message("{why}{when}", why=why_unspent(year, arrays[int(y)], int(h),
+                                                              yearly_band),
+                             when=_in_year(year, len(years))))
     if parts:
         share = _at_most(reachable)
         return Fix("prefects", FLOOR_FIELD, floor_share, share,
-                   f"lower the prefects' floor share to at most {share:.3f} (now "
-                   f"{floor_share:g}): " + _first_few(parts), tuple(parts[1:]))
+                   Message("lower the prefects' floor share to at most {share:.3f} (now "
+                           "{now:g}): {reasons}", share=share, now=floor_share,
+                           reasons=_first_few(parts)), tuple(parts[1:]))
     if "prefect_ceiling" not in ctx.slack:
         return None
     ceiling_slack = ctx.year_slack("prefect_ceiling")
@@ -136,17 +148,19 @@ def _prefects_fix(ctx: FixContext) -> Fix | None:
         envelope = float(year.prefects.envelope_keur[h])
         if envelope > 0:
             needed = max(needed, (year.prefects.ceiling_keur[h] + ceiling_slack[y, h]) / envelope)
-        parts.append(f"{_name(year, int(h))} must receive "
-                     f"{_meur(year.prefects.ceiling_keur[h] + ceiling_slack[y, h])}"
-                     + (f" in {year.year}" if len(years) > 1 else ""))
+        parts.append(Message("{department} must receive {amount}{when}",
+                             department=_name(year, int(h)),
+                             amount=_meur(year.prefects.ceiling_keur[h] + ceiling_slack[y, h]),
+                             when=_in_year(year, len(years))))
     if not parts:
         return None
     assert ctx.inputs.prefects is not None
     now = ctx.inputs.prefects.ceiling_multiple
     multiple = float(np.ceil(needed * 1000 - ROUNDING_GUARD) / 1000)
     return Fix("prefects", CEILING_FIELD, now, multiple,
-               f"raise the prefects' ceiling multiple to at least {multiple:.3f} (now {now:g}): "
-               + _first_few(parts), tuple(parts[1:]))
+               Message("raise the prefects' ceiling multiple to at least {multiple:.3f} (now "
+                       "{now:g}): {reasons}", multiple=multiple, now=now,
+                       reasons=_first_few(parts)), tuple(parts[1:]))
 
 
 def _department(inputs: ModelInputs, h: int) -> dict[str, str]:

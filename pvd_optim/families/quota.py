@@ -13,21 +13,23 @@ import numpy as np
 
 from pvd_optim.families.registry import Elastic, Family, Fix, FixContext, RowBlock
 from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message, Plural
 from pvd_optim.inputs import ModelInputs
 from pvd_optim.tolerances import RELAXATION_NOISE, ceil_whole
 
 
-def _posts(count: int) -> str:
-    return f"{count:,} post{'' if count == 1 else 's'}"
+def _posts(count: int) -> Plural:
+    return Plural("{count:,} post", "{count:,} posts", count)
 
 
-def _cap_words(inputs: ModelInputs, r: int) -> str:
+def _cap_words(inputs: ModelInputs, r: int) -> Message:
     """What a region's groups can use, and whether its quota was capped there."""
     cap = int(inputs.region_post_cap[r])
     apportioned = inputs.post_quota_apportioned
     if apportioned is not None and apportioned[r] > cap:
-        return f"its groups can use {_posts(cap)}, its apportioned {_posts(int(apportioned[r]))}"
-    return f"its groups can use {_posts(cap)}"
+        return Message("its groups can use {cap}, its apportioned {apportioned}",
+                       cap=_posts(cap), apportioned=_posts(int(apportioned[r])))
+    return Message("its groups can use {cap}", cap=_posts(cap))
 
 
 def quota_fix(ctx: FixContext) -> Fix | None:
@@ -38,16 +40,20 @@ def quota_fix(ctx: FixContext) -> Fix | None:
         return None
     short = np.asarray(ctx.slack["quota_floor"], dtype=np.float64).ravel()
     over = np.asarray(ctx.slack["quota_ceiling"], dtype=np.float64).ravel()
-    parts: list[str] = []
+    parts: list[Message] = []
     for r in np.flatnonzero(short > RELAXATION_NOISE):
         reachable = int(quota[r] - ceil_whole(short[r]))
-        parts.append(f"{inputs.region_names[r]}'s quota of {_posts(int(quota[r]))} cannot be "
-                     f"met: at most {_posts(reachable)} there fit the budget and the other "
-                     f"rules ({_cap_words(inputs, int(r))})")
+        parts.append(Message(
+            "{region}'s quota of {quota} cannot be met: at most {reachable} there fit the "
+            "budget and the other rules ({caps})", region=inputs.region_names[r],
+            quota=_posts(int(quota[r])), reachable=_posts(reachable),
+            caps=_cap_words(inputs, int(r))))
     for r in np.flatnonzero(over > RELAXATION_NOISE):
         needed = int(quota[r] + ceil_whole(over[r]))
-        parts.append(f"{inputs.region_names[r]} needs at least {_posts(needed)}, over its quota "
-                     f"of {_posts(int(quota[r]))}, to meet the coverage and the other rules")
+        parts.append(Message(
+            "{region} needs at least {needed}, over its quota of {quota}, to meet the coverage "
+            "and the other rules", region=inputs.region_names[r], needed=_posts(needed),
+            quota=_posts(int(quota[r]))))
     if not parts:
         return None
     fewer = int(ceil_whole(short.sum()))
@@ -55,13 +61,16 @@ def quota_fix(ctx: FixContext) -> Fix | None:
     now = inputs.quota_posts
     needed_posts = max(1, now - fewer + more)
     if needed_posts == now:  # some regions short, as many over: the split itself is at fault
-        change = f"apportion the {now:,} posts on another basis or method"
+        change = Message("apportion the {now:,} posts on another basis or method", now=now)
+    elif needed_posts < now:
+        change = Message("lower the posts apportioned (balance.quota.posts, now {now:,}) "
+                         "towards {needed:,} and re-apportion", now=now, needed=needed_posts)
     else:
-        change = (f"{'lower' if needed_posts < now else 'raise'} the posts apportioned "
-                  f"(balance.quota.posts, now {now:,}) towards {needed_posts:,} and "
-                  "re-apportion")
+        change = Message("raise the posts apportioned (balance.quota.posts, now {now:,}) "
+                         "towards {needed:,} and re-apportion", now=now, needed=needed_posts)
     return Fix("quota", "balance.quota.posts", float(now), float(needed_posts),
-               f"{parts[0]}; {change}, or switch balance.mode to hard", tuple(parts[1:]))
+               Message("{first}; {change}, or switch balance.mode to hard", first=parts[0],
+                       change=change), tuple(parts[1:]))
 
 
 def _quota_active(inputs: ModelInputs) -> bool:
