@@ -19,6 +19,7 @@ from pvd_optim import i18n
 from pvd_optim.collective_explain import collective_lines
 from pvd_optim.families import Binding, family
 from pvd_optim.i18n import N_, Translator
+from pvd_optim.i18n.message import render
 from pvd_optim.i18n.vocabulary import basis, name
 from pvd_optim.inputs import keur_to_eur
 from pvd_optim.prefect_explain import prefects_lines
@@ -383,7 +384,7 @@ def _closing(a: Allocation, t: Translator) -> list[str]:
     _ = t.gettext
     lines = []
     if a.notes:
-        lines += ["", "## " + _("Notes"), ""] + [f"- {note}" for note in a.notes]
+        lines += ["", "## " + _("Notes"), ""] + [f"- {render(note, t)}" for note in a.notes]
     lines += ["", "## " + _("Verification"), ""]
     if a.check.ok:
         lines.append(_("Every rule was re-verified independently on the numbers written: "

@@ -15,6 +15,7 @@ import numpy as np
 
 from pvd_optim.families import FAMILIES, Binding
 from pvd_optim.families.reference import CAPACITY, ENVELOPE
+from pvd_optim.i18n.message import Message
 from pvd_optim.inputs import (
     AllocationArrays,
     ModelInputs,
@@ -222,15 +223,16 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
     def settings_for(what: str, **changes: object) -> SolverSection | None:
         settings = budget.follow_up(**changes)
         if settings is None:
-            notes.append(f"{what} not computed: the solver time limit "
-                         f"({budget.settings.time_limit_s:g} s) was used up before it")
+            notes.append(Message("{what} not computed: the solver time limit ({limit:g} s) was "
+                                 "used up before it", what=what,
+                                 limit=budget.settings.time_limit_s))
         return settings
 
     def finished(what: str, result: SolveResult, *, optimal: bool) -> bool:
         if result.status.name == "OPTIMAL" or (not optimal and result.status.has_solution):
             return True
-        notes.append(f"{what} not computed: its solve ended {result.status.value} "
-                     f"({result.raw_status})")
+        notes.append(Message("{what} not computed: its solve ended {status} ({raw})", what=what,
+                             status=result.status.value, raw=result.raw_status))
         return False
 
     is_mip = bool(program.integer.any())

@@ -22,6 +22,7 @@ import numpy as np
 
 from pvd_optim.apportion import ApportionmentMethod, apportion
 from pvd_optim.errors import ScenarioError
+from pvd_optim.i18n.message import Message, Plural
 from pvd_optim.inputs import ModelInputs
 from pvd_optim.scenario.schema import Scenario
 from pvd_optim.tolerances import floor_whole
@@ -77,7 +78,7 @@ def with_quota_of(inputs: ModelInputs, posts: int, method: ApportionmentMethod) 
         post_quota_apportioned=apportioned, quota_method=method, quota_posts=posts)
 
 
-def capped_regions(inputs: ModelInputs) -> list[str]:
+def capped_regions(inputs: ModelInputs) -> list[Message]:
     """One planner sentence per region whose quota was capped at what its groups can use."""
     if inputs.post_quota is None or inputs.post_quota_apportioned is None:
         return []
@@ -85,10 +86,11 @@ def capped_regions(inputs: ModelInputs) -> list[str]:
     for r in np.flatnonzero(inputs.post_quota_apportioned > inputs.post_quota):
         apportioned, cap = int(inputs.post_quota_apportioned[r]), int(inputs.post_quota[r])
         spare = apportioned - cap
-        out.append(f"{inputs.region_names[r]}'s quota of {apportioned:,} posts is capped at "
-                   f"{cap:,}: its groups can use no more ({spare:,} "
-                   f"post{'' if spare == 1 else 's'} of the quota go{'es' if spare == 1 else ''}"
-                   " to no other region)")
+        out.append(Message(
+            "{region}'s quota of {apportioned:,} posts is capped at {cap:,}: its groups can use "
+            "no more ({spare})", region=inputs.region_names[r], apportioned=apportioned,
+            cap=cap, spare=Plural("{count:,} post of the quota goes to no other region",
+                                  "{count:,} posts of the quota go to no other region", spare)))
     return out
 
 
