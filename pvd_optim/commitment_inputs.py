@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pvd_optim.errors import DataError, ScenarioError
+from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message
 from pvd_optim.inputs import EUR_PER_UNIT, ModelInputs
 from pvd_optim.scenario.schema import Scenario
 
@@ -32,9 +34,10 @@ def scenario_commitments(scenario: Scenario, table: pd.DataFrame,
         return given
     if section.csv is None:
         raise ScenarioError(
-            "commitments from a results folder are read by `pvd-optim run` (or "
-            "pvd_optim.optimise), which re-verifies the folder; pvd_optim.pipeline.run takes "
-            "them as its `commitments` argument", **scenario.located("commitments.results"))
+            Message("commitments from a results folder are read by `pvd-optim run` (or "
+                    "pvd_optim.optimise), which re-verifies the folder; pvd_optim.pipeline.run "
+                    "takes them as its `commitments` argument"),
+            **scenario.located("commitments.results"))
     from pvd_optim.data.commitments import read_commitments_csv
 
     return read_commitments_csv(section.csv, known_codes=table.index, field="commitments.csv")
@@ -59,9 +62,10 @@ def year_fields(scenario: Scenario, commitments: Commitments, template: ModelInp
         rows = towns.loc[towns["year"].isin(outside), "line"].tolist() + posts.loc[
             posts["year"].isin(outside), "line"].tolist()
         raise _fail(commitments, min(rows) if rows else 0,
-                    f"commitments for {outside[:3]} outside the scenario's years "
-                    f"{calendar[0]}-{calendar[-1]}; give the scenario those years (or leave "
-                    "them out of the commitments)", "year")
+                    Message("commitments for {outside} outside the scenario's years "
+                            "{first}-{last}; give the scenario those years (or leave them out "
+                            "of the commitments)", outside=str(outside[:3]), first=calendar[0],
+                            last=calendar[-1]), "year")
     n, K = template.n_towns, template.n_themes
     position = {code: i for i, code in enumerate(template.town_codes)}
     theme_of = {theme: k for k, theme in enumerate(template.themes)}
@@ -77,36 +81,45 @@ def year_fields(scenario: Scenario, commitments: Commitments, template: ModelInp
         if not row["theme"]:
             continue
         if row["theme"] not in theme_of:
-            raise _fail(commitments, int(row['line']), f"theme {row['theme']!r} is not a theme of "
-                        f"this scenario ({', '.join(template.themes)})", "theme")
+            raise _fail(commitments, int(row['line']),
+                        Message("theme {theme} is not a theme of this scenario ({themes})",
+                                theme=repr(row["theme"]), themes=", ".join(template.themes)),
+                        "theme")
         k = theme_of[str(row["theme"])]
         funding[t, k] += float(row["funding_keur"])
         days[t, k] += float(row["days"])
         for what, amount, saturation, unit in (
-                ("funding", funding[t, k], template.saturation_keur[k] * rho, "EUR"),
-                ("days", days[t, k], template.saturation_days[k] * rho, "days")):
+                (N_("funding"), funding[t, k], template.saturation_keur[k] * rho, "EUR"),
+                (N_("days"), days[t, k], template.saturation_days[k] * rho, N_("days"))):
             if amount > saturation * (1 + 1e-9) + 1e-12:
                 shown = (amount * EUR_PER_UNIT, saturation * EUR_PER_UNIT) if unit == "EUR" else (
                     amount, saturation)
                 raise _fail(commitments, int(row["line"]),
-                            f"{what} committed to {row['insee']} for {row['theme']} in {year} "
-                            f"({shown[0]:,.0f} {unit}) is above the year's saturation per town "
-                            f"and theme ({shown[1]:,.0f} {unit}): lower the commitment or "
-                            "raise the saturation", "funding_eur" if what == "funding"
-                            else "days")
+                            Message("{what} committed to {town} for {theme} in {year} "
+                                    "({amount:,.0f} {unit}) is above the year's saturation per "
+                                    "town and theme ({saturation:,.0f} {unit}): lower the "
+                                    "commitment or raise the saturation", what=Message(what),
+                                    town=str(row["insee"]), theme=str(row["theme"]), year=year,
+                                    amount=shown[0], saturation=shown[1],
+                                    unit=unit if unit == "EUR" else Message(unit)),
+                            "funding_eur" if what == "funding" else "days")
     max_posts = template.max_posts
     for row in posts[posts["year"] == year].to_dict("records"):
         if row["group"] not in group_of:
             raise _fail(commitments, int(row["line"]),
-                        f"group {row['group']!r} is not a project-lead group of this scenario "
-                        f"(grouping: {scenario.resources.engineering.grouping}; e.g. "
-                        f"{template.group_labels[0]!r})", "group")
+                        Message("group {group} is not a project-lead group of this scenario "
+                                "(grouping: {grouping}; e.g. {example})",
+                                group=repr(row["group"]),
+                                grouping=str(scenario.resources.engineering.grouping),
+                                example=repr(template.group_labels[0])), "group")
         g = group_of[str(row["group"])]
         committed_posts[g] = float(row["posts"])
         if row["posts"] > max_posts[g]:
             raise _fail(commitments, int(row["line"]),
-                        f"{row['posts']:g} posts committed to group {row['group']} in {year}, more "
-                        f"than its {max_posts[g]} towns' posts can be", "posts")
+                        Message("{posts:g} posts committed to group {group} in {year}, more "
+                                "than its {towns} towns' posts can be", posts=row["posts"],
+                                group=str(row["group"]), year=year, towns=max_posts[g]),
+                        "posts")
     locked = year in commitments.locked_years
     return {"committed_funding_keur": funding, "committed_days": days,
             "committed_covered": covered, "committed_posts": committed_posts, "locked": locked,
@@ -120,10 +133,12 @@ def check_from_year(scenario: Scenario, commitments: Commitments) -> None:
     missing = sorted(set(commitments.locked_years) - set(calendar))
     if missing:
         raise ScenarioError(
-            f"the results folder's years {missing[:3]} before from_year are not years of "
-            f"this scenario ({calendar[0]}-{calendar[-1]}); start the scenario's years in "
-            f"{missing[0]}, or lock fewer years", **scenario.located("commitments"))
+            Message("the results folder's years {missing} before from_year are not years of "
+                    "this scenario ({first}-{last}); start the scenario's years in {start}, or "
+                    "lock fewer years", missing=str(missing[:3]), first=calendar[0],
+                    last=calendar[-1], start=missing[0]), **scenario.located("commitments"))
     if commitments.locked_years and set(calendar) <= set(commitments.locked_years):
         raise ScenarioError(
-            "every year of the scenario is locked by the results folder; from_year must be a "
-            "year of the scenario that is left to decide", **scenario.located("commitments"))
+            Message("every year of the scenario is locked by the results folder; from_year must "
+                    "be a year of the scenario that is left to decide"),
+            **scenario.located("commitments"))

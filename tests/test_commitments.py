@@ -141,7 +141,7 @@ def test_a_results_folder_that_is_gone_is_named(tmp_path: Path,
                         f"commitments: {{results: {folder}, from_year: 2026}}\n",
                         encoding="utf-8")
     shutil.copy(SCENARIOS / "toy-scores.csv", tmp_path / "toy-scores.csv")
-    assert main(["run", str(scenario), "--out", str(tmp_path / "out")]) == 2
+    assert main(["run", str(scenario), "--out", str(tmp_path / "out"), "--lang", "en"]) == 2
     assert "no results folder" in capsys.readouterr().err
 
 
@@ -185,7 +185,7 @@ def test_validate_reads_and_verifies_a_committed_results_folder(
     committed = ["--set", f"commitments={{results: {earlier}, from_year: 2026}}"]
     assert main(["validate", str(TOY), *years, *committed]) == 0, capsys.readouterr().err
     gone = ["--set", f"commitments={{results: {tmp_path / 'gone'}, from_year: 2026}}"]
-    assert main(["validate", str(TOY), *years, *gone]) == 2
+    assert main(["validate", str(TOY), *years, *gone, "--lang", "en"]) == 2
     assert "no results folder" in capsys.readouterr().err
 
 

@@ -154,7 +154,7 @@ def test_pairs_name_scenarios_folders_and_strategies(toy_results: Path, tmp_path
 def test_an_unknown_pair_lists_the_labels(toy_results: Path, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["compare", str(TOY), str(toy_results), "--pair", "optimum,toy", "--out",
-                 str(tmp_path / "out"), "--quiet"])
+                 str(tmp_path / "out"), "--quiet", "--lang", "en"])  # the English words
     assert code == ExitCode.INPUT
     line = _error_line(capsys)
     assert "unknown allocation label" in line and "'toy (2)'" in line, line

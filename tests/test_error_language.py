@@ -197,6 +197,40 @@ def test_a_sweep_range_written_backwards(tmp_path: Path,
     assert not (tmp_path / "out").exists()
 
 
+def test_a_field_a_sweep_cannot_change_is_refused_in_french(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"extends: {TOY}\nsweep:\n  grid:\n    solver.threads: [1, 2]\n",
+                     encoding="utf-8")
+    french, english = _both(["sweep", str(sweep), "--out", str(tmp_path / "out")], capsys)
+    frame = f"{sweep}:4: sweep.grid.solver.threads: "
+    assert english == (f"error: {frame}a sweep cannot change solver.threads: a sweep solves "
+                       "every variant on one thread (HiGHS keeps the thread count of a process's "
+                       "first solve); parallelism comes from --workers")
+    assert french == (f"erreur : {frame}un balayage ne peut pas modifier solver.threads : un "
+                      "balayage résout chaque variante sur un seul fil d'exécution (HiGHS garde "
+                      "le nombre de fils de la première résolution d'un processus) ; le "
+                      "parallélisme vient de --workers")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_committed_results_folder_that_is_gone_is_named_in_french(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "gone"
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"extends: {TOY}\nyears: [2025, 2026]\n"
+                        f"commitments: {{results: {folder}, from_year: 2026}}\n",
+                        encoding="utf-8")
+    french, english = _both(["run", str(scenario), "--out", str(tmp_path / "out")], capsys)
+    frame = f"{scenario}:3: commitments.results: "
+    assert english == (f"error: {frame}no results folder {folder}; run the scenario whose "
+                       f"allocation is committed first (`pvd-optim run ... --out {folder}`)")
+    assert french == (f"erreur : {frame}pas de dossier de résultats {folder} ; exécutez d'abord "
+                      "le scénario dont l'allocation est engagée (`pvd-optim run ... --out "
+                      f"{folder}`)")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_results_folder_that_is_not_one(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "notes"
@@ -293,10 +327,19 @@ CONVERTED = (
     "pvd_optim/sweep/definition.py",
     "pvd_optim/compare.py",
     "pvd_optim/town/page.py",
+    "pvd_optim/sweep/variants.py",
+    "pvd_optim/sweep/folder.py",
+    "pvd_optim/sweep/api.py",
+    "pvd_optim/sweep/execute.py",
+    "pvd_optim/commitment_inputs.py",
+    "pvd_optim/output/commitments.py",
+    "pvd_optim/report/tables.py",
+    "pvd_optim/report/export.py",
+    "pvd_optim/cli/common.py",
 )
 #: Calls that raise (or build) an error for a user: their message must be a ``Message``.
 ERROR_CALLS = frozenset({"InputError", "ScenarioError", "DataError", "OutputError", "_Refused",
-                         "error", "fail"})
+                         "_fail", "error", "fail"})
 #: In the scenario layer a validator's ``ValueError`` is the planner's message too (elsewhere
 #: it is a programming error, or caught and reworded).
 SCENARIO_ERROR_CALLS = ERROR_CALLS | {"ValueError"}

@@ -88,7 +88,7 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path,
     monkeypatch.setattr("pvd_optim.sweep.execute.CONNECT_TIMEOUT_S", 1)
     path = _sweep_file(tmp_path, GRID)
     code = main(["sweep", str(path), "--out", str(tmp_path / "o"), "--scheduler",
-                 "tcp://127.0.0.1:9"])
+                 "tcp://127.0.0.1:9", "--lang", "en"])  # the English words (French is default)
     assert code == ExitCode.INPUT
     assert "cannot reach a Dask scheduler at 'tcp://127.0.0.1:9'" in capsys.readouterr().err
 

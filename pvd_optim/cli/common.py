@@ -89,7 +89,7 @@ def load(args: argparse.Namespace) -> Scenario:
     elif getattr(args, "from_year", None) is not None:
         from pvd_optim.errors import InputError
 
-        raise InputError("applies to a results folder given with --commitments",
+        raise InputError(Message("applies to a results folder given with --commitments"),
                          field="--from-year")
     return load_scenario(args.scenario, overrides or None)
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pvd_optim.errors import InputError
+from pvd_optim.i18n.message import Message
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -174,7 +175,8 @@ def _require(table: pd.DataFrame, columns: Sequence[str], func: str) -> None:
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise InputError(
-            f"{func} needs column(s) {', '.join(missing)} of the commune table.",
+            Message("{func} needs column(s) {columns} of the commune table.", func=func,
+                    columns=", ".join(missing)),
             field=missing[0],
         )
 
@@ -189,9 +191,11 @@ def _check_int(name: str, value: object, *, minimum: int = 0, allow_none: bool =
     if value is None and allow_none:
         return
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        what = f"an integer >= {minimum}" + (" or None" if allow_none else "")
+        what = (Message("an integer >= {minimum} or None", minimum=minimum) if allow_none
+                else Message("an integer >= {minimum}", minimum=minimum))
         raise InputError(
-            f"The {name!r} parameter of by_rules must be {what}. Got {value!r} instead."
+            Message("The {name} parameter of by_rules must be {what}. Got {value} instead.",
+                    name=repr(name), what=what, value=repr(value))
         )
 
 
@@ -202,8 +206,9 @@ def _fragility_series(table: pd.DataFrame, fragility: object) -> pd.Series:
         aligned = fragility.reindex(table.index)
         if aligned.isna().any():
             raise InputError(
-                f"The 'fragility' parameter of by_rules lacks {int(aligned.isna().sum())} "
-                "communes of the table; score every commune (normalised over all of them).",
+                Message("The 'fragility' parameter of by_rules lacks {count} communes of the "
+                        "table; score every commune (normalised over all of them).",
+                        count=int(aligned.isna().sum())),
                 field="fragility",
             )
         return aligned.astype(np.float64).rename("fragility")
@@ -213,8 +218,9 @@ def _fragility_series(table: pd.DataFrame, fragility: object) -> pd.Series:
         arr = np.empty(0)
     if arr.shape != (len(table),):
         raise InputError(
-            f"The 'fragility' parameter of by_rules must have one value per commune "
-            f"({len(table)}). Got shape {arr.shape} instead.",
+            Message("The 'fragility' parameter of by_rules must have one value per commune "
+                    "({count}). Got shape {shape} instead.", count=len(table),
+                    shape=str(arr.shape)),
             field="fragility",
         )
     return pd.Series(arr, index=table.index, name="fragility")
@@ -230,8 +236,9 @@ def _rules_section(rules: object) -> RulesSection:
         return rules
     if not isinstance(rules, Mapping):
         raise InputError(
-            "The 'rules' parameter of by_rules must be a RulesSection (the scenario's "
-            f"eligibility.rules) or a mapping of its fields. Got {rules!r} instead.",
+            Message("The 'rules' parameter of by_rules must be a RulesSection (the scenario's "
+                    "eligibility.rules) or a mapping of its fields. Got {rules} instead.",
+                    rules=repr(rules)),
             field="rules",
         )
     try:
@@ -240,7 +247,8 @@ def _rules_section(rules: object) -> RulesSection:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "rules"
         raise InputError(
-            f"The 'rules' parameter of by_rules is invalid: {where}: {first['msg']}.",
+            Message("The 'rules' parameter of by_rules is invalid: {where}: {problem}.",
+                    where=where, problem=str(first["msg"])),
             field=f"rules.{where}",
         ) from None
 
@@ -289,9 +297,9 @@ def by_rules(
     _check_int("min_rank_chef_lieu", min_rank_chef_lieu, allow_none=True)
     if section.min_facility_types > len(facilities):
         raise InputError(
-            f"The 'min_facility_types' rule of by_rules must be at most "
-            f"{len(facilities)} (the number of facility columns). "
-            f"Got {section.min_facility_types!r} instead.",
+            Message("The 'min_facility_types' rule of by_rules must be at most {count} (the "
+                    "number of facility columns). Got {value} instead.", count=len(facilities),
+                    value=repr(section.min_facility_types)),
             field="rules.min_facility_types",
         )
     needed = [

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pvd_optim.errors import ScenarioError
+from pvd_optim.i18n.message import Message
 from pvd_optim.tolerances import NOISE
 
 if TYPE_CHECKING:
@@ -56,9 +57,11 @@ def commitments_from_results(folder: str | Path, from_year: int) -> Commitments:
                                    "group": np.asarray(inputs.group_labels, dtype=object)[groups],
                                    "posts": reported[groups], "line": 0}))
     if not locked:
-        raise ScenarioError(f"the results folder has no year before from_year {from_year} "
-                            f"(its years: {allocation.calendar[0]}-{allocation.calendar[-1]}); "
-                            "nothing would be locked", file=folder, field="--from-year")
+        raise ScenarioError(Message("the results folder has no year before from_year "
+                                    "{from_year} (its years: {first}-{last}); nothing would be "
+                                    "locked", from_year=from_year, first=allocation.calendar[0],
+                                    last=allocation.calendar[-1]),
+                            file=folder, field="--from-year")
     columns = ["year", "insee", "theme", "funding_keur", "days", "covered", "line"]
     return Commitments(folder, pd.concat(towns, ignore_index=True)[columns],
                        pd.concat(posts, ignore_index=True)[["year", "group", "posts", "line"]],
@@ -72,9 +75,10 @@ def resolve_commitments(scenario: Scenario) -> Commitments | None:
         return None
     assert section.from_year is not None  # the schema requires it with results
     if not Path(section.results).is_dir():
-        raise ScenarioError(f"no results folder {section.results}; run the scenario whose "
-                            "allocation is committed first (`pvd-optim run ... --out "
-                            f"{section.results}`)", **scenario.located("commitments.results"))
+        raise ScenarioError(Message("no results folder {folder}; run the scenario whose "
+                                    "allocation is committed first (`pvd-optim run ... --out "
+                                    "{folder}`)", folder=str(section.results)),
+                            **scenario.located("commitments.results"))
     return commitments_from_results(section.results, section.from_year)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pvd_optim.i18n.message import Message
 from pvd_optim.output import (
     csv_text,
     neutralise_formulas,
@@ -148,9 +149,10 @@ def reserve_report(out_dir: str | Path, report: str | Path | None, *, force: boo
         inside = report_parent == target.path
         if not inside:
             if target.path in report_parent.parents:
-                raise OutputError("is inside a subfolder of the tables folder, which is "
-                                  "replaced whole; put the report directly in the tables "
-                                  "folder or outside it", file=report_path, field="--report")
+                raise OutputError(Message("is inside a subfolder of the tables folder, which "
+                                          "is replaced whole; put the report directly in the "
+                                          "tables folder or outside it"),
+                                  file=report_path, field="--report")
             held.enter_context(reserve(report_path, force=force, kind="file",
                                        expected_bytes=EXPECTED_REPORT_BYTES))
         yield report_path, inside

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pvd_optim.errors import InputError
+from pvd_optim.i18n.message import Message
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -113,7 +114,8 @@ def area_table(allocation: Allocation, level: str, departments: np.ndarray | Non
         ref = load_departments()
         names = dict(zip(ref["code"].astype(str), ref["name"].astype(str), strict=True))
     else:
-        raise InputError(f"unknown level {level!r}; use one of {LEVELS}", field="level")
+        raise InputError(Message("unknown level {level}; use one of {levels}",
+                                 level=repr(level), levels=str(LEVELS)), field="level")
     frame = pd.DataFrame({
         "code": codes,
         "eligible_towns": 1,
@@ -194,18 +196,20 @@ class Comparison:
 
     def __post_init__(self) -> None:
         if not self.allocations:
-            raise InputError("nothing to compare: give at least one allocation")
+            raise InputError(Message("nothing to compare: give at least one allocation"))
         labels = [a.label for a in self.allocations]
         duplicated = sorted({x for x in labels if labels.count(x) > 1})
         if duplicated:
-            raise InputError(f"allocation labels must be distinct; repeated: {duplicated}")
+            raise InputError(Message("allocation labels must be distinct; repeated: "
+                                     "{duplicated}", duplicated=str(duplicated)))
         if not self.pairs:
             self.pairs = [(labels[0], other) for other in labels[1:]]
         for pair in self.pairs:
             unknown = [x for x in pair if x not in labels]
             if unknown:
-                raise InputError(f"unknown allocation label(s) {unknown} in the compared pair; "
-                                 f"labels are {labels}")
+                raise InputError(Message("unknown allocation label(s) {unknown} in the compared "
+                                         "pair; labels are {labels}", unknown=str(unknown),
+                                         labels=str(labels)))
 
     # ---- lookups ------------------------------------------------------------------------
     @property

@@ -23,7 +23,8 @@ DIRECTIONS: Final = ("higher", "lower")
 def choice_error(param: str, func: str, allowed: Sequence[str], got: object) -> InputError:
     options = "{" + ", ".join(repr(a) for a in allowed) + "}"
     return InputError(
-        f"The '{param}' parameter of {func} must be one of {options}. Got {got!r} instead."
+        Message("The '{param}' parameter of {func} must be one of {options}. Got {got} "
+                "instead.", param=param, func=func, options=options, got=repr(got))
     )
 
 
@@ -42,7 +43,8 @@ def is_finite_positive(value: object) -> TypeGuard[int | float | np.floating | n
 def check_clip(clip: object, func: str) -> float:
     if not is_finite_positive(clip):
         raise InputError(
-            f"The 'clip' parameter of {func} must be a finite number > 0. Got {clip!r} instead."
+            Message("The 'clip' parameter of {func} must be a finite number > 0. Got {clip} "
+                    "instead.", func=func, clip=repr(clip))
         )
     return float(clip)
 
@@ -107,8 +109,8 @@ def as_float_array(values: npt.ArrayLike, param: str, func: str) -> FloatArray:
         return np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise InputError(
-            f"The '{param}' parameter of {func} must hold numbers (NaN for missing values): "
-            f"{exc}."
+            Message("The '{param}' parameter of {func} must hold numbers (NaN for missing "
+                    "values): {reason}.", param=param, func=func, reason=str(exc))
         ) from None
 
 
@@ -118,13 +120,14 @@ def as_matrix(matrix: npt.ArrayLike, n_indicators: int, func: str) -> FloatArray
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[1] != n_indicators:
         raise InputError(
-            f"The 'matrix' parameter of {func} must have shape (n_communes, {n_indicators}) "
-            f"to match the indicator names. Got shape {arr.shape} instead."
+            Message("The 'matrix' parameter of {func} must have shape (n_communes, "
+                    "{n_indicators}) to match the indicator names. Got shape {shape} instead.",
+                    func=func, n_indicators=n_indicators, shape=str(arr.shape))
         )
     if np.isinf(arr).any():
         col = int(np.flatnonzero(np.isinf(arr).any(axis=0))[0])
         raise InputError(
-            f"The 'matrix' parameter of {func} contains infinite values in column {col}; "
-            "use NaN for missing values."
+            Message("The 'matrix' parameter of {func} contains infinite values in column "
+                    "{col}; use NaN for missing values.", func=func, col=col)
         )
     return arr

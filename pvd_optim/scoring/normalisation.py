@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pvd_optim.errors import InputError
+from pvd_optim.i18n.message import Message
 from pvd_optim.scoring.checks import (
     DIRECTIONS,
     NORMALISATION_METHODS,
@@ -230,20 +231,23 @@ class Normaliser:
         names = tuple(indicators)
         if len(set(names)) != len(names):
             dupes = sorted({n for n in names if names.count(n) > 1})
-            raise InputError(f"Duplicate indicator names: {', '.join(dupes)}.", field="indicators")
+            raise InputError(Message("Duplicate indicator names: {names}.",
+                                     names=", ".join(dupes)), field="indicators")
         dirs_map = DEFAULT_DIRECTIONS if directions is None else directions
         if not isinstance(dirs_map, Mapping):
             raise InputError(
-                "The 'directions' parameter of Normaliser.fit must map indicator names to "
-                f"'higher' or 'lower'. Got {directions!r} instead."
+                Message("The 'directions' parameter of Normaliser.fit must map indicator names "
+                        "to 'higher' or 'lower'. Got {directions} instead.",
+                        directions=repr(directions))
             )
         dirs: list[Direction] = []
         for name in names:
             d = dirs_map.get(name)
             if d is None:
                 raise InputError(
-                    f"Indicator {name!r} has no direction; pass directions={{{name!r}: "
-                    "'higher' or 'lower'}} ('higher' = a larger value means more need).",
+                    Message("Indicator {name} has no direction; pass directions={{{name}: "
+                            "'higher' or 'lower'}} ('higher' = a larger value means more need).",
+                            name=repr(name)),
                     field=name,
                 )
             if d not in DIRECTIONS:
@@ -274,8 +278,9 @@ class Normaliser:
         for name in indicators:
             if name not in self.indicators:
                 raise InputError(
-                    f"The normaliser was not fitted on indicator {name!r}; refit it on every "
-                    "indicator the themes and fragility weights use.",
+                    Message("The normaliser was not fitted on indicator {name}; refit it on "
+                            "every indicator the themes and fragility weights use.",
+                            name=repr(name)),
                     field=name,
                 )
             idx.append(self.indicators.index(name))
@@ -361,8 +366,9 @@ def normalise(
             check_targets({"x": target}, ("x",), "normalise")
         except InputError:
             raise InputError(
-                "The 'target' parameter of normalise must be a finite number > 0 (need is the "
-                f"distance from the target over the target). Got {target!r} instead."
+                Message("The 'target' parameter of normalise must be a finite number > 0 (need "
+                        "is the distance from the target over the target). Got {target} instead.",
+                        target=repr(target))
             ) from None
     x = as_matrix(np.ravel(as_float_array(values, "values", "normalise")), 1, "normalise")[:, 0]
     ref_in = x if reference is None else np.ravel(

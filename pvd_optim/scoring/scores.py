@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pvd_optim.errors import InputError
+from pvd_optim.i18n.message import Message
 from pvd_optim.scoring.checks import (
     NAN_POLICIES,
     BoolArray,
@@ -154,8 +155,8 @@ def score_towns(
     known = {n: None for n in names}
     if not isinstance(themes, Mapping) or not themes:
         raise InputError(
-            "The 'themes' parameter of score_towns must map at least one theme name to "
-            f"{{indicator: weight}}. Got {themes!r} instead.",
+            Message("The 'themes' parameter of score_towns must map at least one theme name to "
+                    "{{indicator: weight}}. Got {themes} instead.", themes=repr(themes)),
             field="themes",
         )
     groups = [(str(t), validate_weights(str(t), w, known)) for t, w in themes.items()]
@@ -169,8 +170,8 @@ def score_towns(
     used_arr = np.asfortranarray(arr if used_cols == list(range(len(names))) else arr[:, used_cols])
     if normaliser is not None and not isinstance(normaliser, Normaliser):
         raise InputError(
-            "The 'normaliser' parameter of score_towns must be a fitted Normaliser "
-            f"(Normaliser.fit). Got {normaliser!r} instead."
+            Message("The 'normaliser' parameter of score_towns must be a fitted Normaliser "
+                    "(Normaliser.fit). Got {normaliser} instead.", normaliser=repr(normaliser))
         )
     if normaliser is None:
         levels = check_targets(targets, names, "score_towns")
@@ -189,9 +190,10 @@ def score_towns(
         for j in np.flatnonzero(needed & (lacking > 0)):
             where = [g for g, w in all_groups if w.get(used[j], 0.0) > 0]
             raise InputError(
-                f"Indicator {used[j]!r} (used by {', '.join(where)}) is missing for "
-                f"{int(lacking[j])} of {norm.shape[0]} communes; choose nan_policy="
-                "'renormalise' or 'neutral', or supply the data.",
+                Message("Indicator {name} (used by {themes}) is missing for {lacking} of "
+                        "{total} communes; choose nan_policy='renormalise' or 'neutral', or "
+                        "supply the data.", name=repr(used[j]), themes=", ".join(where),
+                        lacking=int(lacking[j]), total=int(norm.shape[0])),
                 field=used[j],
             )
 
@@ -283,17 +285,19 @@ def _row_selection(rows: npt.ArrayLike, n_rows: int) -> npt.NDArray[np.intp]:
     if selection.dtype == bool:
         if selection.shape != (n_rows,):
             raise InputError(
-                f"The 'rows' parameter of score_towns, a boolean mask, must have {n_rows} "
-                f"values (one per row of the matrix). Got shape {selection.shape} instead."
+                Message("The 'rows' parameter of score_towns, a boolean mask, must have "
+                        "{n_rows} values (one per row of the matrix). Got shape {shape} instead.",
+                        n_rows=n_rows, shape=str(selection.shape))
             )
         return np.flatnonzero(selection)
     if selection.ndim != 1 or (selection.size and selection.dtype.kind not in "iu"):
         raise InputError(
-            "The 'rows' parameter of score_towns must be a boolean mask or integer row "
-            f"indices. Got {rows!r} instead."
+            Message("The 'rows' parameter of score_towns must be a boolean mask or integer row "
+                    "indices. Got {rows} instead.", rows=repr(rows))
         )
     if selection.size and (selection.min() < -n_rows or selection.max() >= n_rows):
         raise InputError(
-            f"The 'rows' parameter of score_towns holds an index outside 0..{n_rows - 1}."
+            Message("The 'rows' parameter of score_towns holds an index outside 0..{last}.",
+                    last=n_rows - 1)
         )
     return selection.astype(np.intp)

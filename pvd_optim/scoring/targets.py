@@ -15,6 +15,7 @@ from typing import Final
 import numpy as np
 
 from pvd_optim.errors import InputError
+from pvd_optim.i18n.message import Message
 from pvd_optim.scoring.checks import FloatArray, is_finite_positive
 
 __all__ = ["TARGET", "check_targets", "target_need"]
@@ -52,21 +53,23 @@ def check_targets(targets: object, names: Sequence[str], func: str) -> dict[str,
         return {}
     if not isinstance(targets, Mapping):
         raise InputError(
-            f"The 'targets' parameter of {func} must map indicator names to target levels. "
-            f"Got {targets!r} instead."
+            Message("The 'targets' parameter of {func} must map indicator names to target "
+                    "levels. Got {targets} instead.", func=func, targets=repr(targets))
         )
     out: dict[str, float] = {}
     for name, level in targets.items():
         if name not in names:
             raise InputError(
-                f"The 'targets' parameter of {func} names indicator {name!r}, which is not "
-                f"among the indicators ({', '.join(names)}).",
+                Message("The 'targets' parameter of {func} names indicator {name}, which is "
+                        "not among the indicators ({names}).", func=func, name=repr(name),
+                        names=", ".join(names)),
                 field=str(name),
             )
         if not is_finite_positive(level):
             raise InputError(
-                f"The target of {name!r} must be a finite number > 0 (need is the distance "
-                f"from the target over the target). Got {level!r} instead.",
+                Message("The target of {name} must be a finite number > 0 (need is the "
+                        "distance from the target over the target). Got {level} instead.",
+                        name=repr(name), level=repr(level)),
                 field=str(name),
             )
         out[str(name)] = float(level)

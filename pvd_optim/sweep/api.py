@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pvd_optim.errors import OutputError, ScenarioError
+from pvd_optim.i18n.message import Message
 from pvd_optim.pipeline import check_solver_settings
 from pvd_optim.scenario import load_scenario, with_overrides
 from pvd_optim.scenario.schema import Scenario
@@ -196,17 +197,18 @@ def run_sweep(source: str | Path | Scenario | Sweep, *, out: str | Path,
     from pvd_optim.sweep.tables import region_summary, status_counts, tidy_table, town_robustness
 
     if workers is not None and workers < 1:
-        raise ScenarioError(f"workers must be at least 1, got {workers}", field="--workers")
+        raise ScenarioError(Message("workers must be at least 1, got {workers}", workers=workers),
+                            field="--workers")
     if workers is not None and scheduler is not None:
-        raise ScenarioError("give either workers or a scheduler address, not both",
+        raise ScenarioError(Message("give either workers or a scheduler address, not both"),
                             field="--scheduler")
     if isinstance(source, Sweep):
         plan = source
     elif isinstance(source, Scenario):
         if definition is None:
             if source.sweep is None:
-                raise ScenarioError("no sweep definition: pass definition=, or a scenario "
-                                    "with a sweep section", field="definition")
+                raise ScenarioError(Message("no sweep definition: pass definition=, or a "
+                                            "scenario with a sweep section"), field="definition")
             definition = source.sweep
         plan = sweep_of(with_overrides(source, overrides) if overrides else source, definition)
     else:
@@ -228,9 +230,10 @@ def run_sweep(source: str | Path | Scenario | Sweep, *, out: str | Path,
         missing = [i for i in order if i not in records]
         base = folder.read_base()
         if missing or base is None:
-            raise OutputError(f"{len(missing)} record(s) could not be read back after "
-                              f"writing (first: {missing[:1]}); the file system may be "
-                              "failing", file=str(out))
+            raise OutputError(Message("{count} record(s) could not be read back after writing "
+                                      "(first: {first}); the file system may be failing",
+                                      count=len(missing), first=str(missing[:1])),
+                              file=str(out))
         table = _round_metrics(tidy_table(plan.variants, records, plan.keys))
         towns = for_planners(town_robustness(records, order))
         regions = for_planners(region_summary(records, order))

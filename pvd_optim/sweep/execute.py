@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from pvd_optim.errors import InputError
+from pvd_optim.i18n.message import Message
 from pvd_optim.sweep.work import (
     BaseState,
     VariantTask,
@@ -113,16 +114,19 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError) as exc:
-            raise InputError(f"cannot reach a Dask scheduler at {scheduler!r} ({exc}); start "
-                             "one with `dask scheduler` and pass the address it prints "
-                             "(tcp://HOST:8786)", field="--scheduler") from None
+            raise InputError(Message("cannot reach a Dask scheduler at {scheduler} ({reason}); "
+                                     "start one with `dask scheduler` and pass the address it "
+                                     "prints (tcp://HOST:8786)", scheduler=repr(scheduler),
+                                     reason=str(exc)), field="--scheduler") from None
         try:
             try:
                 client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
             except TimeoutError:
-                raise InputError(f"no Dask worker joined the scheduler at {scheduler!r} within "
-                                 f"{WORKERS_TIMEOUT_S} s; start workers with `dask worker "
-                                 f"{scheduler} --nthreads 1`", field="--scheduler") from None
+                raise InputError(Message("no Dask worker joined the scheduler at {shown} "
+                                         "within {seconds} s; start workers with `dask worker "
+                                         "{scheduler} --nthreads 1`", shown=repr(scheduler),
+                                         seconds=WORKERS_TIMEOUT_S, scheduler=scheduler),
+                                 field="--scheduler") from None
             yield client
         finally:
             client.close()

@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pvd_optim.errors import InputError, OutputError
+from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message, joined
 from pvd_optim.output import dumps, reserve, write_file_atomic
 from pvd_optim.output.folder import render_table
 from pvd_optim.output.provenance import json_safe
@@ -83,15 +85,17 @@ class SweepFolder:
     def _refuse_foreign(self) -> None:
         path = self.path
         if os.path.islink(path):
-            raise OutputError("is a symbolic link; give the sweep folder itself", file=self.given)
+            raise OutputError(Message("is a symbolic link; give the sweep folder itself"),
+                              file=self.given)
         if not os.path.lexists(path):
             return
         if not path.is_dir():
-            raise OutputError("exists and is not a folder; choose another --out", file=self.given)
+            raise OutputError(Message("exists and is not a folder; choose another --out"),
+                              file=self.given)
         entries = [e for e in os.listdir(path) if not e.startswith(".")]
         if entries and IDENTITY_FILE not in entries:
-            raise OutputError("exists and is not a sweep folder (it has no sweep.json); "
-                              "choose another --out", file=self.given)
+            raise OutputError(Message("exists and is not a sweep folder (it has no "
+                                      "sweep.json); choose another --out"), file=self.given)
 
     def _check_identity(self) -> None:
         written = self.path / IDENTITY_FILE
@@ -104,8 +108,9 @@ class SweepFolder:
         except (ValueError, InputError):
             old = None
         if not isinstance(old, dict) or old.get("folder_kind") != "sweep":
-            raise OutputError("holds a damaged sweep.json; delete the folder to start the "
-                              "sweep again, or choose another --out", file=self.given)
+            raise OutputError(Message("holds a damaged sweep.json; delete the folder to start "
+                                      "the sweep again, or choose another --out"),
+                              file=self.given)
         if old.get("sweep_sha256") == self.identity["sweep_sha256"]:
             # The same variants: what is not part of the answers (the description, the
             # metrics plotted) is recorded as given now; the sweep keeps its start time.
@@ -114,14 +119,16 @@ class SweepFolder:
             if current != old:
                 write_file_atomic(written, dumps(current).encode(), force=True)
             return
-        differs = [what for what, key in (("folder format", "identity_format"),
-                                          ("base scenario", "base_scenario_sha256"),
-                                          ("variants", "variants"),
-                                          ("pvd-optim and HiGHS versions", "versions"))
-                   if old.get(key) != self.identity.get(key)]
+        differs = [Message(what) for what, key in (
+            (N_("folder format"), "identity_format"),
+            (N_("base scenario"), "base_scenario_sha256"),
+            (N_("variants"), "variants"),
+            (N_("pvd-optim and HiGHS versions"), "versions"))
+            if old.get(key) != self.identity.get(key)]
         raise OutputError(
-            f"holds a different sweep (not the same {' nor the same '.join(differs) or 'variants'}"
-            "); choose another --out, or delete the folder to start this sweep in it",
+            Message("holds a different sweep (not the same {differs}); choose another --out, or "
+                    "delete the folder to start this sweep in it",
+                    differs=joined(differs or [Message(N_("variants"))], N_(" nor the same "))),
             file=self.given)
 
     # ---- records ------------------------------------------------------------------------

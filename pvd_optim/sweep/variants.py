@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 
 from pvd_optim.errors import ScenarioError
+from pvd_optim.i18n import N_
+from pvd_optim.i18n.message import Message
 from pvd_optim.pipeline import check_solver_settings
 from pvd_optim.scenario import with_overrides
 from pvd_optim.scenario.schema import PER_THEME_FIELDS, Scenario
@@ -45,10 +47,10 @@ from pvd_optim.sweep.definition import (
 
 #: Fields a sweep may not change, and why.
 FIXED_FIELDS = {
-    "solver.threads": "a sweep solves every variant on one thread (HiGHS keeps the thread "
-                      "count of a process's first solve); parallelism comes from --workers",
-    "sweep": "a variant cannot hold a sweep of its own",
-    "source": "set by pvd-optim to the file a scenario was read from",
+    "solver.threads": N_("a sweep solves every variant on one thread (HiGHS keeps the thread "
+                         "count of a process's first solve); parallelism comes from --workers"),
+    "sweep": N_("a variant cannot hold a sweep of its own"),
+    "source": N_("set by pvd-optim to the file a scenario was read from"),
 }
 #: Columns of the sweep's tables that a parameter may not be named like.
 RESERVED_COLUMNS = frozenset({"variant_id", "sample", "status", "error", "mip_gap"})
@@ -143,10 +145,11 @@ def _check_key(key: str, where: dict[str, Any]) -> None:
     head = key.split(".")[0]
     for fixed, why in FIXED_FIELDS.items():
         if key == fixed or head == fixed:
-            raise ScenarioError(f"a sweep cannot change {fixed}: {why}", **where)
+            raise ScenarioError(Message("a sweep cannot change {fixed}: {why}", fixed=fixed,
+                                        why=Message(why)), **where)
     if key in RESERVED_COLUMNS:
-        raise ScenarioError(f"{key!r} names a column of the sweep's tables; it is not a "
-                            "scenario field", **where)
+        raise ScenarioError(Message("{key} names a column of the sweep's tables; it is not a "
+                                    "scenario field", key=repr(key)), **where)
 
 
 def _checked(base: Scenario, parameters: dict[str, Any], where_of: Mapping[str, dict[str, Any]]
@@ -163,10 +166,13 @@ def _checked(base: Scenario, parameters: dict[str, Any], where_of: Mapping[str, 
         key = next((k for k in parameters if field == k or field.startswith(f"{k}.")
                     or k.startswith(f"{field}.")), None) if field else None
         if key is not None:
-            raise ScenarioError(f"value {parameters[key]!r}: {exc.message}",
-                                **where_of[key]) from None
+            raise ScenarioError(Message("value {value}: {message}", value=repr(parameters[key]),
+                                        message=exc.message), **where_of[key]) from None
         shown = ", ".join(f"{k}={v!r}" for k, v in parameters.items())
-        raise ScenarioError(f"the variant {shown} is not a valid scenario: {exc}",
+        # The inner error keeps its own frame (file, line, field) before its message.
+        problem = Message("{frame}{message}", frame=exc._framed(""), message=exc.message)
+        raise ScenarioError(Message("the variant {shown} is not a valid scenario: {problem}",
+                                    shown=shown, problem=problem),
                             **where_of[next(iter(parameters))]) from None
 
 
@@ -185,24 +191,29 @@ def expand(base: Scenario, section: SweepSection, lines: Lines) -> list[Variant]
         try:
             axes[key] = axis.values() if isinstance(axis, ValueRange) else axis
         except ValueError as exc:
-            raise ScenarioError(str(exc), **grid_where[key]) from None
+            # ValueRange.values() words its refusal as a catalogue Message.
+            message = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+            raise ScenarioError(message, **grid_where[key]) from None
     for key, values in axes.items():
         counts = Counter(canonical(v) for v in values)
         repeated = sorted({repr(v) for v in values if counts[canonical(v)] > 1})
         if repeated:
-            raise ScenarioError(f"lists {', '.join(repeated)} more than once; list each value "
-                                "once", **grid_where[key])
+            raise ScenarioError(Message("lists {repeated} more than once; list each value once",
+                                        repeated=", ".join(repeated)), **grid_where[key])
         for value in values:  # each value alone first: the error names its own key
             if isinstance(value, list | dict):
-                raise ScenarioError("grid values must be single values (numbers, text, true "
-                                    f"or false), got {value!r}", **grid_where[key])
+                raise ScenarioError(Message("grid values must be single values (numbers, text, "
+                                            "true or false), got {value}", value=repr(value)),
+                                    **grid_where[key])
             _checked(base, {key: value}, where_of)
     n_points = math.prod(len(v) for v in axes.values())
     n_draws = draws.draws if draws else 1
     if n_points * n_draws > MAX_VARIANTS:
-        raise ScenarioError(f"defines {n_points * n_draws:,} variants ({n_points:,} grid points "
-                            f"x {n_draws:,} draws), more than the limit of {MAX_VARIANTS:,}; "
-                            "split the sweep", **located_at(lines, (), file))
+        raise ScenarioError(Message("defines {variants:,} variants ({points:,} grid points x "
+                                    "{draws:,} draws), more than the limit of {limit:,}; split "
+                                    "the sweep", variants=n_points * n_draws, points=n_points,
+                                    draws=n_draws, limit=MAX_VARIANTS),
+                            **located_at(lines, (), file))
     drawn: dict[str, list[Any]] = {}
     if draws:
         for key, distribution in draws.parameters.items():
@@ -211,8 +222,9 @@ def expand(base: Scenario, section: SweepSection, lines: Lines) -> list[Variant]
             if relative and (isinstance(base_of_key, bool)
                              or not isinstance(base_of_key, int | float)):
                 raise ScenarioError(
-                    f"relative draws multiply the base value, but the base scenario's {key} is "
-                    f"{base_of_key!r}, not a number", **draw_where[key])
+                    Message("relative draws multiply the base value, but the base scenario's "
+                            "{key} is {value}, not a number", key=key, value=repr(base_of_key)),
+                    **draw_where[key])
             drawn[key] = [_finish(v, distribution, base_of_key)
                           for v in _draw(distribution, key, draws.seed, draws.draws)]
     variants: list[Variant] = []
@@ -225,8 +237,10 @@ def expand(base: Scenario, section: SweepSection, lines: Lines) -> list[Variant]
                 parameters.update({key: values[sample] for key, values in drawn.items()})
             identity = variant_id(parameters, sample)
             if identity in seen:  # pragma: no cover - 48-bit ids, checked all the same
-                raise ScenarioError(f"variants {seen[identity]} and {parameters} have the same "
-                                    "id; change the seed", **located_at(lines, (), file))
+                raise ScenarioError(Message("variants {first} and {second} have the same id; "
+                                            "change the seed", first=str(seen[identity]),
+                                            second=str(parameters)),
+                                    **located_at(lines, (), file))
             seen[identity] = parameters
             variants.append(Variant(identity, sample, parameters,
                                     _checked(base, parameters, where_of)))
