@@ -305,6 +305,7 @@ CONVERTED = (
     "pvd_optim/scenario/extends.py",
     "pvd_optim/scenario/overrides.py",
     "pvd_optim/scenario/sections.py",
+    "pvd_optim/scenario/engineering_section.py",
     "pvd_optim/scenario/schema.py",
     "pvd_optim/scenario/themes_section.py",
     "pvd_optim/scenario/programme_section.py",

@@ -15,6 +15,7 @@ from typing import Any
 
 from pvd_optim.errors import ScenarioError
 from pvd_optim.i18n.message import Message
+from pvd_optim.scenario.engineering_section import DEFAULT_POOLED_BUDGET_EUR
 from pvd_optim.scenario.programme_section import years_in_force
 from pvd_optim.scenario.schema import (
     PER_THEME_FIELDS,
@@ -22,7 +23,6 @@ from pvd_optim.scenario.schema import (
     PER_YEAR_FUNDER_FIELD,
     field_default,
 )
-from pvd_optim.scenario.sections import DEFAULT_POOLED_BUDGET_EUR
 from pvd_optim.scenario.themes_section import themes_in_force
 from pvd_optim.scenario.yaml_reader import FieldPath, dotted, read_value
 

@@ -22,6 +22,7 @@ from pvd_optim.i18n.message import Message, joined
 from pvd_optim.inputs import ONE_YEAR
 from pvd_optim.scenario.collective_section import CollectiveSection
 from pvd_optim.scenario.convention_section import ConventionSection, unknown_themes
+from pvd_optim.scenario.engineering_section import EngineeringSection
 from pvd_optim.scenario.fields import MAX_PLAUSIBLE_DAYS, MAX_PLAUSIBLE_EUR, Frozen, Share
 from pvd_optim.scenario.output_section import OutputSection
 from pvd_optim.scenario.programme_section import (
@@ -39,7 +40,6 @@ from pvd_optim.scenario.sections import (
     BenefitSection,
     DataSection,
     EligibilitySection,
-    EngineeringSection,
     ExpertiseSection,
     FundingSection,
     PenaltiesSection,
