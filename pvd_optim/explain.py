@@ -200,8 +200,7 @@ def _benefit(a: Allocation, t: Translator) -> list[str]:
     first = a.years_inputs[0]
     cover_eur = keur_to_eur(first.value_per_cover_keur / first.running_share)
     collective = parts.get("collective_value")  # only with Cerema's collective actions on
-    benefit = (parts["funding_benefit"] + parts["expertise_benefit"] + parts["coverage_value"]
-               + (collective or 0.0))
+    benefit = parts["total"] - parts["balance_penalty"]  # every part but the penalty
     lines = [
         "", "## " + _("Benefit (k EUR-equivalents)"), "",
         "- " + _("Benefit: {value}").format(value=t.number(benefit, 1)),

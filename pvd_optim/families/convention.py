@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pvd_optim.families.registry import Elastic, Family, Fix, FixContext, RowBlock
+from pvd_optim.families.registry import Elastic, Family, Fix, FixContext, RowBlock, in_year
 from pvd_optim.i18n import N_
 from pvd_optim.i18n.message import Message, Plural, joined
 from pvd_optim.inputs import keur_to_eur
@@ -53,7 +53,7 @@ def _themes_after_ort_fix(ctx: FixContext) -> Fix | None:
             parts.append(Message(
                 "{theme}{when}: {amount:,.0f} EUR to {towns} not signed yet ({shown})",
                 theme=year.themes[k],
-                when=Message(" in {year}", year=year.year) if many else "",
+                when=in_year(year.year, many),
                 amount=keur_to_eur(float(s[y, row])),
                 towns=Plural("{count:,} town whose ORT is", "{count:,} towns whose ORT are",
                              len(names)), shown=shown))

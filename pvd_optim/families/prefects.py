@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from pvd_optim.families.reference import _at_most
-from pvd_optim.families.registry import Elastic, Family, Fix, FixContext, RowBlock
+from pvd_optim.families.registry import Elastic, Family, Fix, FixContext, RowBlock, in_year
 from pvd_optim.i18n import N_
 from pvd_optim.i18n.message import Message, Plural, joined
 from pvd_optim.inputs import RESOURCES, AllocationArrays, ModelInputs, keur_to_meur
@@ -96,11 +96,6 @@ def why_unspent(inputs: ModelInputs, arrays: AllocationArrays, h: int,
                    head=head)
 
 
-def _in_year(year: ModelInputs, count: int) -> Message | str:
-    """`` in 2025`` in a programme of several years, nothing in a one-year scenario."""
-    return Message(" in {year}", year=year.year) if count > 1 else ""
-
-
 #: Départements a fix names in its message; the others are in its detail.
 SHOWN_DEPARTMENTS = 3
 
@@ -131,7 +126,7 @@ def _prefects_fix(ctx: FixContext) -> Fix | None:
         reachable = min(reachable, max(0.0, got / envelope) if envelope > 0 else 0.0)
         parts.append(Message("{why}{when}", why=why_unspent(year, arrays[int(y)], int(h),
                                                               yearly_band),
-                             when=_in_year(year, len(years))))
+                             when=in_year(year.year, len(years) > 1)))
     if parts:
         share = _at_most(reachable)
         return Fix("prefects", FLOOR_FIELD, floor_share, share,
@@ -151,7 +146,7 @@ def _prefects_fix(ctx: FixContext) -> Fix | None:
         parts.append(Message("{department} must receive {amount}{when}",
                              department=_name(year, int(h)),
                              amount=_meur(year.prefects.ceiling_keur[h] + ceiling_slack[y, h]),
-                             when=_in_year(year, len(years))))
+                             when=in_year(year.year, len(years) > 1)))
     if not parts:
         return None
     assert ctx.inputs.prefects is not None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pvd_optim.families.registry import Elastic, Family, Fix, FixContext, RowBlock
+from pvd_optim.families.registry import Elastic, Family, Fix, FixContext, RowBlock, in_year
 from pvd_optim.i18n import N_
 from pvd_optim.i18n.message import Message, Plural, joined
 from pvd_optim.inputs import keur_to_eur, keur_to_meur
@@ -34,7 +34,7 @@ def _cofunder_budget_fix(ctx: FixContext) -> Fix:
         parts.append(Message(
             "the budget of {funder}{when} to at least {needed:,.3f} M EUR a year (now "
             "{now:,.3f} M EUR; the subsidy of about {posts})", funder=year.funder_names[f],
-            when=Message(" in {year}", year=year.year) if many else "",
+            when=in_year(year.year, many),
             needed=keur_to_meur(target / rho), now=keur_to_meur(budget / rho),
             posts=Plural("{count:,} more post", "{count:,} more posts", posts)))
         fields.append(f"resources.engineering.cofunders.{year.funder_keys[f]}.budget_eur"

@@ -17,6 +17,7 @@ from pvd_optim.families.registry import (
     FixContext,
     RowBlock,
     ToleranceSearch,
+    in_year,
 )
 from pvd_optim.i18n import N_
 from pvd_optim.i18n.message import Message, Plural, joined
@@ -45,8 +46,8 @@ def _bent(slack: np.ndarray) -> np.ndarray:
 
 
 def _in_year(ctx: FixContext, y: int) -> str:
-    """`` in 2021`` in a programme of several years, nothing in a one-year scenario."""
-    return Message(" in {year}", year=ctx.years[y].year) if len(ctx.years) > 1 else ""
+    """`` in 2021`` for model year ``y`` of several, nothing in a one-year scenario."""
+    return in_year(ctx.years[y].year, len(ctx.years) > 1)
 
 
 def _year_field(ctx: FixContext, field: str, years: np.ndarray) -> str:

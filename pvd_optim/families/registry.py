@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import numpy as np
 
 from pvd_optim.errors import InputError, VerificationError
+from pvd_optim.i18n.message import Message
 
 if TYPE_CHECKING:
     from pvd_optim.inputs import (
@@ -49,6 +50,11 @@ def _no_names(inputs: ModelInputs, row: int) -> dict[str, str]:
 
 def _first(inputs: ModelInputs, row: int) -> int:
     return 0
+
+
+def in_year(year: int, many: bool) -> str:
+    """A fix's `` in 2021`` in a programme of several years (``many``), else nothing."""
+    return Message(" in {year}", year=year) if many else ""
 
 
 @dataclass(frozen=True)
