@@ -150,7 +150,7 @@ def select_eligible(scenario: Scenario, table: pd.DataFrame, scores: Scores) -> 
         mask[codes.get_indexer(pd.Index(list(listed)))] = value
     convention = scenario.convention
     if convention.ort_required:  # a condition on every town, listed ones too
-        from pvd_optim.data.eligibility import ort_reasons
+        from pvd_optim.data.ort_condition import ort_reasons
 
         mask &= ort_reasons(table, signed_by=convention.require_ort_signed_by).eq("").to_numpy()
     no_region = mask & ~in_region

@@ -3,7 +3,7 @@
 Three uses, each off by default (``docs/model.md``, "Convention and ORT status"): the
 eligibility condition is applied when towns are selected
 (:func:`pvd_optim.assemble.select_eligible`, criteria in
-:func:`pvd_optim.data.eligibility.ort_reasons`); this module gives the other two:
+:func:`pvd_optim.data.ort_condition.ort_reasons`); this module gives the other two:
 
 * the **priority weight**, a factor on the benefit of each town with an ORT: its need
   per theme and its fragility enter ``ModelInputs`` multiplied by it, so the objective,

@@ -21,7 +21,6 @@ were tuned on the embedded data (see :data:`TUNING_NOTE`).
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,14 +37,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CENTRALITY_FACILITIES",
-    "ORT_REASONS",
     "PROGRAMME_ZONES",
     "REASONS",
     "TUNING_NOTE",
     "EligibilityResult",
     "by_rules",
     "official",
-    "ort_reasons",
+    "require_columns",
 ]
 
 #: Facility counts (BPE 2024) whose presence marks a commune that serves its
@@ -171,7 +169,8 @@ class EligibilityResult:
         )
 
 
-def _require(table: pd.DataFrame, columns: Sequence[str], func: str) -> None:
+def require_columns(table: pd.DataFrame, columns: Sequence[str], func: str) -> None:
+    """Raise a located error when ``table`` lacks any of ``columns`` (``func`` needs them)."""
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise InputError(
@@ -183,7 +182,7 @@ def _require(table: pd.DataFrame, columns: Sequence[str], func: str) -> None:
 
 def official(table: pd.DataFrame) -> pd.Series:
     """Boolean Series (indexed like ``table``): the communes on the official PVD list."""
-    _require(table, ["pvd"], "official")
+    require_columns(table, ["pvd"], "official")
     return table["pvd"].fillna(False).astype(bool).rename("official")
 
 
@@ -316,7 +315,7 @@ def by_rules(
     ]
     if min_rank_chef_lieu is not None:
         needed.append("rank_chef_lieu")
-    _require(table, needed, "by_rules")
+    require_columns(table, needed, "by_rules")
 
     frag = _fragility_series(table, fragility)
     pop = table["population"].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -419,29 +418,3 @@ def by_rules(
         passes=pd.DataFrame(dict(checks), index=table.index),
     )
 
-
-#: Why a commune fails the scenario's ORT condition (``convention.require_ort``,
-#: ``convention.require_ort_signed_by``): it has no ORT; its ORT date is unknown (1
-#: commune in the embedded data) while a date is required; or it signed after the date.
-ORT_REASONS: tuple[str, ...] = ("no_ort", "ort_date_unknown", "ort_signed_after")
-
-
-def ort_reasons(table: pd.DataFrame, *, signed_by: datetime.date | None) -> pd.Series:
-    """Per commune, why it fails the ORT condition (one of :data:`ORT_REASONS`), or ``""``.
-
-    The condition: the commune has an ORT (``ort``) and, when ``signed_by`` is given, its
-    ORT was signed on or before that date (``ort_signed_at``; an unknown date fails it).
-    """
-    import pandas as pd
-
-    _require(table, ["ort", "ort_signed_at"], "ort_reasons")
-    has_ort = table["ort"].fillna(False).to_numpy(dtype=bool)
-    reason = np.where(has_ort, "", "no_ort").astype(object)
-    if signed_by is not None:
-        signed = pd.to_datetime(table["ort_signed_at"].astype("object"), format="%Y-%m-%d",
-                                errors="coerce")
-        unknown = has_ort & signed.isna().to_numpy()
-        after = has_ort & (signed > pd.Timestamp(signed_by)).to_numpy()
-        reason[unknown] = "ort_date_unknown"
-        reason[after] = "ort_signed_after"
-    return pd.Series(reason, index=table.index, name="ort_reason", dtype=object)

@@ -68,7 +68,7 @@ def _criterion_values(table: pd.DataFrame, insee: str, fragility: float,
 def _ort_reason(scenario: Scenario, table: pd.DataFrame, insee: str
                 ) -> tuple[tuple[str, dict[str, float | str]], ...]:
     """The scenario's ORT condition (``convention``), if the commune fails it."""
-    from pvd_optim.data.eligibility import ort_reasons
+    from pvd_optim.data.ort_condition import ort_reasons
 
     convention = scenario.convention
     if not convention.ort_required:
