@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pvd_optim.cofunding_inputs import cofunding_fields
 from pvd_optim.convention_inputs import convention_fields
 from pvd_optim.errors import ScenarioError
-from pvd_optim.i18n import N_
+from pvd_optim.expertise_inputs import capacity_by_directorate, directorates
 from pvd_optim.i18n.message import Message
 from pvd_optim.inputs import EUR_PER_UNIT, ModelInputs, ProgrammeInputs, as_programme
 from pvd_optim.quota_inputs import band_mode, with_post_quota
@@ -91,7 +92,7 @@ def _indicators_used(scenario: Scenario) -> list[str]:
     return list(names)
 
 
-def _score(scenario: Scenario, table: pd.DataFrame) -> Scores:
+def score(scenario: Scenario, table: pd.DataFrame) -> Scores:
     """Need per theme and fragility for every commune of ``table``, per the themes section."""
     from pvd_optim.errors import InputError
     from pvd_optim.scoring_frame import score_table
@@ -180,42 +181,6 @@ def _per_theme(value: float | dict[str, float], themes: tuple[str, ...], default
     return np.full(len(themes), float(value))
 
 
-def _directorates(scenario: Scenario, towns: pd.DataFrame) -> tuple[np.ndarray, tuple[str, ...]]:
-    from pvd_optim.data import towns as town_data
-
-    mapping = town_data.load_cerema_directorates()
-    by_department = dict(zip(mapping["department"], mapping["directorate"], strict=True))
-    overrides = scenario.resources.expertise.directorate_by_department
-    unknown = sorted(set(overrides) - set(by_department))
-    if unknown:
-        raise ScenarioError(
-            Message("unknown department code(s) {codes}; use codes such as '01', '2A', '974'",
-                    codes=str(unknown)),
-            **scenario.located("resources.expertise.directorate_by_department"),
-        )
-    known = set(by_department.values())
-    invented = sorted(set(overrides.values()) - known)
-    if invented:
-        raise ScenarioError(
-            Message("unknown directorate name(s) {invented}; known directorates: {known}",
-                    invented=str(invented), known=str(sorted(known))),
-            **scenario.located("resources.expertise.directorate_by_department"),
-        )
-    by_department.update(overrides)
-    directorate = towns["department"].map(by_department)
-    lacking = directorate.isna()
-    if lacking.any():
-        departments = sorted(towns.loc[lacking, "department"].unique())
-        raise ScenarioError(
-            Message("{count} eligible town(s) in department(s) {departments} have no Cerema "
-                    "directorate; add them to resources.expertise.directorate_by_department",
-                    count=int(lacking.sum()), departments=str(departments)),
-            **scenario.located("resources.expertise.directorate_by_department"),
-        )
-    names = tuple(sorted(directorate.unique()))
-    return np.searchsorted(np.array(names), directorate.to_numpy()).astype(np.int64), names
-
-
 def _groups(scenario: Scenario, towns: pd.DataFrame) -> tuple[np.ndarray, tuple[str, ...]]:
     column = ("epci_siren" if scenario.resources.engineering.grouping == "intercommunality"
               else "pvd_group_2021")
@@ -223,29 +188,6 @@ def _groups(scenario: Scenario, towns: pd.DataFrame) -> tuple[np.ndarray, tuple[
     labels = towns[column].astype("object").where(towns[column].notna(), own.to_numpy())
     names, codes = np.unique(labels.astype(str).to_numpy(), return_inverse=True)
     return codes.astype(np.int64), tuple(names.tolist())
-
-
-def _capacity(scenario: Scenario, directorate_of_town: np.ndarray,
-              names: tuple[str, ...], total_days: float) -> np.ndarray:
-    """A year's capacity per directorate: given, or ``total_days`` pro rata eligible towns."""
-    expertise = scenario.resources.expertise
-    if expertise.capacity_days_by_directorate is not None:
-        given = expertise.capacity_days_by_directorate
-        unknown = sorted(set(given) - set(names))
-        missing = [d for d in names if d not in given]
-        if unknown or missing:
-            raise ScenarioError(
-                Message("{unknown}{missing}directorates with eligible towns: {names}",
-                        unknown=Message("unknown directorate(s) {names}; ", names=str(unknown))
-                        if unknown else "",
-                        missing=Message("no capacity for directorate(s) {names} that have "
-                                        "eligible towns; ", names=str(missing))
-                        if missing else "", names=str(list(names))),
-                **scenario.located("resources.expertise.capacity_days_by_directorate"),
-            )
-        return np.array([float(given[d]) for d in names])
-    towns_per = np.bincount(directorate_of_town, minlength=len(names)).astype(float)
-    return total_days * towns_per / towns_per.sum()
 
 
 def build_inputs(
@@ -298,7 +240,7 @@ def _full_year(
                                              return_inverse=True)
     region_name_of = dict(zip(towns["region"].astype(str), towns["region_name"].astype(str),
                               strict=False))
-    directorate_of_town, directorate_names = _directorates(scenario, towns)
+    directorate_of_town, directorate_names = directorates(scenario, towns)
     group_of_town, group_labels = _groups(scenario, towns)
     # Arrays handed to the model are its own (copies), never views of pandas data:
     # those are read-only under pandas 3 and writable under pandas 2.
@@ -341,7 +283,7 @@ def _full_year(
         saturation_keur=_per_theme(funding.saturation_per_theme_eur, themes, 0.0) / EUR_PER_UNIT,
         min_per_town_keur=funding.min_per_covered_town_eur / EUR_PER_UNIT,
         spend_min_share=funding.spend_min_share,
-        capacity_days=_capacity(scenario, directorate_of_town, directorate_names,
+        capacity_days=capacity_by_directorate(scenario, directorate_of_town, directorate_names,
                                 scenario.by_year(expertise.capacity_days)[0]),
         saturation_days=_per_theme(expertise.saturation_per_theme_days, themes, 0.0),
         max_days_per_town=expertise.max_days_per_town,
@@ -365,60 +307,9 @@ def _full_year(
         theme_floor=np.array([scenario.floor_by_theme()[t] for t in themes]),
         relax_integers=scenario.solver.relax_integers,
         eligible=np.asarray(eligible, dtype=bool).copy(),
-        **_cofunding(scenario, table, towns, group_of_town, len(group_labels)),
+        **cofunding_fields(scenario, table, towns, group_of_town, len(group_labels)),
         **convention,
     )
-
-
-def _cofunding(scenario: Scenario, table: pd.DataFrame, towns: pd.DataFrame,
-               group_of_town: np.ndarray, n_groups: int) -> dict[str, Any]:
-    """Who pays for a post, for a full first year: subsidies, groups with Anah, co-funders."""
-    engineering = scenario.resources.engineering
-    group_anah = np.zeros(n_groups, dtype=bool)
-    if engineering.habitat_operation_csv is not None:
-        operating = habitat_operation_towns(scenario, table)
-        group_anah[group_of_town[towns.index.isin(operating)]] = True
-    cost = engineering.cost_per_post_eur
-    out: dict[str, Any] = {
-        "post_cost_anah_keur": (engineering.subsidy_eur(with_anah=True) / EUR_PER_UNIT
-                                if group_anah.any() else 0.0),
-        "charged_cost_keur": None if cost is None else cost / EUR_PER_UNIT,
-        "group_anah": group_anah,
-    }
-    funders = engineering.cofunders
-    if not funders:
-        return out
-    out.update(
-        funder_keys=tuple(funders), funder_names=tuple(f.name for f in funders.values()),
-        funder_rate=np.array([f.rate_share for f in funders.values()]),
-        funder_cap_keur=np.array([f.cap_per_post_eur for f in funders.values()]) / EUR_PER_UNIT,
-        funder_budget_keur=np.array([scenario.by_year(f.budget_eur)[0]
-                                     for f in funders.values()]) / EUR_PER_UNIT,
-        funder_serves=np.array([[f.posts == "all", True] for f in funders.values()]),
-        funder_residual=np.array([f.residual for f in funders.values()]),
-    )
-    return out
-
-
-def habitat_operation_towns(scenario: Scenario, table: pd.DataFrame) -> list[str]:
-    """The towns a planner's CSV says run a habitat operation (``habitat_operation`` = 1)."""
-    from pvd_optim.data.planner_csv import read_planner_csv
-
-    path = scenario.resources.engineering.habitat_operation_csv
-    assert path is not None
-    csv = read_planner_csv(path, known_codes=table.index, what=N_("habitat-operation file"),
-                           field="resources.engineering.habitat_operation_csv",
-                           value_columns=N_("columns"), allow_empty=False,
-                           expected=("habitat_operation",),
-                           expected_hint=N_(" (1: the town runs a habitat operation, 0: it "
-                                            "does not)"))
-    flags = csv.values["habitat_operation"].to_numpy()
-    bad = np.flatnonzero(~np.isin(flags, (0.0, 1.0)))
-    if bad.size:
-        raise csv.error(Message("habitat_operation must be 1 or 0, got {value}",
-                                value=f"{flags[bad[0]]:g}"),
-                        row=int(bad[0]), field="habitat_operation")
-    return csv.values.index[flags == 1.0].tolist()
 
 
 def apply_score_file(scenario: Scenario, table: pd.DataFrame, scores: Scores,
@@ -454,7 +345,7 @@ def prepare(scenario: Scenario, commitments: Commitments | None = None) -> Prepa
     from pvd_optim.commitment_inputs import scenario_commitments
 
     table, imputed = load_table(scenario)
-    scores = _score(scenario, table)
+    scores = score(scenario, table)
     if scenario.themes.scores_csv is not None:
         scores = apply_score_file(scenario, table, scores, scenario.themes.scores_csv)
     eligible = select_eligible(scenario, table, scores)

@@ -81,10 +81,10 @@ def _shares(template: ModelInputs, weights: np.ndarray) -> np.ndarray:
 
 def _capacity_of_year(scenario: Scenario, template: ModelInputs, total_days: float
                       ) -> np.ndarray:
-    from pvd_optim.assemble import _capacity
+    from pvd_optim.expertise_inputs import capacity_by_directorate
 
-    return _capacity(scenario, template.directorate_of_town, template.directorate_names,
-                     total_days)
+    return capacity_by_directorate(scenario, template.directorate_of_town,
+                                   template.directorate_names, total_days)
 
 
 def programme_inputs(scenario: Scenario, table: pd.DataFrame, eligible: np.ndarray,

@@ -149,7 +149,7 @@ def _prepare_reusing(scenario: Scenario) -> tuple[Prepared, bool]:
     (table, imputed), _ = _TABLES.get_or(table_key, lambda: assemble.load_table(scenario))
 
     def score() -> Scores:
-        scores = assemble._score(scenario, table)
+        scores = assemble.score(scenario, table)
         if scenario.themes.scores_csv is not None:
             scores = assemble.apply_score_file(scenario, table, scores,
                                                scenario.themes.scores_csv)
