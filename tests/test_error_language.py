@@ -338,6 +338,7 @@ CONVERTED = (
     "pvd_optim/commitment_inputs.py",
     "pvd_optim/output/commitments.py",
     "pvd_optim/report/tables.py",
+    "pvd_optim/report/areas.py",
     "pvd_optim/report/export.py",
     "pvd_optim/cli/common.py",
 )

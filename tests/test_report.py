@@ -14,8 +14,9 @@ import pytest
 from pvd_optim.data.towns import load_communes
 from pvd_optim.errors import InputError
 from pvd_optim.report import Comparison, flatten, render_html, write_report
+from pvd_optim.report.areas import area_table
 from pvd_optim.report.svg import DIVERGING, NO_DATA, Scale, load_layer
-from pvd_optim.report.tables import area_table, scenario_differences
+from pvd_optim.report.tables import scenario_differences
 from pvd_optim.report.towns import SEARCH_SCRIPT
 from pvd_optim.strategies import run_strategies
 from tests.factories import random_inputs

@@ -12,8 +12,9 @@ The HTML page has no script and loads nothing: styles are inline and charts and
 maps are SVG drawn in Python over the embedded ANCT outlines.
 """
 
+from pvd_optim.report.areas import MEASURES, area_table
 from pvd_optim.report.export import write_report
 from pvd_optim.report.html import render_html
-from pvd_optim.report.tables import MEASURES, Comparison, area_table, flatten
+from pvd_optim.report.tables import Comparison, flatten
 
 __all__ = ["MEASURES", "Comparison", "area_table", "flatten", "render_html", "write_report"]

@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from pvd_optim import i18n
 from pvd_optim.report import svg
+from pvd_optim.report.areas import LEVELS, MEASURES
 from pvd_optim.report.conclusion import conclusion, constant_metrics
 from pvd_optim.report.labels import column_label, metric_label
-from pvd_optim.report.tables import LEVELS, MEASURES, Comparison
+from pvd_optim.report.tables import Comparison
 from pvd_optim.town.html import CSS as TOWN_CSS
 from pvd_optim.town.html import attribution
 

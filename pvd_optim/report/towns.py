@@ -18,8 +18,8 @@ import numpy as np
 
 from pvd_optim.inputs import EUR_PER_UNIT
 from pvd_optim.report import svg
+from pvd_optim.report.areas import department_codes
 from pvd_optim.report.dots import town_positions
-from pvd_optim.report.tables import department_codes
 
 if TYPE_CHECKING:
     from pvd_optim.i18n import Translator
