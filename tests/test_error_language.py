@@ -331,6 +331,7 @@ CONVERTED = (
     "pvd_optim/sweep/definition.py",
     "pvd_optim/compare.py",
     "pvd_optim/town/page.py",
+    "pvd_optim/programme_explain.py",
     "pvd_optim/sweep/variants.py",
     "pvd_optim/sweep/folder.py",
     "pvd_optim/sweep/api.py",
