@@ -18,7 +18,7 @@ import numpy as np
 
 from pvd_optim.families.registry import Elastic, Family, Fix, FixContext, RowBlock, in_year
 from pvd_optim.i18n import N_
-from pvd_optim.i18n.message import Message, Plural, joined
+from pvd_optim.i18n.message import Message, Plural, first_and_rest, joined
 from pvd_optim.inputs import keur_to_eur
 from pvd_optim.tolerances import RELAXATION_NOISE
 
@@ -47,9 +47,8 @@ def _themes_after_ort_fix(ctx: FixContext) -> Fix | None:
             funded = waiting & (year_arrays.funding_keur[:, k]
                                 > year.committed_funding_keur[:, k] + RELAXATION_NOISE)
             names = [year.town_names[t] for t in np.flatnonzero(funded)]
-            shown = Message("{names}{more}", names=joined(names[:_TOWNS_NAMED], ", "),
-                            more=Message(" and {count:,} more", count=len(names) - _TOWNS_NAMED)
-                            if len(names) > _TOWNS_NAMED else "")
+            shown = first_and_rest(names, _TOWNS_NAMED, lambda more: Message(
+                " and {count:,} more", count=more), ", ")
             parts.append(Message(
                 "{theme}{when}: {amount:,.0f} EUR to {towns} not signed yet ({shown})",
                 theme=year.themes[k],

@@ -20,7 +20,7 @@ import numpy as np
 from pvd_optim.families.reference import _at_most
 from pvd_optim.families.registry import Elastic, Family, Fix, FixContext, RowBlock, in_year
 from pvd_optim.i18n import N_
-from pvd_optim.i18n.message import Message, Plural, joined
+from pvd_optim.i18n.message import Message, Plural, first_and_rest, joined
 from pvd_optim.inputs import RESOURCES, AllocationArrays, ModelInputs, keur_to_meur
 from pvd_optim.tolerances import RELAXATION_NOISE, ROUNDING_GUARD
 
@@ -102,10 +102,8 @@ SHOWN_DEPARTMENTS = 3
 
 def _first_few(parts: list[Message]) -> Message:
     """The first reasons, and how many more there are (all of them are in the detail)."""
-    more = len(parts) - SHOWN_DEPARTMENTS
-    return Message("{shown}{more}", shown=joined(parts[:SHOWN_DEPARTMENTS]),
-                   more=Plural("; and {count} more département", "; and {count} more départements",
-                               more) if more > 0 else "")
+    return first_and_rest(parts, SHOWN_DEPARTMENTS, lambda more: Plural(
+        "; and {count} more département", "; and {count} more départements", more))
 
 
 def _prefects_fix(ctx: FixContext) -> Fix | None:

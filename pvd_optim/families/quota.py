@@ -77,6 +77,13 @@ def _quota_active(inputs: ModelInputs) -> bool:
     return inputs.post_quota is not None
 
 
+def _quota_names(inputs: ModelInputs, region: int) -> dict[str, str]:
+    """The binding quota's placeholders (its rows exist only when the scenario has quotas)."""
+    quota = inputs.post_quota
+    assert quota is not None, "quota rows are built only with a quota (_quota_active)"
+    return {"region": inputs.region_names[region], "quota": str(int(quota[region]))}
+
+
 QUOTA = Family(
     "quota", N_("regional quotas of posts"),
     "the posts of each region, a group's posts counted in its majority region, equal the "
@@ -85,10 +92,7 @@ QUOTA = Family(
     (RowBlock("quota_floor", "posts of a region >= its quota"),
      RowBlock("quota_ceiling", "posts of a region <= its quota",
               binding=N_("quota of posts of {region} ({quota})"),
-              names=lambda inputs, r: {
-                  "region": inputs.region_names[r],
-                  "quota": str(int(inputs.post_quota[r])) if inputs.post_quota is not None
-                  else "?"})),
+              names=lambda inputs, r: _quota_names(inputs, r))),
     Elastic(("quota_floor", "quota_ceiling"), quota_fix),
     meaning=N_("the region's posts are fixed by its quota: it can have neither one more post "
                "nor one fewer, whatever its towns' needs"),

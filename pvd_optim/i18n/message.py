@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pvd_optim.i18n import N_
@@ -102,6 +102,18 @@ def joined(parts: Iterable[str], separator: str = LIST_SEPARATOR) -> str:
     """``parts`` (messages or names) joined by ``separator`` (a catalogue message), rendered
     part by part."""
     return _Joined(parts, separator)
+
+
+def first_and_rest(parts: Sequence[str], limit: int, rest: Callable[[int], str],
+                   separator: str = LIST_SEPARATOR) -> Message:
+    """The first ``limit`` of ``parts`` :func:`joined`, then ``rest(n)`` for the ``n`` left out.
+
+    ``rest`` words the count ("; and 2 more départements"); nothing follows when every
+    part is shown.
+    """
+    left = len(parts) - limit
+    return Message("{shown}{more}", shown=joined(parts[:limit], separator),
+                   more=rest(left) if left > 0 else "")
 
 
 def render(text: str, t: Translator) -> str:
