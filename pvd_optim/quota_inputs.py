@@ -24,8 +24,8 @@ from pvd_optim.apportion import ApportionmentMethod, apportion
 from pvd_optim.errors import ScenarioError
 from pvd_optim.i18n.message import Message, Plural
 from pvd_optim.inputs import ModelInputs
+from pvd_optim.inputs.posts import posts_paid_whatever_mix
 from pvd_optim.scenario.schema import Scenario
-from pvd_optim.tolerances import floor_whole
 
 
 def band_mode(scenario: Scenario) -> Literal["hard", "soft", "off"]:
@@ -35,7 +35,11 @@ def band_mode(scenario: Scenario) -> Literal["hard", "soft", "off"]:
 
 
 def posts_to_apportion(scenario: Scenario, inputs: ModelInputs) -> int:
-    """The posts shared by quotas: the scenario's figure, or those the budget pays for.
+    """The posts shared by quotas: the scenario's figure, or those the budgets pay for.
+
+    The budgets' count holds whatever mix of posts with and without Anah the quotas
+    lead to (:func:`pvd_optim.inputs.posts.posts_paid_whatever_mix`): every apportioned
+    post must be payable wherever it lands.
 
     A figure over what all groups can use is an error rather than silently lowered.
     """
@@ -48,9 +52,7 @@ def posts_to_apportion(scenario: Scenario, inputs: ModelInputs) -> int:
                 f"{most:,} (ceil(towns of the group / towns per post), summed); lower it to "
                 f"{most:,} or less", **scenario.located("balance.quota.posts"))
         return given
-    budget_keur = (float(inputs.funder_budget_keur.sum()) if inputs.cofunded
-                   else inputs.engineering_budget_keur)
-    return int(min(floor_whole(budget_keur / inputs.post_cost_keur), most))
+    return posts_paid_whatever_mix(inputs)
 
 
 def with_post_quota(scenario: Scenario, inputs: ModelInputs) -> ModelInputs:

@@ -46,8 +46,9 @@ from pvd_optim.inputs import (
     ProgrammeInputs,
     as_programme,
 )
+from pvd_optim.inputs.posts import most_posts_bound
 from pvd_optim.scenario.schema import Scenario
-from pvd_optim.tolerances import CHECK_RELATIVE, floor_whole
+from pvd_optim.tolerances import CHECK_RELATIVE
 
 
 def _chunks(inputs: ModelInputs) -> FloatArray:
@@ -75,31 +76,13 @@ def _word(family: Family, programme: ProgrammeInputs, scenario: Scenario,
     return fix
 
 
-def _most_posts(inputs: ModelInputs) -> int:
-    """An upper bound on the posts the year's budgets pay for.
-
-    Pooled: the budget over the subsidy. Co-funders: their budgets over the cheapest
-    subsidy, and none if their shares per post cannot reach a whole subsidy.
-    """
-    if not inputs.cofunded:
-        return floor_whole(inputs.engineering_budget_keur / inputs.post_cost_keur)
-    kinds = [0, 1] if inputs.group_anah.any() else [0]
-    per_post = inputs.funder_share_cap_keur.sum(axis=0)  # (2,) most paid per post
-    subsidy = inputs.post_subsidy_keur
-    payable = [k for k in kinds if per_post[k] >= subsidy[k] * (1 - CHECK_RELATIVE)]
-    if not payable:
-        return 0
-    cheapest = min(subsidy[k] for k in payable)
-    return floor_whole(inputs.funder_budget_keur.sum() / cheapest) if cheapest > 0 else 10**9
-
-
 def _posts_and_coverage(programme: ProgrammeInputs, scenario: Scenario) -> list[Fix]:
     count = programme.n_years
     cover_short, budget_short = np.zeros(count), np.zeros(count)
     for y, inputs in enumerate(programme.years):
         demanded = inputs.cover_min_share * inputs.n_joined
         chunks = _chunks(inputs)
-        affordable = min(_most_posts(inputs), len(chunks))
+        affordable = min(most_posts_bound(inputs), len(chunks))
         coverable = float(chunks[:affordable].sum())
         if coverable >= demanded - CHECK_RELATIVE * max(1.0, demanded):
             continue

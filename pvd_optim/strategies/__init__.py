@@ -40,7 +40,6 @@ from pvd_optim.errors import InputError
 from pvd_optim.inputs import ModelInputs
 from pvd_optim.results import Allocation, Problem
 from pvd_optim.strategies.fill import (
-    affordable_posts,
     cover_in_order,
     fill_in_order,
     greedy_by_segment,
@@ -96,7 +95,7 @@ def run_strategies(problem: Problem | ModelInputs, names: Sequence[str] | None =
 
 __all__ = [
     "COMMON_FAMILIES", "HEURISTIC", "PROMISES", "STRATEGIES", "ApportionmentMethod",
-    "affordable_posts", "apportion", "as_problem", "cover_in_order", "equal_split",
+    "apportion", "as_problem", "cover_in_order", "equal_split",
     "fill_in_order", "greedy_by_need", "greedy_by_segment", "optimum", "priority_order",
     "pro_rata_need", "pro_rata_population", "quotas", "regional_quotas", "run_strategies",
     "water_fill",

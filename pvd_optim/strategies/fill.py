@@ -9,7 +9,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pvd_optim.inputs import FloatArray, IntArray, ModelInputs
-from pvd_optim.tolerances import floor_whole
 
 BoolArray = NDArray[np.bool_]
 
@@ -120,34 +119,6 @@ def cover_in_order(inputs: ModelInputs, order: IntArray, n_posts: int) -> BoolAr
     covered = np.zeros(inputs.n_towns, dtype=bool)
     covered[order[by_group]] = covered_sorted
     return covered
-
-
-def affordable_posts(inputs: ModelInputs) -> int:
-    """Posts the engineering budget pays for (never more than all groups can use).
-
-    With co-funders: the most posts whose subsidies the co-funders can share, whatever
-    mix of posts with and without Anah they are (the feasible mixes form a convex set,
-    so both pure mixes being feasible makes every mix of that many posts feasible).
-    """
-    most = int(inputs.max_posts.sum())
-    if not inputs.cofunded:
-        budget_posts = floor_whole(inputs.engineering_budget_keur / inputs.post_cost_keur)
-        return int(min(budget_posts, most))
-    from pvd_optim.model.cofunding import reported_split
-
-    kinds = [np.array([1.0, 0.0])] + ([np.array([0.0, 1.0])] if inputs.group_anah.any()
-                                      else [])
-
-    def fits(posts: int) -> bool:
-        return all(reported_split(inputs, posts * kind) is not None for kind in kinds)
-
-    low, high = 0, most  # fits(low) always; find the largest that fits
-    if fits(high):
-        return high
-    while high - low > 1:
-        mid = (low + high) // 2
-        low, high = (mid, high) if fits(mid) else (low, mid)
-    return low
 
 
 def priority_order(*keys: FloatArray) -> IntArray:

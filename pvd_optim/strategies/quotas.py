@@ -12,8 +12,9 @@ import numpy as np
 from pvd_optim.apportion import ApportionmentMethod, apportion
 from pvd_optim.errors import InputError
 from pvd_optim.inputs import IntArray, ModelInputs
+from pvd_optim.inputs.posts import posts_paid_whatever_mix
 from pvd_optim.results import Allocation, Problem
-from pvd_optim.strategies.fill import affordable_posts, cover_in_order, priority_order, water_fill
+from pvd_optim.strategies.fill import cover_in_order, priority_order, water_fill
 from pvd_optim.strategies.rules import (
     PROMISES,
     as_problem,
@@ -37,7 +38,7 @@ def quotas(inputs: ModelInputs, method: ApportionmentMethod,
     """
     units = floor_whole(inputs.envelope_keur / funding_unit_keur)
     return {
-        "posts": apportion(inputs.fair_share, affordable_posts(inputs), method),
+        "posts": apportion(inputs.fair_share, posts_paid_whatever_mix(inputs), method),
         "funding_units": apportion(inputs.fair_share, units, method),
     }
 

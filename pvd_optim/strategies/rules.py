@@ -10,10 +10,10 @@ from pvd_optim.check import check_allocation
 from pvd_optim.errors import InputError
 from pvd_optim.families import FAMILY_NAMES, of_kind
 from pvd_optim.inputs import AllocationArrays, FloatArray, ModelInputs
+from pvd_optim.inputs.posts import posts_paid_whatever_mix
 from pvd_optim.results import Allocation, Problem
 from pvd_optim.strategies.fill import (
     BoolArray,
-    affordable_posts,
     cover_in_order,
     fill_in_order,
     greedy_by_segment,
@@ -144,7 +144,7 @@ def finish(problem: Problem, label: str, covered: BoolArray, funding_keur: Float
         from pvd_optim.model.cofunding import reported_split
 
         found = reported_split(inputs, inputs.posts_by_type(posts))
-        assert found is not None, "affordable_posts opens only posts the co-funders can pay"
+        assert found is not None, "posts_paid_whatever_mix counts only posts the co-funders can pay"
         split = found
     arrays = AllocationArrays(funding_keur=funding_keur, days=days, covered=covered_f,
                               posts=posts, cofunding_keur=split)
@@ -180,7 +180,8 @@ def equal_split(problem: Problem | ModelInputs) -> Allocation:
     """
     problem = as_problem(problem)
     inputs = problem.one_year
-    covered = cover_in_order(inputs, priority_order(inputs.fragility), affordable_posts(inputs))
+    covered = cover_in_order(inputs, priority_order(inputs.fragility),
+                             posts_paid_whatever_mix(inputs))
     return _pro_rata(problem, "equal_split", covered, np.ones(inputs.n_towns), by_need=False)
 
 
@@ -192,7 +193,7 @@ def pro_rata_population(problem: Problem | ModelInputs) -> Allocation:
     problem = as_problem(problem)
     inputs = problem.one_year
     covered = cover_in_order(inputs, priority_order(inputs.population, inputs.fragility),
-                             affordable_posts(inputs))
+                             posts_paid_whatever_mix(inputs))
     return _pro_rata(problem, "pro_rata_population", covered, inputs.population, by_need=True)
 
 
@@ -205,7 +206,7 @@ def pro_rata_need(problem: Problem | ModelInputs) -> Allocation:
     inputs = problem.one_year
     total_need = inputs.need.sum(axis=1)
     covered = cover_in_order(inputs, priority_order(total_need, inputs.fragility),
-                             affordable_posts(inputs))
+                             posts_paid_whatever_mix(inputs))
     return _pro_rata(problem, "pro_rata_need", covered, total_need, by_need=True)
 
 
@@ -220,7 +221,7 @@ def greedy_by_need(problem: Problem | ModelInputs) -> Allocation:
     problem = as_problem(problem)
     inputs = problem.one_year
     order = priority_order(inputs.need.mean(axis=1), inputs.fragility)
-    covered = cover_in_order(inputs, order, affordable_posts(inputs))
+    covered = cover_in_order(inputs, order, posts_paid_whatever_mix(inputs))
     weights = theme_weights(inputs, by_need=True)
     max_funding, max_days = town_maxima(inputs, covered, weights)
     funding = greedy_by_segment(order, max_funding, np.zeros(inputs.n_towns, dtype=np.int64),
