@@ -90,9 +90,9 @@ def _solve_scenario(path: Path, strategies: list[str] | None, progress: Progress
             return Source(scenario.name, [optimise(scenario, progress)], content)
         except InfeasibleError as exc:
             # Several inputs: say which one; `pvd-optim run` writes the diagnosis.
-            raise InfeasibleError(
-                f"infeasible: {path}: {exc} (`pvd-optim run {path}` writes the diagnosis)",
-                exc.diagnosis) from None
+            raise InfeasibleError(Message(
+                "infeasible: {path}: {reason} (`pvd-optim run {path}` writes the diagnosis)",
+                path=str(path), reason=exc.args[0]), exc.diagnosis) from None
     from pvd_optim.assemble import prepare
     from pvd_optim.pipeline import problem_of
     from pvd_optim.strategies import run_strategies

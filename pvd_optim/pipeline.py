@@ -72,10 +72,10 @@ class Solved:
         assert objective is not None
         if result.status is SolveStatus.OPTIMAL and abs(allocation.objective - objective) > (
                 CHECK_RELATIVE * max(1.0, abs(objective))):
-            raise VerificationError(
-                f"the objective recomputed from the allocation ({allocation.objective:.6f}) "
-                f"differs from the solver's ({objective:.6f}); this is a bug in pvd-optim, "
-                "please report it")
+            raise VerificationError(Message(
+                "the objective recomputed from the allocation ({recomputed:.6f}) differs from "
+                "the solver's ({solver:.6f}); this is a bug in pvd-optim, please report it",
+                recomputed=allocation.objective, solver=objective))
         return allocation
 
 
@@ -108,23 +108,24 @@ def solve_problem(
     if result.status is SolveStatus.INFEASIBLE:
         if on_infeasible is not None:
             raise on_infeasible(result)
-        raise InfeasibleError("no allocation meets every constraint; `pvd-optim run` on the "
-                              "scenario explains the smallest relaxation")
+        raise InfeasibleError(Message("no allocation meets every constraint; `pvd-optim run` "
+                                      "on the scenario explains the smallest relaxation"))
     if result.status is SolveStatus.NO_SOLUTION:
-        raise SolverError(
-            f"{result.solver} stopped ({result.raw_status}) after {result.solve_seconds:.1f} s "
-            "before finding any allocation; raise solver.time_limit_s or simplify the scenario"
-        )
+        raise SolverError(Message(
+            "{solver} stopped ({status}) after {seconds:.1f} s before finding any allocation; "
+            "raise solver.time_limit_s or simplify the scenario", solver=result.solver,
+            status=result.raw_status, seconds=result.solve_seconds))
     if result.status is SolveStatus.UNBOUNDED:
-        raise VerificationError(
-            f"{result.solver} reports the model unbounded ({result.raw_status}): every resource "
-            "is bounded, so this is a bug in pvd-optim; please report it with the scenario")
+        raise VerificationError(Message(
+            "{solver} reports the model unbounded ({status}): every resource is bounded, so "
+            "this is a bug in pvd-optim; please report it with the scenario",
+            solver=result.solver, status=result.raw_status))
     if not result.status.has_solution:
-        raise SolverError(
-            f"{result.solver} could not solve this model ({result.raw_status}): most often "
-            "numbers far outside the range it handles (huge amounts, tiny slopes or values); "
-            "check the scenario's extreme figures, or try solver.name: cbc, and report it "
-            "with the scenario if the figures are ordinary")
+        raise SolverError(Message(
+            "{solver} could not solve this model ({status}): most often numbers far outside "
+            "the range it handles (huge amounts, tiny slopes or values); check the scenario's "
+            "extreme figures, or try solver.name: cbc, and report it with the scenario if the "
+            "figures are ordinary", solver=result.solver, status=result.raw_status))
     values = result.require_values()
     raw = extract_programme(program, values, programme)
     report = check_allocation(programme, raw)

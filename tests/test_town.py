@@ -200,3 +200,17 @@ def test_the_standalone_page_is_accessible_and_self_contained(national: Run,
     assert html.count("<caption>") == html.count("<table>")
     assert 'scope="col"' in html and 'scope="row"' in html
     assert 'role="img" aria-label="Chart of percentiles' in html
+
+
+def test_why_a_cost_was_not_computed_is_said_in_the_readers_language() -> None:
+    """An LP relaxation has fractional posts: no re-solve, and the page says why, in French."""
+    scenario = with_overrides(load_scenario(SCENARIOS / "toy.yaml"),
+                              {"solver.relax_integers": True})
+    allocation = run(scenario).allocation
+    insee = allocation.inputs.town_codes[0]
+    effect = coverage_counterfactual(allocation, insee, scenario.solver)
+    assert effect.method == "not_computed"
+    french = render_markdown(page_content(town_page(allocation, scenario, insee, FR), FR))
+    assert "seule une allocation optimisée à postes entiers en a un" in french
+    english = render_markdown(page_content(town_page(allocation, scenario, insee, EN), EN))
+    assert "only an optimised allocation with whole posts has one" in english

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pvd_optim.i18n.message import render
 from pvd_optim.town.wording import (
     EXCLUSION_WORDS,
     LIMIT_WORDS,
@@ -241,7 +242,7 @@ def _counterfactual(c: Counterfactual, t: Translator) -> tuple[list[str], Table 
         what = (t.gettext("Covering it") if c.action == "cover"
                 else t.gettext("Taking its post away"))
         reason = (t.gettext("no allocation meets every rule that way")
-                  if c.method == "infeasible" else c.note)
+                  if c.method == "infeasible" else render(c.note, t))
         line = t.gettext("{what}: not computed ({reason}).").format(what=what, reason=reason)
         return [line], None
     assert c.change_keur is not None

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from pvd_optim.errors import InfeasibleError, SolverError
+from pvd_optim.i18n.message import Message
 from pvd_optim.tolerances import EXACT_GAP
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class Counterfactual:
     forced optimum minus base optimum (negative: a cost), or, with ``method``
     ``bound``, the bound on it. ``moves``: the towns whose allocation changes most
     (``pvd_optim.changes.top_changes``, this town excluded). ``note``: why it is
-    ``infeasible`` or ``not_computed``.
+    ``infeasible`` or ``not_computed`` (a catalogue message: the reader's language).
     """
 
     action: Literal["cover", "uncover"]
@@ -103,7 +104,7 @@ def coverage_counterfactual(allocation: Allocation, insee: str, solver: SolverSe
         "uncover" if allocation.arrays.covered[t] > 0.5 else "cover")
     if allocation.status not in ("optimal", "feasible") or inp.relax_integers:
         return Counterfactual(action, "not_computed",
-                              note="only an optimised allocation with whole posts has one")
+                              note=Message("only an optimised allocation with whole posts has one"))
     exact = inp.n_towns <= EXACT_MAX_TOWNS if exact is None else exact
     settings = solver.model_copy(update={"mip_gap": 0.0})
     problem = Problem(inp, allocation.scenario_name, settings, allocation.town_info)
@@ -118,11 +119,11 @@ def coverage_counterfactual(allocation: Allocation, insee: str, solver: SolverSe
             problem, label=f"{action} {insee}")
     except InfeasibleError:
         return Counterfactual(action, "infeasible", seconds=time.perf_counter() - started,
-                              note="no allocation meets every rule with this change" if exact
-                              else "not without changing other towns' posts")
+                              note=Message("no allocation meets every rule with this change")
+                              if exact else Message("not without changing other towns' posts"))
     except SolverError as exc:
         return Counterfactual(action, "not_computed", seconds=time.perf_counter() - started,
-                              note=str(exc))
+                              note=exc.args[0] if len(exc.args) == 1 else str(exc))
     moves = top_changes(base, forced, n=MOVES_SHOWN + 1)
     moves = moves.drop(index=insee, errors="ignore").head(MOVES_SHOWN)
     return Counterfactual(action, "exact" if exact else "bound",
