@@ -208,13 +208,9 @@ def message_from_data(data: Any, known: frozenset[str] | None = None, *, _depth:
         raise ValueError(f"values do not fit {template!r}: {exc}") from None
 
 
-def catalogued_messages() -> frozenset[str]:
-    """The msgids of the catalogue (a plural message by its singular)."""
-    return _catalogued()
-
-
 @functools.cache
-def _catalogued() -> frozenset[str]:
+def catalogued_messages() -> frozenset[str]:
+    """The msgids of the catalogue (a plural message by its singular), read once."""
     from babel.messages.mofile import read_mo
 
     from pvd_optim.i18n import DOMAIN, LOCALE_DIR
