@@ -23,6 +23,7 @@ from pvd_optim.check import band_deviations, check_allocation, objective_parts
 from pvd_optim.errors import InputError
 from pvd_optim.families import Family, of_kind
 from pvd_optim.families.reference import BALANCE
+from pvd_optim.i18n.message import Message
 from pvd_optim.inputs import EUR_PER_UNIT, RESOURCES, FloatArray, ProgrammeArrays
 from pvd_optim.tolerances import TIE_RELATIVE, allowed_excess
 
@@ -339,10 +340,9 @@ def metrics_table(allocations: Sequence[Allocation]) -> pd.DataFrame:
     labels = [a.label for a in allocations]
     duplicated = sorted({label for label in labels if labels.count(label) > 1})
     if duplicated:
-        raise InputError(
+        raise InputError(Message(
             "The 'allocations' parameter of metrics_table must have distinct labels. "
-            f"Got {duplicated} more than once instead."
-        )
+            "Got {duplicated} more than once instead.", duplicated=str(duplicated)))
     rows = [metrics(a) for a in allocations]
     return pd.DataFrame(rows, index=pd.Index(labels, name="allocation"),
                         columns=list(METRICS), dtype=np.float64)

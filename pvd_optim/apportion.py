@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pvd_optim.errors import InputError
+from pvd_optim.i18n.message import Message
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -38,10 +39,10 @@ def apportion(votes: FloatArray, seats: int, method: ApportionmentMethod) -> Int
     """
     votes = np.asarray(votes, dtype=np.float64)
     if seats < 0 or votes.ndim != 1 or (votes < 0).any() or votes.sum() <= 0:
-        raise InputError(
+        raise InputError(Message(
             "The 'votes' and 'seats' parameters of apportion must be non-negative weights "
-            f"(not all zero) and a non-negative seat count. Got {votes!r}, {seats} instead."
-        )
+            "(not all zero) and a non-negative seat count. Got {votes}, {seats} instead.",
+            votes=repr(votes), seats=str(seats)))
     n = len(votes)
     index = np.arange(n)
     # Same arithmetic as the textbook (and the `apportionment` package): equal
@@ -60,10 +61,9 @@ def apportion(votes: FloatArray, seats: int, method: ApportionmentMethod) -> Int
         def divisor(j: IntArray) -> IntArray:
             return 2 * j + 1
     else:
-        raise InputError(
-            "The 'method' parameter of apportion must be one of "
-            f"{{'hamilton', 'dhondt', 'sainte_lague'}}. Got {method!r} instead."
-        )
+        raise InputError(Message(
+            "The 'method' parameter of apportion must be one of {methods}. Got {method} "
+            "instead.", methods="{'hamilton', 'dhondt', 'sainte_lague'}", method=repr(method)))
     width = 2 * n + 6
     base = np.maximum(0, np.floor(quota).astype(np.int64) - (n + 2))
     base = np.where(votes > 0, base, 0)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pvd_optim.errors import InputError
+from pvd_optim.i18n.message import Message
 from pvd_optim.inputs import EUR_PER_UNIT
 from pvd_optim.tolerances import NOISE
 
@@ -29,12 +30,12 @@ def _town_changes(a: Allocation, b: Allocation) -> pd.DataFrame:
     if a.inputs.town_codes != b.inputs.town_codes:
         only_a = sorted(set(a.inputs.town_codes) - set(b.inputs.town_codes))[:5]
         only_b = sorted(set(b.inputs.town_codes) - set(a.inputs.town_codes))[:5]
-        raise InputError(
-            f"Allocations {a.label!r} and {b.label!r} must cover the same towns in the same "
-            f"order to be compared town by town. Got {a.inputs.n_towns} and "
-            f"{b.inputs.n_towns} towns instead (only in the first: {only_a}; only in the "
-            f"second: {only_b})."
-        )
+        raise InputError(Message(
+            "Allocations {first} and {second} must cover the same towns in the same order to "
+            "be compared town by town. Got {first_towns} and {second_towns} towns instead "
+            "(only in the first: {only_first}; only in the second: {only_second}).",
+            first=repr(a.label), second=repr(b.label), first_towns=a.inputs.n_towns,
+            second_towns=b.inputs.n_towns, only_first=str(only_a), only_second=str(only_b)))
     inp = a.inputs
     fa = a.arrays.funding_keur.sum(axis=1) * EUR_PER_UNIT
     fb = b.arrays.funding_keur.sum(axis=1) * EUR_PER_UNIT

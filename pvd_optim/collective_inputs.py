@@ -13,6 +13,7 @@ import dataclasses
 import numpy as np
 
 from pvd_optim.errors import ScenarioError
+from pvd_optim.i18n.message import Message
 from pvd_optim.inputs import COLLECTIVE_ACTIONS, EUR_PER_UNIT, ModelInputs
 from pvd_optim.scenario.schema import Scenario
 
@@ -41,9 +42,9 @@ def with_collective(scenario: Scenario, inputs: ModelInputs) -> ModelInputs:
     if not section.enabled:
         return inputs
     if section.benefit_theme not in inputs.themes:
-        raise ScenarioError(
-            f"benefit_theme {section.benefit_theme!r} is not a theme of the scenario; its "
-            f"themes are {list(inputs.themes)}",
+        raise ScenarioError(Message(
+            "benefit_theme {theme} is not a theme of the scenario; its themes are {themes}",
+            theme=repr(section.benefit_theme), themes=str(list(inputs.themes))),
             **scenario.located("collective_actions.benefit_theme"))
     holds = np.array([section.regions == "all" or _is_mainland(code)
                       for code in inputs.region_codes], dtype=bool)
@@ -56,10 +57,11 @@ def with_collective(scenario: Scenario, inputs: ModelInputs) -> ModelInputs:
     for name, action in zip(COLLECTIVE_ACTIONS, actions, strict=True):
         most = action.max_per_region_year * (years if section.minimum_scope == "horizon" else 1)
         if action.minimum_per_region > most:
-            raise ScenarioError(
-                f"{name}.minimum_per_region ({action.minimum_per_region}) exceeds the "
-                f"{most} events a region can hold ({action.max_per_region_year} a year); lower "
-                "the minimum or raise max_per_region_year",
+            raise ScenarioError(Message(
+                "{action}.minimum_per_region ({minimum}) exceeds the {most} events a region can "
+                "hold ({per_year} a year); lower the minimum or raise max_per_region_year",
+                action=name, minimum=action.minimum_per_region, most=most,
+                per_year=action.max_per_region_year),
                 **scenario.located(f"collective_actions.{name}.minimum_per_region"))
     return dataclasses.replace(
         inputs,

@@ -41,19 +41,6 @@ class ExitCode(enum.IntEnum):
     """Interrupted from the keyboard (the shell's convention, 128 + SIGINT)."""
 
 
-#: The exit codes as one sentence, for ``--help`` and the README.
-EXIT_CODES_TEXT = (
-    "exit codes: 0 optimal, 2 bad input, 3 infeasible, 4 stopped at a limit without a "
-    "proven optimum (results written, marked non-optimal) or solver failure, 1 internal error."
-)
-#: ``pvd-optim sweep``'s: an infeasible variant is a result of the sweep, not a failure of it.
-SWEEP_EXIT_CODES_TEXT = (
-    "exit codes: 0 every variant solved or proven infeasible (see variants.csv), 2 bad input "
-    "or a variant that is not a valid scenario, 4 a variant stopped at a limit without a "
-    "proven optimum, 1 a variant failed with an error (a resumed sweep solves again those "
-    "whose worker was lost), 130 interrupted (run the same command again to resume)."
-)
-
 # C0 and C1 control characters, DEL, and the Unicode line and paragraph separators:
 # anything a terminal or a log reader would take as a new line or a command.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")

@@ -200,6 +200,15 @@ def _with_years(programme: ProgrammeInputs, from_year: int | None, **changes_of:
         for year in programme.years))
 
 
+#: The follow-up solves as the notes name them (a Message each: a note renders in the reader's
+#: language); also the keys of their results (a Message is its English text).
+SHADOW_PRICES = Message("shadow prices")
+GAP_0_BASE = Message("the gap-0 base of the re-solves")
+PRICE_OF_BALANCE = Message("price of balance")
+PRICE_OF_QUOTA = Message("price of quota")
+ONE_MORE_POST = Message("value of one more post")
+
+
 def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearProgram,
                   values: np.ndarray, objective: float, achieved_gap: float | None,
                   budget: SolveBudget) -> tuple[ShadowPrices, tuple[str, ...]]:
@@ -241,13 +250,13 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
     envelope_by_year: dict[str, float] = {}
     committed: tuple[str, ...] = ()
     capacity_by_year: dict[str, dict[str, float]] = {}
-    if analysis.shadow_prices and (settings := settings_for("shadow prices")) is not None:
+    if analysis.shadow_prices and (settings := settings_for(SHADOW_PRICES)) is not None:
         # With posts and coverage fixed, the perspective rows only restate bounds; leaving
         # them out made this LP far cheaper at 34,875 towns (same columns, same duals of
         # the envelope and capacity rows).
         lp = fix_integers(build_program(programme, tight=False), values) if is_mip else program
         fixed = solve_fixed_lp(lp, settings, values) if is_mip else solve(lp, settings)
-        if finished("shadow prices", fixed, optimal=False) and fixed.row_duals is not None:
+        if finished(SHADOW_PRICES, fixed, optimal=False) and fixed.row_duals is not None:
             envelope = lp.row_values(ENVELOPE.blocks[0].name, fixed.row_duals).reshape(
                 programme.n_years)
             capacity = lp.row_values(CAPACITY.blocks[0].name, fixed.row_duals).reshape(
@@ -271,23 +280,23 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
         if is_mip and (achieved_gap is None or achieved_gap > EXACT_GAP):
             # Differences need both solves at gap 0: one post was worth less than a 1e-4 gap.
             base = None
-            if (exact := settings_for("the gap-0 base of the re-solves", mip_gap=0.0)):
+            if (exact := settings_for(GAP_0_BASE, mip_gap=0.0)):
                 again = solve_exactly(program, exact, start)
-                if finished("the gap-0 base of the re-solves", again, optimal=True):
+                if finished(GAP_0_BASE, again, optimal=True):
                     base, start = again.objective, StartingPoint(again.require_values())
         changed: dict[str, ProgrammeInputs] = {}
         if wanted["price of balance"]:
-            changed["price of balance"] = _with_years(
+            changed[PRICE_OF_BALANCE] = _with_years(
                 programme, None,
                 balance_tolerance=lambda y: min(1.0, y.balance_tolerance + 0.05))
         if wanted["price of quota"]:
             # The band mode: the hard band on covered towns back, the quotas gone. Not a
             # relaxation of the quotas: the base optimum starts it only where feasible.
-            changed["price of quota"] = _with_years(
+            changed[PRICE_OF_QUOTA] = _with_years(
                 programme, None, post_quota=lambda y: None,
                 post_quota_apportioned=lambda y: None)
         if wanted["value of one more post"] and not first.cofunded:
-            changed["value of one more post"] = _with_years(
+            changed[ONE_MORE_POST] = _with_years(
                 programme, from_year,
                 engineering_budget_keur=lambda y: y.engineering_budget_keur + y.post_cost_keur)
         if wanted["value of one more post"] and first.cofunded:
@@ -321,7 +330,7 @@ def shadow_prices(problem: Problem, analysis: AnalysisSection, program: LinearPr
 
 def _funder_resolve(name: str) -> str:
     """The name of the re-solve that gives one more post's subsidy to funder ``name``."""
-    return f"value of one more post for {name}"
+    return Message("value of one more post for {funder}", funder=name)
 
 
 #: Most binding commitments worded one by one; the others are counted.

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pvd_optim.errors import ScenarioError
+from pvd_optim.i18n.message import Message
 from pvd_optim.inputs import EUR_PER_UNIT, ModelInputs, ProgrammeInputs
 from pvd_optim.scenario.schema import Scenario
 
@@ -55,9 +56,9 @@ def entry_years(scenario: Scenario, table: pd.DataFrame, codes: tuple[str, ...])
         position = {code: i for i, code in enumerate(codes)}
         unknown = sorted(set(section.entry_year_by_town) - set(position))
         if unknown:
-            raise ScenarioError(
-                f"INSEE code(s) {unknown[:5]} are not eligible towns of this scenario; give "
-                "entry years of eligible towns only",
+            raise ScenarioError(Message(
+                "INSEE code(s) {codes} are not eligible towns of this scenario; give entry years "
+                "of eligible towns only", codes=str(unknown[:5])),
                 **scenario.located("programme.entry_year_by_town"))
         for code, year_of in section.entry_year_by_town.items():
             entry[position[code]] = year_of

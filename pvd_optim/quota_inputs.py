@@ -47,10 +47,10 @@ def posts_to_apportion(scenario: Scenario, inputs: ModelInputs) -> int:
     most = int(inputs.max_posts.sum())
     if given is not None:
         if given > most:
-            raise ScenarioError(
-                f"{given:,} posts to apportion, but all groups together can use at most "
-                f"{most:,} (ceil(towns of the group / towns per post), summed); lower it to "
-                f"{most:,} or less", **scenario.located("balance.quota.posts"))
+            raise ScenarioError(Message(
+                "{given:,} posts to apportion, but all groups together can use at most {most:,} "
+                "(ceil(towns of the group / towns per post), summed); lower it to {most:,} or "
+                "less", given=given, most=most), **scenario.located("balance.quota.posts"))
         return given
     return posts_paid_whatever_mix(inputs)
 
@@ -61,9 +61,9 @@ def with_post_quota(scenario: Scenario, inputs: ModelInputs) -> ModelInputs:
     if balance.mode != "quota":
         return inputs
     if scenario.years is not None and len(scenario.years) > 1:
-        raise ScenarioError(
-            "balance.mode: quota applies to one-year scenarios: quotas of posts are fixed "
-            "for one year's budget; remove `years`, or use balance.mode: hard",
+        raise ScenarioError(Message(
+            "balance.mode: quota applies to one-year scenarios: quotas of posts are fixed for "
+            "one year's budget; remove `years`, or use balance.mode: hard"),
             **scenario.located("balance.mode"))
     return with_quota_of(inputs, posts_to_apportion(scenario, inputs), balance.quota.method)
 

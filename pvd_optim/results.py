@@ -62,9 +62,10 @@ class Problem:
         programme = self.programme
         if programme.n_years > 1:
             from pvd_optim.errors import InputError
+            from pvd_optim.i18n.message import Message
 
-            raise InputError(f"this problem spans {programme.n_years} programme years; only "
-                             "one year can be allocated by this rule")
+            raise InputError(Message("this problem spans {years} programme years; only one year "
+                                     "can be allocated by this rule", years=programme.n_years))
         return programme.first
 
 

@@ -7,13 +7,13 @@ that can be known.
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 from pathlib import Path
 
 from pvd_optim.errors import InputError
 from pvd_optim.i18n.message import Message
+from pvd_optim.i18n.os_reasons import os_reason
 
 #: How to save UTF-8 from the spreadsheet planners use most.
 EXCEL_HINT = Message(" (in Excel: 'CSV UTF-8 (comma delimited)')")
@@ -75,9 +75,8 @@ def read_regular_file(
         raise error(Message("cannot read the {what}: permission denied", what=what), file=file,
                     field=field) from None
     except OSError as exc:
-        reason = ("a loop of symbolic links" if exc.errno == errno.ELOOP
-                  else exc.strerror or type(exc).__name__)
-        raise error(Message("cannot open the {what}: {reason}", what=what, reason=reason),
+        raise error(Message("cannot open the {what}: {reason}", what=what,
+                            reason=os_reason(exc)),
                     file=file, field=field) from None
     try:
         info = os.fstat(fd)
@@ -109,7 +108,7 @@ def read_regular_file(
                                     limit=_size_text(max_bytes)), file=file, field=field)
     except OSError as exc:
         raise error(Message("cannot read the {what}: {reason}", what=what,
-                            reason=exc.strerror or type(exc).__name__), file=file,
+                            reason=os_reason(exc)), file=file,
                     field=field) from None
     finally:
         os.close(fd)

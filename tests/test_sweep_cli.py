@@ -104,7 +104,7 @@ def test_pvd_optim_sweep_is_the_function_and_the_package(tmp_path: Path) -> None
 
 def test_the_help_gives_the_sweeps_own_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
-        main(["sweep", "--help"])
+        main(["sweep", "--help", "--lang", "en"])
     shown = " ".join(capsys.readouterr().out.split())
     # An infeasible variant is a result (exit 0), not the single run's exit 3.
     assert "0 every variant solved or proven infeasible" in shown

@@ -11,7 +11,11 @@ scenario's ``output.language``. An error is printed in that language too, framin
 (``error:``, ``warning:``...) and message (``error.render``); a message not yet in the
 catalogue stays English.
 
-Modules: :mod:`.parser` (the arguments), :mod:`.common` (step messages, the
+The arguments' own texts (``--help``, usage errors, exit 2 as argparse gives it) are
+in the language of ``--lang``, else the locale's, else French (:mod:`.localized`).
+
+Modules: :mod:`.parser` (the arguments), :mod:`.localized` (argparse's words in the
+run's language), :mod:`.common` (step messages, the
 scenario from the arguments), one module per group of commands (:mod:`.solve`,
 :mod:`.reports`, :mod:`.sweep`).
 """
@@ -24,6 +28,7 @@ from collections.abc import Callable, Sequence
 
 from pvd_optim import i18n
 from pvd_optim.cli.common import Progress, folder_name
+from pvd_optim.cli.localized import language_before_parsing
 from pvd_optim.cli.parser import build_parser
 from pvd_optim.cli.reports import compare_command, explain_command
 from pvd_optim.cli.solve import run_command, schema_command, towns_command, validate_command
@@ -39,8 +44,11 @@ COMMANDS: dict[str, Command] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pvd-optim`` console script; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    # The arguments' own texts (usage, their errors, --help) are in the language chosen
+    # before parsing: --lang, else the locale's, else French.
+    parser = build_parser(i18n.translator(language_before_parsing(arguments)))
+    args = parser.parse_args(arguments)
     if args.version:
         from pvd_optim import __version__
 
@@ -49,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return ExitCode.INPUT
+    # `pvd-optim --lang fr run ...` as `pvd-optim run ... --lang fr` (the command's wins).
+    args.lang = args.lang or args.lang_before_command
     progress = Progress(quiet=args.quiet)
     # The language is the command's own: a caller in the same process keeps its own.
     with i18n.restored():

@@ -67,6 +67,11 @@ def explain_command(args: argparse.Namespace, progress: Progress) -> int:
         sys.stdout.write(render_markdown(document))
         if args.html is not None:
             write_file_atomic(args.html, render_page(document, t).encode(), force=args.force)
+    if not args.quiet:
+        # How the run went (a follow-up left out, a capped quota): the page's figures depend
+        # on it. Read back from a results folder, each note is in the reader's language.
+        for note in allocation.notes:
+            say(Message("note: {note}", note=note), error=True)
     if args.html is not None and not args.quiet:
         print(t.gettext("town page -> {path}").format(path=args.html), file=sys.stderr)
     return ExitCode.OK

@@ -46,6 +46,7 @@ from pvd_optim.data.build_mapping import build_code_map, read_json
 from pvd_optim.data.build_ort import add_ort
 from pvd_optim.data.build_sources import EVERYDAY_SERVICES, OTHER_BPE, Sources
 from pvd_optim.errors import DataError
+from pvd_optim.i18n.message import Message
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "files"
 
@@ -80,8 +81,9 @@ def check_source(folder: Path) -> None:
     """Raise :class:`DataError` unless ``folder`` looks like the raw data folder."""
     marker = folder / sources_.COG_FOLDER / "communes.json"
     if not marker.is_file():
-        raise DataError(f"not the raw data folder: {marker.relative_to(folder)} is missing; "
-                        "name the folder of raw public files", file=folder)
+        raise DataError(Message("not the raw data folder: {marker} is missing; name the folder "
+                                "of raw public files", marker=str(marker.relative_to(folder))),
+                        file=folder)
 
 
 def build(source: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:

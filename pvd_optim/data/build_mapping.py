@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from pvd_optim.errors import DataError
+from pvd_optim.i18n.message import Message
 
 __all__ = [
     "PERMIT_YEARS",
@@ -191,8 +192,8 @@ def sitadel_permits(
     long["target"] = to_current(long["code"], code_map, current)
     unmapped = long["target"].isna()
     if unmapped.any():
-        raise DataError(f"Sitadel codes unknown to the COG: {sorted(long.loc[unmapped, 'code'])}",
-                        field="sitadel")
+        raise DataError(Message("Sitadel codes unknown to the COG: {codes}",
+                                codes=str(sorted(long.loc[unmapped, "code"]))), field="sitadel")
     listed = pd.Index(long["target"].unique())
     window = long[long["year"].isin(list(years))]
     blank = (window["value"] < 0).groupby(window["target"]).any()

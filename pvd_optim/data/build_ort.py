@@ -15,6 +15,7 @@ from pvd_optim.data.build_mapping import by_code, read_csv, read_json, to_curren
 from pvd_optim.data.build_sources import Sources
 from pvd_optim.data.build_sources import _text as text_cells
 from pvd_optim.errors import DataError
+from pvd_optim.i18n.message import Message
 
 PROGRAMMES_FILE = ("pvd", "gazetteer_anct_programmes.json")
 MERGED_FILE = ("pvd", "pvd_communes_merged.csv")
@@ -60,7 +61,7 @@ def add_ort_dates(t: pd.DataFrame, sources: Sources, prog: pd.DataFrame) -> None
     merged = read_csv(merged_path)
     merged["target"] = to_current(merged["insee_com"], sources.code_map, sources.current)
     if not merged["target"].is_unique:
-        raise DataError("two rows of the merged list map to one current commune",
+        raise DataError(Message("two rows of the merged list map to one current commune"),
                         file=merged_path)
     merged = merged.set_index("target")
     listed_flag = t["ort"].reindex(merged.index).fillna(False).astype(bool)

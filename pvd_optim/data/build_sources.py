@@ -27,6 +27,7 @@ from pvd_optim.data.build_mapping import (
     to_float,
 )
 from pvd_optim.errors import DataError
+from pvd_optim.i18n.message import Message
 
 #: BPE buckets counted as "everyday services" for ``services_per_1000``.
 EVERYDAY_SERVICES: dict[str, str] = {
@@ -159,7 +160,7 @@ def add_epci(t: pd.DataFrame, sources: Sources) -> None:
         ],
     )
     if members["insee"].duplicated().any():
-        raise DataError("a commune belongs to two EPCIs", file=sources.cog / "epci.json")
+        raise DataError(Message("a commune belongs to two EPCIs"), file=sources.cog / "epci.json")
     members = members.set_index("insee").reindex(sources.current)
     for col in ("epci_siren", "epci_name", "epci_type"):
         t[col] = _text(members[col])
@@ -182,7 +183,7 @@ def add_programmes(t: pd.DataFrame, sources: Sources) -> None:
         t[col] = flags[col].reindex(current, fill_value=False).astype(bool)
     pvd_rows = prog[prog["pvd"].fillna(False).astype(bool)]
     if not pvd_rows["target"].is_unique:
-        raise DataError("two PVD rows map to one current commune",
+        raise DataError(Message("two PVD rows map to one current commune"),
                         file=sources.folder / "pvd" / "gazetteer_anct_programmes.json")
     signed = pvd_rows.set_index("target")["pvd_signed_at"].dropna()
     t["pvd_signed_at"] = _text(signed.reindex(current))
@@ -192,7 +193,7 @@ def add_programmes(t: pd.DataFrame, sources: Sources) -> None:
     list_2021["target"] = to_current(list_2021["insee_com"], code_map, current)
     grouped = list_2021[list_2021["id_pvd"] != ""]
     if not grouped["target"].is_unique:
-        raise DataError("two 2021 rows map to one current commune", file=list_path)
+        raise DataError(Message("two 2021 rows map to one current commune"), file=list_path)
     t["pvd_group_2021"] = _text(grouped.set_index("target")["id_pvd"].reindex(current))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pvd_optim.errors import DataError
+from pvd_optim.i18n.message import Message
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,19 +35,19 @@ def impute(
     import pandas as pd
 
     if method not in IMPUTATION_METHODS:
-        raise DataError(
-            f"unknown imputation method {method!r}; choose one of {', '.join(IMPUTATION_METHODS)}",
-            field="method",
-        )
+        raise DataError(Message("unknown imputation method {method}; choose one of {methods}",
+                                method=repr(method), methods=", ".join(IMPUTATION_METHODS)),
+                        field="method")
     levels = {"department_median": ["department", "region"], "region_median": ["region"]}.get(
         method, []
     )
     for col in (*columns, *levels):
         if col not in table.columns:
-            raise DataError("column not in the commune table", field=col)
+            raise DataError(Message("column not in the commune table"), field=col)
     for col in columns:
         if not pd.api.types.is_float_dtype(table[col].dtype):
-            raise DataError(f"cannot impute a {table[col].dtype} column", field=col)
+            raise DataError(Message("cannot impute a {dtype} column", dtype=str(table[col].dtype)),
+                            field=col)
 
     filled = table.copy()
     imputed = pd.DataFrame(False, index=table.index, columns=table.columns)

@@ -282,5 +282,6 @@ def verify(*families: Family) -> Callable[[Callable[..., Any]], Callable[..., An
 def unknown_family(name: object, known: tuple[str, ...]) -> InputError:
     """The error for a family name that is not in the registry."""
     return InputError(
-        f"unknown constraint family {name!r}; the families are: {', '.join(known)}",
+        Message("unknown constraint family {name}; the families are: {families}",
+                name=repr(name), families=", ".join(known)),
         field="families")

@@ -15,12 +15,14 @@ is a proper name (``str``, inserted as is), a number, another :class:`Message` (
 
 from __future__ import annotations
 
+import functools
+import numbers
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from pvd_optim.i18n import N_
+from pvd_optim.i18n import N_, placeholders
 from pvd_optim.i18n.numbers import Translator
 
 #: Decimals and type of a numeric format spec: ``,.3f`` -> 3, ``f``; ``,`` -> None, "".
@@ -143,3 +145,88 @@ class _Formatter(string.Formatter):
         if kind == "g":  # significant digits: only the decimal mark changes
             return self.t.decimal_mark(super().format_field(value, format_spec))
         return self.t.number(float(value), int(digits or 0))
+
+
+# ---- messages as data: kept in a file, rendered when read back in the reader's language ----
+
+#: Deepest nesting of messages inside messages accepted when reading them back.
+MAX_DEPTH = 8
+
+
+def message_data(text: Any) -> Any:
+    """``text`` as JSON-ready data that :func:`message_from_data` turns back into it.
+
+    A :class:`Message` keeps its template and values (``{"message": ..., "values":
+    {...}}``; a :class:`Plural` also its ``plural`` and ``count``), a :func:`joined`
+    list its parts and separator, plain text stays text and numbers numbers: read
+    back, the sentence renders in the reader's language, not the writer's.
+    """
+    if isinstance(text, Plural):
+        values = {k: message_data(v) for k, v in text.values.items() if k != "count"}
+        return {"message": text.template, "plural": text.plural, "count": text.number,
+                "values": values}
+    if isinstance(text, Message):
+        return {"message": text.template,
+                "values": {k: message_data(v) for k, v in text.values.items()}}
+    if isinstance(text, _Joined):
+        return {"joined": [message_data(part) for part in text.parts],
+                "separator": text.separator}
+    if isinstance(text, bool) or not isinstance(text, numbers.Real):
+        return str(text)  # a name, a path: as the English shows it
+    return int(text) if isinstance(text, numbers.Integral) else float(text)
+
+
+def message_from_data(data: Any, known: frozenset[str] | None = None, *, _depth: int = 0) -> Any:
+    """The message :func:`message_data` wrote, checked: ``ValueError`` for anything else.
+
+    Data read from a file is not trusted: a template (and a plural form, a
+    separator) must be a message of the catalogue (``known``: its msgids, default
+    the English catalogue's), so that only the code's own ``str.format`` templates
+    are ever formatted, and its values must fill its placeholders.
+    """
+    known = catalogued_messages() if known is None else known
+    if _depth > MAX_DEPTH:
+        raise ValueError("messages nested too deep")
+    if isinstance(data, bool) or data is None:
+        raise ValueError(f"not a message value: {data!r}")
+    if isinstance(data, str | int | float):
+        return data
+    if not isinstance(data, dict):
+        raise ValueError(f"not a message value: {type(data).__name__}")
+    if set(data) == {"joined", "separator"}:
+        parts, separator = data["joined"], data["separator"]
+        if not isinstance(parts, list) or separator not in known:
+            raise ValueError("not a list of messages")
+        return joined((message_from_data(p, known, _depth=_depth + 1) for p in parts),
+                      separator)
+    template, values = data.get("message"), data.get("values")
+    if (set(data) - {"message", "values", "plural", "count"} or not isinstance(values, dict)
+            or not isinstance(template, str) or template not in known):
+        raise ValueError(f"not a catalogue message: {template!r}")
+    filled = {str(k): message_from_data(v, known, _depth=_depth + 1) for k, v in values.items()}
+    try:
+        if "plural" in data or "count" in data:
+            plural, count = data.get("plural"), data.get("count")
+            if not isinstance(plural, str) or not isinstance(count, int) or isinstance(
+                    count, bool) or not placeholders(plural) <= {*filled, "count"}:
+                raise ValueError(f"not a plural message: {template!r}")
+            if not placeholders(template) <= {*filled, "count"}:
+                raise ValueError(f"values do not fill {template!r}")
+            return Plural(template, plural, count, **filled)
+        if not placeholders(template) <= set(filled):
+            raise ValueError(f"values do not fill {template!r}")
+        return Message(template, **filled)
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise ValueError(f"values do not fit {template!r}: {exc}") from None
+
+
+@functools.cache
+def catalogued_messages() -> frozenset[str]:
+    """The msgids of the catalogue (a plural message by its singular), read once."""
+    from babel.messages.mofile import read_mo
+
+    from pvd_optim.i18n import DOMAIN, LOCALE_DIR
+
+    with (LOCALE_DIR / "en" / "LC_MESSAGES" / f"{DOMAIN}.mo").open("rb") as handle:
+        catalogue = read_mo(handle)
+    return frozenset(m.id if isinstance(m.id, str) else m.id[0] for m in catalogue if m.id)

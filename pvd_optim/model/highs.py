@@ -15,6 +15,7 @@ import numpy as np
 from highspy.highs import HighsCallbackEvent
 
 from pvd_optim.errors import InputError, OutputError, SolverError
+from pvd_optim.i18n.message import Message
 from pvd_optim.model.program import LinearProgram
 from pvd_optim.model.solve import SOLVER_LOG, threads_to_use
 from pvd_optim.model.status import SolveResult, SolveStatus
@@ -109,8 +110,8 @@ def write_model(program: LinearProgram, path: str | Path) -> Path:
     status = h.writeModel(str(target))
     if status == highspy.HighsStatus.kError or not target.exists():
         target.unlink(missing_ok=True)
-        raise OutputError("HiGHS could not write the model to this file; check that its "
-                          "folder exists and is writable", file=path)
+        raise OutputError(Message("HiGHS could not write the model to this file; check that its "
+                                  "folder exists and is writable"), file=path)
     if target != path:
         os.replace(target, path)
     return path
@@ -174,9 +175,9 @@ def make_highs(program: LinearProgram, settings: SolverSection) -> highspy.Highs
     h.setOptionValue("threads", threads_to_use(settings.threads)[0])
     for name, value in (*presolve_guard(version()), *settings.highs_options.items()):
         if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
-            raise InputError(
-                f"HiGHS rejected the option {name}={value!r}; check its name and type "
-                "(HiGHS's documentation lists its options)",
+            raise InputError(Message(
+                "HiGHS rejected the option {name}={value}; check its name and type "
+                "(HiGHS's documentation lists its options)", name=name, value=repr(value)),
                 field="solver.highs_options",
             )
     h.passModel(to_highs_lp(program))

@@ -16,6 +16,7 @@ from typing import Literal
 
 import numpy as np
 
+from pvd_optim.i18n.message import Plural
 from pvd_optim.model.program import LinearProgram
 from pvd_optim.model.status import SolveResult
 from pvd_optim.scenario.schema import SolverSection
@@ -75,9 +76,11 @@ def threads_to_use(requested: int) -> tuple[int, tuple[str, ...]]:
         os.cpu_count() or 1)
     if requested <= available:
         return requested, ()
-    return available, (f"solver.threads asks for {requested} threads; this machine has "
-                       f"{available} core{'s' if available > 1 else ''}, so the solver used "
-                       f"{available}",)
+    return available, (Plural("solver.threads asks for {requested} threads; this machine has "
+                              "{count} core, so the solver used {count}",
+                              "solver.threads asks for {requested} threads; this machine has "
+                              "{count} cores, so the solver used {count}", available,
+                              requested=requested),)
 
 
 def solve(program: LinearProgram, settings: SolverSection | None = None) -> SolveResult:

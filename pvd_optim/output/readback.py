@@ -37,7 +37,7 @@ import numpy as np
 
 from pvd_optim.errors import InputError
 from pvd_optim.i18n import N_, placeholders
-from pvd_optim.i18n.message import Message, joined
+from pvd_optim.i18n.message import Message, joined, message_from_data
 from pvd_optim.output.folder import (
     FOLDER_FORMAT_VERSION,
     listed_files,
@@ -297,8 +297,7 @@ def _meta(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
             raise InputError(Message("{state}: its meta record has no valid {key}; {rerun}",
                                      state=STATE_FILE, key=repr(key), rerun=RERUN), file=folder)
     pairs = meta["binding"]
-    well_formed = all(_is_binding(x) for x in pairs) and all(
-        isinstance(x, str) for x in meta["notes"])
+    well_formed = all(_is_binding(x) for x in pairs)
     if not well_formed or not {x[0] for x in pairs} | set(meta["checked"]) <= set(ALL_FAMILIES):
         raise InputError(Message("{state}: its meta record names unknown constraint families; "
                                  "{rerun}", state=STATE_FILE, rerun=RERUN), file=folder)
@@ -309,7 +308,30 @@ def _meta(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
                                      "{family} with its names; {rerun}", state=STATE_FILE,
                                      template=repr(template), family=repr(family_name),
                                      rerun=RERUN), file=folder)
-    return meta
+    return {**meta, "notes": _notes(folder, meta)}
+
+
+def _notes(folder: Path, meta: dict[str, Any]) -> tuple[str, ...]:
+    """The run's notes, as :class:`Message` s rendered in the reader's language.
+
+    Format 5 keeps each note's catalogue template and values; format 4 kept only
+    the English text, so an older folder's notes stay English.
+    """
+    notes = meta["notes"]
+    if meta["format_version"] == 4:
+        if not all(isinstance(note, str) for note in notes):
+            raise InputError(Message("{state}: its meta record has no valid {key}; {rerun}",
+                                     state=STATE_FILE, key=repr("notes"), rerun=RERUN),
+                             file=folder)
+        return tuple(notes)
+    try:
+        read = tuple(message_from_data(note) for note in notes)
+        if not all(isinstance(note, str) for note in read):
+            raise ValueError("a note is a sentence")
+    except ValueError:
+        raise InputError(Message("{state}: its notes are not messages of this pvd-optim; "
+                                 "{rerun}", state=STATE_FILE, rerun=RERUN), file=folder) from None
+    return read
 
 
 def _is_binding(item: Any) -> bool:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pvd_optim.errors import InputError
-from pvd_optim.i18n.message import Message
+from pvd_optim.i18n.message import Message, message_data
 
 if TYPE_CHECKING:
     from pvd_optim.results import Allocation
@@ -36,8 +36,11 @@ if TYPE_CHECKING:
 STATE_FILE = "allocation_state.npz"
 #: Name and version of the state format; a reader refuses any other.
 STATE_FORMAT = "pvd-optim allocation state"
-STATE_FORMAT_VERSION = 4  # 1: the unversioned state of pvd-optim 0.1.0; 2: one year only;
-# 3: binding limits as English text; 4: binding limits as message templates and names
+STATE_FORMAT_VERSION = 5  # 1: the unversioned state of pvd-optim 0.1.0; 2: one year only;
+# 3: binding limits as English text; 4: binding limits as message templates and names;
+# 5: the run's notes as message templates and values too (``message_data``)
+#: The formats this version reads: format 4's notes are English text and stay English.
+READ_FORMAT_VERSIONS = (4, 5)
 #: Largest state file read, and largest total of its members once decompressed.
 #: All 34,969 communes with 12 themes take about 15 MB decompressed.
 MAX_STATE_BYTES = 256 << 20  # 256 MiB
@@ -109,7 +112,8 @@ def allocation_state(allocation: Allocation) -> bytes:
         "solver_objective": allocation.solver_objective,
         "binding": [[item.family, item.template, [list(pair) for pair in item.names],
                      item.year, item.horizon] for item in allocation.binding],
-        "notes": list(allocation.notes),
+        # Each note's template and values: read back, it renders in the reader's language.
+        "notes": [message_data(note) for note in allocation.notes],
         "shadow_prices": (dataclasses.asdict(allocation.shadow_prices)
                           if allocation.shadow_prices is not None else None),
         "years": list(programme.calendar),
@@ -203,7 +207,7 @@ def read_state(raw: bytes, folder: Path) -> State:
         raise InputError(Message("{state} is not a pvd-optim state file (its meta record names "
                                  "no pvd-optim format); {rerun}", state=STATE_FILE, rerun=RERUN),
                          file=folder)
-    if version != STATE_FORMAT_VERSION:
+    if version not in READ_FORMAT_VERSIONS:
         newer = isinstance(version, int) and version > STATE_FORMAT_VERSION
         upgrade = Message("upgrade pvd-optim or {rerun}", rerun=RERUN) if newer else RERUN
         raise InputError(Message("{state} has state format {version}, this pvd-optim reads "

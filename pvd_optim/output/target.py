@@ -13,7 +13,6 @@ system), a file system without room for the expected size, a file-size limit
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import stat
@@ -24,6 +23,7 @@ from typing import Literal
 from pvd_optim.errors import OutputError
 from pvd_optim.i18n import N_
 from pvd_optim.i18n.message import Message
+from pvd_optim.i18n.os_reasons import os_reason
 from pvd_optim.output.names import name_bytes, name_max
 from pvd_optim.textfiles import noun, read_regular_file
 
@@ -39,26 +39,11 @@ _LEGACY_MARKERS = frozenset({"allocation_state.npz", "diagnosis.json", "tables.m
 
 Kind = Literal["folder", "file"]
 
-_REASONS = {
-    errno.ENOSPC: N_("no space left on the file system"),
-    errno.EDQUOT: N_("disk quota exceeded"),
-    errno.EFBIG: N_("file too large (the file-size limit, `ulimit -f`, or the file system's)"),
-    errno.EROFS: N_("read-only file system"),
-    errno.EACCES: N_("permission denied"),
-    errno.EPERM: N_("operation not permitted"),
-    errno.ENAMETOOLONG: N_("name too long for the file system"),
-    errno.ENOTDIR: N_("a part of the path is a file, not a folder"),
-    errno.EISDIR: N_("is a folder"),
-    errno.ELOOP: N_("a loop of symbolic links"),
-    errno.EXDEV: N_("the temporary and the target are on different file systems"),
-}
-
 
 def os_error(exc: OSError, target: Path | str, doing: str) -> OutputError:
     """``exc`` (raised while ``doing`` something to ``target``) as a one-line ``OutputError``."""
-    reason = _REASONS.get(exc.errno or 0, exc.strerror or type(exc).__name__)
     return OutputError(Message("cannot {doing}: {reason}", doing=noun(doing),
-                               reason=noun(reason)), file=target)
+                               reason=os_reason(exc)), file=target)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from pvd_optim.errors import InputError
+from pvd_optim.i18n.message import Message
 from pvd_optim.inputs import ModelInputs
 from pvd_optim.results import Allocation, Problem
 from pvd_optim.strategies.fill import (
@@ -82,10 +83,10 @@ def run_strategies(problem: Problem | ModelInputs, names: Sequence[str] | None =
     chosen = list(STRATEGIES) if names is None else list(names)
     unknown = [name for name in chosen if name not in STRATEGIES]
     if unknown:
-        raise InputError(
-            f"The 'names' parameter of run_strategies must list strategies among "
-            f"{sorted(STRATEGIES)}. Got unknown {unknown} instead."
-        )
+        raise InputError(Message(
+            "The 'names' parameter of run_strategies must list strategies among {strategies}. "
+            "Got unknown {unknown} instead.", strategies=str(sorted(STRATEGIES)),
+            unknown=str(unknown)))
     if not isinstance(problem, Problem):
         problem = Problem(problem)
     if any(name != "optimum" for name in chosen):

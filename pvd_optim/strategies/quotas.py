@@ -11,6 +11,7 @@ import numpy as np
 
 from pvd_optim.apportion import ApportionmentMethod, apportion
 from pvd_optim.errors import InputError
+from pvd_optim.i18n.message import Message
 from pvd_optim.inputs import IntArray, ModelInputs
 from pvd_optim.inputs.posts import posts_paid_whatever_mix
 from pvd_optim.results import Allocation, Problem
@@ -59,10 +60,9 @@ def regional_quotas(problem: Problem | ModelInputs, method: ApportionmentMethod 
     inputs = problem.one_year
     label = f"quota_{method}"
     if label not in PROMISES:
-        raise InputError(
-            "The 'method' parameter of regional_quotas must be one of "
-            f"{{'hamilton', 'dhondt', 'sainte_lague'}}. Got {method!r} instead."
-        )
+        raise InputError(Message(
+            "The 'method' parameter of regional_quotas must be one of {methods}. Got {method} "
+            "instead.", methods="{'hamilton', 'dhondt', 'sainte_lague'}", method=repr(method)))
     quota = quotas(inputs, method, funding_unit_keur)
     total_need = inputs.need.sum(axis=1)
     order = priority_order(total_need, inputs.fragility)

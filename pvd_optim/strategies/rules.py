@@ -9,6 +9,7 @@ import numpy as np
 from pvd_optim.check import check_allocation
 from pvd_optim.errors import InputError
 from pvd_optim.families import FAMILY_NAMES, of_kind
+from pvd_optim.i18n.message import Message
 from pvd_optim.inputs import AllocationArrays, FloatArray, ModelInputs
 from pvd_optim.inputs.posts import posts_paid_whatever_mix
 from pvd_optim.results import Allocation, Problem
@@ -51,13 +52,15 @@ def as_problem(problem: Problem | ModelInputs) -> Problem:
     problem = problem if isinstance(problem, Problem) else Problem(problem)
     programme = problem.programme
     if programme.n_years > 1:
-        raise InputError(
-            f"the baseline strategies allocate one programme year; this scenario has "
-            f"{programme.n_years} ({programme.calendar[0]}-{programme.calendar[-1]}): compare "
-            "its optimum alone, or give the rules one year (`years: [YEAR]`) at a time")
+        raise InputError(Message(
+            "the baseline strategies allocate one programme year; this scenario has {years} "
+            "({first}-{last}): compare its optimum alone, or give the rules one year "
+            "(`years: [YEAR]`) at a time", years=programme.n_years,
+            first=programme.calendar[0], last=programme.calendar[-1]))
     if programme.first.has_commitments:
-        raise InputError("the baseline strategies ignore commitments; compare this scenario's "
-                         "optimum alone, or the rules on the scenario without commitments")
+        raise InputError(Message("the baseline strategies ignore commitments; compare this "
+                                 "scenario's optimum alone, or the rules on the scenario "
+                                 "without commitments"))
     if not isinstance(problem.inputs, ModelInputs):
         problem = dataclasses.replace(problem, inputs=programme.first)
     return problem

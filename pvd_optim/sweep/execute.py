@@ -27,7 +27,9 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from pvd_optim import i18n
 from pvd_optim.errors import InputError
+from pvd_optim.i18n import Translator
 from pvd_optim.i18n.message import Message
 from pvd_optim.sweep.work import (
     BaseState,
@@ -52,12 +54,18 @@ def default_workers() -> int:
 
 
 class Progress:
-    """A progress bar with the count, the elapsed time and an ETA, on stderr (rich)."""
+    """A progress bar with the count, the elapsed time and an ETA, on stderr (rich).
 
-    def __init__(self, total: int, done: int, enabled: bool, label: str) -> None:
+    Its words are in ``t``'s language (default: the run's, which the sweep command
+    chose); ``label`` (the scenario's name) is shown as written.
+    """
+
+    def __init__(self, total: int, done: int, enabled: bool, label: str,
+                 t: Translator | None = None) -> None:
         self._bar: Any = None
         if not enabled:
             return
+        t = t or i18n.active()
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -68,11 +76,14 @@ class Progress:
         )
         from rich.progress import Progress as Bar
 
-        self._bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("ETA"),
+        # The description is rich markup: a scenario's name is shown, not interpreted.
+        self._bar = Bar(TextColumn("{task.description}", markup=False), BarColumn(),
+                        MofNCompleteColumn(), TextColumn(t.gettext("elapsed")),
+                        TimeElapsedColumn(), TextColumn(t.gettext("ETA")),
                         TimeRemainingColumn(), console=Console(file=sys.stderr),
                         transient=False)
-        self._task = self._bar.add_task(label, total=total, completed=done)
+        description = Message("sweep {name}", name=label).render(t)
+        self._task = self._bar.add_task(description, total=total, completed=done)
         self._bar.start()
 
     def advance(self) -> None:
