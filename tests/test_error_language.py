@@ -303,7 +303,7 @@ MODULES = tuple(sorted(path.relative_to(ROOT).as_posix()
                        for path in (ROOT / "pvd_optim").rglob("*.py")))
 #: Calls that raise (or build) an error for a user: their message must be a ``Message``.
 ERROR_CALLS = frozenset({"InputError", "ScenarioError", "DataError", "OutputError", "_Refused",
-                         "_fail", "error", "fail"})
+                         "_fail", "error", "fail", "SolverError", "InfeasibleError"})
 #: In the scenario layer a validator's ``ValueError`` is the planner's message too (elsewhere
 #: it is a programming error, or caught and reworded).
 SCENARIO_ERROR_CALLS = ERROR_CALLS | {"ValueError"}

@@ -210,11 +210,10 @@ def run_and_read(h: highspy.Highs, program: LinearProgram, settings: SolverSecti
     ):
         # Measured: HiGHS keeps the thread pool of the first solve in a process and
         # refuses (without a status) a later solve asking for another thread count.
-        raise SolverError(
+        raise SolverError(Message(
             "HiGHS refused to start the solve; HiGHS keeps the thread count of the first "
-            "solve in a Python process, so use one solver.threads value per process "
-            f"(this solve asked for {settings.threads})"
-        )
+            "solve in a Python process, so use one solver.threads value per process (this "
+            "solve asked for {threads})", threads=settings.threads))
     seconds = time.perf_counter() - started
     return dataclasses.replace(read_result(h, program, seconds),
                                notes=threads_to_use(settings.threads)[1])
