@@ -117,6 +117,37 @@ def test_gap_0_base_against_the_main_solve(benchmark: Any, name: str) -> None:
            objective=fast.objective, mip_objective=mip.objective)
 
 
+def test_tight_budget_main_solve_settings(benchmark: Any) -> None:
+    """tight-budget's main solve with its shipped HiGHS options and with the default's.
+
+    One process, one after the other, national's main solve first as the yardstick
+    (target: tight-budget at most 2x national). Full mode only: minutes.
+    """
+    from pvd_optim import load_scenario
+    from pvd_optim.assemble import prepare
+    from pvd_optim.model import build_program, solve
+    from pvd_optim.pipeline import problem_of
+    from pvd_optim.scenario.schema import MEASURED_HIGHS_OPTIONS
+
+    _full_only("tight-budget-settings")
+    benchmark.group = "issue 16: tight-budget's main solve"
+    benchmark.name = "shipped options vs default"
+    national_s = _national_main_s()
+    scenario = load_scenario(SCENARIOS / "tight-budget.yaml")
+    program = build_program(problem_of(scenario, prepare(scenario)).programme)
+    default = scenario.solver.model_copy(update={"highs_options": dict(MEASURED_HIGHS_OPTIONS)})
+    started = time.perf_counter()
+    shipped = _once(benchmark, lambda: solve(program, scenario.solver))
+    shipped_s = time.perf_counter() - started
+    started = time.perf_counter()
+    before = solve(program, default)
+    default_s = time.perf_counter() - started
+    record("issue16", "tight-budget main solve", national_main_s=national_s,
+           shipped_s=shipped_s, default_options_s=default_s, ratio=shipped_s / national_s,
+           default_ratio=default_s / national_s, objective=shipped.objective,
+           default_objective=before.objective)
+
+
 # --- 3: the diagnosis -------------------------------------------------------------------
 
 def _national_main_s() -> float:
