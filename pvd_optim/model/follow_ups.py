@@ -187,7 +187,10 @@ def one_branching(program: LinearProgram, settings: SolverSection, start: Starti
     children = [dataclasses.replace(relaxed, col_upper=below),
                 dataclasses.replace(relaxed, col_lower=above)]
     if _NESTED.get() or not _may_run_at_once([settings, settings]):
-        results = [solve_lp_from(child, settings, start.values) for child in children]
+        # One after the other, the second gets what the first left of the time limit.
+        began = time.perf_counter()
+        results = [solve_lp_from(child, _time_left(settings, began), start.values)
+                   for child in children]
     else:
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pvd-branch") as pool:
             futures = [pool.submit(contextvars.copy_context().run, _nested, solve_lp_from,
