@@ -43,7 +43,9 @@ DIAGNOSIS_CASES: dict[str, tuple[str, dict[str, Any]]] = {
                                      {"resources.engineering.cover_min_share": 1}),
 }
 EXPORT_CASES = ("national", "all-communes")
-SMOKE = {"toy-analyses", "toy-impossible", "national"}
+#: Case -> scenario of the gap-0 base measurement; the first runs in smoke mode.
+GAP_0_CASES = {"toy-gap-0": "toy", "national-gap-0": "national"}
+SMOKE = {"toy-analyses", "toy-impossible", "national", "toy-gap-0"}
 
 _NATIONAL_MAIN: dict[str, float] = {}
 
@@ -76,6 +78,74 @@ def test_follow_ups_against_the_main_solve(benchmark: Any, name: str) -> None:
     benchmark.extra_info.update(report)
     assert report["mip_gap"] is not None and report["mip_gap"] <= CASES[name].scenario(
         ).solver.mip_gap + 1e-12
+
+
+@pytest.mark.parametrize("name", tuple(GAP_0_CASES))
+def test_gap_0_base_against_the_main_solve(benchmark: Any, name: str) -> None:
+    """The gap-0 base of the re-solves: its LPs (relaxation, one branching) and the MIP.
+
+    In one process, one after the other: the main solve, the gap-0 base as the
+    follow-ups solve it (``follow_ups.solve_exactly``) and the MIP it replaces
+    (``warm.solve_from`` from the same start), with their optima side by side.
+    """
+    from pvd_optim import load_scenario
+    from pvd_optim.assemble import prepare
+    from pvd_optim.model import build_program, solve
+    from pvd_optim.model.follow_ups import solve_exactly
+    from pvd_optim.model.warm import StartingPoint, solve_from
+    from pvd_optim.pipeline import problem_of
+
+    _full_only(name)
+    benchmark.group = "issue 16: the gap-0 base of the re-solves"
+    benchmark.name = name
+    scenario = load_scenario(SCENARIOS / f"{GAP_0_CASES[name]}.yaml")
+    program = build_program(problem_of(scenario, prepare(scenario)).programme)
+    started = time.perf_counter()
+    main = solve(program, scenario.solver)
+    main_s = time.perf_counter() - started
+    exact = scenario.solver.model_copy(update={"mip_gap": 0.0})
+    start = StartingPoint(main.require_values())
+    started = time.perf_counter()
+    fast = _once(benchmark, lambda: solve_exactly(program, exact, start))
+    fast_s = time.perf_counter() - started
+    started = time.perf_counter()
+    mip = solve_from(program, exact, start)
+    mip_s = time.perf_counter() - started
+    assert fast.objective == pytest.approx(mip.objective, abs=1e-6)
+    record("issue16", f"gap-0 base:{GAP_0_CASES[name]}", main_solve_s=main_s, follow_up_s=fast_s,
+           mip_s=mip_s, ratio=fast_s / main_s, mip_ratio=mip_s / main_s,
+           objective=fast.objective, mip_objective=mip.objective)
+
+
+def test_tight_budget_main_solve_settings(benchmark: Any) -> None:
+    """tight-budget's main solve with its shipped HiGHS options and with the default's.
+
+    One process, one after the other, national's main solve first as the yardstick
+    (target: tight-budget at most 2x national). Full mode only: minutes.
+    """
+    from pvd_optim import load_scenario
+    from pvd_optim.assemble import prepare
+    from pvd_optim.model import build_program, solve
+    from pvd_optim.pipeline import problem_of
+    from pvd_optim.scenario.schema import MEASURED_HIGHS_OPTIONS
+
+    _full_only("tight-budget-settings")
+    benchmark.group = "issue 16: tight-budget's main solve"
+    benchmark.name = "shipped options vs default"
+    national_s = _national_main_s()
+    scenario = load_scenario(SCENARIOS / "tight-budget.yaml")
+    program = build_program(problem_of(scenario, prepare(scenario)).programme)
+    default = scenario.solver.model_copy(update={"highs_options": dict(MEASURED_HIGHS_OPTIONS)})
+    started = time.perf_counter()
+    shipped = _once(benchmark, lambda: solve(program, scenario.solver))
+    shipped_s = time.perf_counter() - started
+    started = time.perf_counter()
+    before = solve(program, default)
+    default_s = time.perf_counter() - started
+    record("issue16", "tight-budget main solve", national_main_s=national_s,
+           shipped_s=shipped_s, default_options_s=default_s, ratio=shipped_s / national_s,
+           default_ratio=default_s / national_s, objective=shipped.objective,
+           default_objective=before.objective)
 
 
 # --- 3: the diagnosis -------------------------------------------------------------------
