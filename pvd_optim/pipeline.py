@@ -85,11 +85,14 @@ def solve_problem(
     program: LinearProgram | None = None,
     on_infeasible: Callable[[SolveResult], InfeasibleError] | None = None,
     start: StartingPoint | None = None,
+    exactly: bool = False,
 ) -> Solved:
     """Build (unless given), solve with the problem's solver settings, extract and verify.
 
     ``start``: a base optimum to start from where it is feasible (a sweep's variants,
-    :mod:`pvd_optim.model.warm`).
+    :mod:`pvd_optim.model.warm`). ``exactly``: a solve at gap 0 that tries the LP
+    relaxation and one branching before the MIP
+    (:func:`pvd_optim.model.follow_ups.solve_exactly`, as the run's re-solves).
 
     Raises ``InfeasibleError`` (from ``on_infeasible(result)`` when given, so callers can
     attach a diagnosis), ``SolverError`` when no allocation was found, and
@@ -99,7 +102,11 @@ def solve_problem(
 
     programme = problem.programme
     program = program if program is not None else build_program(programme)
-    if start is None:
+    if exactly:
+        from pvd_optim.model.follow_ups import solve_exactly
+
+        result = solve_exactly(program, problem.solver, start)
+    elif start is None:
         result = solve(program, problem.solver)
     else:
         from pvd_optim.model.warm import solve_from

@@ -214,3 +214,35 @@ def test_why_a_cost_was_not_computed_is_said_in_the_readers_language() -> None:
     assert "seule une allocation optimisée à postes entiers en a un" in french
     english = render_markdown(page_content(town_page(allocation, scenario, insee, EN), EN))
     assert "only an optimised allocation with whole posts has one" in english
+
+
+def test_the_cost_of_covering_is_the_gap_0_mips_without_solving_a_mip(
+        national: Run, uncovered: str) -> None:
+    """The base and the forced solve go through the relaxation and one branching
+    (``follow_ups.solve_exactly``), and give the optimum HiGHS's MIP proves at gap 0."""
+    from pvd_optim.model import highs, warm
+    from pvd_optim.pipeline import solve_problem
+    from pvd_optim.results import Problem
+    from pvd_optim.town.counterfactual import _forced_program
+
+    allocation, scenario = national.allocation, national.scenario
+    mips: list[int] = []
+    original = highs.run_and_read
+
+    def recording(h, program, settings):  # type: ignore[no-untyped-def]
+        if program.integer.any():  # every HiGHS solve ends here: count the MIPs
+            mips.append(program.n_cols)
+        return original(h, program, settings)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(highs, "run_and_read", recording)
+        patch.setattr(warm, "run_and_read", recording)
+        effect = coverage_counterfactual(allocation, uncovered, scenario.solver)
+    assert effect.method == "exact" and mips == []
+    settings = scenario.solver.model_copy(update={"mip_gap": 0.0})
+    problem = Problem(allocation.inputs, allocation.scenario_name, settings,
+                      allocation.town_info)
+    t = allocation.inputs.town_codes.index(uncovered)
+    forced = solve_problem(problem, program=_forced_program(allocation, t, True, exact=True))
+    assert forced.result.mip_gap is not None and forced.result.mip_gap <= 1e-9
+    assert effect.forced_keur == pytest.approx(forced.result.objective, rel=1e-9)

@@ -88,8 +88,8 @@ def integral(program: LinearProgram, values: np.ndarray) -> bool:
     return bool((np.abs(columns - np.round(columns)) <= START_INTEGRALITY).all())
 
 
-def solve_exactly(program: LinearProgram, settings: SolverSection, start: StartingPoint
-                  ) -> SolveResult:
+def solve_exactly(program: LinearProgram, settings: SolverSection,
+                  start: StartingPoint | None) -> SolveResult:
     """The MIP ``program`` at ``settings``'s gap, through its LP relaxation where it settles it.
 
     The relaxation's optimum bounds every integral point; when it is integral itself
@@ -97,25 +97,31 @@ def solve_exactly(program: LinearProgram, settings: SolverSection, start: Starti
     returned as such. When it is fractional, :func:`one_branching` may settle the MIP
     with two more LPs. Otherwise the MIP is solved, from ``start`` or a better integral
     point the branching found, with what is left of ``settings.time_limit_s``. CBC, and
-    an LP ``program``, go straight to their solve.
+    an LP ``program``, go straight to their solve. Without a ``start`` (a town's
+    counterfactual read back from a results folder has no column values) the relaxation
+    is solved cold and its optimum starts the branching.
     """
     if settings.name != "highs" or not program.integer.any():
-        return solve_from(program, settings, start)
+        return solve(program, settings) if start is None else solve_from(program, settings,
+                                                                          start)
     started = time.perf_counter()
-    relaxation = solve_lp_from(program.relaxed(), settings, start.values)
+    relaxation = (solve(program.relaxed(), settings) if start is None
+                  else solve_lp_from(program.relaxed(), settings, start.values))
     if (relaxation.status is SolveStatus.OPTIMAL and relaxation.values is not None
             and integral(program, relaxation.values)):
         return _as_mip_optimum(relaxation, started)
     mip_start = start
     if relaxation.status is SolveStatus.OPTIMAL and relaxation.values is not None:
-        branching = one_branching(program, _time_left(settings, started), start,
-                                  relaxation.values)
+        branching = one_branching(program, _time_left(settings, started),
+                                  start or StartingPoint(relaxation.values), relaxation.values)
         if branching.optimum is not None:
             return _as_mip_optimum(branching.optimum, started)
         if branching.best is not None and branching.best.values is not None and (
-                _better(program, branching.best.objective, float(program.cost @ start.values))):
+                start is None or _better(program, branching.best.objective,
+                                         float(program.cost @ start.values))):
             mip_start = StartingPoint(branching.best.values)
-    result = solve_from(program, _time_left(settings, started), mip_start)
+    left = _time_left(settings, started)
+    result = solve(program, left) if mip_start is None else solve_from(program, left, mip_start)
     return dataclasses.replace(result, solve_seconds=time.perf_counter() - started)
 
 
