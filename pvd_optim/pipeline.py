@@ -95,12 +95,15 @@ def solve_problem(
     attach a diagnosis), ``SolverError`` when no allocation was found, and
     ``VerificationError`` when the checker disagrees with the solver.
     """
-    from pvd_optim.model import build_program, solve
+    from pvd_optim.model import build_program
 
     programme = problem.programme
     program = program if program is not None else build_program(programme)
     if start is None:
-        result = solve(program, problem.solver)
+        from pvd_optim.model.relaxation_first import solve_relaxation_first
+
+        # A programme of several years from its LP relaxation first (issue 12, item 8).
+        result = solve_relaxation_first(program, problem.solver, programme)
     else:
         from pvd_optim.model.warm import solve_from
 
