@@ -49,10 +49,14 @@ STRENGTHENINGS = {
 }
 
 
+INPUTS: dict[str, Any] = {}
+
+
 def build(name: str, overrides: dict[str, Any] | None = None) -> tuple[Any, LinearProgram]:
     """The scenario, and the program ``pvd-optim run`` would solve for it."""
     scenario = load_scenario(SCENARIOS / name, overrides=overrides)
     prepared = prepare(scenario)
+    INPUTS[name] = prepared.inputs
     return scenario, build_program(prepared.inputs)
 
 
@@ -133,15 +137,26 @@ def cmd_strengthen(args: argparse.Namespace) -> None:
     print(f"load {load()}")
     cases = {"all strengthenings": ()} | STRENGTHENINGS
     for label, blocks in cases.items():
+        if args.only and label not in args.only:
+            continue
         missing = [b for b in blocks if b not in program.rows]
         if missing:
             print(f"{label}: no block {missing}")
             continue
-        kept = program.keeping_rows(n for n in program.rows if n not in blocks)
+        kept = program.keeping_rows([n for n in program.rows if n not in blocks])
         bound, seconds, _ = relaxation_bound(kept, scenario)
         line = (f"{label:24s} rows {kept.n_rows:>9,}  LP bound {bound:,.4f} "
                 f"({(bound - args.optimum) / args.optimum:+.3e} of the optimum) "
                 f"LP {seconds:.1f} s")
+        if args.first:
+            from pvd_optim.model.relaxation_first import ROUNDED_STATUS, solve_relaxation_first
+            settings = scenario.solver.model_copy(update={"mip_gap": args.first,
+                                                          "time_limit_s": args.limit})
+            began = time.perf_counter()
+            result = solve_relaxation_first(kept, settings, INPUTS["programme-2020-2026.yaml"])
+            line += (f"  relaxation-first at {args.first:g}: {time.perf_counter() - began:.1f} s"
+                     f" {'rounded' if result.raw_status == ROUNDED_STATUS else result.raw_status}"
+                     f" obj {result.objective:,.4f} gap {result.mip_gap:.2e}")
         if args.gap is not None:
             h = highs_for(kept, scenario, args.gap, args.limit, None)
             mip_s, info = timed_run(h)
@@ -213,6 +228,9 @@ def main() -> None:
     p.add_argument("--optimum", type=float, required=True)
     p.add_argument("--gap", type=float, default=None)
     p.add_argument("--limit", type=float, default=600.0)
+    p.add_argument("--first", type=float, default=None,
+                   help="also solve relaxation-first at this gap")
+    p.add_argument("--only", nargs="*", default=None, help="these cases only (labels)")
     p.set_defaults(run=cmd_strengthen)
     p = sub.add_parser("rens")
     p.add_argument("--gap", type=float, default=1e-4)
