@@ -108,35 +108,39 @@ def solve_relaxation_first(program: LinearProgram, settings: SolverSection,
     started = time.perf_counter()
     timing = {} if timing is None else timing
 
-    def left(changes: SolverSection) -> SolverSection:
+    def mip(start: StartingPoint | None = None) -> SolveResult:
+        """HiGHS on the MIP with the time left, its seconds counted from the start."""
         spent = time.perf_counter() - started
-        return changes.model_copy(update={"time_limit_s": max(settings.time_limit_s - spent,
-                                                               1.0)})
+        rest = settings.model_copy(update={"time_limit_s": max(settings.time_limit_s - spent,
+                                                                1.0)})
+        result = solve_from(program, rest, start)
+        return dataclasses.replace(result, solve_seconds=time.perf_counter() - started)
 
-    h = make_highs(program.relaxed(), settings)
-    relaxation = run_and_read(h, program.relaxed(), settings)
+    relaxed = program.relaxed()
+    h = make_highs(relaxed, settings)
+    relaxation = run_and_read(h, relaxed, settings)
     if relaxation.status is not SolveStatus.OPTIMAL or relaxation.objective is None:
-        return solve(program, left(settings))  # the MIP says why (infeasible, limit)
+        return mip()  # the MIP says why (infeasible, a time limit)
     bound = relaxation.objective
     rounded = round_relaxation(program, programme, relaxation.require_values())
     if rounded is None:
-        return solve(program, left(settings))
-    # The fixed LP from the relaxation's optimal basis: only the rounded columns move.
+        return mip()
+    # The fixed LP from the relaxation's optimal basis: only the rounded columns move
+    # (0.8 s against 32 s for the relaxation at seven national years), under the
+    # scenario's time limit.
     fixed_program = fix_integers(program, rounded)
     at = np.flatnonzero(program.integer)
     h.changeColsBounds(len(at), at, fixed_program.col_lower[at], fixed_program.col_upper[at])
-    h.setOptionValue("time_limit", left(settings).time_limit_s)
     fixed = run_and_read(h, fixed_program, settings)
-    if fixed.status is not SolveStatus.OPTIMAL or fixed.objective is None:
-        return solve(program, left(settings))
     timing.update(relaxation=relaxation.solve_seconds, fixed=fixed.solve_seconds)
+    if fixed.status is not SolveStatus.OPTIMAL or fixed.objective is None:
+        return mip()  # the rounding is infeasible: HiGHS searches from scratch
     gap = (bound - fixed.objective) / max(abs(fixed.objective), 1e-10)
     if gap <= settings.mip_gap:
         return dataclasses.replace(
             fixed, raw_status=ROUNDED_STATUS, row_duals=None, mip_gap=max(gap, 0.0),
             best_bound=bound, is_mip=True, solve_seconds=time.perf_counter() - started)
-    result = solve_from(program, left(settings), StartingPoint(fixed.require_values()))
-    return dataclasses.replace(result, solve_seconds=time.perf_counter() - started)
+    return mip(StartingPoint(fixed.require_values()))
 
 
 __all__ = ["ROUNDED_STATUS", "round_relaxation", "solve_relaxation_first"]
