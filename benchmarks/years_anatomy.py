@@ -121,6 +121,16 @@ def cmd_root(args: argparse.Namespace) -> None:
         print(f"  {name}: shape {block.shape}, fractional per year "
               f"{frac.reshape(block.shape[0], -1).sum(axis=1).tolist()}, sum per year "
               f"{np.round(v.reshape(block.shape[0], -1).sum(axis=1), 2).tolist()}")
+    c_block = program.columns["c"]
+    c = values[c_block.slice].reshape(c_block.shape)
+    first = INPUTS["programme-2020-2026.yaml"].first
+    years, towns = np.nonzero(np.abs(c - np.round(c)) > 1e-6)
+    for y, t in zip(years, towns, strict=True):
+        g = first.group_of_town[t]
+        print(f"  fractional c: year {y} town {first.town_codes[t]} group {g} (size "
+              f"{int((first.group_of_town == g).sum())}, m {first.towns_per_post[g]}) value "
+              f"{c[y, t]:.4f}; group covered {c[y, first.group_of_town == g].sum():.4f}, posts "
+              f"{values[program.columns['p'].slice].reshape(program.columns['p'].shape)[y, g]}")
     activity = program.activity(values)
     for name, rblock in program.rows.items():
         if name.startswith(("cofunder_budget", "engineering_budget", "envelope", "capacity",
@@ -206,8 +216,8 @@ def cmd_first(args: argparse.Namespace) -> None:
             result = solve(program, settings)
         else:
             timing: dict[str, float] = {}
-            result = solve_relaxation_first(program, settings, prepared.inputs, timing)
-            print(timing)
+            result = solve_relaxation_first(program, settings, prepared.inputs, timing=timing)
+            print(timing=timing)
         print(f"{name}: {time.perf_counter() - started:.1f} s {result.raw_status} "
               f"objective {result.objective:,.4f} bound {result.best_bound:,.4f} gap "
               f"{result.mip_gap:.2e}; load {load()}", flush=True)

@@ -95,15 +95,18 @@ def solve_problem(
     attach a diagnosis), ``SolverError`` when no allocation was found, and
     ``VerificationError`` when the checker disagrees with the solver.
     """
-    from pvd_optim.model import build_program
+    from pvd_optim.model import build_program, solve
 
     programme = problem.programme
     program = program if program is not None else build_program(programme)
-    if start is None:
+    if programme.n_years > 1:
         from pvd_optim.model.relaxation_first import solve_relaxation_first
 
-        # A programme of several years from its LP relaxation first (issue 12, item 8).
-        result = solve_relaxation_first(program, problem.solver, programme)
+        # A programme of several years from its LP relaxation first (issue 12, item 8);
+        # a start serves only if the MIP has to be solved.
+        result = solve_relaxation_first(program, problem.solver, programme, start=start)
+    elif start is None:
+        result = solve(program, problem.solver)
     else:
         from pvd_optim.model.warm import solve_from
 

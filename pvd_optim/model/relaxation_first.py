@@ -35,7 +35,7 @@ import numpy as np
 from pvd_optim.inputs import FloatArray, ModelInputs, ProgrammeInputs, as_programme
 from pvd_optim.model.highs import make_highs, run_and_read
 from pvd_optim.model.program import LinearProgram
-from pvd_optim.model.solve import fix_integers, solve
+from pvd_optim.model.solve import fix_integers
 from pvd_optim.model.status import SolveResult, SolveStatus
 from pvd_optim.model.warm import START_INTEGRALITY, StartingPoint, solve_from
 from pvd_optim.scenario.schema import SolverSection
@@ -96,19 +96,24 @@ def round_relaxation(program: LinearProgram, programme: ProgrammeInputs,
 
 
 def solve_relaxation_first(program: LinearProgram, settings: SolverSection,
-                           inputs: ModelInputs | ProgrammeInputs,
+                           inputs: ModelInputs | ProgrammeInputs, *,
+                           start: StartingPoint | None = None,
                            timing: dict[str, float] | None = None) -> SolveResult:
     """Solve ``program`` (the MIP built from ``inputs``) from its LP relaxation; see the module.
 
-    ``timing`` (optional) receives the seconds of the relaxation and of the fixed LP.
+    ``start``: a known allocation (a sweep's base optimum) for HiGHS to start from if
+    the MIP has to be solved and the rounded relaxation is not feasible. ``timing``
+    (optional) receives the seconds of the relaxation and of the fixed LP. The same
+    program always takes the same path, with or without a start, so a sweep's variant
+    gives what a run of the same scenario gives.
     """
     programme = as_programme(inputs)
     if (programme.n_years < 2 or settings.name != "highs" or not program.integer.any()):
-        return solve(program, settings)
+        return solve_from(program, settings, start)
     started = time.perf_counter()
     timing = {} if timing is None else timing
 
-    def mip(start: StartingPoint | None = None) -> SolveResult:
+    def mip(start: StartingPoint | None = start) -> SolveResult:
         """HiGHS on the MIP with the time left, its seconds counted from the start."""
         spent = time.perf_counter() - started
         rest = settings.model_copy(update={"time_limit_s": max(settings.time_limit_s - spent,
