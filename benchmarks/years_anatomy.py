@@ -223,6 +223,27 @@ def cmd_first(args: argparse.Namespace) -> None:
               f"{result.mip_gap:.2e}; load {load()}", flush=True)
 
 
+def cmd_compare(args: argparse.Namespace) -> None:
+    """Before and after in one run: one year, seven years relaxation-first, seven plain."""
+    from pvd_optim.model.relaxation_first import solve_relaxation_first
+    from pvd_optim.model.solve import solve
+
+    runs = (("national.yaml", ONE_YEAR, "MIP"), ("programme-2020-2026.yaml", None, "first"),
+            ("programme-2020-2026.yaml", None, "MIP"))
+    for name, overrides, how in runs:
+        scenario = load_scenario(SCENARIOS / name, overrides=overrides)
+        prepared = prepare(scenario)
+        program = build_program(prepared.inputs)
+        settings = scenario.solver.model_copy(update={"mip_gap": args.gap,
+                                                      "time_limit_s": args.limit})
+        began = time.perf_counter()
+        result = (solve_relaxation_first(program, settings, prepared.inputs) if how == "first"
+                  else solve(program, settings))
+        print(f"{name} {how}: {time.perf_counter() - began:.1f} s {result.raw_status} "
+              f"objective {result.objective:,.4f} gap {result.mip_gap:.2e}; load {load()}",
+              flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -248,6 +269,10 @@ def main() -> None:
     p.add_argument("--log", default="/tmp/years-rens.log")
     p.add_argument("--full", action="store_true")
     p.set_defaults(run=cmd_rens)
+    p = sub.add_parser("compare")
+    p.add_argument("--gap", type=float, default=1e-4)
+    p.add_argument("--limit", type=float, default=900.0)
+    p.set_defaults(run=cmd_compare)
     p = sub.add_parser("first")
     p.add_argument("--gap", type=float, default=1e-4)
     p.add_argument("--limit", type=float, default=900.0)
