@@ -106,6 +106,12 @@ def solve_problem(
         from pvd_optim.model.follow_ups import solve_exactly
 
         result = solve_exactly(program, problem.solver, start)
+    elif programme.n_years > 1:
+        from pvd_optim.model.relaxation_first import solve_relaxation_first
+
+        # A programme of several years from its LP relaxation first (issue 12, item 8);
+        # a start serves only if the MIP has to be solved.
+        result = solve_relaxation_first(program, problem.solver, programme, start=start)
     elif start is None:
         result = solve(program, problem.solver)
     else:
