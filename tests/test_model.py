@@ -107,3 +107,12 @@ def test_pulp_export_writes_the_same_model(tmp_path) -> None:
     text = (tmp_path / "model.lp").read_text()
     assert "envelope" in text and "capacity_0" in text
     assert (tmp_path / "model.mps").stat().st_size > 0
+
+
+def test_keeping_rows_keeps_every_named_block_given_as_a_generator() -> None:
+    """The names are read once: a generator used to keep the first block only."""
+    program = build_program(random_inputs(n_towns=30))
+    names = list(program.rows)[:3]
+    from_generator = program.keeping_rows(name for name in names)
+    assert list(from_generator.rows) == names
+    assert from_generator.n_rows == program.keeping_rows(names).n_rows

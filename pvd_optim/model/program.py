@@ -129,7 +129,8 @@ class LinearProgram:
         Row blocks are renumbered in their original order; names not in the
         program are ignored (a family switched off).
         """
-        kept = [block for name, block in self.rows.items() if name in set(names)]
+        wanted = set(names)  # once: a generator would be spent by the first block
+        kept = [block for name, block in self.rows.items() if name in wanted]
         rows = np.concatenate([block.indices for block in kept]) if kept else np.zeros(
             0, dtype=np.int64)
         starts, ends = self.row_start[rows], self.row_start[rows + 1]
