@@ -200,29 +200,6 @@ def cmd_rens(args: argparse.Namespace) -> None:
         print(f"full MIP from the RENS start {mip_s:.1f} s {info}; load {load()}", flush=True)
 
 
-def cmd_first(args: argparse.Namespace) -> None:
-    """One-year MIP, then the programme solved relaxation-first, back to back."""
-    from pvd_optim.model.relaxation_first import solve_relaxation_first
-    from pvd_optim.model.solve import solve
-
-    for name, overrides in (("national.yaml", ONE_YEAR), ("programme-2020-2026.yaml", None)):
-        scenario = load_scenario(SCENARIOS / name, overrides=overrides)
-        prepared = prepare(scenario)
-        program = build_program(prepared.inputs)
-        settings = scenario.solver.model_copy(update={"mip_gap": args.gap,
-                                                      "time_limit_s": args.limit})
-        started = time.perf_counter()
-        if name == "national.yaml":
-            result = solve(program, settings)
-        else:
-            timing: dict[str, float] = {}
-            result = solve_relaxation_first(program, settings, prepared.inputs, timing=timing)
-            print(timing=timing)
-        print(f"{name}: {time.perf_counter() - started:.1f} s {result.raw_status} "
-              f"objective {result.objective:,.4f} bound {result.best_bound:,.4f} gap "
-              f"{result.mip_gap:.2e}; load {load()}", flush=True)
-
-
 def cmd_compare(args: argparse.Namespace) -> None:
     """Before and after in one run: one year, seven years relaxation-first, seven plain."""
     from pvd_optim.model.relaxation_first import solve_relaxation_first
@@ -273,10 +250,6 @@ def main() -> None:
     p.add_argument("--gap", type=float, default=1e-4)
     p.add_argument("--limit", type=float, default=900.0)
     p.set_defaults(run=cmd_compare)
-    p = sub.add_parser("first")
-    p.add_argument("--gap", type=float, default=1e-4)
-    p.add_argument("--limit", type=float, default=900.0)
-    p.set_defaults(run=cmd_first)
     args = parser.parse_args()
     args.run(args)
 
