@@ -36,6 +36,12 @@ EXACT_GAP = 1e-9
 #: Two metric values within this relative distance are tied.
 TIE_RELATIVE = 1e-9
 
+#: A count of posts is payable when the co-funders' shares meet its subsidies up to this
+#: relative shortfall (``pvd_optim.inputs.posts``): the LP that splits the subsidies
+#: (``model.cofunding``) is solved to HiGHS's primal tolerance, far tighter, so a count a
+#: rounding error away is not claimed payable.
+PAYABLE_RELATIVE = 1e-9
+
 
 def allowed_excess(rhs: ArrayLike) -> NDArray[np.float64]:
     """How far a left-hand side may pass ``rhs`` and still hold.

@@ -23,12 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from pvd_optim.inputs.year import ModelInputs
-from pvd_optim.tolerances import CHECK_RELATIVE, floor_whole
-
-#: A payable count is one the co-funders' shares meet up to this relative shortfall: the
-#: LP that splits subsidies among them (``model.cofunding``) is solved to HiGHS's primal
-#: tolerance, far tighter; a count a rounding error away is not claimed payable.
-_PAYABLE_RELATIVE = 1e-9
+from pvd_optim.tolerances import CHECK_RELATIVE, PAYABLE_RELATIVE, floor_whole
 
 __all__ = ["most_posts_bound", "posts_paid_whatever_mix"]
 
@@ -45,7 +40,7 @@ def _payable(inputs: ModelInputs, posts: int, kind: int) -> bool:
     subsidy = inputs.post_subsidy_keur[kind] * posts
     shares = np.minimum(inputs.funder_share_cap_keur[:, kind] * posts,
                         inputs.funder_budget_keur)
-    return bool(shares.sum() >= subsidy * (1 - _PAYABLE_RELATIVE))
+    return bool(shares.sum() >= subsidy * (1 - PAYABLE_RELATIVE))
 
 
 def posts_paid_whatever_mix(inputs: ModelInputs) -> int:

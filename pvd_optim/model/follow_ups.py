@@ -102,8 +102,7 @@ def solve_exactly(program: LinearProgram, settings: SolverSection,
     is solved cold and its optimum starts the branching.
     """
     if settings.name != "highs" or not program.integer.any():
-        return solve(program, settings) if start is None else solve_from(program, settings,
-                                                                          start)
+        return solve_from(program, settings, start)
     started = time.perf_counter()
     relaxation = (solve(program.relaxed(), settings) if start is None
                   else solve_lp_from(program.relaxed(), settings, start.values))
@@ -120,8 +119,7 @@ def solve_exactly(program: LinearProgram, settings: SolverSection,
                 start is None or _better(program, branching.best.objective,
                                          float(program.cost @ start.values))):
             mip_start = StartingPoint(branching.best.values)
-    left = _time_left(settings, started)
-    result = solve(program, left) if mip_start is None else solve_from(program, left, mip_start)
+    result = solve_from(program, _time_left(settings, started), mip_start)
     return dataclasses.replace(result, solve_seconds=time.perf_counter() - started)
 
 
