@@ -124,3 +124,27 @@ def test_one_year_is_solved_as_before() -> None:
     result = solve_relaxation_first(program, _settings(0.0), programme)
     assert result.raw_status != ROUNDED_STATUS
     assert result.objective == pytest.approx(solve(program, _settings(0.0)).objective)
+
+
+def test_the_mip_after_the_relaxation_gets_only_what_is_left_of_the_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The relaxation and the MIP share ``solver.time_limit_s`` (``model.solve.time_left``).
+
+    A limit spent by the time the MIP starts leaves it 1e-3 s, so it stops at once with
+    its time-limit status; it used to get a floor of 1 s beyond the scenario's limit.
+    """
+    import pvd_optim.model.relaxation_first as relaxation_first
+
+    limits: list[float] = []
+    real_solve_from = relaxation_first.solve_from
+
+    def recording(program: LinearProgram, settings: SolverSection, start: Any) -> Any:
+        limits.append(settings.time_limit_s)
+        return real_solve_from(program, settings, start)
+
+    monkeypatch.setattr(relaxation_first, "solve_from", recording)
+    programme = _programme(seed=0, budget_keur=155.0)
+    settings = SolverSection(mip_gap=GAP, time_limit_s=1e-6)  # type: ignore[call-arg]
+    result = solve_relaxation_first(build_program(programme), settings, programme)
+    assert limits == [1e-3]
+    assert result.status is not SolveStatus.OPTIMAL

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pvd_optim.model.program import LinearProgram
-from pvd_optim.model.solve import solve
+from pvd_optim.model.solve import solve, time_left
 from pvd_optim.model.status import SolveResult, SolveStatus
 from pvd_optim.model.warm import START_INTEGRALITY, StartingPoint, solve_from
 from pvd_optim.scenario.schema import SolverSection
@@ -111,7 +111,7 @@ def solve_exactly(program: LinearProgram, settings: SolverSection,
         return _as_mip_optimum(relaxation, started)
     mip_start = start
     if relaxation.status is SolveStatus.OPTIMAL and relaxation.values is not None:
-        branching = one_branching(program, _time_left(settings, started),
+        branching = one_branching(program, time_left(settings, started),
                                   start or StartingPoint(relaxation.values), relaxation.values)
         if branching.optimum is not None:
             return _as_mip_optimum(branching.optimum, started)
@@ -119,17 +119,8 @@ def solve_exactly(program: LinearProgram, settings: SolverSection,
                 start is None or _better(program, branching.best.objective,
                                          float(program.cost @ start.values))):
             mip_start = StartingPoint(branching.best.values)
-    result = solve_from(program, _time_left(settings, started), mip_start)
+    result = solve_from(program, time_left(settings, started), mip_start)
     return dataclasses.replace(result, solve_seconds=time.perf_counter() - started)
-
-
-def _time_left(settings: SolverSection, started: float) -> SolverSection:
-    """``settings`` with what is left of its time limit since ``started``.
-
-    A time limit must stay positive; a tiny one ends a solve at once, with its status.
-    """
-    left_s = max(1e-3, settings.time_limit_s - (time.perf_counter() - started))
-    return settings.model_copy(update={"time_limit_s": left_s})
 
 
 def _as_mip_optimum(lp_result: SolveResult, started: float) -> SolveResult:
@@ -193,7 +184,7 @@ def one_branching(program: LinearProgram, settings: SolverSection, start: Starti
     if _NESTED.get() or not _may_run_at_once([settings, settings]):
         # One after the other, the second gets what the first left of the time limit.
         began = time.perf_counter()
-        results = [solve_lp_from(child, _time_left(settings, began), start.values)
+        results = [solve_lp_from(child, time_left(settings, began), start.values)
                    for child in children]
     else:
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pvd-branch") as pool:

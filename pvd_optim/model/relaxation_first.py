@@ -35,7 +35,7 @@ import numpy as np
 from pvd_optim.inputs import FloatArray, ModelInputs, ProgrammeInputs, as_programme
 from pvd_optim.model.highs import make_highs, run_and_read
 from pvd_optim.model.program import LinearProgram
-from pvd_optim.model.solve import fix_integers
+from pvd_optim.model.solve import fix_integers, time_left
 from pvd_optim.model.status import SolveResult, SolveStatus
 from pvd_optim.model.warm import START_INTEGRALITY, StartingPoint, solve_from
 from pvd_optim.scenario.schema import SolverSection
@@ -115,10 +115,7 @@ def solve_relaxation_first(program: LinearProgram, settings: SolverSection,
 
     def mip(start: StartingPoint | None = start) -> SolveResult:
         """HiGHS on the MIP with the time left, its seconds counted from the start."""
-        spent = time.perf_counter() - started
-        rest = settings.model_copy(update={"time_limit_s": max(settings.time_limit_s - spent,
-                                                                1.0)})
-        result = solve_from(program, rest, start)
+        result = solve_from(program, time_left(settings, started), start)
         return dataclasses.replace(result, solve_seconds=time.perf_counter() - started)
 
     relaxed = program.relaxed()

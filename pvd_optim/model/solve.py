@@ -66,6 +66,18 @@ class SolveBudget:
         return self.settings.model_copy(update={**changes, "time_limit_s": left})
 
 
+def time_left(settings: SolverSection, started: float) -> SolverSection:
+    """``settings`` with what is left of its time limit since ``started`` (``perf_counter``).
+
+    One owner for the solves that share one limit in turn (a re-solve's relaxation and
+    its MIP, the relaxation-first path and its MIP). The limit stays positive: a tiny
+    one ends the solve at once with its time-limit status, rather than granting it more
+    time than the scenario allows.
+    """
+    left_s = max(1e-3, settings.time_limit_s - (time.perf_counter() - started))
+    return settings.model_copy(update={"time_limit_s": left_s})
+
+
 def threads_to_use(requested: int) -> tuple[int, tuple[str, ...]]:
     """The threads a solve uses: the scenario's count, clamped to the cores available.
 
