@@ -42,6 +42,10 @@ TIE_RELATIVE = 1e-9
 #: rounding error away is not claimed payable.
 PAYABLE_RELATIVE = 1e-9
 
+#: Model inputs stored in a results folder equal those derived again from its scenario up to
+#: this relative difference (float noise of the round trip through ``.npz``; ``output.readback``).
+STORED_INPUTS_RELATIVE = 1e-9
+
 
 def allowed_excess(rhs: ArrayLike) -> NDArray[np.float64]:
     """How far a left-hand side may pass ``rhs`` and still hold.

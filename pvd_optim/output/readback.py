@@ -16,7 +16,8 @@ included, and trusts nothing stored beside the allocation:
    says what changed, not a note;
 4. the model inputs are derived again from that scenario and data
    (:func:`pvd_optim.assemble.prepare`) and must equal the stored ones, so an
-   edit of both the allocation and the stored inputs is caught;
+   edit of both the allocation and the stored inputs is caught (3 and 4:
+   :mod:`.readback_checks`);
 5. the allocation is re-verified by the independent checker against those
    derived inputs, on every constraint family its producer promises: any
    violation refuses the folder, naming them.
@@ -26,7 +27,6 @@ Every refusal is a one-line ``InputError`` (exit 2) that says what to do.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from dataclasses import dataclass
@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pvd_optim.errors import InputError
-from pvd_optim.i18n import N_, placeholders
+from pvd_optim.i18n import placeholders
 from pvd_optim.i18n.message import Message, joined, message_from_data
 from pvd_optim.output.folder import (
     FOLDER_FORMAT_VERSION,
@@ -44,34 +44,23 @@ from pvd_optim.output.folder import (
     read_listed,
     read_manifest,
 )
-from pvd_optim.output.provenance import (
-    embedded_data_hashes,
-    planner_files,
-    scenario_hash,
-    sha256_bytes,
-)
+from pvd_optim.output.provenance import scenario_hash
+from pvd_optim.output.readback_checks import check_data, check_stored_inputs
 from pvd_optim.output.state import (
     ARRAY_NAMES,
     MAX_STATE_BYTES,
-    PROGRAMME_ARRAYS,
-    PROGRAMME_SETTINGS,
     RERUN,
     STATE_FILE,
     read_state,
-    stored_value,
 )
-from pvd_optim.output.target import MANIFEST_FILE, MAX_JSON_BYTES
-from pvd_optim.textfiles import MAX_CSV_BYTES, read_regular_file
+from pvd_optim.output.target import MANIFEST_FILE, MAX_JSON_BYTES, SCENARIO_FILE
 
 if TYPE_CHECKING:
     from pvd_optim.inputs import ProgrammeInputs
     from pvd_optim.results import Allocation
     from pvd_optim.scenario.schema import Scenario
 
-SCENARIO_FILE = "scenario.json"
 DIAGNOSIS_FILE = "diagnosis.json"
-#: Stored inputs must equal the derived ones to this relative tolerance (float noise only).
-INPUTS_RELATIVE_TOLERANCE = 1e-9
 _SHOWN_VIOLATIONS = 5
 
 
@@ -166,72 +155,6 @@ def _scenario(folder: Path, raw: bytes, manifest: dict[str, Any]) -> Scenario:
                                  "differs from {manifest}'s); {rerun}", name=SCENARIO_FILE,
                                  manifest=MANIFEST_FILE, rerun=RERUN), file=folder)
     return scenario
-
-
-def _check_data(folder: Path, manifest: dict[str, Any], scenario: Scenario) -> None:
-    recorded = manifest.get("embedded_data_sha256")
-    current = embedded_data_hashes()
-    if recorded != current:
-        changed = sorted(set(current) ^ set(recorded or {}) | {
-            name for name in set(current) & set(recorded or {})
-            if current[name] != recorded[name]}) if isinstance(recorded, dict) else ["all"]
-        raise InputError(Message(
-            "was computed on other embedded data than this pvd-optim's (differs: {changed}), so "
-            "it cannot be re-verified here; {rerun}", changed=", ".join(changed[:3]),
-            rerun=RERUN), file=folder)
-    planner = manifest.get("planner_files_sha256")
-    planner = planner if isinstance(planner, dict) else {}
-    for path in planner_files(scenario):
-        if not path.exists():
-            raise InputError(Message("the planner CSV {path} that its scenario names is gone; "
-                                     "restore it to re-verify the folder, or {rerun}",
-                                     path=str(path), rerun=RERUN), file=folder)
-        raw = read_regular_file(path, max_bytes=MAX_CSV_BYTES, what=N_("planner CSV"))
-        if planner.get(str(path)) != sha256_bytes(raw):
-            raise InputError(Message("the planner CSV {path} changed since the run (its SHA-256 "
-                                     "is not the one {manifest} records); restore it, or {rerun}",
-                                     path=str(path), manifest=MANIFEST_FILE, rerun=RERUN),
-                             file=folder)
-
-
-def _same(stored: np.ndarray, derived: np.ndarray) -> bool:
-    if stored.shape != derived.shape:
-        return False
-    if derived.dtype.kind == "f" and stored.dtype.kind in "fiu":
-        return bool(np.allclose(stored, derived, rtol=INPUTS_RELATIVE_TOLERANCE, atol=1e-12,
-                                equal_nan=True))
-    return bool(stored.tolist() == derived.tolist())
-
-
-def _edited(folder: Path, name: str) -> InputError:
-    return InputError(Message(
-        "the model inputs stored in {state} ({name}) differ from those derived again from "
-        "{scenario} and the data: the folder was edited, or written by another pvd-optim "
-        "version; {rerun}", state=STATE_FILE, name=name, scenario=SCENARIO_FILE, rerun=RERUN),
-        file=folder)
-
-
-def _check_stored_inputs(folder: Path, members: dict[str, np.ndarray], meta: dict[str, Any],
-                         programme: ProgrammeInputs) -> None:
-    count = programme.n_years
-    if meta["years"] != list(programme.calendar):
-        raise _edited(folder, "years")
-    for item in dataclasses.fields(programme.first):
-        first = members.get(f"inputs.{item.name}")
-        by_year = members.get(f"years.{item.name}")
-        if first is None or (by_year is not None and len(by_year) != count):
-            raise _edited(folder, item.name)
-        for y, year in enumerate(programme.years):
-            stored = by_year[y] if by_year is not None else first
-            if not _same(stored, stored_value(getattr(year, item.name))):
-                raise _edited(folder, item.name)
-    for name in PROGRAMME_ARRAYS:
-        stored = members.get(f"programme.{name}")
-        if stored is None or not _same(stored, np.asarray(getattr(programme, name))):
-            raise _edited(folder, name)
-    settings = meta["programme"]
-    if any(settings.get(name) != getattr(programme, name) for name in PROGRAMME_SETTINGS):
-        raise _edited(folder, "programme")
 
 
 def _arrays(folder: Path, members: dict[str, np.ndarray], programme: ProgrammeInputs) -> Any:
@@ -395,13 +318,13 @@ def read_results(folder: str | Path) -> ReadBack:
     meta = _meta(folder, state.meta)
     scenario = _scenario(folder, read_listed(folder, SCENARIO_FILE, files[SCENARIO_FILE],
                                              max_bytes=MAX_JSON_BYTES), manifest)
-    _check_data(folder, manifest, scenario)
+    check_data(folder, manifest, scenario)
     from pvd_optim.output.commitments import resolve_commitments
 
     # An allocation made on top of an earlier one: that one is read back (and verified) too.
     prepared = prepare(scenario, resolve_commitments(scenario))
     programme = prepared.programme
-    _check_stored_inputs(folder, state.members, meta, programme)
+    check_stored_inputs(folder, state.members, meta, programme)
     arrays = _arrays(folder, state.members, programme)
     report = check_allocation(programme, arrays, _families(meta))
     if not report.ok:

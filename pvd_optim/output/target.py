@@ -29,6 +29,8 @@ from pvd_optim.textfiles import noun, read_regular_file
 
 #: The manifest every folder written by pvd-optim carries; it lists the folder's files.
 MANIFEST_FILE = "manifest.json"
+#: The run's validated scenario, as JSON, in every results folder (read back to re-verify it).
+SCENARIO_FILE = "scenario.json"
 #: Largest JSON file of a results folder read back (manifest, scenario, summary).
 MAX_JSON_BYTES = 8 << 20  # 8 MiB
 #: Files the versions before folders had a file list wrote; recognised for ``--force``.

@@ -15,6 +15,7 @@ from pvd_optim.output.folder import write_folder
 from pvd_optim.output.provenance import dumps, manifest, run_provenance, scenario_json
 from pvd_optim.output.rounding import for_planners, verify_rounded
 from pvd_optim.output.state import STATE_FILE, allocation_state
+from pvd_optim.output.target import SCENARIO_FILE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,7 +66,7 @@ def write_allocation(
     files: dict[str, bytes | pd.DataFrame] = dict(table_frames(allocation))
     files["summary.json"] = dumps(allocation.summary()).encode()
     files["explain.md"] = explain_markdown(allocation).encode()
-    files["scenario.json"] = scenario_json(scenario)
+    files[SCENARIO_FILE] = scenario_json(scenario)
     files[STATE_FILE] = allocation_state(allocation)
     files.update(extra_files or {})
     return write_folder(Path(out_dir), files, force=force, kind="results",
@@ -85,7 +86,7 @@ def write_diagnosis(
     files: dict[str, bytes | pd.DataFrame] = {
         "diagnosis.json": diagnosis_json,
         "explain.md": explain_md,
-        "scenario.json": scenario_json(scenario),
+        SCENARIO_FILE: scenario_json(scenario),
     }
     provenance: dict[str, Any] = {**run_provenance(scenario, command), "status": "infeasible"}
     return write_folder(Path(out_dir), files, force=force, kind="diagnosis", manifest=provenance)
