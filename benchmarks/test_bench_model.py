@@ -301,7 +301,8 @@ def test_peak_memory(benchmark: Any, name: str, approach: str) -> None:
 _PROBE = (
     "import sys, json, time; t = time.perf_counter(); {body}; "
     "print(json.dumps([time.perf_counter() - t, 'pandas' in sys.modules, "
-    "'highspy' in sys.modules, 'pulp' in sys.modules]))"
+    "'highspy' in sys.modules, 'pulp' in sys.modules, 'numpy' in sys.modules, "
+    "'pydantic' in sys.modules]))"
 )
 _BODIES = {
     "bare interpreter": "pass",
@@ -329,11 +330,16 @@ def test_startup(benchmark: Any, what: str) -> None:
     command = [sys.executable, "-c", _PROBE.format(body="exec(" + repr(_BODIES[what]) + ")")]
     _, median = _timed(benchmark, lambda: subprocess.run(command, check=True,
                                                          capture_output=True), rounds=7)
-    _, pandas_loaded, highspy_loaded, pulp_loaded = _probe(_BODIES[what])
+    _, pandas_loaded, highspy_loaded, pulp_loaded, numpy_loaded, pydantic_loaded = _probe(
+        _BODIES[what])
     record("start-up", what, seconds=median)
     assert not pandas_loaded, f"{what} imports pandas"
     assert not highspy_loaded, f"{what} imports highspy"
     assert not pulp_loaded, f"{what} imports pulp"
+    # --help took 1 s when its parser imported the strategies (numpy, the scenario schema)
+    # to list their names: it needs neither.
+    assert not numpy_loaded, f"{what} imports numpy"
+    assert not pydantic_loaded, f"{what} imports pydantic"
     # The --help entry point too, as installed.
     if what == "pvd-optim --help":
         script = Path(sys.executable).with_name("pvd-optim")

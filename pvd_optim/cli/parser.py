@@ -120,7 +120,7 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
 
 def _add_compare(sub: Sub[argparse.ArgumentParser], common: argparse.ArgumentParser,
                  t: Translator) -> None:
-    from pvd_optim.strategies import STRATEGIES
+    from pvd_optim.strategy_names import STRATEGY_NAMES
 
     compare = sub.add_parser(
         "compare", parents=[common], epilog=exit_codes_text(t),
@@ -133,7 +133,7 @@ def _add_compare(sub: Sub[argparse.ArgumentParser], common: argparse.ArgumentPar
                          help=Message("allocate each scenario by these strategies "
                                       "(comma-separated, or 'all'; one of {strategies}) instead "
                                       "of only the optimum; labelled SCENARIO/STRATEGY",
-                                      strategies=", ".join(STRATEGIES)).render(t))
+                                      strategies=", ".join(STRATEGY_NAMES)).render(t))
     compare.add_argument("--report", type=Path, default=None, metavar="FILE.html",
                          help=t.gettext("HTML report (default: OUT/report.html)"))
     compare.add_argument("--out", type=Path, default=None, metavar="DIR",

@@ -59,18 +59,16 @@ from pvd_optim.strategies.rules import (
     pro_rata_need,
     pro_rata_population,
 )
+from pvd_optim.strategy_names import STRATEGY_NAMES
 
-#: Every strategy by name, each callable with the inputs alone.
-STRATEGIES: dict[str, Callable[[Problem | ModelInputs], Allocation]] = {
-    "optimum": optimum,
-    "equal_split": equal_split,
-    "pro_rata_population": pro_rata_population,
-    "pro_rata_need": pro_rata_need,
-    "greedy_by_need": greedy_by_need,
-    "quota_hamilton": partial(regional_quotas, method="hamilton"),
-    "quota_dhondt": partial(regional_quotas, method="dhondt"),
-    "quota_sainte_lague": partial(regional_quotas, method="sainte_lague"),
-}
+#: Every strategy by name (the names and their order: ``pvd_optim.strategy_names``), each
+#: callable with the inputs alone.
+STRATEGIES: dict[str, Callable[[Problem | ModelInputs], Allocation]] = dict(zip(
+    STRATEGY_NAMES,
+    (optimum, equal_split, pro_rata_population, pro_rata_need, greedy_by_need,
+     partial(regional_quotas, method="hamilton"), partial(regional_quotas, method="dhondt"),
+     partial(regional_quotas, method="sainte_lague")),
+    strict=True))
 
 
 def run_strategies(problem: Problem | ModelInputs, names: Sequence[str] | None = None
