@@ -158,3 +158,38 @@ def test_the_conflict_leaves_out_balance_only_when_coverage_falls_short_without_
     easy_program = build_program(easy)
     assert search_module._coverage_conflict(
         easy_program, budget, search_module._most_coverable(easy_program, budget)) == frozenset()
+
+
+def test_the_shortcuts_hold_with_collective_actions(monkeypatch) -> None:
+    """Collective events stay free when the shortcuts fix posts and coverage.
+
+    National with its collective actions and an impossible coverage took 26 s to
+    diagnose: the shortcuts fixed every integer column, the regions' events too, at the
+    coverage-only relaxation's zeros, against each region's minimum of events; their LP
+    was infeasible and the full elastic MIPs ran. Here the same answers as the brute
+    force, without one full-size MIP for coverage or the engineering budget.
+    """
+    from tests.collective_factories import with_collective_actions
+
+    scenario = load_scenario(TOY)
+    inputs = with_collective_actions(random_inputs(
+        n_towns=14, n_groups=6, **CASES["coverage beyond the posts"]))
+    expected = _brute_force(inputs, scenario)
+    full = build_program(inputs)
+    full_size_mips = []
+    real_solve = search_module.solve
+
+    def counting(program, settings):
+        if (program.n_rows == full.n_rows and program.n_cols > full.n_cols
+                and program.integer.sum() == full.integer.sum()):  # the whole elastic MIP
+            full_size_mips.append(program.n_cols)
+        return real_solve(program, settings)
+
+    monkeypatch.setattr(search_module, "solve", counting)
+    found, _ = _searched(inputs, scenario)
+    fixes = {fix.family: fix for fix in found.fixes}
+    assert set(fixes) == {"engineering_budget", "cover_min"}
+    for name in fixes:
+        assert fixes[name].needed == pytest.approx(expected[name], rel=1e-9), name
+        assert fixes[name].proof == "proven minimal"
+    assert full_size_mips == []
