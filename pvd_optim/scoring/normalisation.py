@@ -31,7 +31,12 @@ from pvd_optim.scoring.checks import (
     check_clip,
     choice_error,
 )
-from pvd_optim.scoring.percentile import PercentileTable, percentile_scores, percentile_table
+from pvd_optim.scoring.percentile import (
+    PercentileTable,
+    own_percentiles,
+    percentile_scores,
+    percentile_table,
+)
 from pvd_optim.scoring.targets import TARGET, check_targets, target_need
 from pvd_optim.themes import DEFAULT_DIRECTIONS, Direction
 
@@ -149,6 +154,51 @@ def _transform_column(
     return out
 
 
+def fit_settings(
+    indicators: Sequence[str],
+    directions: Mapping[str, str] | None,
+    method: str,
+    clip: float,
+    targets: Mapping[str, float] | None,
+) -> tuple[tuple[str, ...], list[Direction], dict[str, float], float]:
+    """The checked settings of :meth:`Normaliser.fit`: names, directions, target levels, clip.
+
+    Raises
+    ------
+    InputError
+        On any setting :meth:`Normaliser.fit` refuses (its error wording).
+    """
+    check_choice("method", "Normaliser.fit", NORMALISATION_METHODS, method)
+    clip_k = check_clip(clip, "Normaliser.fit")
+    names = tuple(indicators)
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise InputError(Message("Duplicate indicator names: {names}.",
+                                 names=", ".join(dupes)), field="indicators")
+    dirs_map = DEFAULT_DIRECTIONS if directions is None else directions
+    if not isinstance(dirs_map, Mapping):
+        raise InputError(
+            Message("The 'directions' parameter of Normaliser.fit must map indicator names "
+                    "to 'higher' or 'lower'. Got {directions} instead.",
+                    directions=repr(directions))
+        )
+    dirs: list[Direction] = []
+    for name in names:
+        d = dirs_map.get(name)
+        if d is None:
+            raise InputError(
+                Message("Indicator {name} has no direction; pass directions={{{name}: "
+                        "'higher' or 'lower'}} ('higher' = a larger value means more need).",
+                        name=repr(name)),
+                field=name,
+            )
+        if d not in DIRECTIONS:
+            raise choice_error(f"directions[{name!r}]", "Normaliser.fit", DIRECTIONS, d)
+        dirs.append("higher" if d == "higher" else "lower")
+    levels = check_targets(targets, names, "Normaliser.fit")
+    return names, dirs, levels, clip_k
+
+
 @dataclass(frozen=True, eq=False)
 class Normaliser:
     """Per-indicator normalisation fitted on a reference population.
@@ -226,34 +276,7 @@ class Normaliser:
         means no target: the built-in ones (:data:`~pvd_optim.themes.DEFAULT_TARGETS`)
         are applied by the commune-table entry, ``pvd_optim.scoring_frame.score_table``.
         """
-        check_choice("method", "Normaliser.fit", NORMALISATION_METHODS, method)
-        clip = check_clip(clip, "Normaliser.fit")
-        names = tuple(indicators)
-        if len(set(names)) != len(names):
-            dupes = sorted({n for n in names if names.count(n) > 1})
-            raise InputError(Message("Duplicate indicator names: {names}.",
-                                     names=", ".join(dupes)), field="indicators")
-        dirs_map = DEFAULT_DIRECTIONS if directions is None else directions
-        if not isinstance(dirs_map, Mapping):
-            raise InputError(
-                Message("The 'directions' parameter of Normaliser.fit must map indicator names "
-                        "to 'higher' or 'lower'. Got {directions} instead.",
-                        directions=repr(directions))
-            )
-        dirs: list[Direction] = []
-        for name in names:
-            d = dirs_map.get(name)
-            if d is None:
-                raise InputError(
-                    Message("Indicator {name} has no direction; pass directions={{{name}: "
-                            "'higher' or 'lower'}} ('higher' = a larger value means more need).",
-                            name=repr(name)),
-                    field=name,
-                )
-            if d not in DIRECTIONS:
-                raise choice_error(f"directions[{name!r}]", "Normaliser.fit", DIRECTIONS, d)
-            dirs.append("higher" if d == "higher" else "lower")
-        levels = check_targets(targets, names, "Normaliser.fit")
+        names, dirs, levels, clip = fit_settings(indicators, directions, method, clip, targets)
         arr = np.asfortranarray(as_matrix(matrix, len(names), "Normaliser.fit"))
 
         def fit_one(j: int) -> tuple[FloatArray, float, float, PercentileTable | None]:
@@ -324,6 +347,39 @@ class Normaliser:
 
         _map_columns(transform_one, len(self.indicators), arr.shape[0])
         return out
+
+
+def normalise_on_itself(
+    arr: FloatArray,
+    names: tuple[str, ...],
+    dirs: Sequence[Direction],
+    method: str,
+    clip: float,
+    levels: Mapping[str, float],
+    out: FloatArray,
+) -> None:
+    """Into ``out``: ``Normaliser.fit(arr, ...).transform(arr)`` in one pass per column.
+
+    ``arr`` is a checked matrix (:func:`~pvd_optim.scoring.checks.as_matrix`) and the
+    settings come from :func:`fit_settings`. Fitting on the very rows it scores, a
+    percentile column needs no lookup table: each value's score follows from its
+    place in the sorted column (:func:`own_percentiles`). The same floats; ``out``
+    has ``arr``'s shape, with contiguous columns (Fortran order).
+    """
+
+    def normalise_one(j: int) -> None:
+        column = np.ascontiguousarray(arr[:, j])
+        lower = dirs[j] == "lower"
+        target = levels.get(names[j])
+        if target is not None:
+            out[:, j] = target_need(column, target, lower)
+        elif method == "percentile":
+            own_percentiles(column, lower, out[:, j])
+        else:
+            ref, centre, scale = _fit_column(column, method)
+            out[:, j] = _transform_column(column, ref, None, centre, scale, method, lower, clip)
+
+    _map_columns(normalise_one, arr.shape[1], arr.shape[0])
 
 
 def normalise(

@@ -86,6 +86,42 @@ def _steps(bucket_start: IndexArray) -> int:
     return int(np.diff(bucket_start).max()).bit_length()
 
 
+def _distinct_starts(ref: FloatArray) -> IndexArray:
+    """Where each run of equal values starts in the sorted ``ref``: the ``<`` count of each."""
+    new_value = np.not_equal(ref[1:], ref[:-1])
+    starts = np.empty(int(np.count_nonzero(new_value)) + 1, dtype=np.intp)
+    starts[0] = 0
+    np.add(np.flatnonzero(new_value), 1, out=starts[1:])
+    return starts
+
+
+def _value_scores(starts: IndexArray, m: int, lower: bool) -> tuple[FloatArray, FloatArray]:
+    """The need score of each distinct value (``member``) and of each gap (``between``)."""
+    below = np.append(starts, m).astype(np.float64)  # values < the i-th distinct one
+    denom = 2.0 * (m - 1) if m > 1 else 2.0
+    shift = 1.0 if m > 1 else 0.0
+    member = np.clip((below[:-1] + below[1:] - shift) / denom, 0.0, 1.0)
+    between = np.clip((2.0 * below - shift) / denom, 0.0, 1.0)
+    if m == 1:
+        between = np.array([0.0, 1.0])
+    if lower:
+        member, between = 1.0 - member, 1.0 - between
+    return member, between
+
+
+def _bucket_choice(values: FloatArray) -> tuple[float, int, bool, IndexArray]:
+    """Scale, bucket count, square root or not, and bucket starts over the distinct values."""
+    scale, n_buckets, sqrt = 0.0, 1, False
+    bucket_start = np.array([0, values.size], dtype=np.intp)
+    if values.size > 1:
+        scale, n_buckets, bucket_start = _bucket_index(values, sqrt=False)
+        if _steps(bucket_start) >= _TRY_SQRT_FROM_STEPS:
+            root = _bucket_index(values, sqrt=True)
+            if _steps(root[2]) < _steps(bucket_start):
+                (scale, n_buckets, bucket_start), sqrt = root, True
+    return scale, n_buckets, sqrt, bucket_start
+
+
 def percentile_table(ref: FloatArray, lower: bool) -> PercentileTable:
     """Scores of every distinct reference value, and of every gap between them.
 
@@ -97,38 +133,22 @@ def percentile_table(ref: FloatArray, lower: bool) -> PercentileTable:
     ranks; outside the reference it clips to 0 or 1. With a single reference
     value: below 0, equal 0.5, above 1.
     """
-    m = ref.size
-    starts = np.flatnonzero(np.concatenate(([True], ref[1:] != ref[:-1])))
+    starts = _distinct_starts(ref)
     values = ref[starts]
-    below = np.append(starts, m).astype(np.float64)  # values < the i-th distinct one
-    denom = 2.0 * (m - 1) if m > 1 else 2.0
-    shift = 1.0 if m > 1 else 0.0
-    member = np.clip((below[:-1] + below[1:] - shift) / denom, 0.0, 1.0)
-    between = np.clip((2.0 * below - shift) / denom, 0.0, 1.0)
-    if m == 1:
-        between = np.array([0.0, 1.0])
-    if lower:
-        member, between = 1.0 - member, 1.0 - between
+    member, between = _value_scores(starts, ref.size, lower)
     u = values.size
     scores = np.empty(2 * u + 1)
     scores[0::2] = between
     scores[1::2] = member
-    origin, scale, n_buckets, sqrt = float(values[0]), 0.0, 1, False
-    bucket_start = np.array([0, u], dtype=np.intp)
-    if u > 1:
-        scale, n_buckets, bucket_start = _bucket_index(values, sqrt=False)
-        if _steps(bucket_start) >= _TRY_SQRT_FROM_STEPS:
-            root = _bucket_index(values, sqrt=True)
-            if _steps(root[2]) < _steps(bucket_start):
-                (scale, n_buckets, bucket_start), sqrt = root, True
+    scale, n_buckets, sqrt, bucket_start = _bucket_choice(values)
     steps = _steps(bucket_start)
     padded = np.full(u + (1 << steps), np.inf)
     padded[:u] = values
     bucket_value = padded[bucket_start[:-1]]
     for array in (padded, scores, bucket_start, bucket_value):
         array.setflags(write=False)
-    return PercentileTable(padded, u, scores, origin, scale, n_buckets, sqrt, bucket_start,
-                           bucket_value, steps)
+    return PercentileTable(padded, u, scores, float(values[0]), scale, n_buckets, sqrt,
+                           bucket_start, bucket_value, steps)
 
 
 def percentile_scores(table: PercentileTable, x: FloatArray) -> FloatArray:
@@ -152,17 +172,62 @@ def percentile_scores(table: PercentileTable, x: FloatArray) -> FloatArray:
         code = np.add(start, start)
         code += below
         return table.scores.take(code)
-    idx = start
-    hit = np.empty(x.shape, dtype=bool)
-    probe = np.empty(x.shape, dtype=np.intp)
-    step = 1 << (table.steps - 1)
-    while step:
-        # padded[step - 1:] is a view: taking idx from it reads padded[idx + step - 1].
-        np.less(table.padded[step - 1:].take(idx), x, out=hit)
-        np.multiply(hit, step, out=probe)
-        idx += probe
-        step >>= 1
-    np.equal(table.padded.take(idx), x, out=hit)
-    code = np.add(idx, idx, out=probe)
+    idx = _search(table.padded, table.steps, start, x)
+    hit = np.equal(table.padded.take(idx), x)
+    code = np.add(idx, idx)
     code += hit
     return table.scores.take(code)
+
+
+def _search(padded: FloatArray, steps: int, idx: IndexArray, x: FloatArray) -> IndexArray:
+    """From each bucket's first index, in place: the first padded value ``>= x`` in the bucket."""
+    found = np.empty(x.shape)
+    hit = np.empty(x.shape, dtype=bool)
+    probe = np.empty(x.shape, dtype=np.intp)
+    step = steps - 1
+    while step >= 0:
+        # padded[2^step - 1:] is a view: taking idx from it reads padded[idx + 2^step - 1]
+        # (in range thanks to the padding, so mode="clip" clips nothing and skips a copy).
+        np.take(padded[(1 << step) - 1:], idx, out=found, mode="clip")
+        np.less(found, x, out=hit)
+        np.copyto(probe, hit)
+        np.left_shift(probe, step, out=probe)
+        idx += probe
+        step -= 1
+    return idx
+
+
+def own_percentiles(x: FloatArray, lower: bool, out: FloatArray) -> None:
+    """Into ``out``: the percentile need of each ``x`` against the non-missing ``x`` themselves.
+
+    The same floats as ``percentile_scores(percentile_table(ref, lower), x)`` with
+    ``ref`` the sorted non-missing ``x``, NaN where ``x`` is NaN, at a fraction of
+    the cost when a reference is scored against itself (the national fit): every
+    query is a member, so it scores ``member[l]`` for its ``l`` distinct values
+    below, found without comparing it with a gap; where no bucket holds two values
+    (most indicators) that is one lookup per query, by its bucket.
+    """
+    missing = np.isnan(x)
+    n_missing = int(np.count_nonzero(missing))
+    if n_missing == x.size:
+        out.fill(np.nan)
+        return
+    ref = np.sort(x)[: x.size - n_missing]  # NaN sorts last
+    starts = _distinct_starts(ref)
+    values = ref[starts]
+    member, _ = _value_scores(starts, ref.size, lower)
+    scale, n_buckets, sqrt, bucket_start = _bucket_choice(values)
+    bucket = _bucket(x, float(values[0]), scale, n_buckets, sqrt)
+    if _steps(bucket_start) == 1:
+        # Each member's bucket holds its value alone: score by bucket. Empty buckets
+        # (clipped to the last value) are only reached by NaN queries, reset below.
+        by_bucket = member.take(bucket_start[:-1], mode="clip")
+        np.take(by_bucket, bucket, out=out, mode="clip")
+    else:
+        padded = np.full(values.size + (1 << _steps(bucket_start)), np.inf)
+        padded[: values.size] = values
+        # NaN queries search too (and stop anywhere in their bucket): reset below.
+        idx = _search(padded, _steps(bucket_start), bucket_start.take(bucket), x)
+        np.take(member, idx, out=out, mode="clip")
+    if n_missing:
+        out[missing] = np.nan

@@ -20,7 +20,12 @@ from pvd_optim.scoring.checks import (
     choice_error,
     validate_weights,
 )
-from pvd_optim.scoring.normalisation import Normaliser, map_blocks
+from pvd_optim.scoring.normalisation import (
+    Normaliser,
+    fit_settings,
+    map_blocks,
+    normalise_on_itself,
+)
 from pvd_optim.scoring.targets import check_targets
 from pvd_optim.themes import DEFAULT_FRAGILITY, DEFAULT_THEMES
 
@@ -175,11 +180,26 @@ def score_towns(
         )
     if normaliser is None:
         levels = check_targets(targets, names, "score_towns")
-        fitted = Normaliser.fit(used_arr, used, directions=directions, method=method, clip=clip,
-                                targets={n: t for n, t in levels.items() if n in used})
+        used_levels = {n: t for n, t in levels.items() if n in used}
+    fitted_targets: Mapping[str, float]
+    if normaliser is None and rows is None:
+        # Fitted on the very rows scored: one pass per column, the same floats as
+        # Normaliser.fit(...).transform(...) (the path below).
+        _, dirs, used_levels, clip_k = fit_settings(used, directions, method, clip, used_levels)
+        block = _output_block(n_rows, len(used), len(groups) + 1)
+        norm = block[:, : len(used)]
+        normalise_on_itself(used_arr, used, dirs, method, clip_k, used_levels, out=norm)
+        fitted_method, fitted_targets = method, used_levels
     else:
-        fitted = normaliser.select(used)
-    norm = fitted.transform(used_arr if rows is None else used_arr[_row_selection(rows, n_rows)])
+        if normaliser is None:
+            fitted = Normaliser.fit(used_arr, used, directions=directions, method=method,
+                                    clip=clip, targets=used_levels)
+        else:
+            fitted = normaliser.select(used)
+        norm = fitted.transform(used_arr if rows is None else
+                                used_arr[_row_selection(rows, n_rows)])
+        block = _output_block(norm.shape[0], 0, len(groups) + 1)
+        fitted_method, fitted_targets = fitted.method, fitted.targets
     present = ~np.isnan(norm)
 
     all_groups = [*groups, ("fragility", frag)]
@@ -197,7 +217,8 @@ def score_towns(
                 field=used[j],
             )
 
-    combined, coverage = _weighted_means(norm, present, used, all_groups, nan_policy)
+    combined, coverage = _weighted_means(norm, present, used, all_groups, nan_policy,
+                                         out=block[:, block.shape[1] - 2 * len(all_groups):])
     for arr_out in (combined, coverage, norm):
         arr_out.setflags(write=False)
     k = len(groups)
@@ -209,9 +230,9 @@ def score_towns(
         fragility_coverage=coverage[:, k],
         normalised=norm,
         indicators=used,
-        method=fitted.method,
+        method=fitted_method,
         nan_policy=nan_policy,
-        targets=dict(fitted.targets),
+        targets=dict(fitted_targets),
     )
 
 
@@ -221,62 +242,83 @@ def _weighted_means(
     used: tuple[str, ...],
     groups: list[tuple[str, dict[str, float]]],
     nan_policy: str,
+    out: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """``(n, G)`` weighted means of the normalised columns per group, and their coverage.
 
     Column-by-column updates rather than a BLAS matrix product: each town's
     result then depends only on its own row (bit-for-bit identical whichever
-    subset is scored), and with ~30 non-zero weights it is as fast. Fortran
-    order keeps every column contiguous. Above a few thousand rows, row blocks
-    run on threads: every element sees the same operations in the same order.
+    subset is scored), and with ~30 non-zero weights it is as fast. Each group
+    adds its columns in ``used`` order, so every element sees the same operations
+    in the same order whatever the row blocks (cache-sized; on threads for large
+    inputs). ``out`` is an ``(n, 2 G)`` Fortran-ordered array to fill with the means
+    then the coverages (each group's row block contiguous); returned as two views.
     """
     n = norm.shape[0]
-    num = np.zeros((n, len(groups)), order="F")
-    known_weight = np.zeros((n, len(groups)), order="F")
-    plan = []
-    for col, indicator in enumerate(used):
-        targets = [(k, w[indicator]) for k, (_, w) in enumerate(groups) if w.get(indicator)]
-        if targets:
-            plan.append((col, bool(present[:, col].all()), targets))
+    num, known_weight = out[:, : len(groups)].T, out[:, len(groups):].T
+    complete = [bool(c) for c in np.all(present, axis=0)]
+    plans = [[(col, weights[name]) for col, name in enumerate(used) if weights.get(name)]
+             for _, weights in groups]
+    incomplete = sorted({col for plan in plans for col, _ in plan if not complete[col]})
+    totals = [sum(w.values()) for _, w in groups]
 
     def rows_block(block: int) -> None:
         rows = slice(block * _BLOCK_ROWS, min(n, (block + 1) * _BLOCK_ROWS))
-        size = rows.stop - rows.start
-        term = np.empty(size)
-        filled = np.empty(size)
-        for col, complete, targets in plan:
-            values = norm[rows, col]
+        # Per incomplete column, once for every group: the values as added (a missing
+        # value adds 0, or NEUTRAL) and the known share as 1.0 / 0.0.
+        added, known = {}, {}
+        for col in incomplete:
             mask = present[rows, col]
-            if not complete and nan_policy == "neutral":
-                values = np.where(mask, values, NEUTRAL)
-            elif not complete:
+            if nan_policy == "neutral":
+                added[col] = np.where(mask, norm[rows, col], NEUTRAL)
+            else:
                 # Normalised values lie in [0, 1], so fmax only turns NaN into 0
                 # (and perhaps -0 into +0, which adds the same to the sum).
-                values = np.fmax(values, 0.0, out=filled)
-            for k, weight in targets:
-                np.multiply(values, weight, out=term)
-                np.add(num[rows, k], term, out=num[rows, k])
-                if complete:  # same sum, in the same order, as adding weight * True
-                    known_weight[rows, k] += weight
-                else:
-                    np.multiply(mask, weight, out=term)
-                    np.add(known_weight[rows, k], term, out=known_weight[rows, k])
+                added[col] = np.fmax(norm[rows, col], 0.0)
+            known[col] = mask.astype(np.float64)
+        term = np.empty(rows.stop - rows.start)
+        for k, plan in enumerate(plans):
+            group_num, group_known = num[k, rows], known_weight[k, rows]
+            group_num.fill(0.0)
+            group_known.fill(0.0)
+            for col, weight in plan:
+                np.multiply(added.get(col, norm[rows, col]), weight, out=term)
+                group_num += term
+                if col in known:
+                    np.multiply(known[col], weight, out=term)
+                    group_known += term
+                else:  # the same sum, in the same order, as adding weight * 1.0
+                    group_known += weight
+            _finish_group(group_num, group_known, totals[k], nan_policy)
 
     map_blocks(rows_block, -(-n // _BLOCK_ROWS), n)
-    totals = np.array([sum(w.values()) for _, w in groups])
+    return num.T, known_weight.T
+
+
+def _output_block(n_rows: int, n_indicators: int, n_groups: int) -> FloatArray:
+    """One Fortran-ordered array for the normalised columns, the means and their coverages.
+
+    One large allocation rather than three: the C allocator maps it afresh (and
+    the kernel may back it with huge pages) instead of growing its heap by several
+    megabytes that it gives back at every call, which cost a fresh page fault per
+    4 KB at the next call (about a third of the national scoring time, measured).
+    """
+    return np.empty((n_rows, n_indicators + 2 * n_groups), order="F")
+
+
+def _finish_group(num: FloatArray, known_weight: FloatArray, total: float, nan_policy: str) -> None:
+    """Turn one group's sums, in place, into its mean (``num``) and coverage (``known_weight``)."""
     if nan_policy == "neutral":
-        combined = np.divide(num, totals, out=num)
+        np.divide(num, total, out=num)
     else:
-        # 0 / 0 where a group has no data at all: those get NEUTRAL. (np.where and
-        # a masked divide on these Fortran-ordered arrays were several times slower.)
+        # 0 / 0 where a group has no data at all: those get NEUTRAL.
         with np.errstate(invalid="ignore"):
-            combined = np.divide(num, known_weight, out=num)
-        np.copyto(combined, NEUTRAL, where=known_weight <= 0)
-    coverage = np.divide(known_weight, totals, out=known_weight)
+            np.divide(num, known_weight, out=num)
+        num[known_weight <= 0] = NEUTRAL
+    np.divide(known_weight, total, out=known_weight)
     # Rounding in the weighted sums can overshoot [0, 1] by an ulp.
-    np.clip(combined, 0.0, 1.0, out=combined)
-    np.clip(coverage, 0.0, 1.0, out=coverage)
-    return combined, coverage
+    np.clip(num, 0.0, 1.0, out=num)
+    np.clip(known_weight, 0.0, 1.0, out=known_weight)
 
 
 def _row_selection(rows: npt.ArrayLike, n_rows: int) -> npt.NDArray[np.intp]:
