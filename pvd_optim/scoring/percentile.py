@@ -95,18 +95,24 @@ def _distinct_starts(ref: FloatArray) -> IndexArray:
     return starts
 
 
-def _value_scores(starts: IndexArray, m: int, lower: bool) -> tuple[FloatArray, FloatArray]:
-    """The need score of each distinct value (``member``) and of each gap (``between``)."""
-    below = np.append(starts, m).astype(np.float64)  # values < the i-th distinct one
-    denom = 2.0 * (m - 1) if m > 1 else 2.0
-    shift = 1.0 if m > 1 else 0.0
+def _rank_terms(starts: IndexArray, m: int) -> tuple[FloatArray, float, float]:
+    """The ``<`` count of every distinct value then ``m``, and the score's shift and denominator."""
+    below = np.append(starts, m).astype(np.float64)
+    return below, (1.0 if m > 1 else 0.0), (2.0 * (m - 1) if m > 1 else 2.0)
+
+
+def _member_scores(starts: IndexArray, m: int, lower: bool) -> FloatArray:
+    """The need score of each distinct value: ``(rank - 1) / (m - 1)``, average rank for ties."""
+    below, shift, denom = _rank_terms(starts, m)
     member = np.clip((below[:-1] + below[1:] - shift) / denom, 0.0, 1.0)
-    between = np.clip((2.0 * below - shift) / denom, 0.0, 1.0)
-    if m == 1:
-        between = np.array([0.0, 1.0])
-    if lower:
-        member, between = 1.0 - member, 1.0 - between
-    return member, between
+    return 1.0 - member if lower else member
+
+
+def _gap_scores(starts: IndexArray, m: int, lower: bool) -> FloatArray:
+    """The need score of a value in each gap: below the first distinct value, between, above."""
+    below, shift, denom = _rank_terms(starts, m)
+    between = np.array([0.0, 1.0]) if m == 1 else np.clip((2.0 * below - shift) / denom, 0.0, 1.0)
+    return 1.0 - between if lower else between
 
 
 def _bucket_choice(values: FloatArray) -> tuple[float, int, bool, IndexArray]:
@@ -135,7 +141,7 @@ def percentile_table(ref: FloatArray, lower: bool) -> PercentileTable:
     """
     starts = _distinct_starts(ref)
     values = ref[starts]
-    member, between = _value_scores(starts, ref.size, lower)
+    member, between = _member_scores(starts, ref.size, lower), _gap_scores(starts, ref.size, lower)
     u = values.size
     scores = np.empty(2 * u + 1)
     scores[0::2] = between
@@ -204,8 +210,11 @@ def own_percentiles(x: FloatArray, lower: bool, out: FloatArray) -> None:
     ``ref`` the sorted non-missing ``x``, NaN where ``x`` is NaN, at a fraction of
     the cost when a reference is scored against itself (the national fit): every
     query is a member, so it scores ``member[l]`` for its ``l`` distinct values
-    below, found without comparing it with a gap; where no bucket holds two values
-    (most indicators) that is one lookup per query, by its bucket.
+    below, never a gap. Where no bucket holds two values (most indicators) ``l``
+    follows from the query's bucket alone, otherwise from the bucket search.
+    (Sorting the rows by value to read ``l`` off their sorted places was measured
+    slower: ``np.argsort`` of floats, or ``np.sort`` of 64-bit keys holding the
+    row index, cost several times ``np.sort``.)
     """
     missing = np.isnan(x)
     n_missing = int(np.count_nonzero(missing))
@@ -215,19 +224,20 @@ def own_percentiles(x: FloatArray, lower: bool, out: FloatArray) -> None:
     ref = np.sort(x)[: x.size - n_missing]  # NaN sorts last
     starts = _distinct_starts(ref)
     values = ref[starts]
-    member, _ = _value_scores(starts, ref.size, lower)
+    member = _member_scores(starts, ref.size, lower)
     scale, n_buckets, sqrt, bucket_start = _bucket_choice(values)
+    steps = _steps(bucket_start)
     bucket = _bucket(x, float(values[0]), scale, n_buckets, sqrt)
-    if _steps(bucket_start) == 1:
+    if steps == 1:
         # Each member's bucket holds its value alone: score by bucket. Empty buckets
         # (clipped to the last value) are only reached by NaN queries, reset below.
         by_bucket = member.take(bucket_start[:-1], mode="clip")
         np.take(by_bucket, bucket, out=out, mode="clip")
     else:
-        padded = np.full(values.size + (1 << _steps(bucket_start)), np.inf)
+        padded = np.full(values.size + (1 << steps), np.inf)
         padded[: values.size] = values
         # NaN queries search too (and stop anywhere in their bucket): reset below.
-        idx = _search(padded, _steps(bucket_start), bucket_start.take(bucket), x)
+        idx = _search(padded, steps, bucket_start.take(bucket), x)
         np.take(member, idx, out=out, mode="clip")
     if n_missing:
         out[missing] = np.nan

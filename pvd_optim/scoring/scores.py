@@ -38,6 +38,8 @@ NEUTRAL: Final = 0.5
 
 # Rows per block of the weighted means (blocks run on threads for large inputs).
 _BLOCK_ROWS: Final = 8_192
+# A group with more incomplete columns than this sums its known weights town by town.
+_MAX_PATTERN_BITS: Final = 16
 
 
 @dataclass(frozen=True, eq=False)
@@ -251,48 +253,105 @@ def _weighted_means(
     subset is scored), and with ~30 non-zero weights it is as fast. Each group
     adds its columns in ``used`` order, so every element sees the same operations
     in the same order whatever the row blocks (cache-sized; on threads for large
-    inputs). ``out`` is an ``(n, 2 G)`` Fortran-ordered array to fill with the means
-    then the coverages (each group's row block contiguous); returned as two views.
+    inputs). A group's known weight depends only on which of its columns a town
+    lacks, so it is read from a table by that pattern (:func:`_known_weights`).
+    ``out`` is an ``(n, 2 G)`` Fortran-ordered array to fill with the means then
+    the coverages (each group's row block contiguous); returned as two views.
     """
     n = norm.shape[0]
-    num, known_weight = out[:, : len(groups)].T, out[:, len(groups):].T
+    num, coverage = out[:, : len(groups)].T, out[:, len(groups):].T
     complete = [bool(c) for c in np.all(present, axis=0)]
     plans = [[(col, weights[name]) for col, name in enumerate(used) if weights.get(name)]
              for _, weights in groups]
-    incomplete = sorted({col for plan in plans for col, _ in plan if not complete[col]})
-    totals = [sum(w.values()) for _, w in groups]
+    by_column: dict[int, list[tuple[int, float]]] = {}
+    for k, plan in enumerate(plans):
+        for col, weight in plan:
+            by_column.setdefault(col, []).append((k, weight))
+    patterns = _MissingPatterns(plans, complete, [sum(w.values()) for _, w in groups])
 
     def rows_block(block: int) -> None:
         rows = slice(block * _BLOCK_ROWS, min(n, (block + 1) * _BLOCK_ROWS))
-        # Per incomplete column, once for every group: the values as added (a missing
-        # value adds 0, or NEUTRAL) and the known share as 1.0 / 0.0.
-        added, known = {}, {}
-        for col in incomplete:
-            mask = present[rows, col]
-            if nan_policy == "neutral":
-                added[col] = np.where(mask, norm[rows, col], NEUTRAL)
-            else:
+        values, term = np.empty(rows.stop - rows.start), np.empty(rows.stop - rows.start)
+        num[:, rows] = 0.0
+        # Column by column (in ``used`` order), into every group that weights it.
+        for col in sorted(by_column):
+            column: FloatArray = norm[rows, col]
+            if not complete[col] and nan_policy == "neutral":
+                column = np.where(present[rows, col], column, NEUTRAL)
+            elif not complete[col]:
                 # Normalised values lie in [0, 1], so fmax only turns NaN into 0
                 # (and perhaps -0 into +0, which adds the same to the sum).
-                added[col] = np.fmax(norm[rows, col], 0.0)
-            known[col] = mask.astype(np.float64)
-        term = np.empty(rows.stop - rows.start)
-        for k, plan in enumerate(plans):
-            group_num, group_known = num[k, rows], known_weight[k, rows]
-            group_num.fill(0.0)
-            group_known.fill(0.0)
-            for col, weight in plan:
-                np.multiply(added.get(col, norm[rows, col]), weight, out=term)
-                group_num += term
-                if col in known:
-                    np.multiply(known[col], weight, out=term)
-                    group_known += term
-                else:  # the same sum, in the same order, as adding weight * 1.0
-                    group_known += weight
-            _finish_group(group_num, group_known, totals[k], nan_policy)
+                column = np.fmax(column, 0.0, out=values)
+            for k, weight in by_column[col]:
+                np.multiply(column, weight, out=term)
+                num[k, rows] += term
+        for k in range(len(groups)):
+            patterns.finish(k, present[rows], num[k, rows], coverage[k, rows], nan_policy)
 
     map_blocks(rows_block, -(-n // _BLOCK_ROWS), n)
-    return num.T, known_weight.T
+    return num.T, coverage.T
+
+
+class _MissingPatterns:
+    """Each group's known weight by the pattern of its missing columns.
+
+    A town's known weight in a group is the sum, in ``used`` order, of the
+    weights of its columns with data: it depends only on which of the group's
+    incomplete columns it lacks. With ``r`` such columns there are ``2^r``
+    patterns, tabulated with the very operations the town-by-town sums would do
+    (``known + weight * 1.0``, or ``+ weight * 0.0``): the same floats, read by
+    each town's pattern (bit ``b``: it has the ``b``-th incomplete column).
+    """
+
+    def __init__(self, plans: list[list[tuple[int, float]]], complete: list[bool],
+                 totals: list[float]) -> None:
+        self.plans, self.totals = plans, totals
+        self.lacking = [[c for c, _ in plan if not complete[c]] for plan in plans]
+        # Per group: known weight and coverage by pattern (None: summed town by town).
+        self.tables: list[tuple[FloatArray, FloatArray] | None] = []
+        for plan, lacking, total in zip(plans, self.lacking, totals, strict=True):
+            if len(lacking) > _MAX_PATTERN_BITS:
+                self.tables.append(None)
+                continue
+            code = np.arange(1 << len(lacking))
+            known = np.zeros(code.size)
+            for col, weight in plan:
+                if complete[col]:
+                    known += weight
+                else:
+                    known += weight * ((code >> lacking.index(col)) & 1).astype(np.float64)
+            self.tables.append((known, np.clip(known / total, 0.0, 1.0)))
+
+    def finish(self, k: int, present: BoolArray, num: FloatArray, coverage: FloatArray,
+               nan_policy: str) -> None:
+        """Group ``k``'s mean (from its sums ``num``, in place) and ``coverage``, for these rows.
+
+        ``present`` is rows x every column.
+        """
+        table, lacking, total = self.tables[k], self.lacking[k], self.totals[k]
+        known: FloatArray
+        if table is None:
+            known = np.zeros(present.shape[0])
+            for col, weight in self.plans[k]:
+                known += weight * present[:, col] if col in lacking else weight
+            np.divide(known, total, out=coverage)
+            np.clip(coverage, 0.0, 1.0, out=coverage)
+        else:
+            code = np.zeros(present.shape[0], dtype=np.uint16)  # _MAX_PATTERN_BITS bits
+            for bit, col in enumerate(lacking):
+                code += present[:, col].astype(np.uint16) << bit
+            np.take(table[1], code, out=coverage, mode="clip")
+        if nan_policy == "neutral":
+            np.divide(num, total, out=num)
+        else:
+            if table is not None:
+                known = table[0].take(code)
+            # 0 / 0 where a group has no data at all: those get NEUTRAL.
+            with np.errstate(invalid="ignore"):
+                np.divide(num, known, out=num)
+            num[known <= 0] = NEUTRAL
+        # Rounding in the weighted sums can overshoot [0, 1] by an ulp.
+        np.clip(num, 0.0, 1.0, out=num)
 
 
 def _output_block(n_rows: int, n_indicators: int, n_groups: int) -> FloatArray:
@@ -304,21 +363,6 @@ def _output_block(n_rows: int, n_indicators: int, n_groups: int) -> FloatArray:
     4 KB at the next call (about a third of the national scoring time, measured).
     """
     return np.empty((n_rows, n_indicators + 2 * n_groups), order="F")
-
-
-def _finish_group(num: FloatArray, known_weight: FloatArray, total: float, nan_policy: str) -> None:
-    """Turn one group's sums, in place, into its mean (``num``) and coverage (``known_weight``)."""
-    if nan_policy == "neutral":
-        np.divide(num, total, out=num)
-    else:
-        # 0 / 0 where a group has no data at all: those get NEUTRAL.
-        with np.errstate(invalid="ignore"):
-            np.divide(num, known_weight, out=num)
-        num[known_weight <= 0] = NEUTRAL
-    np.divide(known_weight, total, out=known_weight)
-    # Rounding in the weighted sums can overshoot [0, 1] by an ulp.
-    np.clip(num, 0.0, 1.0, out=num)
-    np.clip(known_weight, 0.0, 1.0, out=known_weight)
 
 
 def _row_selection(rows: npt.ArrayLike, n_rows: int) -> npt.NDArray[np.intp]:
