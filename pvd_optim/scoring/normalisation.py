@@ -29,7 +29,6 @@ from pvd_optim.scoring.checks import (
     as_matrix,
     check_choice,
     check_clip,
-    choice_error,
 )
 from pvd_optim.scoring.percentile import (
     PercentileTable,
@@ -37,8 +36,9 @@ from pvd_optim.scoring.percentile import (
     percentile_scores,
     percentile_table,
 )
+from pvd_optim.scoring.settings import fit_settings
 from pvd_optim.scoring.targets import TARGET, check_targets, target_need
-from pvd_optim.themes import DEFAULT_DIRECTIONS, Direction
+from pvd_optim.themes import Direction
 
 __all__ = ["Normaliser", "normalise"]
 
@@ -152,51 +152,6 @@ def _transform_column(
             out = 1.0 - out
     out[missing] = np.nan
     return out
-
-
-def fit_settings(
-    indicators: Sequence[str],
-    directions: Mapping[str, str] | None,
-    method: str,
-    clip: float,
-    targets: Mapping[str, float] | None,
-) -> tuple[tuple[str, ...], list[Direction], dict[str, float], float]:
-    """The checked settings of :meth:`Normaliser.fit`: names, directions, target levels, clip.
-
-    Raises
-    ------
-    InputError
-        On any setting :meth:`Normaliser.fit` refuses (its error wording).
-    """
-    check_choice("method", "Normaliser.fit", NORMALISATION_METHODS, method)
-    clip_k = check_clip(clip, "Normaliser.fit")
-    names = tuple(indicators)
-    if len(set(names)) != len(names):
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        raise InputError(Message("Duplicate indicator names: {names}.",
-                                 names=", ".join(dupes)), field="indicators")
-    dirs_map = DEFAULT_DIRECTIONS if directions is None else directions
-    if not isinstance(dirs_map, Mapping):
-        raise InputError(
-            Message("The 'directions' parameter of Normaliser.fit must map indicator names "
-                    "to 'higher' or 'lower'. Got {directions} instead.",
-                    directions=repr(directions))
-        )
-    dirs: list[Direction] = []
-    for name in names:
-        d = dirs_map.get(name)
-        if d is None:
-            raise InputError(
-                Message("Indicator {name} has no direction; pass directions={{{name}: "
-                        "'higher' or 'lower'}} ('higher' = a larger value means more need).",
-                        name=repr(name)),
-                field=name,
-            )
-        if d not in DIRECTIONS:
-            raise choice_error(f"directions[{name!r}]", "Normaliser.fit", DIRECTIONS, d)
-        dirs.append("higher" if d == "higher" else "lower")
-    levels = check_targets(targets, names, "Normaliser.fit")
-    return names, dirs, levels, clip_k
 
 
 @dataclass(frozen=True, eq=False)

@@ -20,12 +20,8 @@ from pvd_optim.scoring.checks import (
     choice_error,
     validate_weights,
 )
-from pvd_optim.scoring.normalisation import (
-    Normaliser,
-    fit_settings,
-    map_blocks,
-    normalise_on_itself,
-)
+from pvd_optim.scoring.normalisation import Normaliser, map_blocks, normalise_on_itself
+from pvd_optim.scoring.settings import fit_settings
 from pvd_optim.scoring.targets import check_targets
 from pvd_optim.themes import DEFAULT_FRAGILITY, DEFAULT_THEMES
 
