@@ -18,8 +18,10 @@ from pvd_optim.scoring.checks import FloatArray, IndexArray
 
 # Buckets of the first-level lookup, per distinct value, capped: measured on all
 # communes, larger indexes (2^16-2^17 entries, 0.5-1 MB each) cost more in fresh
-# memory pages at every fit than the one or two search steps they save.
-_BUCKETS_PER_VALUE: Final = 8
+# memory pages at every fit than the one or two search steps they save. Below the
+# cap, 32 per value (not 8) leaves at most one value per bucket on the counts of
+# monuments and brownfields: a direct lookup instead of two search steps.
+_BUCKETS_PER_VALUE: Final = 32
 _MAX_BUCKETS: Final = 1 << 14
 # From this many search steps on, also try buckets on the square root of
 # (x - min), kept when they need fewer steps: skewed indicators (surfaces,
