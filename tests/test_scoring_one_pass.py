@@ -98,6 +98,7 @@ def test_own_percentiles_equal_the_lookup_table(seed, lower):
         "ties": np.round(rng.normal(0, 5, n), 2),
         "signed zeros": rng.choice([-0.0, 0.0, 1.0], n),
         "constant": np.full(n, 3.0),
+        "huge span": rng.choice([-1.5e308, 0.0, 1.0, 1.5e308], n),  # the span overflows
         "one value": np.where(np.arange(n) == 7, 2.0, np.nan),
         "empty": np.full(n, np.nan),
     }
