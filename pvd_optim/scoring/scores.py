@@ -309,13 +309,14 @@ class _MissingPatterns:
             if len(lacking) > _MAX_PATTERN_BITS:
                 self.tables.append(None)
                 continue
-            code = np.arange(1 << len(lacking))
-            known = np.zeros(code.size)
+            # Pattern codes grow by one bit per incomplete column, in plan order: the
+            # codes with that bit add the weight, the others add weight * 0.0, which
+            # leaves the (never negative-zero) sums as they are.
+            sums = [0.0]
             for col, weight in plan:
-                if complete[col]:
-                    known += weight
-                else:
-                    known += weight * ((code >> lacking.index(col)) & 1).astype(np.float64)
+                sums = ([t + weight for t in sums] if complete[col] else
+                        sums + [t + weight for t in sums])
+            known = np.array(sums)
             self.tables.append((known, np.clip(known / total, 0.0, 1.0)))
 
     def finish(self, k: int, present: BoolArray, num: FloatArray, coverage: FloatArray,
