@@ -85,8 +85,8 @@ def map_blocks(func: Callable[[int], _T], count: int, n_rows: int) -> list[_T]:
     cost at national scale (35,000 communes), so indicators (or row blocks) run
     in parallel. ``func`` must not call ``map_blocks`` itself (one shared pool).
     The calling thread works too, and each worker takes the next index when done
-    (indicators differ several-fold in cost): one task per worker, not per index,
-    since a pool round trip per index cost a tenth of the national scoring.
+    (indicators differ several-fold in cost): one pool task per extra worker
+    rather than one per index.
     """
     workers = min(count, os.cpu_count() or 1, _MAX_WORKERS)
     if workers < 2 or n_rows < _PARALLEL_MIN_ROWS:
@@ -334,10 +334,10 @@ def normalise_on_itself(
     """Into ``out``: ``Normaliser.fit(arr, ...).transform(arr)`` in one pass per column.
 
     ``arr`` is a checked matrix (:func:`~pvd_optim.scoring.checks.as_matrix`) and the
-    settings come from :func:`fit_settings`. Fitting on the very rows it scores, a
-    percentile column needs no lookup table: each value's score follows from its
-    place in the sorted column (:func:`own_percentiles`). The same floats; ``out``
-    has ``arr``'s shape, with contiguous columns (Fortran order).
+    settings come from :func:`fit_settings`. Fitting on the very rows it scores,
+    every value is a member of its percentile reference, so no score of a gap
+    between values is ever looked up (:func:`own_percentiles`). The same floats;
+    ``out`` has ``arr``'s shape, with contiguous columns (Fortran order).
     """
 
     def normalise_one(j: int) -> None:

@@ -5,7 +5,8 @@ values, a first-level bucket index over them and the need score of every value
 and of every gap between two values, interleaved: with ``l`` distinct values
 below a query, the query scores ``scores[2 l + 1]`` if it equals the next value
 and ``scores[2 l]`` otherwise. A query is a few vectorised steps of a
-branch-free binary search inside its bucket.
+branch-free binary search inside its bucket. A column scored against itself
+(:func:`own_percentiles`, the national fit) needs only the member scores.
 """
 
 from __future__ import annotations

@@ -250,7 +250,7 @@ def _weighted_means(
     adds its columns in ``used`` order, so every element sees the same operations
     in the same order whatever the row blocks (cache-sized; on threads for large
     inputs). A group's known weight depends only on which of its columns a town
-    lacks, so it is read from a table by that pattern (:func:`_known_weights`).
+    lacks, so it is read from a table by that pattern (:class:`_MissingPatterns`).
     ``out`` is an ``(n, 2 G)`` Fortran-ordered array to fill with the means then
     the coverages (each group's row block contiguous); returned as two views.
     """
@@ -365,10 +365,11 @@ def _pattern_codes(present: BoolArray, columns: list[int]) -> npt.NDArray[np.int
 def _output_block(n_rows: int, n_indicators: int, n_groups: int) -> FloatArray:
     """One Fortran-ordered array for the normalised columns, the means and their coverages.
 
-    One large allocation rather than three: the C allocator maps it afresh (and
-    the kernel may back it with huge pages) instead of growing its heap by several
-    megabytes that it gives back at every call, which cost a fresh page fault per
-    4 KB at the next call (about a third of the national scoring time, measured).
+    One large allocation rather than three: the C allocator either maps it afresh
+    (the kernel may back it with huge pages) or keeps it in a heap it no longer
+    trims. Three arrays of 2-6 MB made glibc grow its heap and give it back at
+    every call, so the next call paid a fresh page fault per 4 KB: ~1,750 faults,
+    about a third of the single-threaded national scoring time (measured).
     """
     return np.empty((n_rows, n_indicators + 2 * n_groups), order="F")
 
