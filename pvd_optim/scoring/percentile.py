@@ -68,25 +68,24 @@ def _bucket(x: FloatArray, origin: float, scale: float, n_buckets: int, sqrt: bo
     return t.astype(np.intp)
 
 
-def _bucket_index(values: FloatArray, sqrt: bool) -> tuple[float, int, IndexArray]:
-    """Scale, bucket count and bucket starts of a bucket index over sorted distinct values."""
+def _bucket_index(values: FloatArray, sqrt: bool) -> tuple[float, int, IndexArray, int]:
+    """Scale, bucket count, bucket starts and search steps of an index over distinct values.
+
+    The steps are those of a binary search that finds any position inside the
+    fullest bucket.
+    """
     u = values.size
     n_buckets = min(_BUCKETS_PER_VALUE * u, _MAX_BUCKETS)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         span = values[-1] - values[0]
         scale = float(np.divide(n_buckets, np.sqrt(span) if sqrt else span))
     if not 0 < scale < np.inf:  # span overflows or underflows: one bucket
-        return 0.0, 1, np.array([0, u], dtype=np.intp)
+        return 0.0, 1, np.array([0, u], dtype=np.intp), u.bit_length()
     bucket_start = np.zeros(n_buckets + 1, dtype=np.intp)
     per_bucket = np.bincount(_bucket(values, float(values[0]), scale, n_buckets, sqrt),
                              minlength=n_buckets)
     np.cumsum(per_bucket, out=bucket_start[1:])
-    return scale, n_buckets, bucket_start
-
-
-def _steps(bucket_start: IndexArray) -> int:
-    """Binary-search steps that find any position inside the fullest bucket."""
-    return int(np.diff(bucket_start).max()).bit_length()
+    return scale, n_buckets, bucket_start, int(per_bucket.max()).bit_length()
 
 
 def _distinct_starts(ref: FloatArray) -> IndexArray:
@@ -118,17 +117,16 @@ def _gap_scores(starts: IndexArray, m: int, lower: bool) -> FloatArray:
     return 1.0 - between if lower else between
 
 
-def _bucket_choice(values: FloatArray) -> tuple[float, int, bool, IndexArray]:
-    """Scale, bucket count, square root or not, and bucket starts over the distinct values."""
-    scale, n_buckets, sqrt = 0.0, 1, False
-    bucket_start = np.array([0, values.size], dtype=np.intp)
-    if values.size > 1:
-        scale, n_buckets, bucket_start = _bucket_index(values, sqrt=False)
-        if _steps(bucket_start) >= _TRY_SQRT_FROM_STEPS:
-            root = _bucket_index(values, sqrt=True)
-            if _steps(root[2]) < _steps(bucket_start):
-                (scale, n_buckets, bucket_start), sqrt = root, True
-    return scale, n_buckets, sqrt, bucket_start
+def _bucket_choice(values: FloatArray) -> tuple[float, int, bool, IndexArray, int]:
+    """Scale, bucket count, square root or not, bucket starts and search steps over values."""
+    if values.size == 1:
+        return 0.0, 1, False, np.array([0, 1], dtype=np.intp), 1
+    scale, n_buckets, bucket_start, steps = _bucket_index(values, sqrt=False)
+    if steps >= _TRY_SQRT_FROM_STEPS:
+        root = _bucket_index(values, sqrt=True)
+        if root[3] < steps:
+            return root[0], root[1], True, root[2], root[3]
+    return scale, n_buckets, False, bucket_start, steps
 
 
 def percentile_table(ref: FloatArray, lower: bool) -> PercentileTable:
@@ -149,8 +147,7 @@ def percentile_table(ref: FloatArray, lower: bool) -> PercentileTable:
     scores = np.empty(2 * u + 1)
     scores[0::2] = between
     scores[1::2] = member
-    scale, n_buckets, sqrt, bucket_start = _bucket_choice(values)
-    steps = _steps(bucket_start)
+    scale, n_buckets, sqrt, bucket_start, steps = _bucket_choice(values)
     padded = np.full(u + (1 << steps), np.inf)
     padded[:u] = values
     bucket_value = padded[bucket_start[:-1]]
@@ -229,8 +226,7 @@ def own_percentiles(x: FloatArray, lower: bool, out: FloatArray) -> None:
     starts = _distinct_starts(ref)
     values = ref[starts]
     member = _member_scores(starts, ref.size, lower)
-    scale, n_buckets, sqrt, bucket_start = _bucket_choice(values)
-    steps = _steps(bucket_start)
+    scale, n_buckets, sqrt, bucket_start, steps = _bucket_choice(values)
     bucket = _bucket(x, float(values[0]), scale, n_buckets, sqrt)
     if steps == 1:
         # Each member's bucket holds its value alone: score by bucket. Empty buckets
