@@ -32,10 +32,11 @@ __all__ = ["NEUTRAL", "Scores", "score_towns"]
 #: towns have ``coverage == 0`` so that reports can flag them).
 NEUTRAL: Final = 0.5
 
-# Rows per block of the weighted means (blocks run on threads for larger inputs). The
-# national table is one block: measured, each block's ~190 numpy calls cost more than
-# the cache misses of whole 35,000-row columns.
-_BLOCK_ROWS: Final = 65_536
+# Rows per block of the weighted means; blocks run on threads for large inputs. Each
+# block costs ~190 numpy calls (more than the cache misses of long columns: one block
+# was measured faster than 8,192-row ones), so the national table takes two, one per
+# core of a two-core machine.
+_BLOCK_ROWS: Final = 17_500
 # A group with more incomplete columns than this sums its known weights town by town.
 _MAX_PATTERN_BITS: Final = 16
 
