@@ -301,6 +301,14 @@ class Normaliser:
         """Normalised need in ``[0, 1]`` (1 = most need), shaped like ``matrix``; NaN stays NaN."""
         arr = np.asfortranarray(as_matrix(matrix, len(self.indicators), "Normaliser.transform"))
         out = np.empty(arr.shape, dtype=np.float64, order="F")
+        self.transform_into(arr, out)
+        return out
+
+    def transform_into(self, arr: FloatArray, out: FloatArray) -> None:
+        """:meth:`transform` into ``out``: of ``arr``'s shape, with contiguous columns.
+
+        ``arr`` is a checked matrix (:func:`~pvd_optim.scoring.checks.as_matrix`).
+        """
 
         def transform_one(j: int) -> None:
             target = self.targets.get(self.indicators[j])
@@ -319,7 +327,6 @@ class Normaliser:
             )
 
         _map_columns(transform_one, len(self.indicators), arr.shape[0])
-        return out
 
 
 def normalise_on_itself(

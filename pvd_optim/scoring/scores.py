@@ -197,9 +197,11 @@ def score_towns(
                                     clip=clip, targets=used_levels)
         else:
             fitted = normaliser.select(used)
-        norm = fitted.transform(used_arr if rows is None else
-                                used_arr[_row_selection(rows, n_rows)])
-        block = _output_block(norm.shape[0], 0, len(groups) + 1)
+        scored = used_arr if rows is None else np.asfortranarray(
+            used_arr[_row_selection(rows, n_rows)])
+        block = _output_block(scored.shape[0], len(used), len(groups) + 1)
+        norm = block[:, : len(used)]
+        fitted.transform_into(scored, norm)
         fitted_method, fitted_targets = fitted.method, fitted.targets
     present = ~np.isnan(norm)
 
