@@ -121,6 +121,25 @@ def test_vectorised(benchmark, inputs, size):
         _VECTORISED_MEDIAN[size] = benchmark.stats.stats.median
 
 
+def test_vectorised_fit_then_score(benchmark, inputs):
+    """All communes through ``Normaliser.fit`` then ``transform``, the path of any subset.
+
+    ``test_vectorised[all_34969]`` fits and scores in one pass per column; this is the
+    general path it shortcuts (a lookup table per indicator), for comparison. Both give
+    the same floats.
+    """
+    everyone = np.arange(len(inputs["pvd"]))
+
+    def run() -> Scores:
+        return score_towns(inputs["matrix"], inputs["names"], rows=everyone)
+
+    scores = benchmark(run)
+    one_pass = _VECTORISED_RESULT.get("all_34969") or score_towns(inputs["matrix"],
+                                                                   inputs["names"])
+    for name in ("need", "fragility", "coverage", "fragility_coverage", "normalised"):
+        np.testing.assert_array_equal(getattr(scores, name), getattr(one_pass, name))
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_rowwise_reference(benchmark, inputs, size):
     frame = inputs["frame"]

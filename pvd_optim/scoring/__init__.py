@@ -17,7 +17,8 @@ the solver:
 Everything is column-wise numpy: the only Python loops run over indicators or
 themes (a few dozen at most), never over communes. Percentiles are looked up in
 per-indicator tables built at fit time (distinct sorted values, a bucket index
-and the score of every value and gap), with a vectorised branch-free search;
+and the score of every value and gap), with a vectorised branch-free search
+(fitted on the very rows scored, one pass per column needs only the values' scores);
 at national scale indicators are processed on a few threads (numpy releases
 the GIL). Results are bit-for-bit identical whichever rows are scored.
 

@@ -9,6 +9,7 @@ against that level instead (:func:`target_need`), which needs no reference.
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -29,11 +30,16 @@ from pvd_optim.scoring.checks import (
     as_matrix,
     check_choice,
     check_clip,
-    choice_error,
 )
-from pvd_optim.scoring.percentile import PercentileTable, percentile_scores, percentile_table
+from pvd_optim.scoring.percentile import (
+    PercentileTable,
+    own_percentiles,
+    percentile_scores,
+    percentile_table,
+)
+from pvd_optim.scoring.settings import fit_settings
 from pvd_optim.scoring.targets import TARGET, check_targets, target_need
-from pvd_optim.themes import DEFAULT_DIRECTIONS, Direction
+from pvd_optim.themes import Direction
 
 __all__ = ["Normaliser", "normalise"]
 
@@ -78,11 +84,28 @@ def map_blocks(func: Callable[[int], _T], count: int, n_rows: int) -> list[_T]:
     Sorting, searching and the weighted sums release the GIL and dominate the
     cost at national scale (35,000 communes), so indicators (or row blocks) run
     in parallel. ``func`` must not call ``map_blocks`` itself (one shared pool).
+    The calling thread works too, and each worker takes the next index when done
+    (indicators differ several-fold in cost): one pool task per extra worker
+    rather than one per index.
     """
     workers = min(count, os.cpu_count() or 1, _MAX_WORKERS)
     if workers < 2 or n_rows < _PARALLEL_MIN_ROWS:
         return [func(j) for j in range(count)]
-    return list(_shared_pool(min(os.cpu_count() or 1, _MAX_WORKERS)).map(func, range(count)))
+    results: list[_T | None] = [None] * count
+    indices = itertools.count()  # next() is atomic under the GIL
+
+    def work() -> None:
+        while (j := next(indices)) < count:
+            results[j] = func(j)
+
+    pool = _shared_pool(min(os.cpu_count() or 1, _MAX_WORKERS))
+    helpers = [pool.submit(work) for _ in range(workers - 1)]
+    try:
+        work()
+    finally:
+        for helper in helpers:
+            helper.result()  # waits, and raises what a helper raised
+    return results  # type: ignore[return-value]  # every index was filled
 
 
 _map_columns = map_blocks
@@ -226,34 +249,7 @@ class Normaliser:
         means no target: the built-in ones (:data:`~pvd_optim.themes.DEFAULT_TARGETS`)
         are applied by the commune-table entry, ``pvd_optim.scoring_frame.score_table``.
         """
-        check_choice("method", "Normaliser.fit", NORMALISATION_METHODS, method)
-        clip = check_clip(clip, "Normaliser.fit")
-        names = tuple(indicators)
-        if len(set(names)) != len(names):
-            dupes = sorted({n for n in names if names.count(n) > 1})
-            raise InputError(Message("Duplicate indicator names: {names}.",
-                                     names=", ".join(dupes)), field="indicators")
-        dirs_map = DEFAULT_DIRECTIONS if directions is None else directions
-        if not isinstance(dirs_map, Mapping):
-            raise InputError(
-                Message("The 'directions' parameter of Normaliser.fit must map indicator names "
-                        "to 'higher' or 'lower'. Got {directions} instead.",
-                        directions=repr(directions))
-            )
-        dirs: list[Direction] = []
-        for name in names:
-            d = dirs_map.get(name)
-            if d is None:
-                raise InputError(
-                    Message("Indicator {name} has no direction; pass directions={{{name}: "
-                            "'higher' or 'lower'}} ('higher' = a larger value means more need).",
-                            name=repr(name)),
-                    field=name,
-                )
-            if d not in DIRECTIONS:
-                raise choice_error(f"directions[{name!r}]", "Normaliser.fit", DIRECTIONS, d)
-            dirs.append("higher" if d == "higher" else "lower")
-        levels = check_targets(targets, names, "Normaliser.fit")
+        names, dirs, levels, clip = fit_settings(indicators, directions, method, clip, targets)
         arr = np.asfortranarray(as_matrix(matrix, len(names), "Normaliser.fit"))
 
         def fit_one(j: int) -> tuple[FloatArray, float, float, PercentileTable | None]:
@@ -305,6 +301,14 @@ class Normaliser:
         """Normalised need in ``[0, 1]`` (1 = most need), shaped like ``matrix``; NaN stays NaN."""
         arr = np.asfortranarray(as_matrix(matrix, len(self.indicators), "Normaliser.transform"))
         out = np.empty(arr.shape, dtype=np.float64, order="F")
+        self.transform_into(arr, out)
+        return out
+
+    def transform_into(self, arr: FloatArray, out: FloatArray) -> None:
+        """:meth:`transform` into ``out``: of ``arr``'s shape, with contiguous columns.
+
+        ``arr`` is a checked matrix (:func:`~pvd_optim.scoring.checks.as_matrix`).
+        """
 
         def transform_one(j: int) -> None:
             target = self.targets.get(self.indicators[j])
@@ -323,7 +327,39 @@ class Normaliser:
             )
 
         _map_columns(transform_one, len(self.indicators), arr.shape[0])
-        return out
+
+
+def normalise_on_itself(
+    arr: FloatArray,
+    names: tuple[str, ...],
+    dirs: Sequence[Direction],
+    method: str,
+    clip: float,
+    levels: Mapping[str, float],
+    out: FloatArray,
+) -> None:
+    """Into ``out``: ``Normaliser.fit(arr, ...).transform(arr)`` in one pass per column.
+
+    ``arr`` is a checked matrix (:func:`~pvd_optim.scoring.checks.as_matrix`) and the
+    settings come from :func:`fit_settings`. Fitting on the very rows it scores,
+    every value is a member of its percentile reference, so no score of a gap
+    between values is ever looked up (:func:`own_percentiles`). The same floats;
+    ``out`` has ``arr``'s shape, with contiguous columns (Fortran order).
+    """
+
+    def normalise_one(j: int) -> None:
+        column = np.ascontiguousarray(arr[:, j])
+        lower = dirs[j] == "lower"
+        target = levels.get(names[j])
+        if target is not None:
+            out[:, j] = target_need(column, target, lower)
+        elif method == "percentile":
+            own_percentiles(column, lower, out[:, j])
+        else:
+            ref, centre, scale = _fit_column(column, method)
+            out[:, j] = _transform_column(column, ref, None, centre, scale, method, lower, clip)
+
+    _map_columns(normalise_one, arr.shape[1], arr.shape[0])
 
 
 def normalise(

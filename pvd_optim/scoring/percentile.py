@@ -5,7 +5,8 @@ values, a first-level bucket index over them and the need score of every value
 and of every gap between two values, interleaved: with ``l`` distinct values
 below a query, the query scores ``scores[2 l + 1]`` if it equals the next value
 and ``scores[2 l]`` otherwise. A query is a few vectorised steps of a
-branch-free binary search inside its bucket.
+branch-free binary search inside its bucket. A column scored against itself
+(:func:`own_percentiles`, the national fit) needs only the member scores.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from pvd_optim.scoring.checks import FloatArray, IndexArray
 
 # Buckets of the first-level lookup, per distinct value, capped: measured on all
 # communes, larger indexes (2^16-2^17 entries, 0.5-1 MB each) cost more in fresh
-# memory pages at every fit than the one or two search steps they save.
-_BUCKETS_PER_VALUE: Final = 8
+# memory pages at every fit than the one or two search steps they save. Below the
+# cap, 32 per value (not 8) leaves at most one value per bucket on the counts of
+# monuments and brownfields: a direct lookup instead of two search steps.
+_BUCKETS_PER_VALUE: Final = 32
 _MAX_BUCKETS: Final = 1 << 14
 # From this many search steps on, also try buckets on the square root of
 # (x - min), kept when they need fewer steps: skewed indicators (surfaces,
@@ -65,25 +68,65 @@ def _bucket(x: FloatArray, origin: float, scale: float, n_buckets: int, sqrt: bo
     return t.astype(np.intp)
 
 
-def _bucket_index(values: FloatArray, sqrt: bool) -> tuple[float, int, IndexArray]:
-    """Scale, bucket count and bucket starts of a bucket index over sorted distinct values."""
+def _bucket_index(values: FloatArray, sqrt: bool) -> tuple[float, int, IndexArray, int]:
+    """Scale, bucket count, bucket starts and search steps of an index over distinct values.
+
+    The steps are those of a binary search that finds any position inside the
+    fullest bucket.
+    """
     u = values.size
     n_buckets = min(_BUCKETS_PER_VALUE * u, _MAX_BUCKETS)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         span = values[-1] - values[0]
         scale = float(np.divide(n_buckets, np.sqrt(span) if sqrt else span))
     if not 0 < scale < np.inf:  # span overflows or underflows: one bucket
-        return 0.0, 1, np.array([0, u], dtype=np.intp)
+        return 0.0, 1, np.array([0, u], dtype=np.intp), u.bit_length()
     bucket_start = np.zeros(n_buckets + 1, dtype=np.intp)
     per_bucket = np.bincount(_bucket(values, float(values[0]), scale, n_buckets, sqrt),
                              minlength=n_buckets)
     np.cumsum(per_bucket, out=bucket_start[1:])
-    return scale, n_buckets, bucket_start
+    return scale, n_buckets, bucket_start, int(per_bucket.max()).bit_length()
 
 
-def _steps(bucket_start: IndexArray) -> int:
-    """Binary-search steps that find any position inside the fullest bucket."""
-    return int(np.diff(bucket_start).max()).bit_length()
+def _distinct_starts(ref: FloatArray) -> IndexArray:
+    """Where each run of equal values starts in the sorted ``ref``: the ``<`` count of each."""
+    new_value = np.not_equal(ref[1:], ref[:-1])
+    starts = np.empty(int(np.count_nonzero(new_value)) + 1, dtype=np.intp)
+    starts[0] = 0
+    np.add(np.flatnonzero(new_value), 1, out=starts[1:])
+    return starts
+
+
+def _rank_terms(starts: IndexArray, m: int) -> tuple[FloatArray, float, float]:
+    """The ``<`` count of every distinct value then ``m``, and the score's shift and denominator."""
+    below = np.append(starts, m).astype(np.float64)
+    return below, (1.0 if m > 1 else 0.0), (2.0 * (m - 1) if m > 1 else 2.0)
+
+
+def _member_scores(starts: IndexArray, m: int, lower: bool) -> FloatArray:
+    """The need score of each distinct value: ``(rank - 1) / (m - 1)``, average rank for ties."""
+    below, shift, denom = _rank_terms(starts, m)
+    member = np.clip((below[:-1] + below[1:] - shift) / denom, 0.0, 1.0)
+    return 1.0 - member if lower else member
+
+
+def _gap_scores(starts: IndexArray, m: int, lower: bool) -> FloatArray:
+    """The need score of a value in each gap: below the first distinct value, between, above."""
+    below, shift, denom = _rank_terms(starts, m)
+    between = np.array([0.0, 1.0]) if m == 1 else np.clip((2.0 * below - shift) / denom, 0.0, 1.0)
+    return 1.0 - between if lower else between
+
+
+def _bucket_choice(values: FloatArray) -> tuple[float, int, bool, IndexArray, int]:
+    """Scale, bucket count, square root or not, bucket starts and search steps over values."""
+    if values.size == 1:
+        return 0.0, 1, False, np.array([0, 1], dtype=np.intp), 1
+    scale, n_buckets, bucket_start, steps = _bucket_index(values, sqrt=False)
+    if steps >= _TRY_SQRT_FROM_STEPS:
+        root = _bucket_index(values, sqrt=True)
+        if root[3] < steps:
+            return root[0], root[1], True, root[2], root[3]
+    return scale, n_buckets, False, bucket_start, steps
 
 
 def percentile_table(ref: FloatArray, lower: bool) -> PercentileTable:
@@ -97,38 +140,21 @@ def percentile_table(ref: FloatArray, lower: bool) -> PercentileTable:
     ranks; outside the reference it clips to 0 or 1. With a single reference
     value: below 0, equal 0.5, above 1.
     """
-    m = ref.size
-    starts = np.flatnonzero(np.concatenate(([True], ref[1:] != ref[:-1])))
+    starts = _distinct_starts(ref)
     values = ref[starts]
-    below = np.append(starts, m).astype(np.float64)  # values < the i-th distinct one
-    denom = 2.0 * (m - 1) if m > 1 else 2.0
-    shift = 1.0 if m > 1 else 0.0
-    member = np.clip((below[:-1] + below[1:] - shift) / denom, 0.0, 1.0)
-    between = np.clip((2.0 * below - shift) / denom, 0.0, 1.0)
-    if m == 1:
-        between = np.array([0.0, 1.0])
-    if lower:
-        member, between = 1.0 - member, 1.0 - between
+    member, between = _member_scores(starts, ref.size, lower), _gap_scores(starts, ref.size, lower)
     u = values.size
     scores = np.empty(2 * u + 1)
     scores[0::2] = between
     scores[1::2] = member
-    origin, scale, n_buckets, sqrt = float(values[0]), 0.0, 1, False
-    bucket_start = np.array([0, u], dtype=np.intp)
-    if u > 1:
-        scale, n_buckets, bucket_start = _bucket_index(values, sqrt=False)
-        if _steps(bucket_start) >= _TRY_SQRT_FROM_STEPS:
-            root = _bucket_index(values, sqrt=True)
-            if _steps(root[2]) < _steps(bucket_start):
-                (scale, n_buckets, bucket_start), sqrt = root, True
-    steps = _steps(bucket_start)
+    scale, n_buckets, sqrt, bucket_start, steps = _bucket_choice(values)
     padded = np.full(u + (1 << steps), np.inf)
     padded[:u] = values
     bucket_value = padded[bucket_start[:-1]]
     for array in (padded, scores, bucket_start, bucket_value):
         array.setflags(write=False)
-    return PercentileTable(padded, u, scores, origin, scale, n_buckets, sqrt, bucket_start,
-                           bucket_value, steps)
+    return PercentileTable(padded, u, scores, float(values[0]), scale, n_buckets, sqrt,
+                           bucket_start, bucket_value, steps)
 
 
 def percentile_scores(table: PercentileTable, x: FloatArray) -> FloatArray:
@@ -152,17 +178,66 @@ def percentile_scores(table: PercentileTable, x: FloatArray) -> FloatArray:
         code = np.add(start, start)
         code += below
         return table.scores.take(code)
-    idx = start
-    hit = np.empty(x.shape, dtype=bool)
-    probe = np.empty(x.shape, dtype=np.intp)
-    step = 1 << (table.steps - 1)
-    while step:
-        # padded[step - 1:] is a view: taking idx from it reads padded[idx + step - 1].
-        np.less(table.padded[step - 1:].take(idx), x, out=hit)
-        np.multiply(hit, step, out=probe)
-        idx += probe
-        step >>= 1
-    np.equal(table.padded.take(idx), x, out=hit)
-    code = np.add(idx, idx, out=probe)
+    idx = _search(table.padded, table.steps, start, x)
+    hit = np.equal(table.padded.take(idx), x)
+    code = np.add(idx, idx)
     code += hit
     return table.scores.take(code)
+
+
+def _search(padded: FloatArray, steps: int, idx: IndexArray, x: FloatArray) -> IndexArray:
+    """From each bucket's first index, in place: the first padded value ``>= x`` in the bucket."""
+    found = np.empty(x.shape)
+    hit = np.empty(x.shape, dtype=bool)
+    probe = np.empty(x.shape, dtype=np.intp)
+    step = steps - 1
+    while step >= 0:
+        # padded[2^step - 1:] is a view: taking idx from it reads padded[idx + 2^step - 1]
+        # (in range thanks to the padding, so mode="clip" clips nothing and skips a copy).
+        np.take(padded[(1 << step) - 1:], idx, out=found, mode="clip")
+        np.less(found, x, out=hit)
+        np.copyto(probe, hit)
+        np.left_shift(probe, step, out=probe)
+        idx += probe
+        step -= 1
+    return idx
+
+
+def own_percentiles(x: FloatArray, lower: bool, out: FloatArray) -> None:
+    """Into ``out``: the percentile need of each ``x`` against the non-missing ``x`` themselves.
+
+    The same floats as ``percentile_scores(percentile_table(ref, lower), x)`` with
+    ``ref`` the sorted non-missing ``x``, NaN where ``x`` is NaN, at a fraction of
+    the cost when a reference is scored against itself (the national fit): every
+    query is a member, so it scores ``member[l]`` for its ``l`` distinct values
+    below, never a gap. Where no bucket holds two values (most indicators) ``l``
+    follows from the query's bucket alone, otherwise from the bucket search.
+    (Measured slower on the national table: reading ``l`` off the rows' sorted
+    places, as ``np.argsort`` of floats or ``np.sort`` of 64-bit keys holding the
+    row index cost several times ``np.sort``; and counting values per bucket
+    instead of sorting, which only pays on a few indicators.)
+    """
+    missing = np.isnan(x)
+    n_missing = int(np.count_nonzero(missing))
+    if n_missing == x.size:
+        out.fill(np.nan)
+        return
+    ref = np.sort(x)[: x.size - n_missing]  # NaN sorts last
+    starts = _distinct_starts(ref)
+    values = ref[starts]
+    member = _member_scores(starts, ref.size, lower)
+    scale, n_buckets, sqrt, bucket_start, steps = _bucket_choice(values)
+    bucket = _bucket(x, float(values[0]), scale, n_buckets, sqrt)
+    if steps == 1:
+        # Each member's bucket holds its value alone: score by bucket. Empty buckets
+        # (clipped to the last value) are only reached by NaN queries, reset below.
+        by_bucket = member.take(bucket_start[:-1], mode="clip")
+        np.take(by_bucket, bucket, out=out, mode="clip")
+    else:
+        padded = np.full(values.size + (1 << steps), np.inf)
+        padded[: values.size] = values
+        # NaN queries search too (and stop anywhere in their bucket): reset below.
+        idx = _search(padded, steps, bucket_start.take(bucket), x)
+        np.take(member, idx, out=out, mode="clip")
+    if n_missing:
+        out[missing] = np.nan

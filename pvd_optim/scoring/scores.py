@@ -20,7 +20,8 @@ from pvd_optim.scoring.checks import (
     choice_error,
     validate_weights,
 )
-from pvd_optim.scoring.normalisation import Normaliser, map_blocks
+from pvd_optim.scoring.normalisation import Normaliser, map_blocks, normalise_on_itself
+from pvd_optim.scoring.settings import fit_settings
 from pvd_optim.scoring.targets import check_targets
 from pvd_optim.themes import DEFAULT_FRAGILITY, DEFAULT_THEMES
 
@@ -31,8 +32,13 @@ __all__ = ["NEUTRAL", "Scores", "score_towns"]
 #: towns have ``coverage == 0`` so that reports can flag them).
 NEUTRAL: Final = 0.5
 
-# Rows per block of the weighted means (blocks run on threads for large inputs).
-_BLOCK_ROWS: Final = 8_192
+# Rows per block of the weighted means; blocks run on threads for large inputs. Each
+# block costs ~190 numpy calls (more than the cache misses of long columns: one block
+# was measured faster than 8,192-row ones), so the national table takes two, one per
+# core of a two-core machine.
+_BLOCK_ROWS: Final = 17_500
+# A group with more incomplete columns than this sums its known weights town by town.
+_MAX_PATTERN_BITS: Final = 16
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,11 +181,28 @@ def score_towns(
         )
     if normaliser is None:
         levels = check_targets(targets, names, "score_towns")
-        fitted = Normaliser.fit(used_arr, used, directions=directions, method=method, clip=clip,
-                                targets={n: t for n, t in levels.items() if n in used})
+        used_levels = {n: t for n, t in levels.items() if n in used}
+    fitted_targets: Mapping[str, float]
+    if normaliser is None and rows is None:
+        # Fitted on the very rows scored: one pass per column, the same floats as
+        # Normaliser.fit(...).transform(...) (the path below).
+        _, dirs, used_levels, clip_k = fit_settings(used, directions, method, clip, used_levels)
+        block = _output_block(n_rows, len(used), len(groups) + 1)
+        norm = block[:, : len(used)]
+        normalise_on_itself(used_arr, used, dirs, method, clip_k, used_levels, out=norm)
+        fitted_method, fitted_targets = method, used_levels
     else:
-        fitted = normaliser.select(used)
-    norm = fitted.transform(used_arr if rows is None else used_arr[_row_selection(rows, n_rows)])
+        if normaliser is None:
+            fitted = Normaliser.fit(used_arr, used, directions=directions, method=method,
+                                    clip=clip, targets=used_levels)
+        else:
+            fitted = normaliser.select(used)
+        scored = used_arr if rows is None else np.asfortranarray(
+            used_arr[_row_selection(rows, n_rows)])
+        block = _output_block(scored.shape[0], len(used), len(groups) + 1)
+        norm = block[:, : len(used)]
+        fitted.transform_into(scored, norm)
+        fitted_method, fitted_targets = fitted.method, fitted.targets
     present = ~np.isnan(norm)
 
     all_groups = [*groups, ("fragility", frag)]
@@ -197,7 +220,8 @@ def score_towns(
                 field=used[j],
             )
 
-    combined, coverage = _weighted_means(norm, present, used, all_groups, nan_policy)
+    combined, coverage = _weighted_means(norm, present, used, all_groups, nan_policy,
+                                         out=block[:, block.shape[1] - 2 * len(all_groups):])
     for arr_out in (combined, coverage, norm):
         arr_out.setflags(write=False)
     k = len(groups)
@@ -209,9 +233,9 @@ def score_towns(
         fragility_coverage=coverage[:, k],
         normalised=norm,
         indicators=used,
-        method=fitted.method,
+        method=fitted_method,
         nan_policy=nan_policy,
-        targets=dict(fitted.targets),
+        targets=dict(fitted_targets),
     )
 
 
@@ -221,62 +245,138 @@ def _weighted_means(
     used: tuple[str, ...],
     groups: list[tuple[str, dict[str, float]]],
     nan_policy: str,
+    out: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """``(n, G)`` weighted means of the normalised columns per group, and their coverage.
 
     Column-by-column updates rather than a BLAS matrix product: each town's
     result then depends only on its own row (bit-for-bit identical whichever
-    subset is scored), and with ~30 non-zero weights it is as fast. Fortran
-    order keeps every column contiguous. Above a few thousand rows, row blocks
-    run on threads: every element sees the same operations in the same order.
+    subset is scored), and with ~30 non-zero weights it is as fast. Each group
+    adds its columns in ``used`` order, so every element sees the same operations
+    in the same order whatever the row blocks (cache-sized; on threads for large
+    inputs). A group's known weight depends only on which of its columns a town
+    lacks, so it is read from a table by that pattern (:class:`_MissingPatterns`).
+    ``out`` is an ``(n, 2 G)`` Fortran-ordered array to fill with the means then
+    the coverages (each group's row block contiguous); returned as two views.
     """
     n = norm.shape[0]
-    num = np.zeros((n, len(groups)), order="F")
-    known_weight = np.zeros((n, len(groups)), order="F")
-    plan = []
-    for col, indicator in enumerate(used):
-        targets = [(k, w[indicator]) for k, (_, w) in enumerate(groups) if w.get(indicator)]
-        if targets:
-            plan.append((col, bool(present[:, col].all()), targets))
+    num, coverage = out[:, : len(groups)].T, out[:, len(groups):].T
+    complete = [bool(c) for c in np.all(present, axis=0)]
+    plans = [[(col, weights[name]) for col, name in enumerate(used) if weights.get(name)]
+             for _, weights in groups]
+    by_column: dict[int, list[tuple[int, float]]] = {}
+    for k, plan in enumerate(plans):
+        for col, weight in plan:
+            by_column.setdefault(col, []).append((k, weight))
+    patterns = _MissingPatterns(plans, complete, [sum(w.values()) for _, w in groups])
 
     def rows_block(block: int) -> None:
         rows = slice(block * _BLOCK_ROWS, min(n, (block + 1) * _BLOCK_ROWS))
-        size = rows.stop - rows.start
-        term = np.empty(size)
-        filled = np.empty(size)
-        for col, complete, targets in plan:
-            values = norm[rows, col]
-            mask = present[rows, col]
-            if not complete and nan_policy == "neutral":
-                values = np.where(mask, values, NEUTRAL)
-            elif not complete:
+        values, term = np.empty(rows.stop - rows.start), np.empty(rows.stop - rows.start)
+        num[:, rows] = 0.0
+        # Column by column (in ``used`` order), into every group that weights it.
+        for col in sorted(by_column):
+            column: FloatArray = norm[rows, col]
+            if not complete[col] and nan_policy == "neutral":
+                column = np.where(present[rows, col], column, NEUTRAL)
+            elif not complete[col]:
                 # Normalised values lie in [0, 1], so fmax only turns NaN into 0
                 # (and perhaps -0 into +0, which adds the same to the sum).
-                values = np.fmax(values, 0.0, out=filled)
-            for k, weight in targets:
-                np.multiply(values, weight, out=term)
-                np.add(num[rows, k], term, out=num[rows, k])
-                if complete:  # same sum, in the same order, as adding weight * True
-                    known_weight[rows, k] += weight
-                else:
-                    np.multiply(mask, weight, out=term)
-                    np.add(known_weight[rows, k], term, out=known_weight[rows, k])
+                column = np.fmax(column, 0.0, out=values)
+            for k, weight in by_column[col]:
+                np.multiply(column, weight, out=term)
+                num[k, rows] += term
+        for k in range(len(groups)):
+            patterns.finish(k, present[rows], num[k, rows], coverage[k, rows], nan_policy)
 
     map_blocks(rows_block, -(-n // _BLOCK_ROWS), n)
-    totals = np.array([sum(w.values()) for _, w in groups])
-    if nan_policy == "neutral":
-        combined = np.divide(num, totals, out=num)
-    else:
-        # 0 / 0 where a group has no data at all: those get NEUTRAL. (np.where and
-        # a masked divide on these Fortran-ordered arrays were several times slower.)
-        with np.errstate(invalid="ignore"):
-            combined = np.divide(num, known_weight, out=num)
-        np.copyto(combined, NEUTRAL, where=known_weight <= 0)
-    coverage = np.divide(known_weight, totals, out=known_weight)
-    # Rounding in the weighted sums can overshoot [0, 1] by an ulp.
-    np.clip(combined, 0.0, 1.0, out=combined)
-    np.clip(coverage, 0.0, 1.0, out=coverage)
-    return combined, coverage
+    return num.T, coverage.T
+
+
+class _MissingPatterns:
+    """Each group's known weight by the pattern of its missing columns.
+
+    A town's known weight in a group is the sum, in ``used`` order, of the
+    weights of its columns with data: it depends only on which of the group's
+    incomplete columns it lacks. With ``r`` such columns there are ``2^r``
+    patterns, tabulated with the very operations the town-by-town sums would do
+    (``known + weight * 1.0``, or ``+ weight * 0.0``): the same floats, read by
+    each town's pattern (bit ``b``: it has the ``b``-th incomplete column).
+    """
+
+    def __init__(self, plans: list[list[tuple[int, float]]], complete: list[bool],
+                 totals: list[float]) -> None:
+        self.plans, self.totals = plans, totals
+        self.lacking = [[c for c, _ in plan if not complete[c]] for plan in plans]
+        # Per group: known weight and coverage by pattern (None: summed town by town).
+        self.tables: list[tuple[FloatArray, FloatArray] | None] = []
+        for plan, lacking, total in zip(plans, self.lacking, totals, strict=True):
+            if len(lacking) > _MAX_PATTERN_BITS:
+                self.tables.append(None)
+                continue
+            # Pattern codes grow by one bit per incomplete column, in plan order: the
+            # codes with that bit add the weight, the others add weight * 0.0, which
+            # leaves the (never negative-zero) sums as they are.
+            sums = [0.0]
+            for col, weight in plan:
+                sums = ([t + weight for t in sums] if complete[col] else
+                        sums + [t + weight for t in sums])
+            known = np.array(sums)
+            self.tables.append((known, np.clip(known / total, 0.0, 1.0)))
+
+    def finish(self, k: int, present: BoolArray, num: FloatArray, coverage: FloatArray,
+               nan_policy: str) -> None:
+        """Group ``k``'s mean (from its sums ``num``, in place) and ``coverage``, for these rows.
+
+        ``present`` is rows x every column.
+        """
+        table, lacking, total = self.tables[k], self.lacking[k], self.totals[k]
+        known: FloatArray
+        if table is None:
+            known = np.zeros(present.shape[0])
+            for col, weight in self.plans[k]:
+                known += weight * present[:, col] if col in lacking else weight
+            np.divide(known, total, out=coverage)
+            np.clip(coverage, 0.0, 1.0, out=coverage)
+        else:
+            code = _pattern_codes(present, lacking)
+            np.take(table[1], code, out=coverage, mode="clip")
+        if nan_policy == "neutral":
+            np.divide(num, total, out=num)
+        else:
+            if table is not None:
+                known = table[0].take(code)
+            # 0 / 0 where a group has no data at all: those get NEUTRAL.
+            with np.errstate(invalid="ignore"):
+                np.divide(num, known, out=num)
+            num[known <= 0] = NEUTRAL
+        # Rounding in the weighted sums can overshoot [0, 1] by an ulp.
+        np.clip(num, 0.0, 1.0, out=num)
+
+
+def _pattern_codes(present: BoolArray, columns: list[int]) -> npt.NDArray[np.intp]:
+    """Per row, ``sum(present[:, columns[b]] << b)``: which of ``columns`` it has."""
+    if len(columns) <= 8:  # on bytes, 8 times less memory traffic
+        small = np.zeros(present.shape[0], dtype=np.uint8)
+        for bit, col in enumerate(columns):
+            small += present[:, col].view(np.uint8) << bit
+        return small.astype(np.intp)
+    code = np.zeros(present.shape[0], dtype=np.intp)
+    for bit, col in enumerate(columns):
+        code += present[:, col].astype(np.intp) << bit
+    return code
+
+
+def _output_block(n_rows: int, n_indicators: int, n_groups: int) -> FloatArray:
+    """One Fortran-ordered array for the normalised columns, the means and their coverages.
+
+    One large allocation rather than three: the C allocator either maps it afresh
+    (the kernel may back it with huge pages) or keeps it in a heap it no longer
+    trims. Three arrays of 2-6 MB made glibc grow its heap and give it back at
+    every call, so the next call paid a fresh page fault per 4 KB: ~1,750 faults,
+    about a third of the single-threaded national scoring time (measured).
+    """
+    return np.empty((n_rows, n_indicators + 2 * n_groups), order="F")
 
 
 def _row_selection(rows: npt.ArrayLike, n_rows: int) -> npt.NDArray[np.intp]:
