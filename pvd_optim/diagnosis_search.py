@@ -52,7 +52,7 @@ from pvd_optim.families.reference import (
 from pvd_optim.inputs import ModelInputs, ProgrammeInputs, as_programme
 from pvd_optim.model.formulation import build_program
 from pvd_optim.model.program import LinearProgram, pack_csr
-from pvd_optim.model.solve import SolveBudget, solve
+from pvd_optim.model.solve import SolveBudget, fix_integers, solve
 from pvd_optim.model.status import SolveResult, SolveStatus
 from pvd_optim.model.variables import COVERED, defining_rows_name, region_use_name, total_name
 from pvd_optim.postprocess import extract, extract_programme  # noqa: F401  (extract: tests)
@@ -268,12 +268,7 @@ def _fixed_lp(elastic: LinearProgram, values: np.ndarray, budget: SolveBudget
     values = np.concatenate([values, np.zeros(elastic.n_cols - len(values))])
     decided = np.zeros(elastic.n_cols, dtype=bool)
     decided[elastic.keeping_rows(_COVERAGE_ROWS).row_index] = True
-    decided &= elastic.integer
-    fixed = np.round(values)
-    result = solve(dataclasses.replace(
-        elastic, integer=elastic.integer & ~decided,
-        col_lower=np.where(decided, fixed, elastic.col_lower),
-        col_upper=np.where(decided, fixed, elastic.col_upper)), settings)
+    result = solve(fix_integers(elastic, values, only=decided), settings)
     return result if result.status is SolveStatus.OPTIMAL else None
 
 

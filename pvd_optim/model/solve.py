@@ -112,16 +112,21 @@ def solve(program: LinearProgram, settings: SolverSection | None = None) -> Solv
     return pulp_backend.solve(program, settings)
 
 
-def fix_integers(program: LinearProgram, values: np.ndarray) -> LinearProgram:
+def fix_integers(program: LinearProgram, values: np.ndarray,
+                 only: np.ndarray | None = None) -> LinearProgram:
     """The LP obtained by fixing every integer column at its (rounded) solution value.
 
-    Its duals are the shadow prices "with posts and coverage as decided".
+    Its duals are the shadow prices "with posts and coverage as decided". With
+    ``only`` (a column mask), only the integer columns in it are fixed; the other
+    integer columns stay integer (a smaller MIP).
     """
     fixed = np.round(values)
+    chosen = program.integer if only is None else program.integer & only
     return dataclasses.replace(
-        program.relaxed(),
-        col_lower=np.where(program.integer, fixed, program.col_lower),
-        col_upper=np.where(program.integer, fixed, program.col_upper),
+        program,
+        integer=program.integer & ~chosen,
+        col_lower=np.where(chosen, fixed, program.col_lower),
+        col_upper=np.where(chosen, fixed, program.col_upper),
     )
 
 
