@@ -91,18 +91,27 @@ def test_a_two_worker_local_cluster_gives_the_same_tables(serial: object,
     _assert_same(serial, run_sweep(sweep_file, out=tmp_path / "out", workers=2))
 
 
-def test_the_local_clusters_workers_keep_glibcs_memory_defaults() -> None:
-    """Dask's ``MALLOC_TRIM_THRESHOLD_=65536`` tripled a variant's page faults: not set."""
+def test_the_local_clusters_workers_keep_glibcs_memory_defaults_and_sample_less() -> None:
+    """Dask's ``MALLOC_TRIM_THRESHOLD_=65536`` tripled a variant's page faults: not set;
+    the monitors nobody reads without a dashboard run less often (``LOCAL_WORKER_SETTINGS``)."""
     import dask
 
-    from pvd_optim.sweep.execute import dask_client
+    from pvd_optim.sweep.execute import LOCAL_WORKER_SETTINGS, dask_client
 
     default = dask.config.get("distributed.nanny.pre-spawn-environ")
     assert default.get("MALLOC_TRIM_THRESHOLD_") is not None  # what the sweep undoes
+    settings = [key for key in LOCAL_WORKER_SETTINGS if "pre-spawn-environ" not in key]
+    assert [dask.config.get(key) for key in settings] != [LOCAL_WORKER_SETTINGS[key]
+                                                          for key in settings]
     with dask_client(1, None) as client:
-        seen = client.run(lambda: {k: os.environ.get(k) for k in default})
-    (environ,) = seen.values()
+        seen = client.run(lambda: ({k: os.environ.get(k) for k in default},
+                                   [dask.config.get(key) for key in settings]))
+        periodic = client.run(lambda dask_worker: set(dask_worker.periodic_callbacks))
+    ((environ, worker_settings),) = seen.values()
     assert environ["MALLOC_TRIM_THRESHOLD_"] is None
+    assert worker_settings == [LOCAL_WORKER_SETTINGS[key] for key in settings]
+    (callbacks,) = periodic.values()
+    assert "profile" not in callbacks and "heartbeat" in callbacks
     # Dask's other settings for its workers (one thread for OpenMP and BLAS) are kept.
     assert environ["OMP_NUM_THREADS"] == "1"
     assert dask.config.get("distributed.nanny.pre-spawn-environ") == default
