@@ -106,15 +106,20 @@ def test_sweep_throughput_and_a_variant_against_a_cold_run(benchmark: Any,
                                           check_exact=True, obj=name)
     serial_s = sum(runs[f"{leg}_s"] for leg in serial_legs)
     parallel_s = sum(runs[f"{leg}_s"] for leg in parallel_legs)
-    # A variant's own time in the sweep (in this process: no other variant in parallel).
-    in_sweep = serial.timings.set_index("variant_id")["total_s"]
+    # A variant's own time in the sweep (in this process: no other variant in parallel),
+    # the mean of the serial legs (one before the cold runs' leg and one nearer to it).
+    def serial_mean(column: str) -> pd.Series:
+        return sum(runs[leg].timings.set_index("variant_id")[column]
+                   for leg in serial_legs) / len(serial_legs)
+
+    in_sweep = serial_mean("total_s")
     chosen = plan.variants[:COLD_RUNS if full_mode() else 1]
     cold_runs = [_cold_run(cold_scenario, v.parameters, tmp_path / f"cold-{v.variant_id}")
                  for v in chosen]
     cold = [wall for wall, _ in cold_runs]
     sweep_times = [float(in_sweep[v.variant_id]) for v in chosen]
     # The solve alone, in the sweep (warm where the base optimum is feasible) and cold.
-    solve_in_sweep = serial.timings.set_index("variant_id")["solve_s"]
+    solve_in_sweep = serial_mean("solve_s")
     sweep_solves = [float(solve_in_sweep[v.variant_id]) for v in chosen]
     figures = {
         "variants": n,
