@@ -159,7 +159,10 @@ def _transform_column(
         out = percentile_scores(table, x)
     else:
         if scale > 0:  # minmax (scale = range) or robust_z
-            z = (x - centre) / scale
+            # A value too far out for a tiny scale overflows to +-inf: clipped to 0 or 1
+            # below, which is where it belongs, so the overflow is not worth a warning.
+            with np.errstate(over="ignore"):
+                z = (x - centre) / scale
             out = z if method == "minmax" else (z + clip) / (2.0 * clip)
         else:
             # Constant reference: no information, so neutral at the constant and
