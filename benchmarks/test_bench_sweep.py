@@ -107,7 +107,7 @@ def test_sweep_throughput_and_a_variant_against_a_cold_run(benchmark: Any,
     serial_s = sum(runs[f"{leg}_s"] for leg in serial_legs)
     parallel_s = sum(runs[f"{leg}_s"] for leg in parallel_legs)
     # A variant's own time in the sweep (in this process: no other variant in parallel),
-    # the mean of the serial legs (one before the cold runs' leg and one nearer to it).
+    # the mean of the two serial legs (the first and the last, next to the cold runs).
     def serial_mean(column: str) -> pd.Series:
         return sum(runs[leg].timings.set_index("variant_id")[column]
                    for leg in serial_legs) / len(serial_legs)
